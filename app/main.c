@@ -1,0 +1,25 @@
+/* The tern command: one entry per subcommand, each in its own file. */
+#include <stdio.h>
+#include <string.h>
+#include "app.h"
+
+static const struct tern_cmd commands[] = {
+    {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: tern [--version] [--help] COMMAND [ARGS]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+  fprintf(out, "\n'tern COMMAND --help' shows a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { usage(stderr); return 2; }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) { printf("tern %s\n", TERN_VERSION); return 0; }
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "tern: unknown command '%s' (see 'tern --help')\n", argv[1]);
+  return 2;
+}

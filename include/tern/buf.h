@@ -1,0 +1,32 @@
+/* Growable byte buffer with a hard cap. Memory comes from the loop's
+ * allocator. Appends past the cap fail with TERN_EFULL and change nothing. */
+#ifndef TERN_BUF_H
+#define TERN_BUF_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* One realloc-style function: n == 0 frees p and returns NULL. */
+struct tern_allocator {
+  void *(*realloc)(void *ctx, void *p, size_t n);
+  void *ctx;
+};
+extern const struct tern_allocator tern_default_allocator;
+
+void *tern_alloc(const struct tern_allocator *a, size_t n);       /* zeroed */
+void tern_free(const struct tern_allocator *a, void *p);
+
+struct tern_buf {
+  uint8_t *data;
+  size_t len;   /* bytes in use */
+  size_t size;  /* bytes allocated */
+  size_t cap;   /* never grow beyond this */
+  const struct tern_allocator *alloc;
+};
+
+void tern_buf_init(struct tern_buf *b, const struct tern_allocator *a, size_t cap);
+int tern_buf_reserve(struct tern_buf *b, size_t extra);
+int tern_buf_append(struct tern_buf *b, const void *data, size_t n);
+void tern_buf_consume(struct tern_buf *b, size_t n); /* drop n bytes from the front */
+void tern_buf_free(struct tern_buf *b);
+
+#endif

@@ -1,0 +1,96 @@
+/* Compile-time options and limits. Every number here is a default that a
+ * build may override with -DNAME=value (as lwIP's opt.h). */
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+
+/* ---- Which modules are built (a firmware build can leave parts out). ---- */
+#ifndef TERN_ENABLE_TLS
+#define TERN_ENABLE_TLS 1
+#endif
+#ifndef TERN_ENABLE_DNS
+#define TERN_ENABLE_DNS 1
+#endif
+#ifndef TERN_ENABLE_MQTT
+#define TERN_ENABLE_MQTT 1
+#endif
+
+/* ---- Core ---- */
+#ifndef TERN_LOG_LINE_MAX
+#define TERN_LOG_LINE_MAX 512          /* one formatted log line */
+#endif
+#ifndef TERN_BUF_DEFAULT_CAP
+#define TERN_BUF_DEFAULT_CAP (256 * 1024) /* per-connection rx/tx cap */
+#endif
+#ifndef TERN_IO_CHUNK
+#define TERN_IO_CHUNK 16384            /* bytes read per readiness event */
+#endif
+#ifndef TERN_MAX_CONNS
+#define TERN_MAX_CONNS 20000           /* connections one loop will hold */
+#endif
+#ifndef TERN_CONNECT_TIMEOUT_MS
+#define TERN_CONNECT_TIMEOUT_MS 10000
+#endif
+#ifndef TERN_BUS_MAX_LISTENERS
+#define TERN_BUS_MAX_LISTENERS 16      /* event-bus subscribers per loop */
+#endif
+#ifndef TERN_URL_MAX
+#define TERN_URL_MAX 2048              /* longest URL the parser accepts */
+#endif
+
+/* ---- DNS resolver ---- */
+#ifndef TERN_DNS_MAX_SERVERS
+#define TERN_DNS_MAX_SERVERS 3
+#endif
+#ifndef TERN_DNS_TIMEOUT_MS
+#define TERN_DNS_TIMEOUT_MS 1500       /* per attempt */
+#endif
+#ifndef TERN_DNS_ATTEMPTS
+#define TERN_DNS_ATTEMPTS 3            /* attempts across servers */
+#endif
+#ifndef TERN_DNS_CACHE_SIZE
+#define TERN_DNS_CACHE_SIZE 16         /* cached names */
+#endif
+#ifndef TERN_DNS_CACHE_MAX_TTL
+#define TERN_DNS_CACHE_MAX_TTL 300     /* seconds, upper bound on cached TTL */
+#endif
+#ifndef TERN_DNS_MAX_ADDRS
+#define TERN_DNS_MAX_ADDRS 8           /* addresses kept per answer */
+#endif
+#ifndef TERN_DNS_MAX_RR
+#define TERN_DNS_MAX_RR 64             /* records decoded per message */
+#endif
+#ifndef TERN_DNS_MSG_MAX
+#define TERN_DNS_MSG_MAX 1500          /* largest DNS message handled */
+#endif
+
+/* ---- TLS ---- */
+#ifndef TERN_TLS_CA_BUNDLE
+#define TERN_TLS_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+/* ---- Credentials ---- */
+#ifndef TERN_PW_ITERATIONS
+#define TERN_PW_ITERATIONS 101         /* mosquitto_passwd's default for $7$ */
+#endif
+#ifndef TERN_PW_LINE_MAX
+#define TERN_PW_LINE_MAX 1024
+#endif
+
+/* ---- MQTT ---- */
+#ifndef TERN_MQTT_MAX_PACKET
+#define TERN_MQTT_MAX_PACKET (256 * 1024) /* largest packet accepted */
+#endif
+#ifndef TERN_MQTT_MAX_TOPIC
+#define TERN_MQTT_MAX_TOPIC 1024
+#endif
+#ifndef TERN_MQTT_MAX_FILTERS
+#define TERN_MQTT_MAX_FILTERS 16       /* filters in one SUBSCRIBE */
+#endif
+#ifndef TERN_MQTT_INFLIGHT
+#define TERN_MQTT_INFLIGHT 20          /* unacknowledged QoS>0 messages out */
+#endif
+#ifndef TERN_MQTT_QUEUE_MAX
+#define TERN_MQTT_QUEUE_MAX 100000     /* messages queued per session */
+#endif
+
+#endif

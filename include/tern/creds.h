@@ -1,0 +1,26 @@
+/* Password files shared by the broker and the console: lines "user:HASH"
+ * with HASH in Mosquitto's "$7$" form (PBKDF2-SHA512, 12-byte salt, 101
+ * iterations by default), so mosquitto_passwd files work unchanged. The
+ * older "$6$" form (one salted SHA-512) is accepted for reading. */
+#ifndef TERN_CREDS_H
+#define TERN_CREDS_H
+#include <stddef.h>
+
+/* Writes "$7$ITER$SALT$HASH" into out. */
+int tern_pw_hash(const char *password, char *out, size_t outlen);
+/* 0 when password matches hash, TERN_EAUTH when not, TERN_EPARSE for a bad hash. */
+int tern_pw_verify(const char *hash, const char *password);
+/* Constant-time equality of two byte strings of length n. */
+int tern_ct_equal(const void *a, const void *b, size_t n);
+
+struct tern_pwfile; /* a loaded password file */
+int tern_pwfile_load(const char *path, struct tern_pwfile **out);
+void tern_pwfile_free(struct tern_pwfile *pf);
+/* 0 when user exists and password matches; TERN_EAUTH otherwise. An unknown
+ * user costs the same time as a wrong password. */
+int tern_pwfile_check(const struct tern_pwfile *pf, const char *user, const char *password);
+size_t tern_pwfile_count(const struct tern_pwfile *pf);
+/* Add or replace USER in the file (create: start a new file). Atomic rename. */
+int tern_pwfile_set(const char *path, const char *user, const char *password, int create);
+
+#endif

@@ -1,0 +1,121 @@
+/* The event loop: one object owns the allocator, the connections, the
+ * timers, the resolver and the event bus. Connections see data events, not
+ * readiness: the port reads into c->rx and writes from c->tx. */
+#ifndef TERN_LOOP_H
+#define TERN_LOOP_H
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "timer.h"
+
+struct tern_loop;
+struct tern_conn;
+struct tern_tls;
+struct tern_tls_opts;
+
+/* An address without any OS type in it. */
+struct tern_addr {
+  uint8_t ip[16];   /* IPv4 in the first 4 bytes */
+  uint16_t port;    /* host byte order */
+  uint8_t is_ip6;
+};
+int tern_addr_parse(const char *ip, uint16_t port, struct tern_addr *out);
+/* "1.2.3.4:80" or "[::1]:80"; returns buf */
+char *tern_addr_str(const struct tern_addr *a, char *buf, size_t len, int with_port);
+
+enum tern_ev {
+  TERN_EV_ACCEPT = 1, /* a listener accepted this connection */
+  TERN_EV_CONNECT,    /* outbound connection (and its TLS handshake) done */
+  TERN_EV_READ,       /* bytes were appended to c->rx; consume what you use */
+  TERN_EV_SENT,       /* ev_data: size_t * bytes that left c->tx */
+  TERN_EV_ERROR,      /* ev_data: const char * reason; c->err holds the code */
+  TERN_EV_CLOSE,      /* last event; c is freed after it */
+  TERN_EV_POLL        /* once per loop iteration, for housekeeping */
+};
+
+typedef void (*tern_conn_fn)(struct tern_conn *c, int ev, void *ev_data);
+
+struct tern_conn {
+  struct tern_conn *next, *prev;
+  struct tern_loop *loop;
+  unsigned long id;
+  struct tern_buf rx;       /* plaintext received, not yet consumed */
+  struct tern_buf tx;       /* plaintext queued to send */
+  struct tern_addr local, peer;
+  tern_conn_fn fn;
+  void *fn_data;            /* the application's, per connection */
+  void *proto;              /* the protocol driver's, per connection */
+  struct tern_tls *tls;     /* TLS filter, or NULL */
+  struct tern_buf tls_rx, tls_tx; /* ciphertext, used only with TLS */
+  struct tern_timer connect_timer;
+  int err;                  /* last TERN_E code */
+  intptr_t fd;              /* port handle */
+  char host[256];           /* host name given to tern_connect (for SNI) */
+  unsigned is_listening : 1, is_client : 1, is_udp : 1, is_connecting : 1,
+      is_resolving : 1, is_closing : 1, is_draining : 1, is_tls_hs : 1,
+      is_readable_shut : 1, is_writable : 1, is_accepted : 1;
+  struct tern_conn *listener;     /* for accepted connections */
+  /* listener: called for each accepted connection (TLS attaches here) */
+  int (*accept_hook)(struct tern_conn *listener, struct tern_conn *c);
+  void *accept_hook_arg;
+  uint32_t events_watched;        /* port bookkeeping */
+};
+
+struct tern_loop_opts {
+  const struct tern_allocator *alloc; /* NULL: malloc */
+  const char *dns_servers;  /* "127.0.0.1:5300,..."; NULL: /etc/resolv.conf */
+  const char *hosts_file;   /* NULL: /etc/hosts; "" for none */
+  size_t conn_buf_cap;      /* per-connection rx/tx cap; 0: TERN_BUF_DEFAULT_CAP */
+};
+
+struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts);
+void tern_loop_free(struct tern_loop *loop); /* closes every connection */
+const struct tern_allocator *tern_loop_alloc(struct tern_loop *loop);
+
+/* Wait at most timeout_ms for I/O, dispatch events, run due timers. */
+int tern_loop_poll(struct tern_loop *loop, int timeout_ms);
+int tern_loop_run(struct tern_loop *loop);  /* until tern_loop_stop() */
+void tern_loop_stop(struct tern_loop *loop);
+/* Blocking convenience for short programs: poll until *done != 0 or the
+ * timeout passes. Never call it from inside a handler. */
+int tern_loop_run_until(struct tern_loop *loop, const volatile int *done, uint32_t timeout_ms);
+/* The one call another thread (or a signal handler) may make. */
+int tern_loop_wake(struct tern_loop *loop);
+/* Called on the loop thread after a wake-up. */
+void tern_loop_on_wake(struct tern_loop *loop, void (*fn)(void *), void *arg);
+uint32_t tern_loop_now(struct tern_loop *loop); /* monotonic ms, wraps */
+size_t tern_loop_conn_count(const struct tern_loop *loop);
+
+void tern_timer_start(struct tern_loop *loop, struct tern_timer *t, uint32_t delay_ms,
+                      uint32_t period_ms, tern_timer_fn fn, void *arg);
+void tern_timer_stop(struct tern_loop *loop, struct tern_timer *t);
+
+/* URLs: tcp://HOST:PORT, udp://HOST:PORT, tls://HOST:PORT (or any scheme
+ * with a port; host names are resolved asynchronously). */
+struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data);
+struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data);
+/* Same, with a numeric address (no resolver). */
+struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_addr *a, int udp,
+                                    tern_conn_fn fn, void *fn_data);
+int tern_send(struct tern_conn *c, const void *data, size_t len);
+int tern_sendto(struct tern_conn *c, const struct tern_addr *to, const void *data, size_t len);
+/* Close after tx drains. tern_close_now drops tx. Both are safe to repeat. */
+void tern_close(struct tern_conn *c);
+void tern_close_now(struct tern_conn *c);
+/* Report an error on c (ERROR event), then close it. */
+void tern_conn_fail(struct tern_conn *c, int err, const char *reason);
+/* UDP multicast: join group (IPv4 dotted) on the named interface. */
+int tern_udp_join(struct tern_conn *c, const char *group, const char *ifname);
+int tern_udp_set_multicast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl);
+
+/* ---- event bus: system events, so services react without calling each other ---- */
+enum tern_bus_ev {
+  TERN_BUS_NET_UP = 1, TERN_BUS_NET_DOWN, TERN_BUS_ADDR_CHANGED, TERN_BUS_TIME_SYNCED,
+  TERN_BUS_USER = 100
+};
+typedef void (*tern_bus_fn)(struct tern_loop *loop, int ev, const void *data, void *arg);
+int tern_bus_subscribe(struct tern_loop *loop, tern_bus_fn fn, void *arg);
+void tern_bus_unsubscribe(struct tern_loop *loop, tern_bus_fn fn, void *arg);
+void tern_bus_post(struct tern_loop *loop, int ev, const void *data);
+
+#endif

@@ -1,0 +1,35 @@
+/* TLS as a filter on a connection: ciphertext in c->tls_rx / c->tls_tx,
+ * plaintext in c->rx / c->tx, no I/O of its own. Certificates are verified
+ * by default. Backend: mbedTLS.
+ *
+ * Clock: certificate dates are checked against the system's wall clock.
+ * On a device without a synced clock, call tern_tls_ctx_skip_dates() until
+ * SNTP has synced, or every not-yet-valid certificate is refused. */
+#ifndef TERN_TLS_H
+#define TERN_TLS_H
+#include "loop.h"
+
+struct tern_tls_opts {
+  const char *ca_file;      /* PEM bundle; NULL: the system bundle */
+  const char *cert_file;    /* our certificate (server, or client auth) */
+  const char *key_file;
+  const char *server_name;  /* SNI and the name verified; NULL: the host connected to */
+  int insecure;             /* no verification at all (curl -k) */
+  int skip_hostname;        /* verify the chain but not the name (mosquitto --insecure) */
+};
+
+struct tern_tls_ctx;
+/* A context holds the parsed certificates; share it between connections. */
+struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o, int is_server,
+                                      char *err, size_t errlen);
+void tern_tls_ctx_ref(struct tern_tls_ctx *ctx);
+void tern_tls_ctx_unref(struct tern_tls_ctx *ctx);
+
+/* Client side: call right after tern_connect(); CONNECT fires once the
+ * handshake is done. Errors: TERN_ETLS_CA, TERN_ETLS_HOST, TERN_ETLS_EXPIRED, TERN_ETLS. */
+int tern_tls_client(struct tern_conn *c, struct tern_tls_ctx *ctx);
+/* Server side: every connection this listener accepts speaks TLS. The
+ * caller keeps ctx alive while the listener runs. */
+int tern_tls_listen(struct tern_conn *listener, struct tern_tls_ctx *ctx);
+
+#endif

@@ -1,0 +1,248 @@
+/* The TLS filter over mbedTLS 2.28. mbedTLS reads and writes through our
+ * callbacks, which only touch the connection's ciphertext buffers. */
+#include <stdio.h>
+#include <string.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include "../core/loop_internal.h"
+#include "tern/error.h"
+#include "tern/tls.h"
+
+struct tern_tls_ctx {
+  struct tern_loop *loop;
+  int refs;
+  int is_server;
+  int skip_hostname;
+  char server_name[256];
+  mbedtls_ssl_config conf;
+  mbedtls_x509_crt ca, cert;
+  mbedtls_pk_context key;
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+};
+
+struct conn_tls {
+  struct tern_tls base; /* first: the core sees only this */
+  struct tern_tls_ctx *ctx;
+  mbedtls_ssl_context ssl;
+};
+
+static int bio_send(void *arg, const unsigned char *buf, size_t len) {
+  struct tern_conn *c = arg;
+  size_t room = c->tls_tx.cap - c->tls_tx.len;
+  if (room == 0) return MBEDTLS_ERR_SSL_WANT_WRITE;
+  if (len > room) len = room;
+  if (tern_buf_append(&c->tls_tx, buf, len) != 0) return MBEDTLS_ERR_SSL_WANT_WRITE;
+  return (int)len;
+}
+
+static int bio_recv(void *arg, unsigned char *buf, size_t len) {
+  struct tern_conn *c = arg;
+  if (c->tls_rx.len == 0) return c->is_readable_shut ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
+  if (len > c->tls_rx.len) len = c->tls_rx.len;
+  memcpy(buf, c->tls_rx.data, len);
+  tern_buf_consume(&c->tls_rx, len);
+  return (int)len;
+}
+
+static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+  (void)crt;
+  (void)depth;
+  struct tern_tls_ctx *ctx = arg;
+  if (ctx->skip_hostname) *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
+
+static int map_error(struct tern_conn *c, struct conn_tls *t, int rc, char *why, size_t whylen) {
+  if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
+    if (flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING)) {
+      snprintf(why, whylen, "certificate not trusted (unknown CA)");
+      return TERN_ETLS_CA;
+    }
+    if (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) {
+      snprintf(why, whylen, "certificate expired or not yet valid");
+      return TERN_ETLS_EXPIRED;
+    }
+    if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+      snprintf(why, whylen, "certificate does not match host name '%s'", c->host);
+      return TERN_ETLS_HOST;
+    }
+  }
+  char buf[128];
+  mbedtls_strerror(rc, buf, sizeof(buf));
+  snprintf(why, whylen, "TLS: %s", buf);
+  return TERN_ETLS;
+}
+
+static int fail(struct tern_conn *c, struct conn_tls *t, int rc) {
+  char why[320];
+  int err = map_error(c, t, rc, why, sizeof(why));
+  tern_conn_fail(c, err, why);
+  return 0; /* already reported */
+}
+
+static int tls_on_read(struct tern_conn *c) {
+  struct conn_tls *t = (struct conn_tls *)c->tls;
+  if (c->is_tls_hs) {
+    int rc = mbedtls_ssl_handshake(&t->ssl);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
+    if (rc != 0) return fail(c, t, rc);
+    c->is_tls_hs = 0;
+  }
+  for (;;) {
+    if (tern_buf_reserve(&c->rx, 1024) != 0) return 0; /* rx full: wait for the app */
+    size_t room = c->rx.size - c->rx.len;
+    if (room > c->rx.cap - c->rx.len) room = c->rx.cap - c->rx.len;
+    int n = mbedtls_ssl_read(&t->ssl, c->rx.data + c->rx.len, room);
+    if (n > 0) { c->rx.len += (size_t)n; continue; }
+    if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
+    if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) { tern_close(c); return 0; }
+    return fail(c, t, n);
+  }
+}
+
+static int tls_flush(struct tern_conn *c) {
+  struct conn_tls *t = (struct conn_tls *)c->tls;
+  while (c->tx.len > 0) {
+    int n = mbedtls_ssl_write(&t->ssl, c->tx.data, c->tx.len);
+    if (n > 0) { tern_buf_consume(&c->tx, (size_t)n); continue; }
+    if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) break;
+    return fail(c, t, n), TERN_ETLS;
+  }
+  return 0;
+}
+
+static void tls_free(struct tern_conn *c) {
+  struct conn_tls *t = (struct conn_tls *)c->tls;
+  mbedtls_ssl_free(&t->ssl);
+  tern_tls_ctx_unref(t->ctx);
+  tern_free(c->loop->alloc, t);
+  c->tls = NULL;
+}
+
+static const struct tern_tls_ops ops = {tls_on_read, tls_flush, tls_free};
+
+struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o, int is_server,
+                                      char *err, size_t errlen) {
+  struct tern_tls_ctx *ctx = tern_alloc(loop->alloc, sizeof(*ctx));
+  char msg[128];
+  if (!ctx) return NULL;
+  ctx->loop = loop;
+  ctx->refs = 1;
+  ctx->is_server = is_server;
+  ctx->skip_hostname = o->skip_hostname;
+  if (o->server_name) snprintf(ctx->server_name, sizeof(ctx->server_name), "%s", o->server_name);
+  mbedtls_ssl_config_init(&ctx->conf);
+  mbedtls_x509_crt_init(&ctx->ca);
+  mbedtls_x509_crt_init(&ctx->cert);
+  mbedtls_pk_init(&ctx->key);
+  mbedtls_entropy_init(&ctx->entropy);
+  mbedtls_ctr_drbg_init(&ctx->drbg);
+  int rc = mbedtls_ctr_drbg_seed(&ctx->drbg, mbedtls_entropy_func, &ctx->entropy, (const unsigned char *)"tern", 4);
+  if (rc == 0)
+    rc = mbedtls_ssl_config_defaults(&ctx->conf, is_server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+                                     MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) goto fail;
+  mbedtls_ssl_conf_rng(&ctx->conf, mbedtls_ctr_drbg_random, &ctx->drbg);
+  mbedtls_ssl_conf_min_version(&ctx->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  if (!is_server) {
+    if (o->insecure) {
+      mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_NONE);
+    } else {
+      const char *ca = o->ca_file ? o->ca_file : TERN_TLS_CA_BUNDLE;
+      rc = mbedtls_x509_crt_parse_file(&ctx->ca, ca);
+      if (rc < 0) { snprintf(err, errlen, "cannot load CA file %s", ca); goto fail_msg; }
+      mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
+      mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+      mbedtls_ssl_conf_verify(&ctx->conf, verify_cb, ctx);
+    }
+  } else if (o->ca_file) {
+    /* A server with a CA file asks clients for certificates signed by it. */
+    if (mbedtls_x509_crt_parse_file(&ctx->ca, o->ca_file) < 0) {
+      snprintf(err, errlen, "cannot load CA file %s", o->ca_file);
+      goto fail_msg;
+    }
+    mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
+    mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+  }
+  if (o->cert_file || o->key_file || is_server) {
+    if (!o->cert_file || !o->key_file) { snprintf(err, errlen, "a certificate needs both --cert and --key"); goto fail_msg; }
+    if (mbedtls_x509_crt_parse_file(&ctx->cert, o->cert_file) != 0) {
+      snprintf(err, errlen, "cannot load certificate %s", o->cert_file);
+      goto fail_msg;
+    }
+    if (mbedtls_pk_parse_keyfile(&ctx->key, o->key_file, NULL) != 0) {
+      snprintf(err, errlen, "cannot load key %s", o->key_file);
+      goto fail_msg;
+    }
+    rc = mbedtls_ssl_conf_own_cert(&ctx->conf, &ctx->cert, &ctx->key);
+    if (rc != 0) goto fail;
+  }
+  return ctx;
+fail:
+  mbedtls_strerror(rc, msg, sizeof(msg));
+  snprintf(err, errlen, "TLS setup: %s", msg);
+fail_msg:
+  ctx->refs = 1;
+  tern_tls_ctx_unref(ctx);
+  return NULL;
+}
+
+void tern_tls_ctx_ref(struct tern_tls_ctx *ctx) { ctx->refs++; }
+
+void tern_tls_ctx_unref(struct tern_tls_ctx *ctx) {
+  if (!ctx || --ctx->refs > 0) return;
+  mbedtls_ssl_config_free(&ctx->conf);
+  mbedtls_x509_crt_free(&ctx->ca);
+  mbedtls_x509_crt_free(&ctx->cert);
+  mbedtls_pk_free(&ctx->key);
+  mbedtls_ctr_drbg_free(&ctx->drbg);
+  mbedtls_entropy_free(&ctx->entropy);
+  tern_free(ctx->loop->alloc, ctx);
+}
+
+static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {
+  struct conn_tls *t = tern_alloc(c->loop->alloc, sizeof(*t));
+  if (!t) return TERN_ENOMEM;
+  t->base.ops = &ops;
+  t->ctx = ctx;
+  mbedtls_ssl_init(&t->ssl);
+  int rc = mbedtls_ssl_setup(&t->ssl, &ctx->conf);
+  if (rc == 0 && !ctx->is_server) {
+    const char *name = ctx->server_name[0] ? ctx->server_name : c->host;
+    if (!name[0]) name = NULL; /* connecting to a bare address: no SNI */
+    rc = mbedtls_ssl_set_hostname(&t->ssl, name);
+  }
+  if (rc != 0) {
+    mbedtls_ssl_free(&t->ssl);
+    tern_free(c->loop->alloc, t);
+    return TERN_ETLS;
+  }
+  mbedtls_ssl_set_bio(&t->ssl, c, bio_send, bio_recv, NULL);
+  tern_tls_ctx_ref(ctx);
+  c->tls = &t->base;
+  c->is_tls_hs = 1;
+  /* Bytes already read (none, normally) belong to TLS now. */
+  return 0;
+}
+
+int tern_tls_client(struct tern_conn *c, struct tern_tls_ctx *ctx) {
+  if (c->tls || ctx->is_server) return TERN_EINVAL;
+  return attach(c, ctx); /* the handshake starts when TCP connects */
+}
+
+static int accept_hook(struct tern_conn *listener, struct tern_conn *c) {
+  return attach(c, listener->accept_hook_arg);
+}
+
+int tern_tls_listen(struct tern_conn *listener, struct tern_tls_ctx *ctx) {
+  if (!ctx->is_server) return TERN_EINVAL;
+  listener->accept_hook = accept_hook;
+  listener->accept_hook_arg = ctx;
+  return 0;
+}
