@@ -26,7 +26,9 @@ char *tern_addr_str(const struct tern_addr *a, char *buf, size_t len, int with_p
 enum tern_ev {
   TERN_EV_ACCEPT = 1, /* a listener accepted this connection */
   TERN_EV_CONNECT,    /* outbound connection (and its TLS handshake) done */
-  TERN_EV_READ,       /* bytes were appended to c->rx; consume what you use */
+  TERN_EV_READ,       /* bytes were appended to c->rx; consume what you use.
+                       * With c->is_readable_shut set, the peer has finished
+                       * sending (rx may be empty); answer now, then it closes. */
   TERN_EV_SENT,       /* ev_data: size_t * bytes that left c->tx */
   TERN_EV_ERROR,      /* ev_data: const char * reason; c->err holds the code */
   TERN_EV_CLOSE,      /* last event; c is freed after it */

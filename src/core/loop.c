@@ -205,9 +205,11 @@ void tern_core_on_sent(struct tern_conn *c, size_t n) {
 }
 
 void tern_core_on_eof(struct tern_conn *c) {
-  /* Half-close: the peer will send no more. Deliver what we have, then close
-   * once our own queued bytes are out (a request/response peer may still read). */
+  /* Half-close: the peer will send no more but may still read. One last READ
+   * (rx may be empty) with is_readable_shut set lets the handler answer;
+   * then we close once everything queued is out. */
   c->is_readable_shut = 1;
+  if (!c->is_closing) tern_conn_emit(c, TERN_EV_READ, NULL);
   tern_close(c);
 }
 
@@ -222,9 +224,11 @@ void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from,
 
 /* ---- listen / connect ---- */
 
+/* Host and port of an endpoint URL; an empty host means "any address". */
 static int parse_endpoint(const char *url, struct tern_url *u, char *host, size_t hostlen, int *udp) {
-  if (tern_url_parse(url, strlen(url), u) != 0 || u->host.len == 0 || u->port == 0) return TERN_EINVAL;
-  if (tern_str_copy(u->host, host, hostlen) != 0) return TERN_EINVAL;
+  if (tern_url_parse(url, strlen(url), u) != 0) return TERN_EINVAL;
+  if (u->host.len == 0) snprintf(host, hostlen, "0.0.0.0");
+  else if (tern_str_copy(u->host, host, hostlen) != 0) return TERN_EINVAL;
   *udp = tern_str_eq(u->scheme, "udp");
   return 0;
 }
@@ -234,11 +238,9 @@ struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn
   char host[256];
   int udp;
   struct tern_addr a;
-  if (parse_endpoint(url, &u, host, sizeof(host), &udp) != 0) {
-    /* udp://:5353 style, an empty host means "any" */
-    if (tern_url_parse(url, strlen(url), &u) != 0 || u.port == 0) return NULL;
-    strcpy(host, "0.0.0.0");
-    udp = tern_str_eq(u.scheme, "udp");
+  if (parse_endpoint(url, &u, host, sizeof(host), &udp) != 0 || !u.has_port) {
+    TERN_ERR(loop, "listen: bad address '%s' (want tcp://IP:PORT or udp://IP:PORT)", url);
+    return NULL;
   }
   if (tern_addr_parse(host, u.port, &a) != 0) {
     TERN_ERR(loop, "listen %s: the address must be numeric", url);
@@ -305,7 +307,7 @@ struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_con
   struct tern_url u;
   char host[256];
   int udp;
-  if (parse_endpoint(url, &u, host, sizeof(host), &udp) != 0) {
+  if (parse_endpoint(url, &u, host, sizeof(host), &udp) != 0 || u.host.len == 0 || u.port == 0) {
     TERN_ERR(loop, "connect: bad address '%s'", url);
     return NULL;
   }

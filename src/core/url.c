@@ -103,8 +103,9 @@ int tern_url_parse(const char *s, size_t len, struct tern_url *u) {
       if (!is_digit(*r) || r - port_start >= 5) return TERN_EPARSE;
       port = port * 10 + (unsigned long)(*r - '0');
     }
-    if (port == 0 || port > 65535) return TERN_EPARSE;
+    if (port > 65535) return TERN_EPARSE;
     u->port = (uint16_t)port;
+    u->has_port = 1;
   } else {
     u->port = tern_url_default_port(u->scheme);
   }

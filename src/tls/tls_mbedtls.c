@@ -13,7 +13,7 @@
 #include "tern/tls.h"
 
 struct tern_tls_ctx {
-  struct tern_loop *loop;
+  const struct tern_allocator *alloc; /* outlives the loop: a ctx may be freed after it */
   int refs;
   int is_server;
   int skip_hostname;
@@ -132,7 +132,7 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
   struct tern_tls_ctx *ctx = tern_alloc(loop->alloc, sizeof(*ctx));
   char msg[128];
   if (!ctx) return NULL;
-  ctx->loop = loop;
+  ctx->alloc = loop->alloc;
   ctx->refs = 1;
   ctx->is_server = is_server;
   ctx->skip_hostname = o->skip_hostname;
@@ -203,7 +203,7 @@ void tern_tls_ctx_unref(struct tern_tls_ctx *ctx) {
   mbedtls_pk_free(&ctx->key);
   mbedtls_ctr_drbg_free(&ctx->drbg);
   mbedtls_entropy_free(&ctx->entropy);
-  tern_free(ctx->loop->alloc, ctx);
+  tern_free(ctx->alloc, ctx);
 }
 
 static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {

@@ -17,7 +17,8 @@ int main(void) {
   CHECK_EQ(u.port, 1883);
   CHECK_EQ(parse("https://[::1]:8443/a", &u), 0);
   CHECK(u.host_is_ip6 && tern_str_eq(u.host, "::1") && u.port == 8443);
-  CHECK_EQ(parse("tcp://127.0.0.1:0", &u), TERN_EPARSE);     /* port 0 */
+  CHECK_EQ(parse("tcp://127.0.0.1:0", &u), 0);     /* port 0: any, for listeners */
+  CHECK(u.has_port && u.port == 0);
   CHECK_EQ(parse("tcp://127.0.0.1:65536", &u), TERN_EPARSE); /* too big */
   CHECK_EQ(parse("tcp://127.0.0.1:8x", &u), TERN_EPARSE);
   CHECK_EQ(parse("tcp://[::1", &u), TERN_EPARSE);
