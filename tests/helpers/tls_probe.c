@@ -23,7 +23,7 @@ static const char *code_name(int err) {
 
 static void client_fn(struct tern_conn *c, int ev, void *ev_data) {
   if (ev == TERN_EV_CONNECT) tern_send(c, "ping\n", 5);
-  if (ev == TERN_EV_READ) {
+  if (ev == TERN_EV_READ && c->rx.len) {
     char *nl = memchr(c->rx.data, '\n', c->rx.len);
     if (nl) {
       printf("ok: %.*s\n", (int)(nl - (char *)c->rx.data), (char *)c->rx.data);
@@ -40,7 +40,7 @@ static void client_fn(struct tern_conn *c, int ev, void *ev_data) {
 
 static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
   (void)ev_data;
-  if (ev != TERN_EV_READ) return;
+  if (ev != TERN_EV_READ || c->rx.len == 0) return;
   char *nl = memchr(c->rx.data, '\n', c->rx.len);
   if (!nl) return;
   if (c->rx.len >= 4 && memcmp(c->rx.data, "GET ", 4) == 0) {

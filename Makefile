@@ -1,0 +1,48 @@
+# tern: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else is CMake underneath (build/, build-asan/, build-mcu/).
+BUILD ?= build
+ASAN ?= build-asan
+MCU ?= build-mcu
+GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: all deps build asan test test-plain test-asan size demo install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build:
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	@cmake --build $(BUILD)
+
+# The sanitizer build uses clang so that it also builds the libFuzzer targets.
+asan:
+	@[ -f $(ASAN)/CMakeCache.txt ] || CC=clang cmake -S . -B $(ASAN) $(GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DTERN_SANITIZE=ON -DTERN_FUZZ=ON -DTERN_HEAVY_TESTS=OFF
+	@cmake --build $(ASAN)
+
+test-plain: build
+	cd $(BUILD) && ctest -j2 --output-on-failure
+
+test-asan: asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j2 --output-on-failure
+
+# Installs what is missing, builds plain and with ASan+UBSan, runs every
+# test on both (the heavy ones once, plain), then the Cortex-M4 size check.
+test: deps
+	@$(MAKE) --no-print-directory test-plain
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory size
+
+size:
+	@scripts/size.sh $(MCU)
+
+demo: deps build
+	@scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(MCU)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tern builds and tests with; quick when all
+# are present. Uses sudo when not root.
+set -eu
+PACKAGES=(
+  # build
+  cmake ninja-build gcc clang libclang-rt-14-dev pkg-config libmbedtls-dev
+  gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+  # real peers the tests talk to
+  mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt iproute2
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
