@@ -9,9 +9,19 @@ struct tern_cmd {
 };
 
 int cmd_passwd(int argc, char **argv);
+int cmd_broker(int argc, char **argv);
 
 /* Shared helpers (app/util.c). */
 int app_is_help(const char *arg);
 int app_bad_flag(const char *cmd, const char *flag); /* prints the one-line error, returns 2 */
 int app_read_password(const char *prompt, char *buf, size_t len); /* no echo on a tty */
+
+/* Option parsing: "--name value", "--name=value" and short "-p value".
+ * Returns the value and advances *i, or NULL when argv[*i] is not 'name'.
+ * A missing value prints an error and sets *bad. */
+const char *app_opt(int argc, char **argv, int *i, const char *name, int *bad);
+/* Signals: SIGINT/SIGTERM stop the loop, SIGHUP sets app_hup. */
+struct tern_loop;
+void app_signals(struct tern_loop *loop);
+extern volatile int app_hup, app_stop;
 #endif

@@ -4,6 +4,7 @@
 #include "app.h"
 
 static const struct tern_cmd commands[] = {
+    {"broker", "run the MQTT broker", cmd_broker},
     {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
 };
 

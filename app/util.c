@@ -3,7 +3,9 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <signal.h>
 #include "app.h"
+#include "tern/loop.h"
 
 int app_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
@@ -27,4 +29,38 @@ int app_read_password(const char *prompt, char *buf, size_t len) {
   if (!got) return -1;
   buf[strcspn(buf, "\r\n")] = '\0';
   return 0;
+}
+
+const char *app_opt(int argc, char **argv, int *i, const char *name, int *bad) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0) return NULL;
+  if (a[n] == '=' && name[1] == '-') return a + n + 1;
+  if (a[n] != '\0') return NULL;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "tern: option '%s' needs a value\n", name);
+    *bad = 1;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+volatile int app_hup, app_stop;
+static struct tern_loop *signal_loop;
+
+static void on_signal(int sig) {
+  if (sig == SIGHUP) app_hup = 1;
+  else app_stop = 1;
+  if (signal_loop) tern_loop_wake(signal_loop); /* one write(): async-signal-safe */
+}
+
+void app_signals(struct tern_loop *loop) {
+  signal_loop = loop;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
 }

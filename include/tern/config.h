@@ -7,9 +7,11 @@
 #ifndef TERN_ENABLE_TLS
 #define TERN_ENABLE_TLS 1
 #endif
+
 #ifndef TERN_ENABLE_DNS
 #define TERN_ENABLE_DNS 1
 #endif
+
 #ifndef TERN_ENABLE_MQTT
 #define TERN_ENABLE_MQTT 1
 #endif
@@ -18,21 +20,27 @@
 #ifndef TERN_LOG_LINE_MAX
 #define TERN_LOG_LINE_MAX 512          /* one formatted log line */
 #endif
+
 #ifndef TERN_BUF_DEFAULT_CAP
 #define TERN_BUF_DEFAULT_CAP (256 * 1024) /* per-connection rx/tx cap */
 #endif
+
 #ifndef TERN_IO_CHUNK
 #define TERN_IO_CHUNK 16384            /* bytes read per readiness event */
 #endif
+
 #ifndef TERN_MAX_CONNS
 #define TERN_MAX_CONNS 20000           /* connections one loop will hold */
 #endif
+
 #ifndef TERN_CONNECT_TIMEOUT_MS
 #define TERN_CONNECT_TIMEOUT_MS 10000
 #endif
+
 #ifndef TERN_BUS_MAX_LISTENERS
 #define TERN_BUS_MAX_LISTENERS 16      /* event-bus subscribers per loop */
 #endif
+
 #ifndef TERN_URL_MAX
 #define TERN_URL_MAX 2048              /* longest URL the parser accepts */
 #endif
@@ -41,24 +49,31 @@
 #ifndef TERN_DNS_MAX_SERVERS
 #define TERN_DNS_MAX_SERVERS 3
 #endif
+
 #ifndef TERN_DNS_TIMEOUT_MS
 #define TERN_DNS_TIMEOUT_MS 1500       /* per attempt */
 #endif
+
 #ifndef TERN_DNS_ATTEMPTS
 #define TERN_DNS_ATTEMPTS 3            /* attempts across servers */
 #endif
+
 #ifndef TERN_DNS_CACHE_SIZE
 #define TERN_DNS_CACHE_SIZE 16         /* cached names */
 #endif
+
 #ifndef TERN_DNS_CACHE_MAX_TTL
 #define TERN_DNS_CACHE_MAX_TTL 300     /* seconds, upper bound on cached TTL */
 #endif
+
 #ifndef TERN_DNS_MAX_ADDRS
 #define TERN_DNS_MAX_ADDRS 8           /* addresses kept per answer */
 #endif
+
 #ifndef TERN_DNS_MAX_RR
 #define TERN_DNS_MAX_RR 64             /* records decoded per message */
 #endif
+
 #ifndef TERN_DNS_MSG_MAX
 #define TERN_DNS_MSG_MAX 1500          /* largest DNS message handled */
 #endif
@@ -72,6 +87,7 @@
 #ifndef TERN_PW_ITERATIONS
 #define TERN_PW_ITERATIONS 101         /* mosquitto_passwd's default for $7$ */
 #endif
+
 #ifndef TERN_PW_LINE_MAX
 #define TERN_PW_LINE_MAX 1024
 #endif
@@ -80,17 +96,42 @@
 #ifndef TERN_MQTT_MAX_PACKET
 #define TERN_MQTT_MAX_PACKET (256 * 1024) /* largest packet accepted */
 #endif
+
 #ifndef TERN_MQTT_MAX_TOPIC
 #define TERN_MQTT_MAX_TOPIC 1024
 #endif
+
 #ifndef TERN_MQTT_MAX_FILTERS
 #define TERN_MQTT_MAX_FILTERS 16       /* filters in one SUBSCRIBE */
 #endif
+
 #ifndef TERN_MQTT_INFLIGHT
 #define TERN_MQTT_INFLIGHT 20          /* unacknowledged QoS>0 messages out */
 #endif
+
 #ifndef TERN_MQTT_QUEUE_MAX
 #define TERN_MQTT_QUEUE_MAX 100000     /* messages queued per session */
+#endif
+
+/* ---- MQTT broker ---- */
+#ifndef TERN_BROKER_MAX_CLIENTS
+#define TERN_BROKER_MAX_CLIENTS 19000   /* below the hard fd limit of 20,000 */
+#endif
+
+#ifndef TERN_BROKER_SESSION_BUCKETS
+#define TERN_BROKER_SESSION_BUCKETS 4096
+#endif
+
+#ifndef TERN_BROKER_CONNECT_TIMEOUT_MS
+#define TERN_BROKER_CONNECT_TIMEOUT_MS 10000 /* CONNECT must arrive within this */
+#endif
+
+#ifndef TERN_BROKER_MAX_QOS2_IN
+#define TERN_BROKER_MAX_QOS2_IN 1024     /* QoS 2 ids awaiting PUBREL per client */
+#endif
+
+#ifndef TERN_STORE_COMPACT_BYTES
+#define TERN_STORE_COMPACT_BYTES (8 * 1024 * 1024) /* rewrite the log past this */
 #endif
 
 #endif

@@ -1,0 +1,734 @@
+/* The MQTT 3.1.1 broker: connections, sessions, QoS flows, retained
+ * messages, wills, keepalive, $SYS. Packets are decoded by the shared codec;
+ * routing goes through the subscription tree (broker_tree.c); durability
+ * through tern_store (broker_store.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../core/loop_internal.h"
+#include "broker_internal.h"
+#include "tern/creds.h"
+#include "tern/error.h"
+#include "tern/tls.h"
+
+#define LOG_PEER(bc) ((bc)->session ? (bc)->session->client_id : (bc)->peer)
+
+/* ---- messages ---- */
+
+struct bmsg *bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
+                      uint8_t qos, uint8_t retain) {
+  struct bmsg *m = tern_alloc(b->loop->alloc, sizeof(*m) + tlen + 1 + plen);
+  if (!m) return NULL;
+  m->refs = 1;
+  m->qos = qos;
+  m->retain = retain;
+  m->topic_len = (uint16_t)tlen;
+  m->payload_len = plen;
+  m->topic = m->data;
+  memcpy(m->topic, topic, tlen);
+  m->topic[tlen] = '\0';
+  m->payload = (uint8_t *)m->data + tlen + 1;
+  if (plen) memcpy(m->payload, payload, plen);
+  return m;
+}
+
+void bmsg_unref(struct tern_broker *b, struct bmsg *m) {
+  if (m && --m->refs == 0) tern_free(b->loop->alloc, m);
+}
+
+/* ---- sessions ---- */
+
+static unsigned hash_str(const char *s) {
+  unsigned h = 5381;
+  while (*s) h = h * 33 + (unsigned char)*s++;
+  return h % TERN_BROKER_SESSION_BUCKETS;
+}
+
+static char *dup_n(struct tern_broker *b, const char *s, size_t n) {
+  char *p = tern_alloc(b->loop->alloc, n + 1);
+  if (p) { memcpy(p, s, n); p[n] = '\0'; }
+  return p;
+}
+
+struct session *session_get(struct tern_broker *b, const char *client_id, int create) {
+  unsigned h = hash_str(client_id);
+  for (struct session *s = b->sessions[h]; s; s = s->hash_next)
+    if (strcmp(s->client_id, client_id) == 0) return s;
+  if (!create) return NULL;
+  struct session *s = tern_alloc(b->loop->alloc, sizeof(*s));
+  if (!s) return NULL;
+  s->client_id = dup_n(b, client_id, strlen(client_id));
+  if (!s->client_id) { tern_free(b->loop->alloc, s); return NULL; }
+  s->next_packet_id = 1;
+  s->hash_next = b->sessions[h];
+  b->sessions[h] = s;
+  return s;
+}
+
+static void free_items(struct tern_broker *b, struct qitem *q) {
+  while (q) {
+    struct qitem *n = q->next;
+    bmsg_unref(b, q->msg);
+    tern_free(b->loop->alloc, q);
+    q = n;
+  }
+}
+
+static void session_free(struct tern_broker *b, struct session *s) {
+  unsigned h = hash_str(s->client_id);
+  struct session **pp = &b->sessions[h];
+  while (*pp != s) pp = &(*pp)->hash_next;
+  *pp = s->hash_next;
+  tree_remove_session(b, s);
+  b->st.queued -= s->nqueued;
+  free_items(b, s->inflight_head);
+  free_items(b, s->queue_head);
+  tern_free(b->loop->alloc, s->qos2_in);
+  tern_free(b->loop->alloc, s->username);
+  tern_free(b->loop->alloc, s->client_id);
+  tern_free(b->loop->alloc, s);
+}
+
+/* ---- sending ---- */
+
+static int send_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct tern_conn *c = bc->conn;
+  size_t before = c->tx.len;
+  int rc = tern_mqtt_encode(&c->tx, p);
+  if (rc) return rc;
+  bc->broker->st.bytes_sent += c->tx.len - before;
+  tern_send(c, NULL, 0); /* wake the writer */
+  return 0;
+}
+
+static void send_ack(struct bconn *bc, int type, uint16_t id) {
+  struct tern_mqtt_packet p;
+  memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
+  p.type = (uint8_t)type;
+  p.packet_id = id;
+  send_packet(bc, &p);
+}
+
+static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uint8_t retain, uint16_t id, int dup) {
+  struct tern_mqtt_packet p;
+  memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
+  p.type = TERN_MQTT_PUBLISH;
+  p.qos = qos;
+  p.retain = retain;
+  p.dup = (uint8_t)dup;
+  p.packet_id = id;
+  p.topic = (struct tern_str){m->topic, m->topic_len};
+  p.payload = (struct tern_str){(const char *)m->payload, m->payload_len};
+  int rc = send_packet(bc, &p);
+  if (rc == 0) bc->broker->st.msgs_sent++;
+  return rc;
+}
+
+static uint16_t next_id(struct session *s) {
+  for (;;) {
+    uint16_t id = s->next_packet_id++;
+    if (s->next_packet_id == 0) s->next_packet_id = 1;
+    int used = 0;
+    for (struct qitem *q = s->inflight_head; q; q = q->next) used |= q->packet_id == id;
+    if (!used) return id;
+  }
+}
+
+/* Move queued messages into the inflight window while there is room. */
+static void pump(struct tern_broker *b, struct session *s) {
+  struct bconn *bc = s->conn;
+  if (!bc) return;
+  size_t window = b->opts.max_inflight;
+  while (s->queue_head && s->ninflight < window) {
+    /* Keep a slow reader's buffer bounded: stop while it is full. */
+    if (bc->conn->tx.len > bc->conn->tx.cap / 2) break;
+    struct qitem *q = s->queue_head;
+    s->queue_head = q->next;
+    if (!s->queue_head) s->queue_tail = NULL;
+    s->nqueued--;
+    b->st.queued--;
+    q->next = NULL;
+    q->packet_id = next_id(s);
+    q->state = QS_WAIT_ACK;
+    if (s->inflight_tail) s->inflight_tail->next = q; else s->inflight_head = q;
+    s->inflight_tail = q;
+    s->ninflight++;
+    send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0);
+  }
+}
+
+struct qitem *session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain) {
+  if (s->nqueued >= b->opts.max_queued) {
+    /* Policy when full: the newest message is dropped (and counted), so a
+     * session's backlog keeps its order and memory stays bounded. */
+    b->st.msgs_dropped++;
+    TERN_WARN(b->loop, "queue for '%s' is full (%zu): dropping a message on '%s'", s->client_id, s->nqueued, m->topic);
+    return NULL;
+  }
+  struct qitem *q = tern_alloc(b->loop->alloc, sizeof(*q));
+  if (!q) return NULL;
+  m->refs++;
+  q->msg = m;
+  q->qos = qos;
+  q->retain = retain;
+  if (s->queue_tail) s->queue_tail->next = q; else s->queue_head = q;
+  s->queue_tail = q;
+  s->nqueued++;
+  b->st.queued++;
+  return q;
+}
+
+static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, void *arg) {
+  struct bmsg *m = arg;
+  uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
+  if (b->has_acl && !acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) return;
+  if (qos == 0) {
+    /* QoS 0 goes only to the connected, and only while they keep up. */
+    struct bconn *bc = s->conn;
+    if (!bc) return;
+    if (bc->conn->tx.len + m->payload_len > bc->conn->tx.cap / 2) { b->st.msgs_dropped++; return; }
+    send_publish(bc, m, 0, 0, 0, 0);
+    return;
+  }
+  struct qitem *q = session_enqueue(b, s, m, qos, 0);
+  if (!q) return;
+  if (!s->clean) bstore_msg(b, s, q);
+  pump(b, s);
+}
+
+/* ---- retained messages ---- */
+
+void retain_set(struct tern_broker *b, struct bmsg *m, int persist) {
+  size_t i;
+  for (i = 0; i < b->nretained; i++)
+    if (strcmp(b->retained[i]->topic, m->topic) == 0) break;
+  if (persist) bstore_retain(b, m);
+  if (m->payload_len == 0) { /* an empty retained message clears [MQTT-3.3.1-10] */
+    if (i < b->nretained) {
+      bmsg_unref(b, b->retained[i]);
+      b->retained[i] = b->retained[--b->nretained];
+    }
+    b->st.retained = b->nretained;
+    return;
+  }
+  m->refs++;
+  if (i < b->nretained) {
+    bmsg_unref(b, b->retained[i]);
+    b->retained[i] = m;
+    return;
+  }
+  if (b->nretained == b->retained_cap) {
+    size_t cap = b->retained_cap ? b->retained_cap * 2 : 64;
+    struct bmsg **r = b->loop->alloc->realloc(b->loop->alloc->ctx, b->retained, cap * sizeof(*r));
+    if (!r) { m->refs--; return; }
+    b->retained = r;
+    b->retained_cap = cap;
+  }
+  b->retained[b->nretained++] = m;
+  b->st.retained = b->nretained;
+}
+
+/* A message entering the broker: retained store, then every subscriber. */
+static void route(struct tern_broker *b, struct bmsg *m) {
+  if (m->retain) retain_set(b, m, 1);
+  tree_match(b, m->topic, m->topic_len, deliver, m);
+}
+
+/* ---- connection handling ---- */
+
+static void close_with(struct bconn *bc, const char *why) {
+  TERN_INFO(bc->broker->loop, "closing %s: %s", LOG_PEER(bc), why);
+  tern_close(bc->conn);
+}
+
+static void send_connack(struct bconn *bc, int sp, int rc) {
+  struct tern_mqtt_packet p;
+  memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
+  p.type = TERN_MQTT_CONNACK;
+  p.session_present = (uint8_t)sp;
+  p.return_code = (uint8_t)rc;
+  send_packet(bc, &p);
+}
+
+static int authenticate(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct tern_broker *b = bc->broker;
+  if (!p->has_username) return b->opts.allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
+  if (!b->pw) return b->opts.allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
+  char user[256], pass[256];
+  if (p->username.len >= sizeof(user) || p->password.len >= sizeof(pass)) return TERN_MQTT_REFUSED_BAD_AUTH;
+  memcpy(user, p->username.p, p->username.len);
+  user[p->username.len] = '\0';
+  memcpy(pass, p->password.p, p->password.len);
+  pass[p->password.len] = '\0';
+  int ok = p->has_password && memchr(pass, 0, p->password.len) == NULL && tern_pwfile_check(b->pw, user, pass) == 0;
+  memset(pass, 0, sizeof(pass));
+  return ok ? 0 : TERN_MQTT_REFUSED_BAD_AUTH;
+}
+
+static void resend_inflight(struct bconn *bc) {
+  /* On reconnect, unacknowledged messages go again, in order, with DUP
+   * [MQTT-4.4.0-1]; those past PUBREC get their PUBREL again. */
+  for (struct qitem *q = bc->session->inflight_head; q; q = q->next) {
+    if (q->state == QS_WAIT_COMP) send_ack(bc, TERN_MQTT_PUBREL, q->packet_id);
+    else send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 1);
+  }
+}
+
+static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct tern_broker *b = bc->broker;
+  if (bc->got_connect) return TERN_EPROTO; /* a second CONNECT [MQTT-3.1.0-2] */
+  bc->got_connect = 1;
+  if (p->protocol_level != 4 && p->protocol_level != 3) {
+    send_connack(bc, 0, TERN_MQTT_REFUSED_PROTOCOL);
+    close_with(bc, "unsupported protocol level");
+    return 0;
+  }
+  char id[128];
+  if (p->client_id.len == 0) {
+    if (!p->clean_session) { /* [MQTT-3.1.3-8] */
+      send_connack(bc, 0, TERN_MQTT_REFUSED_ID);
+      close_with(bc, "empty client id needs a clean session");
+      return 0;
+    }
+    uint8_t r[8];
+    tern_port_random(r, sizeof(r));
+    snprintf(id, sizeof(id), "tern-auto-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+  } else if (p->client_id.len >= sizeof(id) || memchr(p->client_id.p, 0, p->client_id.len)) {
+    send_connack(bc, 0, TERN_MQTT_REFUSED_ID);
+    close_with(bc, "client id too long");
+    return 0;
+  } else {
+    memcpy(id, p->client_id.p, p->client_id.len);
+    id[p->client_id.len] = '\0';
+  }
+  int auth = authenticate(bc, p);
+  if (auth) {
+    send_connack(bc, 0, auth);
+    TERN_WARN(b->loop, "refused %s (%s): %s", id, bc->peer, tern_mqtt_connack_str(auth));
+    tern_close(bc->conn);
+    return 0;
+  }
+  struct session *s = session_get(b, id, 0);
+  if (s && s->conn) {
+    /* Takeover [MQTT-3.1.4-2]: the old connection goes, without its will. */
+    struct bconn *old = s->conn;
+    bmsg_unref(b, old->will);
+    old->will = NULL;
+    old->session = NULL;
+    s->conn = NULL;
+    TERN_INFO(b->loop, "client %s taken over by a new connection", id);
+    tern_close(old->conn);
+  }
+  int present = 0;
+  if (s && p->clean_session) {
+    if (!s->clean) bstore_session(b, s, 0);
+    session_free(b, s);
+    s = NULL;
+  }
+  if (s) present = 1;
+  else {
+    s = session_get(b, id, 1);
+    if (!s) return TERN_ENOMEM;
+    s->clean = p->clean_session;
+    if (!s->clean) bstore_session(b, s, 1);
+  }
+  tern_free(b->loop->alloc, s->username);
+  s->username = p->has_username ? dup_n(b, p->username.p, p->username.len) : NULL;
+  s->conn = bc;
+  bc->session = s;
+  bc->keepalive = p->keepalive;
+  if (p->has_will) {
+    bc->will = bmsg_new(b, p->will_topic.p, p->will_topic.len, p->will_payload.p, p->will_payload.len,
+                        p->will_qos, p->will_retain);
+  }
+  b->st.clients_connected++;
+  b->st.clients_total++;
+  TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u)", id, bc->peer, p->clean_session,
+            p->keepalive);
+  send_connack(bc, present, TERN_MQTT_ACCEPTED);
+  resend_inflight(bc);
+  pump(b, s);
+  return 0;
+}
+
+static int qos2_seen(struct session *s, uint16_t id) {
+  for (size_t i = 0; i < s->nqos2_in; i++)
+    if (s->qos2_in[i] == id) return 1;
+  return 0;
+}
+
+static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct tern_broker *b = bc->broker;
+  struct session *s = bc->session;
+  b->st.msgs_received++;
+  int allowed = !b->has_acl || acl_check(b->acl, s->username, s->client_id, p->topic.p, p->topic.len, ACL_WRITE);
+  if (p->qos == 2 && qos2_seen(s, p->packet_id)) {
+    /* a resent QoS 2 message we already took: acknowledge, do not route again */
+    send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
+    return 0;
+  }
+  if (!allowed) {
+    TERN_WARN(b->loop, "denied: %s may not publish to '%.*s'", s->client_id, (int)p->topic.len, p->topic.p);
+  } else {
+    struct bmsg *m = bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain);
+    if (!m) return TERN_ENOMEM;
+    route(b, m);
+    bmsg_unref(b, m);
+  }
+  if (p->qos == 1) {
+    bstore_flush(b); /* the ack promises durability: records reach the disk first */
+    send_ack(bc, TERN_MQTT_PUBACK, p->packet_id);
+  } else if (p->qos == 2) {
+    if (s->nqos2_in >= TERN_BROKER_MAX_QOS2_IN) return TERN_ELIMIT;
+    uint16_t *ids = b->loop->alloc->realloc(b->loop->alloc->ctx, s->qos2_in, (s->nqos2_in + 1) * sizeof(*ids));
+    if (!ids) return TERN_ENOMEM;
+    s->qos2_in = ids;
+    ids[s->nqos2_in++] = p->packet_id;
+    bstore_flush(b);
+    send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
+  }
+  return 0;
+}
+
+static struct qitem *take_inflight(struct session *s, uint16_t id, int state, int remove) {
+  struct qitem **pp = &s->inflight_head, *prev = NULL;
+  for (; *pp; prev = *pp, pp = &(*pp)->next) {
+    struct qitem *q = *pp;
+    if (q->packet_id != id || q->state != state) continue;
+    if (remove) {
+      *pp = q->next;
+      if (s->inflight_tail == q) s->inflight_tail = prev;
+      s->ninflight--;
+    }
+    return q;
+  }
+  return NULL;
+}
+
+static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct tern_broker *b = bc->broker;
+  struct session *s = bc->session;
+  struct qitem *q;
+  switch (p->type) {
+  case TERN_MQTT_PUBACK:
+  case TERN_MQTT_PUBCOMP:
+    q = take_inflight(s, p->packet_id, p->type == TERN_MQTT_PUBACK ? QS_WAIT_ACK : QS_WAIT_COMP, 1);
+    if (!q) return; /* unknown id: ignore, as the spec allows */
+    if (!s->clean) bstore_msg_done(b, q);
+    bmsg_unref(b, q->msg);
+    tern_free(b->loop->alloc, q);
+    pump(b, s);
+    return;
+  case TERN_MQTT_PUBREC:
+    q = take_inflight(s, p->packet_id, QS_WAIT_ACK, 0);
+    if (q && q->qos == 2) q->state = QS_WAIT_COMP;
+    send_ack(bc, TERN_MQTT_PUBREL, p->packet_id);
+    return;
+  case TERN_MQTT_PUBREL:
+    for (size_t i = 0; i < s->nqos2_in; i++)
+      if (s->qos2_in[i] == p->packet_id) { s->qos2_in[i] = s->qos2_in[--s->nqos2_in]; break; }
+    send_ack(bc, TERN_MQTT_PUBCOMP, p->packet_id);
+    return;
+  }
+}
+
+static void send_retained(struct tern_broker *b, struct session *s, const char *f, size_t flen, uint8_t qos) {
+  for (size_t i = 0; i < b->nretained; i++) {
+    struct bmsg *m = b->retained[i];
+    if (!tern_mqtt_topic_matches(f, flen, m->topic, m->topic_len)) continue;
+    if (b->has_acl && !acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) continue;
+    uint8_t q = m->qos < qos ? m->qos : qos;
+    if (q == 0) { send_publish(s->conn, m, 0, 1, 0, 0); continue; }
+    struct qitem *it = session_enqueue(b, s, m, q, 1);
+    if (it && !s->clean) bstore_msg(b, s, it);
+  }
+  pump(b, s);
+}
+
+static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct tern_broker *b = bc->broker;
+  struct session *s = bc->session;
+  struct tern_mqtt_packet ack;
+  memset(&ack, 0, sizeof(ack));
+  ack.type = TERN_MQTT_SUBACK;
+  ack.packet_id = p->packet_id;
+  ack.count = p->count;
+  for (size_t i = 0; i < p->count; i++) {
+    const struct tern_str *f = &p->filters[i];
+    if (b->has_acl && !acl_check(b->acl, s->username, s->client_id, f->p, f->len, ACL_READ)) {
+      TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
+      ack.qos_list[i] = TERN_MQTT_SUBACK_FAILURE;
+      continue;
+    }
+    int rc = tree_subscribe(b, s, f->p, f->len, p->qos_list[i]);
+    ack.qos_list[i] = rc < 0 ? TERN_MQTT_SUBACK_FAILURE : p->qos_list[i];
+    if (rc >= 0 && !s->clean) bstore_sub(b, s, f->p, f->len, p->qos_list[i], 1);
+  }
+  bstore_flush(b);
+  send_packet(bc, &ack);
+  for (size_t i = 0; i < p->count; i++)
+    if (ack.qos_list[i] != TERN_MQTT_SUBACK_FAILURE) send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
+  return 0;
+}
+
+static int on_unsubscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  struct session *s = bc->session;
+  for (size_t i = 0; i < p->count; i++) {
+    if (tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len) && !s->clean)
+      bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0);
+  }
+  send_ack(bc, TERN_MQTT_UNSUBACK, p->packet_id);
+  return 0;
+}
+
+static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
+  if (!bc->got_connect && p->type != TERN_MQTT_CONNECT) return TERN_EPROTO; /* [MQTT-3.1.0-1] */
+  switch (p->type) {
+  case TERN_MQTT_CONNECT: return on_connect(bc, p);
+  case TERN_MQTT_PUBLISH: return on_publish(bc, p);
+  case TERN_MQTT_PUBACK: case TERN_MQTT_PUBREC: case TERN_MQTT_PUBREL: case TERN_MQTT_PUBCOMP:
+    on_ack(bc, p);
+    return 0;
+  case TERN_MQTT_SUBSCRIBE: return on_subscribe(bc, p);
+  case TERN_MQTT_UNSUBSCRIBE: return on_unsubscribe(bc, p);
+  case TERN_MQTT_PINGREQ: {
+    struct tern_mqtt_packet r;
+    memset(&r, 0, offsetof(struct tern_mqtt_packet, filters));
+    r.type = TERN_MQTT_PINGRESP;
+    return send_packet(bc, &r);
+  }
+  case TERN_MQTT_DISCONNECT:
+    bc->got_disconnect = 1;
+    bmsg_unref(bc->broker, bc->will); /* a clean goodbye discards the will [MQTT-3.14.4-3] */
+    bc->will = NULL;
+    tern_close(bc->conn);
+    return 0;
+  default:
+    return TERN_EPROTO;
+  }
+}
+
+static void on_read(struct bconn *bc) {
+  struct tern_conn *c = bc->conn;
+  struct tern_broker *b = bc->broker;
+  static struct tern_mqtt_packet p; /* large (filter table); the loop is single-threaded */
+  bc->last_rx = tern_loop_now(b->loop);
+  size_t off = 0;
+  while (off < c->rx.len && !c->is_closing && !c->is_draining) {
+    int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, b->opts.max_packet, TERN_MQTT_FROM_CLIENT, &p);
+    if (n == TERN_EAGAIN) break;
+    if (n < 0) {
+      char why[96];
+      snprintf(why, sizeof(why), "malformed packet (%s)", tern_strerror(n));
+      close_with(bc, why);
+      off = c->rx.len;
+      break;
+    }
+    b->st.bytes_received += (uint64_t)n;
+    int rc = handle_packet(bc, &p);
+    off += (size_t)n;
+    if (rc < 0) {
+      char why[96];
+      snprintf(why, sizeof(why), "%s: %s", tern_mqtt_type_name(p.type), tern_strerror(rc));
+      close_with(bc, why);
+      off = c->rx.len;
+    }
+  }
+  tern_buf_consume(&c->rx, off);
+}
+
+static void on_close(struct bconn *bc) {
+  struct tern_broker *b = bc->broker;
+  struct session *s = bc->session;
+  if (s) {
+    b->st.clients_connected--;
+    s->conn = NULL;
+    TERN_INFO(b->loop, "client %s disconnected%s", s->client_id, bc->got_disconnect ? "" : " (no DISCONNECT)");
+  }
+  if (bc->will) { /* the link died without DISCONNECT: publish the will [MQTT-3.1.2-8] */
+    route(b, bc->will);
+    bmsg_unref(b, bc->will);
+  }
+  if (s && s->clean) session_free(b, s);
+  bstore_flush(b);
+  tern_free(b->loop->alloc, bc);
+}
+
+static void check_timeouts(struct bconn *bc) {
+  uint32_t now = tern_loop_now(bc->broker->loop);
+  if (!bc->got_connect) {
+    if (now - bc->connected_at > TERN_BROKER_CONNECT_TIMEOUT_MS) close_with(bc, "no CONNECT in time");
+    return;
+  }
+  /* [MQTT-3.1.2-24]: nothing for 1.5 x keepalive means the client is gone */
+  if (bc->keepalive && now - bc->last_rx > (uint32_t)bc->keepalive * 1500u) {
+    tern_close_now(bc->conn);
+    TERN_INFO(bc->broker->loop, "client %s: keepalive expired", LOG_PEER(bc));
+  }
+}
+
+static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
+  struct tern_broker *b = c->fn_data;
+  struct bconn *bc = c->proto;
+  switch (ev) {
+  case TERN_EV_ACCEPT:
+    if (b->st.clients_connected >= b->opts.max_clients) {
+      TERN_WARN(b->loop, "connection limit (%zu) reached: refusing", b->opts.max_clients);
+      tern_close_now(c);
+      return;
+    }
+    bc = tern_alloc(b->loop->alloc, sizeof(*bc));
+    if (!bc) { tern_close_now(c); return; }
+    bc->broker = b;
+    bc->conn = c;
+    bc->connected_at = bc->last_rx = tern_loop_now(b->loop);
+    tern_addr_str(&c->peer, bc->peer, sizeof(bc->peer), 1);
+    c->proto = bc;
+    break;
+  case TERN_EV_READ:
+    if (bc) on_read(bc);
+    break;
+  case TERN_EV_SENT:
+    if (bc && bc->session) pump(b, bc->session);
+    break;
+  case TERN_EV_POLL:
+    if (bc) check_timeouts(bc);
+    break;
+  case TERN_EV_ERROR:
+    if (bc) TERN_INFO(b->loop, "connection %s: %s", LOG_PEER(bc), (const char *)ev_data);
+    break;
+  case TERN_EV_CLOSE:
+    if (bc) on_close(bc);
+    c->proto = NULL;
+    break;
+  }
+}
+
+/* ---- $SYS ---- */
+
+static void sys_publish(struct tern_broker *b, const char *topic, const char *fmt, unsigned long long v) {
+  char payload[64];
+  int n = snprintf(payload, sizeof(payload), fmt, v);
+  struct bmsg *m = bmsg_new(b, topic, strlen(topic), payload, (size_t)n, 0, 1);
+  if (!m) return;
+  retain_set(b, m, 0);
+  tree_match(b, m->topic, m->topic_len, deliver, m);
+  bmsg_unref(b, m);
+}
+
+static void sys_tick(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_broker *b = arg;
+  sys_publish(b, "$SYS/broker/uptime", "%llu seconds", (tern_loop_now(b->loop) - b->started) / 1000u);
+  sys_publish(b, "$SYS/broker/clients/connected", "%llu", b->st.clients_connected);
+  sys_publish(b, "$SYS/broker/clients/total", "%llu", b->st.clients_total);
+  sys_publish(b, "$SYS/broker/messages/received", "%llu", b->st.msgs_received);
+  sys_publish(b, "$SYS/broker/messages/sent", "%llu", b->st.msgs_sent);
+  sys_publish(b, "$SYS/broker/messages/dropped", "%llu", b->st.msgs_dropped);
+  sys_publish(b, "$SYS/broker/subscriptions/count", "%llu", b->st.subscriptions);
+  sys_publish(b, "$SYS/broker/retained messages/count", "%llu", b->st.retained);
+  sys_publish(b, "$SYS/broker/store/messages/count", "%llu", b->st.queued);
+  sys_publish(b, "$SYS/broker/bytes/received", "%llu", b->st.bytes_received);
+  sys_publish(b, "$SYS/broker/bytes/sent", "%llu", b->st.bytes_sent);
+}
+
+/* ---- lifecycle ---- */
+
+int tern_broker_reload(struct tern_broker *b) {
+  int rc = 0;
+  if (b->opts.passwd_file) {
+    struct tern_pwfile *pw;
+    rc = tern_pwfile_load(b->opts.passwd_file, &pw);
+    if (rc) {
+      TERN_ERR(b->loop, "password file %s: %s (keeping the old one)", b->opts.passwd_file, tern_strerror(rc));
+      return rc;
+    }
+    tern_pwfile_free(b->pw);
+    b->pw = pw;
+  }
+  if (b->opts.acl_file) {
+    struct acl_rule *acl;
+    rc = acl_load(b->opts.acl_file, &acl);
+    if (rc) {
+      TERN_ERR(b->loop, "ACL file %s: %s (keeping the old one)", b->opts.acl_file, tern_strerror(rc));
+      return rc;
+    }
+    acl_free(b->acl);
+    b->acl = acl;
+    b->has_acl = 1;
+  }
+  return 0;
+}
+
+static int add_listener(struct tern_broker *b, const char *url, struct tern_tls_ctx *tls) {
+  struct tern_conn *l = tern_listen(b->loop, url, broker_conn_fn, b);
+  if (!l) return TERN_EDENIED;
+  if (tls) tern_tls_listen(l, tls);
+  b->listeners[b->nlisteners++] = l;
+  char a[64];
+  TERN_INFO(b->loop, "listening on %s%s", tern_addr_str(&l->local, a, sizeof(a), 1), tls ? " (TLS)" : "");
+  return 0;
+}
+
+struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts, int *err) {
+  int rc = 0;
+  struct tern_broker *b = tern_alloc(loop->alloc, sizeof(*b));
+  if (!b) { *err = TERN_ENOMEM; return NULL; }
+  b->loop = loop;
+  b->opts = *opts;
+  if (!b->opts.max_packet) b->opts.max_packet = TERN_MQTT_MAX_PACKET;
+  if (!b->opts.max_clients) b->opts.max_clients = TERN_BROKER_MAX_CLIENTS;
+  if (!b->opts.max_inflight) b->opts.max_inflight = TERN_MQTT_INFLIGHT;
+  if (!b->opts.max_queued) b->opts.max_queued = TERN_MQTT_QUEUE_MAX;
+  if (!b->opts.sys_interval_s) b->opts.sys_interval_s = 10;
+  b->started = tern_loop_now(loop);
+  if ((rc = tern_broker_reload(b)) != 0) goto fail;
+  if (b->opts.persist_dir && (rc = bstore_open(b)) != 0) goto fail;
+  if (!b->opts.listen[0] && !b->opts.tls_listen) b->opts.listen[0] = "tcp://127.0.0.1:1883";
+  for (int i = 0; i < TERN_BROKER_MAX_LISTENERS && b->opts.listen[i]; i++)
+    if ((rc = add_listener(b, b->opts.listen[i], NULL)) != 0) goto fail;
+  if (b->opts.tls_listen) {
+    char msg[200] = "";
+    struct tern_tls_opts to = {.cert_file = b->opts.cert_file, .key_file = b->opts.key_file};
+    b->tls = tern_tls_ctx_new(loop, &to, 1, msg, sizeof(msg));
+    if (!b->tls) { TERN_ERR(loop, "%s", msg); rc = TERN_ETLS; goto fail; }
+    if ((rc = add_listener(b, b->opts.tls_listen, b->tls)) != 0) goto fail;
+  }
+  tern_timer_start(loop, &b->sys_timer, 1000, b->opts.sys_interval_s * 1000u, sys_tick, b);
+  return b;
+fail:
+  *err = rc;
+  tern_broker_stop(b);
+  return NULL;
+}
+
+void tern_broker_stop(struct tern_broker *b) {
+  if (!b) return;
+  struct tern_loop *loop = b->loop;
+  tern_timer_stop(loop, &b->sys_timer);
+  for (int i = 0; i < b->nlisteners; i++) { b->listeners[i]->fn = NULL; tern_close_now(b->listeners[i]); }
+  /* Connections close now; their handlers run before the broker goes. */
+  for (struct tern_conn *c = loop->conns; c; c = c->next) {
+    if (c->fn != broker_conn_fn || c->fn_data != b) continue;
+    struct bconn *bc = c->proto;
+    if (bc) { bmsg_unref(b, bc->will); bc->will = NULL; on_close(bc); c->proto = NULL; }
+    c->fn = NULL;
+    tern_close_now(c);
+  }
+  for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++)
+    while (b->sessions[i]) session_free(b, b->sessions[i]);
+  for (size_t i = 0; i < b->nretained; i++) bmsg_unref(b, b->retained[i]);
+  tern_free(loop->alloc, b->retained);
+  tree_free(b);
+  bstore_close(b);
+  tern_pwfile_free(b->pw);
+  acl_free(b->acl);
+  tern_tls_ctx_unref(b->tls);
+  tern_free(loop->alloc, b);
+}
+
+void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats *st) { *st = b->st; }
+
+uint16_t tern_broker_port(const struct tern_broker *b, int i) {
+  return i >= 0 && i < b->nlisteners ? b->listeners[i]->local.port : 0;
+}

@@ -1,0 +1,137 @@
+/* The broker's data structures, shared by its files. Not a public header. */
+#ifndef TERN_BROKER_INTERNAL_H
+#define TERN_BROKER_INTERNAL_H
+#include "tern/broker.h"
+#include "tern/config.h"
+#include "tern/mqtt_codec.h"
+#include "tern/store.h"
+
+struct tern_pwfile;
+
+/* One published message, shared by reference by every queue it sits in. */
+struct bmsg {
+  unsigned refs;
+  uint8_t qos, retain;
+  uint16_t topic_len;
+  size_t payload_len;
+  char *topic;      /* NUL-terminated, points into data */
+  uint8_t *payload; /* points into data */
+  char data[];      /* topic, NUL, payload */
+};
+
+/* A message waiting for (or in) delivery to one session. */
+struct qitem {
+  struct qitem *next;
+  struct bmsg *msg;
+  uint64_t store_id;   /* record id in the store, 0 if not persisted */
+  uint16_t packet_id;  /* 0 until sent */
+  uint8_t qos;         /* granted: min(published, subscribed) */
+  uint8_t retain;      /* flag as sent: 1 only for retained-on-subscribe */
+  uint8_t state;       /* QS_QUEUED, QS_WAIT_ACK (PUBACK/PUBREC), QS_WAIT_COMP */
+};
+enum { QS_QUEUED, QS_WAIT_ACK, QS_WAIT_COMP };
+
+struct sub {
+  struct sub *node_next;     /* in the tree node's list */
+  struct sub *session_next;  /* in the session's list */
+  struct session *session;
+  struct tnode *node;
+  uint8_t qos;
+};
+
+struct tnode {
+  struct tnode *parent, *child, *sibling;
+  struct sub *subs;
+  size_t nsubs_below;        /* subscriptions in this subtree: prune at 0 */
+  char level[];
+};
+
+struct session {
+  struct session *hash_next;
+  char *client_id;
+  char *username;
+  int clean;
+  struct bconn *conn;        /* NULL while offline */
+  struct sub *subs;
+  struct qitem *inflight_head, *inflight_tail; /* sent, awaiting acks, in send order */
+  struct qitem *queue_head, *queue_tail;       /* not yet sent */
+  size_t ninflight, nqueued;
+  uint16_t next_packet_id;
+  uint16_t *qos2_in;         /* incoming QoS 2 ids awaiting PUBREL */
+  size_t nqos2_in;
+  unsigned match_gen;        /* routing: seen in this publish? */
+  uint8_t match_qos;
+  struct session *match_next;
+};
+
+struct bconn {
+  struct tern_broker *broker;
+  struct tern_conn *conn;
+  struct session *session;   /* after CONNECT */
+  uint32_t last_rx, connected_at;
+  uint16_t keepalive;
+  int got_connect;
+  int got_disconnect;
+  struct bmsg *will;         /* published if the link dies without DISCONNECT */
+  char peer[64];
+};
+
+struct acl_rule;
+
+struct tern_broker {
+  struct tern_loop *loop;
+  struct tern_broker_opts opts;
+  struct tern_conn *listeners[TERN_BROKER_MAX_LISTENERS + 1];
+  int nlisteners;
+  struct tern_tls_ctx *tls;
+  struct session *sessions[TERN_BROKER_SESSION_BUCKETS];
+  struct tnode *root;
+  struct bmsg **retained;    /* open-addressed by topic would be faster; a list is enough for now */
+  size_t nretained, retained_cap;
+  struct tern_pwfile *pw;
+  struct acl_rule *acl;
+  int has_acl;
+  struct tern_store *store;
+  uint64_t next_store_id;
+  unsigned match_gen;
+  struct tern_timer sys_timer;
+  uint32_t started;
+  struct tern_broker_stats st;
+};
+
+/* broker_tree.c: subscriptions */
+int tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos);
+int tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len);
+void tree_remove_session(struct tern_broker *b, struct session *s);
+/* Calls fn once per session with the highest matching QoS. */
+void tree_match(struct tern_broker *b, const char *topic, size_t len,
+                void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos, void *arg), void *arg);
+void tree_free(struct tern_broker *b);
+size_t tree_filter(const struct sub *sub, char *out, size_t outlen);
+
+/* broker_acl.c: Mosquitto acl_file */
+enum { ACL_READ = 1, ACL_WRITE = 2 };
+int acl_load(const char *path, struct acl_rule **out);
+void acl_free(struct acl_rule *r);
+int acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
+              const char *topic, size_t tlen, int access);
+
+/* broker_store.c: durability */
+int bstore_open(struct tern_broker *b);
+void bstore_close(struct tern_broker *b);
+void bstore_retain(struct tern_broker *b, const struct bmsg *m);
+void bstore_session(struct tern_broker *b, const struct session *s, int alive);
+void bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add);
+void bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q);
+void bstore_msg_done(struct tern_broker *b, struct qitem *q);
+void bstore_flush(struct tern_broker *b);
+
+/* broker.c helpers used by the store's replay */
+struct session *session_get(struct tern_broker *b, const char *client_id, int create);
+struct bmsg *bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
+                      uint8_t qos, uint8_t retain);
+void bmsg_unref(struct tern_broker *b, struct bmsg *m);
+void retain_set(struct tern_broker *b, struct bmsg *m, int persist);
+struct qitem *session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain);
+
+#endif

@@ -1,0 +1,199 @@
+/* Subscriptions in a tree of topic levels: a publish walks only the
+ * branches its topic can reach ("a", "+", "#" at each level), never a scan
+ * of every subscription. */
+#include <string.h>
+#include "../core/loop_internal.h"
+#include "broker_internal.h"
+#include "tern/error.h"
+
+static struct tnode *node_new(struct tern_broker *b, struct tnode *parent, const char *level, size_t len) {
+  struct tnode *n = tern_alloc(b->loop->alloc, sizeof(*n) + len + 1);
+  if (!n) return NULL;
+  memcpy(n->level, level, len);
+  n->level[len] = '\0';
+  n->parent = parent;
+  if (parent) {
+    n->sibling = parent->child;
+    parent->child = n;
+  }
+  return n;
+}
+
+static struct tnode *find_child(struct tnode *n, const char *level, size_t len) {
+  for (struct tnode *c = n->child; c; c = c->sibling)
+    if (strlen(c->level) == len && memcmp(c->level, level, len) == 0) return c;
+  return NULL;
+}
+
+/* Walk (creating when asked) to the node for a filter. */
+static struct tnode *walk(struct tern_broker *b, const char *f, size_t len, int create) {
+  if (!b->root) {
+    if (!create) return NULL;
+    b->root = node_new(b, NULL, "", 0);
+    if (!b->root) return NULL;
+  }
+  struct tnode *n = b->root;
+  size_t i = 0;
+  for (;;) {
+    size_t j = i;
+    while (j < len && f[j] != '/') j++;
+    struct tnode *c = find_child(n, f + i, j - i);
+    if (!c) {
+      if (!create) return NULL;
+      c = node_new(b, n, f + i, j - i);
+      if (!c) return NULL;
+    }
+    n = c;
+    if (j == len) return n;
+    i = j + 1;
+  }
+}
+
+static void prune(struct tern_broker *b, struct tnode *n) {
+  while (n && n->parent && n->nsubs_below == 0 && !n->child) {
+    struct tnode *p = n->parent;
+    struct tnode **pp = &p->child;
+    while (*pp != n) pp = &(*pp)->sibling;
+    *pp = n->sibling;
+    tern_free(b->loop->alloc, n);
+    n = p;
+  }
+}
+
+static void count(struct tnode *n, long d) {
+  for (; n; n = n->parent) n->nsubs_below = (size_t)((long)n->nsubs_below + d);
+}
+
+int tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos) {
+  struct tnode *n = walk(b, filter, len, 1);
+  if (!n) return TERN_ENOMEM;
+  for (struct sub *x = n->subs; x; x = x->node_next)
+    if (x->session == s) { x->qos = qos; return 0; } /* same filter again: replace [MQTT-3.8.4-3] */
+  struct sub *x = tern_alloc(b->loop->alloc, sizeof(*x));
+  if (!x) { prune(b, n); return TERN_ENOMEM; }
+  x->session = s;
+  x->node = n;
+  x->qos = qos;
+  x->node_next = n->subs;
+  n->subs = x;
+  x->session_next = s->subs;
+  s->subs = x;
+  count(n, +1);
+  b->st.subscriptions++;
+  return 1; /* new */
+}
+
+static void unlink_sub(struct tern_broker *b, struct sub *x) {
+  struct tnode *n = x->node;
+  struct sub **pp = &n->subs;
+  while (*pp != x) pp = &(*pp)->node_next;
+  *pp = x->node_next;
+  pp = &x->session->subs;
+  while (*pp != x) pp = &(*pp)->session_next;
+  *pp = x->session_next;
+  count(n, -1);
+  b->st.subscriptions--;
+  tern_free(b->loop->alloc, x);
+  prune(b, n);
+}
+
+int tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len) {
+  struct tnode *n = walk(b, filter, len, 0);
+  if (!n) return 0;
+  for (struct sub *x = n->subs; x; x = x->node_next)
+    if (x->session == s) { unlink_sub(b, x); return 1; }
+  return 0;
+}
+
+void tree_remove_session(struct tern_broker *b, struct session *s) {
+  while (s->subs) unlink_sub(b, s->subs);
+}
+
+size_t tree_filter(const struct sub *sub, char *out, size_t outlen) {
+  /* rebuild the filter from the node path (levels joined by '/') */
+  const struct tnode *path[TERN_MQTT_MAX_TOPIC];
+  size_t depth = 0, o = 0;
+  for (const struct tnode *n = sub->node; n && n->parent && depth < TERN_MQTT_MAX_TOPIC; n = n->parent) path[depth++] = n;
+  while (depth--) {
+    size_t l = strlen(path[depth]->level);
+    if (o + l + 2 > outlen) return 0;
+    memcpy(out + o, path[depth]->level, l);
+    o += l;
+    if (depth) out[o++] = '/';
+  }
+  out[o] = '\0';
+  return o;
+}
+
+struct match_ctx {
+  struct tern_broker *b;
+  struct session *hits;
+};
+
+static void hit(struct match_ctx *m, struct tnode *n) {
+  for (struct sub *x = n->subs; x; x = x->node_next) {
+    struct session *s = x->session;
+    if (s->match_gen != m->b->match_gen) {
+      s->match_gen = m->b->match_gen;
+      s->match_qos = x->qos;
+      s->match_next = m->hits;
+      m->hits = s;
+    } else if (x->qos > s->match_qos) {
+      s->match_qos = x->qos; /* overlapping subscriptions: once, at the highest QoS */
+    }
+  }
+}
+
+static void match_level(struct match_ctx *m, struct tnode *n, const char *t, size_t len, size_t i, int root) {
+  if (!n->nsubs_below) return;
+  size_t j = i;
+  while (j < len && t[j] != '/') j++;
+  int dollar = root && len > 0 && t[0] == '$';
+  for (struct tnode *c = n->child; c; c = c->sibling) {
+    if (c->level[0] == '#' && c->level[1] == '\0') {
+      if (!dollar) hit(m, c);
+      continue;
+    }
+    int plus = c->level[0] == '+' && c->level[1] == '\0';
+    if (plus ? dollar : (strlen(c->level) != j - i || memcmp(c->level, t + i, j - i) != 0)) continue;
+    if (j == len) {
+      hit(m, c);
+      /* "a/#" also matches "a" */
+      struct tnode *h = find_child(c, "#", 1);
+      if (h) hit(m, h);
+    } else {
+      match_level(m, c, t, len, j + 1, 0);
+    }
+  }
+}
+
+void tree_match(struct tern_broker *b, const char *topic, size_t len,
+                void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos, void *arg), void *arg) {
+  if (!b->root) return;
+  struct match_ctx m = {b, NULL};
+  b->match_gen++;
+  match_level(&m, b->root, topic, len, 0, 1);
+  for (struct session *s = m.hits, *next; s; s = next) {
+    next = s->match_next;
+    fn(b, s, s->match_qos, arg);
+  }
+}
+
+static void free_node(struct tern_broker *b, struct tnode *n) {
+  while (n->child) {
+    struct tnode *c = n->child;
+    n->child = c->sibling;
+    free_node(b, c);
+  }
+  while (n->subs) {
+    struct sub *x = n->subs;
+    n->subs = x->node_next;
+    tern_free(b->loop->alloc, x);
+  }
+  tern_free(b->loop->alloc, n);
+}
+
+void tree_free(struct tern_broker *b) {
+  if (b->root) free_node(b, b->root);
+  b->root = NULL;
+}
