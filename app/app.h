@@ -10,6 +10,8 @@ struct tern_cmd {
 
 int cmd_passwd(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
+int cmd_pub(int argc, char **argv);
+int cmd_sub(int argc, char **argv);
 
 /* Shared helpers (app/util.c). */
 int app_is_help(const char *arg);

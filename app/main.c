@@ -5,6 +5,8 @@
 
 static const struct tern_cmd commands[] = {
     {"broker", "run the MQTT broker", cmd_broker},
+    {"pub", "publish MQTT messages (mosquitto_pub's flags)", cmd_pub},
+    {"sub", "subscribe and print MQTT messages (mosquitto_sub's flags)", cmd_sub},
     {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
 };
 

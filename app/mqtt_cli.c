@@ -1,0 +1,157 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app.h"
+#include "mqtt_cli.h"
+#include "tern/error.h"
+#include "tern/url.h"
+
+const char mqtt_cli_common_help[] =
+    "  -h HOST        broker host (default localhost)\n"
+    "  -p PORT        broker port (default 1883, or 8883 with TLS)\n"
+    "  -L URL         mqtt(s)://[user[:pass]@]host[:port]/topic\n"
+    "  -t TOPIC       topic\n"
+    "  -q QOS         quality of service 0, 1 or 2 (default 0)\n"
+    "  -i ID          client id (default: generated)\n"
+    "  -u USER        user name\n"
+    "  -P PASS        password\n"
+    "  -k SECONDS     keepalive (default 60)\n"
+    "  -c             persistent session (clean session off; use with -i)\n"
+    "  -V 311         protocol version (only MQTT 3.1.1)\n"
+    "  --cafile F     trust this CA (turns on TLS)\n"
+    "  --cert F --key F  client certificate (turns on TLS)\n"
+    "  --insecure     do not check the server's host name (the chain still is)\n"
+    "  --will-topic T --will-payload M --will-qos Q --will-retain\n"
+    "  -d             debug output\n";
+
+static int parse_int(const char *cmd, const char *flag, const char *v, int lo, int hi, int *out) {
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (*end || n < lo || n > hi) {
+    fprintf(stderr, "tern %s: %s wants a number from %d to %d, not '%s'\n", cmd, flag, lo, hi, v);
+    return 2;
+  }
+  *out = (int)n;
+  return 0;
+}
+
+static int parse_url(struct mqtt_cli *c, const char *v) {
+  struct tern_url u;
+  if (tern_url_parse(v, strlen(v), &u) != 0 || !u.host.len ||
+      !(tern_str_eq(u.scheme, "mqtt") || tern_str_eq(u.scheme, "mqtts"))) {
+    fprintf(stderr, "tern %s: -L wants mqtt(s)://[user[:pass]@]host[:port]/topic\n", c->cmd);
+    return 2;
+  }
+  static char user[256], pass[256], topic[1024];
+  tern_str_copy(u.host, c->host, sizeof(c->host));
+  c->use_tls = tern_str_eq(u.scheme, "mqtts");
+  if (u.has_port) c->port = u.port;
+  if (u.user.len && tern_url_decode(u.user.p, u.user.len, user, sizeof(user), 0) >= 0) c->user = user;
+  if (u.pass.len && tern_url_decode(u.pass.p, u.pass.len, pass, sizeof(pass), 0) >= 0) c->pass = pass;
+  if (u.path.len > 1 && tern_url_decode(u.path.p + 1, u.path.len - 1, topic, sizeof(topic), 0) >= 0 &&
+      c->ntopics < MQTT_CLI_MAX_TOPICS)
+    c->topics[c->ntopics++] = topic;
+  return 0;
+}
+
+int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
+  int bad = 0;
+  const char *v;
+  if ((v = app_opt(argc, argv, i, "-h", &bad)) || (v = app_opt(argc, argv, i, "--host", &bad))) {
+    snprintf(c->host, sizeof(c->host), "%s", v);
+  } else if ((v = app_opt(argc, argv, i, "-p", &bad)) || (v = app_opt(argc, argv, i, "--port", &bad))) {
+    return parse_int(c->cmd, "-p", v, 1, 65535, &c->port) ? 2 : 1;
+  } else if ((v = app_opt(argc, argv, i, "-L", &bad)) || (v = app_opt(argc, argv, i, "--url", &bad))) {
+    return parse_url(c, v) ? 2 : 1;
+  } else if ((v = app_opt(argc, argv, i, "-t", &bad)) || (v = app_opt(argc, argv, i, "--topic", &bad))) {
+    if (c->ntopics == MQTT_CLI_MAX_TOPICS) { fprintf(stderr, "tern %s: too many -t\n", c->cmd); return 2; }
+    c->topics[c->ntopics++] = v;
+  } else if ((v = app_opt(argc, argv, i, "-q", &bad)) || (v = app_opt(argc, argv, i, "--qos", &bad))) {
+    return parse_int(c->cmd, "-q", v, 0, 2, &c->qos) ? 2 : 1;
+  } else if ((v = app_opt(argc, argv, i, "-i", &bad)) || (v = app_opt(argc, argv, i, "--id", &bad))) {
+    c->id = v;
+  } else if ((v = app_opt(argc, argv, i, "-u", &bad)) || (v = app_opt(argc, argv, i, "--username", &bad))) {
+    c->user = v;
+  } else if ((v = app_opt(argc, argv, i, "-P", &bad)) || (v = app_opt(argc, argv, i, "--pw", &bad))) {
+    c->pass = v;
+  } else if ((v = app_opt(argc, argv, i, "-k", &bad)) || (v = app_opt(argc, argv, i, "--keepalive", &bad))) {
+    return parse_int(c->cmd, "-k", v, 5, 65535, &c->keepalive) ? 2 : 1;
+  } else if (!strcmp(argv[*i], "-c") || !strcmp(argv[*i], "--disable-clean-session")) {
+    c->persistent = 1;
+  } else if ((v = app_opt(argc, argv, i, "-V", &bad)) || (v = app_opt(argc, argv, i, "--protocol-version", &bad))) {
+    if (strcmp(v, "311") && strcmp(v, "mqttv311")) {
+      fprintf(stderr, "tern %s: only MQTT 3.1.1 (-V 311) is supported\n", c->cmd);
+      return 2;
+    }
+  } else if ((v = app_opt(argc, argv, i, "--cafile", &bad))) {
+    c->cafile = v;
+    c->use_tls = 1;
+  } else if ((v = app_opt(argc, argv, i, "--cert", &bad))) {
+    c->cert = v;
+    c->use_tls = 1;
+  } else if ((v = app_opt(argc, argv, i, "--key", &bad))) {
+    c->key = v;
+    c->use_tls = 1;
+  } else if (!strcmp(argv[*i], "--insecure")) {
+    c->insecure = 1;
+  } else if ((v = app_opt(argc, argv, i, "--will-topic", &bad))) {
+    c->will_topic = v;
+  } else if ((v = app_opt(argc, argv, i, "--will-payload", &bad))) {
+    c->will_payload = v;
+  } else if ((v = app_opt(argc, argv, i, "--will-qos", &bad))) {
+    return parse_int(c->cmd, "--will-qos", v, 0, 2, &c->will_qos) ? 2 : 1;
+  } else if (!strcmp(argv[*i], "--will-retain")) {
+    c->will_retain = 1;
+  } else if (!strcmp(argv[*i], "-d") || !strcmp(argv[*i], "--debug")) {
+    c->debug = 1;
+  } else {
+    return bad ? 2 : 0;
+  }
+  return bad ? 2 : 1;
+}
+
+void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
+  if (!c->host[0]) strcpy(c->host, "localhost");
+  if (!c->port) c->port = c->use_tls ? 8883 : 1883;
+  snprintf(c->url, sizeof(c->url), strchr(c->host, ':') ? "%s://[%s]:%d" : "%s://%s:%d",
+           c->use_tls ? "mqtts" : "mqtt", c->host, c->port);
+  memset(&c->tls, 0, sizeof(c->tls));
+  c->tls.ca_file = c->cafile;
+  c->tls.cert_file = c->cert;
+  c->tls.key_file = c->key;
+  c->tls.skip_hostname = c->insecure;
+  memset(o, 0, sizeof(*o));
+  o->url = c->url;
+  o->client_id = c->id;
+  o->username = c->user;
+  o->password = c->pass;
+  o->keepalive = (uint16_t)(c->keepalive ? c->keepalive : 60);
+  o->persistent = c->persistent;
+  o->tls = &c->tls;
+  if (c->will_topic) {
+    o->will_topic = c->will_topic;
+    o->will_payload = c->will_payload ? c->will_payload : "";
+    o->will_len = c->will_payload ? strlen(c->will_payload) : 0;
+    o->will_qos = (uint8_t)c->will_qos;
+    o->will_retain = (uint8_t)c->will_retain;
+  }
+}
+
+int mqtt_cli_connect_error(const struct mqtt_cli *c, int err) {
+  const char *why;
+  switch (err) {
+  case TERN_EAUTH: why = "connection refused: bad user name or password"; break;
+  case TERN_EDENIED: why = "connection refused: not authorised"; break;
+  case TERN_ECONNREFUSED: why = "unreachable: connection refused"; break;
+  case TERN_EUNREACH: why = "unreachable: no route to host"; break;
+  case TERN_ERESOLVE: why = "unreachable: host name does not resolve"; break;
+  case TERN_ETIMEDOUT: why = "unreachable: timed out"; break;
+  case TERN_ETLS_CA: why = "TLS error: certificate not trusted (unknown CA)"; break;
+  case TERN_ETLS_HOST: why = "TLS error: certificate does not match the host name"; break;
+  case TERN_ETLS_EXPIRED: why = "TLS error: certificate expired or not yet valid"; break;
+  case TERN_ETLS: why = "TLS error: handshake failed"; break;
+  default: why = tern_strerror(err); break;
+  }
+  fprintf(stderr, "tern %s: cannot connect to %s:%d: %s\n", c->cmd, c->host, c->port, why);
+  return err == TERN_EAUTH || err == TERN_EDENIED ? 5 : 1;
+}

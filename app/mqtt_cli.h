@@ -1,0 +1,32 @@
+/* Flags shared by tern pub and tern sub, with mosquitto_pub/sub's meaning. */
+#ifndef TERN_APP_MQTT_CLI_H
+#define TERN_APP_MQTT_CLI_H
+#include "tern/mqtt.h"
+#include "tern/tls.h"
+
+#define MQTT_CLI_MAX_TOPICS 32
+
+struct mqtt_cli {
+  const char *cmd;
+  char host[256];
+  int port;
+  const char *id, *user, *pass, *cafile, *cert, *key;
+  int keepalive, persistent, insecure, debug, qos;
+  const char *topics[MQTT_CLI_MAX_TOPICS];
+  int ntopics;
+  const char *will_topic, *will_payload;
+  int will_qos, will_retain;
+  int use_tls;
+  char url[600];
+  struct tern_tls_opts tls;
+};
+
+/* Parses one common flag at argv[*i]. Returns 1 if taken, 0 if not ours,
+ * 2 (exit code) on a bad value. */
+int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i);
+/* Fills opts from the flags; after all flags are parsed. */
+void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o);
+/* Prints the first connect failure and returns the exit code. */
+int mqtt_cli_connect_error(const struct mqtt_cli *c, int err);
+extern const char mqtt_cli_common_help[];
+#endif

@@ -1,0 +1,93 @@
+/* MQTT 3.1.1 client on the tern loop.
+ *
+ * Never loses data: QoS 1/2 messages handed to tern_mqtt_publish() stay
+ * queued (in memory, and in a tern_store file with opts.store_path) until
+ * the broker acknowledges them, across disconnects and reconnects; with a
+ * store they also survive kill -9 of the process and are replayed in order
+ * under the same client id and persistent session. Safe once written to
+ * the OS (process crash), or after fsync with TERN_STORE_FSYNC (power loss).
+ * When the queue is full, tern_mqtt_publish() refuses the new message with
+ * TERN_EFULL: nothing already accepted is dropped. */
+#ifndef TERN_MQTT_H
+#define TERN_MQTT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "loop.h"
+
+struct tern_mqtt;
+struct tern_tls_opts;
+
+struct tern_mqtt_message {
+  const char *topic;
+  size_t topic_len;
+  const void *payload;
+  size_t len;
+  uint8_t qos, retain, dup;
+};
+
+enum tern_mqtt_event {
+  TERN_MQTT_EV_CONNECTED = 1, /* data: int * session_present */
+  TERN_MQTT_EV_DISCONNECTED,  /* data: const char * reason */
+  TERN_MQTT_EV_ERROR,         /* data: const char * reason; tern_mqtt_last_error() has the code */
+  TERN_MQTT_EV_MESSAGE,       /* data: const struct tern_mqtt_message * (no subscription handler took it) */
+  TERN_MQTT_EV_ACKED,         /* data: uint64_t * message id: the broker has it */
+  TERN_MQTT_EV_SUBACK         /* data: const uint8_t * granted QoS (0x80: refused) */
+};
+
+typedef void (*tern_mqtt_event_fn)(struct tern_mqtt *m, int ev, const void *data, void *arg);
+typedef void (*tern_mqtt_msg_fn)(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg);
+
+struct tern_mqtt_opts {
+  const char *url;               /* mqtt://[user[:pass]@]host[:port] or mqtts://... (8883) */
+  const char *client_id;         /* NULL or "": generated */
+  const char *username, *password; /* override the URL's */
+  uint16_t keepalive;            /* seconds; 0: 60 */
+  int persistent;                /* clean session off: the broker keeps our session */
+  const char *will_topic;
+  const void *will_payload;
+  size_t will_len;
+  uint8_t will_qos, will_retain;
+  const struct tern_tls_opts *tls; /* for mqtts; NULL: system CAs, full verification */
+  const char *store_path;        /* keep unacknowledged messages in this file */
+  int store_sync;                /* TERN_STORE_OS (default) or TERN_STORE_FSYNC */
+  size_t queue_max;              /* messages waiting or in flight; 0: TERN_MQTT_QUEUE_MAX */
+  size_t inflight;               /* unacknowledged at once; 0: TERN_MQTT_INFLIGHT */
+  uint32_t reconnect_min_ms;     /* backoff start; 0: 250 */
+  uint32_t reconnect_max_ms;     /* backoff cap; 0: 30000 */
+  int no_reconnect;              /* give up after the first connection ends */
+  tern_mqtt_event_fn on_event;
+  void *arg;
+};
+
+struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_opts *o, int *err);
+int tern_mqtt_connect(struct tern_mqtt *m);        /* asynchronous; reconnects by itself */
+/* Returns a message id (> 0) or a negative TERN_E code. Copies topic and payload. */
+int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
+                          int qos, int retain);
+/* fn (may be NULL: use opts.on_event) gets every message matching filter;
+ * kept and re-sent after a reconnect. */
+int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn, void *arg);
+int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter);
+int tern_mqtt_disconnect(struct tern_mqtt *m);     /* graceful: DISCONNECT, no will */
+void tern_mqtt_free(struct tern_mqtt *m);
+
+int tern_mqtt_is_connected(const struct tern_mqtt *m);
+size_t tern_mqtt_pending(const struct tern_mqtt *m); /* queued + unacknowledged */
+int tern_mqtt_last_error(const struct tern_mqtt *m);
+const char *tern_mqtt_client_id(const struct tern_mqtt *m);
+
+/* ---- blocking convenience for short programs (never from a handler) ---- */
+/* Wait for the first CONNACK: 0, or TERN_EAUTH (bad user/password),
+ * TERN_EDENIED (not authorised), TERN_ECONNREFUSED, TERN_ETLS*, TERN_ETIMEDOUT... */
+int tern_mqtt_connect_wait(struct tern_mqtt *m, uint32_t timeout_ms);
+/* Publish and wait until the broker acknowledged it (QoS 0: until written). */
+int tern_mqtt_publish_wait(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
+                           int qos, int retain, uint32_t timeout_ms);
+/* Run the loop once without waiting: handlers fire for what has arrived. */
+int tern_mqtt_check_msg(struct tern_mqtt *m);
+/* Run the loop until one message was delivered, or the timeout passed. */
+int tern_mqtt_wait_msg(struct tern_mqtt *m, uint32_t timeout_ms);
+/* Wait until nothing is queued or unacknowledged. */
+int tern_mqtt_drain(struct tern_mqtt *m, uint32_t timeout_ms);
+
+#endif

@@ -1,0 +1,703 @@
+/* The MQTT client driver: binds the codec to a loop connection, keeps the
+ * outbound queue (in memory and optionally in tern_store), reconnects with
+ * exponential backoff and jitter, sends PINGREQ itself and notices a dead
+ * link within 1.5 x keepalive. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../core/loop_internal.h"
+#include "tern/error.h"
+#include "tern/mqtt.h"
+#include "tern/mqtt_codec.h"
+#include "tern/store.h"
+#include "tern/tls.h"
+#include "tern/url.h"
+
+enum { OM_QUEUED, OM_WAIT_ACK, OM_WAIT_COMP };
+
+struct omsg {
+  struct omsg *next;
+  uint64_t id;
+  uint16_t packet_id;
+  uint8_t qos, retain, state;
+  uint16_t topic_len;
+  size_t len;
+  char data[]; /* topic, then payload */
+};
+
+struct msub {
+  struct msub *next;
+  tern_mqtt_msg_fn fn;
+  void *arg;
+  uint8_t qos;
+  char filter[];
+};
+
+struct tern_mqtt {
+  struct tern_loop *loop;
+  struct tern_mqtt_opts o;
+  char host[256], client_id[128], username[256], password[256];
+  uint16_t port;
+  int use_tls, has_user, has_pass;
+  struct tern_tls_ctx *tls;
+  struct tern_conn *conn;
+  int connected;          /* CONNACK accepted */
+  int wanted;             /* the application wants a connection */
+  int ever_connected;
+  int first_result;       /* 0 until the first attempt ends, then 1 or the error */
+  int last_error;
+  uint32_t backoff_ms;
+  struct tern_timer reconnect_timer, tick_timer;
+  uint32_t last_tx, last_rx, ping_sent_at;
+  struct omsg *head, *tail; /* every message not yet acknowledged, in order */
+  size_t count, inflight;
+  uint64_t next_id;
+  uint16_t next_packet_id;
+  uint16_t *qos2_in;      /* incoming QoS 2 ids awaiting PUBREL */
+  size_t nqos2_in, qos2_cap;
+  struct msub *subs;
+  struct tern_store *store;
+  unsigned delivered;     /* messages handed to the application */
+  uint64_t last_acked;
+};
+
+static void emit(struct tern_mqtt *m, int ev, const void *data) {
+  if (m->o.on_event) m->o.on_event(m, ev, data, m->o.arg);
+}
+
+static void fail(struct tern_mqtt *m, int err, const char *why) {
+  m->last_error = err;
+  if (!m->first_result) m->first_result = err;
+  emit(m, TERN_MQTT_EV_ERROR, why);
+}
+
+/* ---- store ---- */
+
+static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen, const void *payload, size_t len) {
+  struct omsg *om = tern_alloc(m->loop->alloc, sizeof(*om) + tlen + len);
+  if (!om) return NULL;
+  om->topic_len = (uint16_t)tlen;
+  om->len = len;
+  memcpy(om->data, topic, tlen);
+  if (len) memcpy(om->data + tlen, payload, len);
+  return om;
+}
+
+static void queue_push(struct tern_mqtt *m, struct omsg *om) {
+  if (m->tail) m->tail->next = om; else m->head = om;
+  m->tail = om;
+  m->count++;
+}
+
+static void on_store_record(void *arg, uint8_t type, const uint8_t *d, size_t len) {
+  struct tern_mqtt *m = arg;
+  if (type == 'P' && len >= 12) {
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++) id = id << 8 | d[i];
+    uint16_t tlen = (uint16_t)(d[10] << 8 | d[11]);
+    if (12u + tlen > len) return;
+    struct omsg *om = omsg_new(m, (const char *)d + 12, tlen, d + 12 + tlen, len - 12 - tlen);
+    if (!om) return;
+    om->id = id;
+    om->qos = d[8];
+    om->retain = d[9];
+    queue_push(m, om);
+    if (id > m->next_id) m->next_id = id;
+  } else if (type == 'D' && len == 8) {
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++) id = id << 8 | d[i];
+    struct omsg **pp = &m->head, *prev = NULL;
+    for (; *pp; prev = *pp, pp = &(*pp)->next) {
+      if ((*pp)->id != id) continue;
+      struct omsg *om = *pp;
+      *pp = om->next;
+      if (m->tail == om) m->tail = prev;
+      m->count--;
+      tern_free(m->loop->alloc, om);
+      break;
+    }
+  }
+}
+
+static void store_put(struct tern_mqtt *m, const struct omsg *om) {
+  if (!m->store || om->qos == 0) return;
+  uint8_t h[12];
+  for (int i = 0; i < 8; i++) h[i] = (uint8_t)(om->id >> (56 - 8 * i));
+  h[8] = om->qos;
+  h[9] = om->retain;
+  h[10] = (uint8_t)(om->topic_len >> 8);
+  h[11] = (uint8_t)om->topic_len;
+  /* topic and payload are contiguous in om->data: one record, two parts */
+  uint8_t rec[12 + TERN_MQTT_MAX_TOPIC];
+  memcpy(rec, h, 12);
+  memcpy(rec + 12, om->data, om->topic_len);
+  if (tern_store_append(m->store, 'P', rec, 12u + om->topic_len, om->data + om->topic_len, om->len) != 0)
+    TERN_ERR(m->loop, "mqtt store: write failed");
+  tern_store_flush(m->store);
+}
+
+static void store_done(struct tern_mqtt *m, const struct omsg *om) {
+  if (!m->store || om->qos == 0) return;
+  uint8_t d[8];
+  for (int i = 0; i < 8; i++) d[i] = (uint8_t)(om->id >> (56 - 8 * i));
+  tern_store_append(m->store, 'D', d, 8, NULL, 0);
+  /* Compact when everything is acknowledged: the log restarts empty. */
+  if (m->count == 1 && tern_store_size(m->store) > TERN_STORE_COMPACT_BYTES / 8 &&
+      tern_store_rewrite_begin(m->store) == 0)
+    tern_store_rewrite_commit(m->store);
+}
+
+/* ---- sending ---- */
+
+static int send_pkt(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+  if (!m->conn) return TERN_ECLOSED;
+  int rc = tern_mqtt_encode(&m->conn->tx, p);
+  if (rc == 0) {
+    m->last_tx = tern_loop_now(m->loop);
+    tern_send(m->conn, NULL, 0);
+  }
+  return rc;
+}
+
+static void zero_pkt(struct tern_mqtt_packet *p, int type) {
+  memset(p, 0, offsetof(struct tern_mqtt_packet, filters));
+  p->count = 0;
+  p->type = (uint8_t)type;
+}
+
+static void send_ack(struct tern_mqtt *m, int type, uint16_t id) {
+  struct tern_mqtt_packet p;
+  zero_pkt(&p, type);
+  p.packet_id = id;
+  send_pkt(m, &p);
+}
+
+static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
+  struct tern_mqtt_packet p;
+  zero_pkt(&p, TERN_MQTT_PUBLISH);
+  p.qos = om->qos;
+  p.retain = om->retain;
+  p.dup = (uint8_t)(dup && om->qos);
+  p.packet_id = om->packet_id;
+  p.topic = (struct tern_str){om->data, om->topic_len};
+  p.payload = (struct tern_str){om->data + om->topic_len, om->len};
+  return send_pkt(m, &p);
+}
+
+static uint16_t next_packet_id(struct tern_mqtt *m) {
+  for (;;) {
+    uint16_t id = m->next_packet_id++;
+    if (!m->next_packet_id) m->next_packet_id = 1;
+    if (!id) continue;
+    int used = 0;
+    for (struct omsg *om = m->head; om && om->state != OM_QUEUED; om = om->next) used |= om->packet_id == id;
+    if (!used) return id;
+  }
+}
+
+static void acked(struct tern_mqtt *m, struct omsg *om);
+
+/* Send queued messages while the inflight window has room. Messages leave
+ * strictly in the order they were published. */
+static void pump(struct tern_mqtt *m) {
+  if (!m->connected) return;
+  for (struct omsg *om = m->head, *next; om; om = next) {
+    next = om->next;
+    if (om->state != OM_QUEUED) continue;
+    if (m->conn->tx.len > m->conn->tx.cap / 2) break; /* let the socket catch up */
+    if (om->qos == 0) {
+      send_publish(m, om, 0);
+      acked(m, om); /* QoS 0 is done once written */
+      continue;
+    }
+    if (m->inflight >= m->o.inflight) break;
+    om->packet_id = next_packet_id(m);
+    om->state = OM_WAIT_ACK;
+    m->inflight++;
+    send_publish(m, om, 0);
+  }
+}
+
+static void acked(struct tern_mqtt *m, struct omsg *om) {
+  struct omsg **pp = &m->head, *prev = NULL;
+  while (*pp && *pp != om) { prev = *pp; pp = &(*pp)->next; }
+  if (!*pp) return;
+  *pp = om->next;
+  if (m->tail == om) m->tail = prev;
+  store_done(m, om);
+  m->count--;
+  if (om->state != OM_QUEUED && om->qos) m->inflight--;
+  uint64_t id = om->id;
+  m->last_acked = id;
+  tern_free(m->loop->alloc, om);
+  emit(m, TERN_MQTT_EV_ACKED, &id);
+}
+
+int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len, int qos, int retain) {
+  size_t tlen = strlen(topic);
+  if (qos < 0 || qos > 2 || !tern_mqtt_valid_topic(topic, tlen)) return TERN_EINVAL;
+  if (len > TERN_MQTT_MAX_PACKET - tlen - 8) return TERN_EINVAL;
+  if (m->count >= m->o.queue_max) return TERN_EFULL;
+  struct omsg *om = omsg_new(m, topic, tlen, payload, len);
+  if (!om) return TERN_ENOMEM;
+  om->id = ++m->next_id;
+  om->qos = (uint8_t)qos;
+  om->retain = (uint8_t)(retain != 0);
+  store_put(m, om); /* durable before we say yes */
+  queue_push(m, om);
+  int64_t id = (int64_t)om->id;
+  pump(m);
+  return id;
+}
+
+/* ---- receiving ---- */
+
+static int qos2_seen(struct tern_mqtt *m, uint16_t id) {
+  for (size_t i = 0; i < m->nqos2_in; i++)
+    if (m->qos2_in[i] == id) return 1;
+  return 0;
+}
+
+static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+  struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain, p->dup};
+  int handled = 0;
+  m->delivered++;
+  /* every subscription whose filter matches gets it, as paho's callbacks do */
+  for (struct msub *s = m->subs; s; s = s->next) {
+    if (s->fn && tern_mqtt_topic_matches(s->filter, strlen(s->filter), p->topic.p, p->topic.len)) {
+      s->fn(m, &msg, s->arg);
+      handled = 1;
+    }
+  }
+  if (!handled) emit(m, TERN_MQTT_EV_MESSAGE, &msg);
+}
+
+static int on_publish(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+  if (p->qos == 0) { deliver(m, p); return 0; }
+  if (p->qos == 1) { deliver(m, p); send_ack(m, TERN_MQTT_PUBACK, p->packet_id); return 0; }
+  /* QoS 2: deliver on first sight, remember the id until PUBREL, so a
+   * resent PUBLISH is not delivered twice. */
+  if (!qos2_seen(m, p->packet_id)) {
+    if (m->nqos2_in == m->qos2_cap) {
+      size_t cap = m->qos2_cap ? m->qos2_cap * 2 : 16;
+      if (cap > 65535) return TERN_ELIMIT;
+      uint16_t *ids = m->loop->alloc->realloc(m->loop->alloc->ctx, m->qos2_in, cap * sizeof(*ids));
+      if (!ids) return TERN_ENOMEM;
+      m->qos2_in = ids;
+      m->qos2_cap = cap;
+    }
+    m->qos2_in[m->nqos2_in++] = p->packet_id;
+    deliver(m, p);
+  }
+  send_ack(m, TERN_MQTT_PUBREC, p->packet_id);
+  return 0;
+}
+
+static struct omsg *find_inflight(struct tern_mqtt *m, uint16_t id, int state) {
+  for (struct omsg *om = m->head; om; om = om->next)
+    if (om->state == state && om->packet_id == id) return om;
+  return NULL;
+}
+
+static const char *const connack_errs[] = {"", "unacceptable protocol version", "client id rejected",
+                                           "server unavailable", "bad user name or password", "not authorised"};
+
+static void resend_after_connack(struct tern_mqtt *m, int session_present) {
+  for (struct omsg *om = m->head, *next; om; om = next) {
+    next = om->next;
+    if (om->state == OM_QUEUED) continue;
+    if (!session_present) {
+      /* The broker forgot us. WAIT_COMP: it already has the message, so
+       * sending it again would duplicate it; WAIT_ACK: send it anew. */
+      if (om->state == OM_WAIT_COMP) { acked(m, om); continue; }
+      om->packet_id = next_packet_id(m);
+    }
+    if (om->state == OM_WAIT_COMP) send_ack(m, TERN_MQTT_PUBREL, om->packet_id);
+    else send_publish(m, om, 1); /* DUP: it may have arrived [MQTT-4.4.0-1] */
+  }
+}
+
+static void resubscribe(struct tern_mqtt *m) {
+  struct tern_mqtt_packet p;
+  zero_pkt(&p, TERN_MQTT_SUBSCRIBE);
+  for (struct msub *s = m->subs; s; s = s->next) {
+    p.filters[p.count] = (struct tern_str){s->filter, strlen(s->filter)};
+    p.qos_list[p.count++] = s->qos;
+    if (p.count == TERN_MQTT_MAX_FILTERS || !s->next) {
+      p.packet_id = next_packet_id(m);
+      send_pkt(m, &p);
+      p.count = 0;
+    }
+  }
+}
+
+static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+  struct omsg *om;
+  switch (p->type) {
+  case TERN_MQTT_CONNACK:
+    if (m->connected) return TERN_EPROTO;
+    if (p->return_code != 0) {
+      int err = p->return_code == 4 ? TERN_EAUTH : p->return_code == 5 ? TERN_EDENIED : TERN_EPROTO;
+      char why[96];
+      snprintf(why, sizeof(why), "connection refused: %s", p->return_code < 6 ? connack_errs[p->return_code] : "unknown reason");
+      fail(m, err, why);
+      tern_close(m->conn);
+      return 0;
+    }
+    m->connected = 1;
+    m->ever_connected = 1;
+    m->first_result = m->first_result ? m->first_result : 1;
+    m->backoff_ms = m->o.reconnect_min_ms;
+    {
+      int sp = p->session_present;
+      /* our own record of the session: if the broker has none, resubscribe */
+      resend_after_connack(m, sp);
+      if (!sp) resubscribe(m);
+      emit(m, TERN_MQTT_EV_CONNECTED, &sp);
+    }
+    pump(m);
+    return 0;
+  case TERN_MQTT_PUBLISH:
+    return on_publish(m, p);
+  case TERN_MQTT_PUBACK:
+    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 1) acked(m, om);
+    pump(m);
+    return 0;
+  case TERN_MQTT_PUBREC:
+    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 2) om->state = OM_WAIT_COMP;
+    send_ack(m, TERN_MQTT_PUBREL, p->packet_id);
+    return 0;
+  case TERN_MQTT_PUBCOMP:
+    if ((om = find_inflight(m, p->packet_id, OM_WAIT_COMP))) acked(m, om);
+    pump(m);
+    return 0;
+  case TERN_MQTT_PUBREL:
+    for (size_t i = 0; i < m->nqos2_in; i++)
+      if (m->qos2_in[i] == p->packet_id) { m->qos2_in[i] = m->qos2_in[--m->nqos2_in]; break; }
+    send_ack(m, TERN_MQTT_PUBCOMP, p->packet_id);
+    return 0;
+  case TERN_MQTT_SUBACK:
+    emit(m, TERN_MQTT_EV_SUBACK, p->qos_list);
+    for (size_t i = 0; i < p->count; i++)
+      if (p->qos_list[i] == TERN_MQTT_SUBACK_FAILURE) TERN_WARN(m->loop, "mqtt: the broker refused a subscription");
+    return 0;
+  case TERN_MQTT_UNSUBACK:
+  case TERN_MQTT_PINGRESP:
+    return 0;
+  default:
+    return TERN_EPROTO;
+  }
+}
+
+/* ---- connection ---- */
+
+static void schedule_reconnect(struct tern_mqtt *m);
+
+static void send_connect(struct tern_mqtt *m) {
+  struct tern_mqtt_packet p;
+  zero_pkt(&p, TERN_MQTT_CONNECT);
+  p.clean_session = (uint8_t)!m->o.persistent;
+  p.keepalive = m->o.keepalive;
+  p.client_id = (struct tern_str){m->client_id, strlen(m->client_id)};
+  if (m->o.will_topic) {
+    p.has_will = 1;
+    p.will_qos = m->o.will_qos;
+    p.will_retain = m->o.will_retain;
+    p.will_topic = (struct tern_str){m->o.will_topic, strlen(m->o.will_topic)};
+    p.will_payload = (struct tern_str){m->o.will_payload, m->o.will_len};
+  }
+  if (m->has_user) { p.has_username = 1; p.username = (struct tern_str){m->username, strlen(m->username)}; }
+  if (m->has_pass) { p.has_password = 1; p.password = (struct tern_str){m->password, strlen(m->password)}; }
+  send_pkt(m, &p);
+}
+
+static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
+  struct tern_mqtt *m = c->fn_data;
+  static struct tern_mqtt_packet p;
+  switch (ev) {
+  case TERN_EV_CONNECT:
+    m->last_rx = tern_loop_now(m->loop);
+    send_connect(m);
+    break;
+  case TERN_EV_READ: {
+    m->last_rx = tern_loop_now(m->loop);
+    m->ping_sent_at = 0;
+    size_t off = 0;
+    while (off < c->rx.len && m->conn == c) {
+      int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, TERN_MQTT_MAX_PACKET, TERN_MQTT_FROM_SERVER, &p);
+      if (n == TERN_EAGAIN) break;
+      if (n < 0 || on_packet(m, &p) < 0) {
+        fail(m, TERN_EPROTO, "malformed packet from the broker");
+        tern_close_now(c);
+        off = c->rx.len;
+        break;
+      }
+      off += (size_t)n;
+    }
+    tern_buf_consume(&c->rx, off);
+    break;
+  }
+  case TERN_EV_SENT:
+    pump(m);
+    break;
+  case TERN_EV_ERROR:
+    fail(m, c->err, ev_data);
+    break;
+  case TERN_EV_CLOSE:
+    if (m->conn != c) break;
+    m->conn = NULL;
+    int was = m->connected;
+    m->connected = 0;
+    /* inflight messages stay in the queue, to be resent after reconnecting */
+    if (!m->first_result) m->first_result = m->last_error ? m->last_error : TERN_ECLOSED;
+    if (was) emit(m, TERN_MQTT_EV_DISCONNECTED, m->wanted ? "connection lost" : "disconnected");
+    if (m->wanted && !m->o.no_reconnect) schedule_reconnect(m);
+    break;
+  }
+}
+
+static void start_connection(struct tern_mqtt *m) {
+  char url[300];
+  snprintf(url, sizeof(url), strchr(m->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", m->host, m->port);
+  m->last_error = 0;
+  m->conn = tern_connect(m->loop, url, conn_fn, m);
+  if (!m->conn) { fail(m, TERN_EINVAL, "cannot connect"); schedule_reconnect(m); return; }
+  if (m->use_tls && tern_tls_client(m->conn, m->tls) != 0) {
+    tern_close_now(m->conn);
+    fail(m, TERN_ETLS, "TLS setup failed");
+  }
+}
+
+static void reconnect_cb(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_mqtt *m = arg;
+  if (m->wanted && !m->conn) start_connection(m);
+}
+
+static void schedule_reconnect(struct tern_mqtt *m) {
+  /* exponential backoff with +-25% jitter, so a fleet does not reconnect in step */
+  uint32_t r = 0;
+  tern_port_random(&r, sizeof(r));
+  uint32_t base = m->backoff_ms;
+  uint32_t delay = base - base / 4 + (base ? r % (base / 2 + 1) : 0);
+  m->backoff_ms = base * 2 > m->o.reconnect_max_ms ? m->o.reconnect_max_ms : base * 2;
+  tern_timer_start(m->loop, &m->reconnect_timer, delay, 0, reconnect_cb, m);
+}
+
+static void tick(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_mqtt *m = arg;
+  if (!m->conn || !m->connected) return;
+  uint32_t now = tern_loop_now(m->loop), ka = (uint32_t)m->o.keepalive * 1000u;
+  if (now - m->last_rx >= ka + ka / 2) {
+    /* nothing heard for 1.5 x keepalive: the link is dead */
+    fail(m, TERN_ETIMEDOUT, "no answer from the broker within 1.5 x keepalive");
+    tern_close_now(m->conn);
+    return;
+  }
+  if (now - m->last_tx >= ka || (now - m->last_rx >= ka && !m->ping_sent_at)) {
+    struct tern_mqtt_packet p;
+    zero_pkt(&p, TERN_MQTT_PINGREQ);
+    send_pkt(m, &p);
+    m->ping_sent_at = now;
+  }
+}
+
+static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) {
+  (void)loop;
+  (void)data;
+  struct tern_mqtt *m = arg;
+  /* the network is back: try now instead of waiting out the backoff */
+  if ((ev == TERN_BUS_NET_UP || ev == TERN_BUS_ADDR_CHANGED) && m->wanted && !m->conn) {
+    m->backoff_ms = m->o.reconnect_min_ms;
+    tern_timer_start(m->loop, &m->reconnect_timer, 0, 0, reconnect_cb, m);
+  }
+}
+
+struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_opts *o, int *err) {
+  struct tern_url u;
+  *err = TERN_EINVAL;
+  if (!o->url || tern_url_parse(o->url, strlen(o->url), &u) != 0 || !u.host.len) return NULL;
+  int tls = tern_str_eq(u.scheme, "mqtts") || tern_str_eq(u.scheme, "ssl");
+  if (!tls && !tern_str_eq(u.scheme, "mqtt") && !tern_str_eq(u.scheme, "tcp") && u.scheme.len) return NULL;
+  struct tern_mqtt *m = tern_alloc(loop->alloc, sizeof(*m));
+  if (!m) { *err = TERN_ENOMEM; return NULL; }
+  m->loop = loop;
+  m->o = *o;
+  m->use_tls = tls;
+  m->port = u.has_port ? u.port : (tls ? 8883 : 1883);
+  tern_str_copy(u.host, m->host, sizeof(m->host));
+  if (!m->o.keepalive) m->o.keepalive = 60;
+  if (!m->o.queue_max) m->o.queue_max = TERN_MQTT_QUEUE_MAX;
+  if (!m->o.inflight) m->o.inflight = TERN_MQTT_INFLIGHT;
+  if (!m->o.reconnect_min_ms) m->o.reconnect_min_ms = 250;
+  if (!m->o.reconnect_max_ms) m->o.reconnect_max_ms = 30000;
+  m->backoff_ms = m->o.reconnect_min_ms;
+  m->next_packet_id = 1;
+  /* credentials: options win over the URL; URL parts are percent-decoded */
+  if (o->username) { snprintf(m->username, sizeof(m->username), "%s", o->username); m->has_user = 1; }
+  else if (u.user.len) { m->has_user = tern_url_decode(u.user.p, u.user.len, m->username, sizeof(m->username), 0) >= 0; }
+  if (o->password) { snprintf(m->password, sizeof(m->password), "%s", o->password); m->has_pass = 1; }
+  else if (u.pass.len) { m->has_pass = tern_url_decode(u.pass.p, u.pass.len, m->password, sizeof(m->password), 0) >= 0; }
+  if (o->client_id && *o->client_id) {
+    snprintf(m->client_id, sizeof(m->client_id), "%s", o->client_id);
+  } else {
+    uint8_t r[6];
+    tern_port_random(r, sizeof(r));
+    snprintf(m->client_id, sizeof(m->client_id), "tern-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+  }
+  m->o.client_id = NULL;
+  m->o.username = m->o.password = NULL;
+  if (tls) {
+    struct tern_tls_opts def = {0};
+    char msg[200];
+    m->tls = tern_tls_ctx_new(loop, o->tls ? o->tls : &def, 0, msg, sizeof(msg));
+    if (!m->tls) { TERN_ERR(loop, "mqtt: %s", msg); *err = TERN_ETLS; tern_free(loop->alloc, m); return NULL; }
+  }
+  if (o->store_path) {
+    int rc = tern_store_open(loop, o->store_path, o->store_sync, on_store_record, m, &m->store);
+    if (rc) { *err = rc; tern_mqtt_free(m); return NULL; }
+    if (m->count) TERN_INFO(loop, "mqtt: %zu unacknowledged messages restored from %s", m->count, o->store_path);
+  }
+  tern_bus_subscribe(loop, on_bus, m);
+  *err = 0;
+  return m;
+}
+
+int tern_mqtt_connect(struct tern_mqtt *m) {
+  m->wanted = 1;
+  if (m->conn) return 0;
+  tern_timer_start(m->loop, &m->tick_timer, 1000, 1000, tick, m);
+  start_connection(m);
+  return 0;
+}
+
+int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn, void *arg) {
+  size_t n = strlen(filter);
+  if (qos < 0 || qos > 2 || !tern_mqtt_valid_filter(filter, n)) return TERN_EINVAL;
+  struct msub *s;
+  for (s = m->subs; s; s = s->next)
+    if (!strcmp(s->filter, filter)) break;
+  if (!s) {
+    s = tern_alloc(m->loop->alloc, sizeof(*s) + n + 1);
+    if (!s) return TERN_ENOMEM;
+    memcpy(s->filter, filter, n + 1);
+    struct msub **pp = &m->subs;
+    while (*pp) pp = &(*pp)->next;
+    *pp = s; /* keep the order they were made in */
+  }
+  s->fn = fn;
+  s->arg = arg;
+  s->qos = (uint8_t)qos;
+  if (m->connected) {
+    struct tern_mqtt_packet p;
+    zero_pkt(&p, TERN_MQTT_SUBSCRIBE);
+    p.packet_id = next_packet_id(m);
+    p.count = 1;
+    p.filters[0] = (struct tern_str){s->filter, n};
+    p.qos_list[0] = s->qos;
+    send_pkt(m, &p);
+  }
+  return 0;
+}
+
+int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter) {
+  struct msub **pp = &m->subs;
+  while (*pp && strcmp((*pp)->filter, filter)) pp = &(*pp)->next;
+  if (!*pp) return TERN_ENOTFOUND;
+  struct msub *s = *pp;
+  *pp = s->next;
+  if (m->connected) {
+    struct tern_mqtt_packet p;
+    zero_pkt(&p, TERN_MQTT_UNSUBSCRIBE);
+    p.packet_id = next_packet_id(m);
+    p.count = 1;
+    p.filters[0] = (struct tern_str){s->filter, strlen(s->filter)};
+    send_pkt(m, &p);
+  }
+  tern_free(m->loop->alloc, s);
+  return 0;
+}
+
+int tern_mqtt_disconnect(struct tern_mqtt *m) {
+  m->wanted = 0;
+  tern_timer_stop(m->loop, &m->reconnect_timer);
+  tern_timer_stop(m->loop, &m->tick_timer);
+  if (!m->conn) return 0;
+  if (m->connected) {
+    struct tern_mqtt_packet p;
+    zero_pkt(&p, TERN_MQTT_DISCONNECT);
+    send_pkt(m, &p);
+  }
+  tern_close(m->conn);
+  return 0;
+}
+
+void tern_mqtt_free(struct tern_mqtt *m) {
+  if (!m) return;
+  tern_bus_unsubscribe(m->loop, on_bus, m);
+  tern_timer_stop(m->loop, &m->reconnect_timer);
+  tern_timer_stop(m->loop, &m->tick_timer);
+  if (m->conn) { m->conn->fn = NULL; tern_close(m->conn); }
+  while (m->head) { struct omsg *n = m->head->next; tern_free(m->loop->alloc, m->head); m->head = n; }
+  while (m->subs) { struct msub *n = m->subs->next; tern_free(m->loop->alloc, m->subs); m->subs = n; }
+  tern_free(m->loop->alloc, m->qos2_in);
+  if (m->store) tern_store_close(m->store);
+  tern_tls_ctx_unref(m->tls);
+  tern_free(m->loop->alloc, m);
+}
+
+int tern_mqtt_is_connected(const struct tern_mqtt *m) { return m->connected; }
+size_t tern_mqtt_pending(const struct tern_mqtt *m) { return m->count; }
+int tern_mqtt_last_error(const struct tern_mqtt *m) { return m->last_error; }
+const char *tern_mqtt_client_id(const struct tern_mqtt *m) { return m->client_id; }
+
+/* ---- blocking layer ---- */
+
+static int run_until(struct tern_mqtt *m, int (*done)(struct tern_mqtt *, void *), void *arg, uint32_t timeout_ms) {
+  uint32_t start = tern_loop_now(m->loop);
+  while (!done(m, arg)) {
+    uint32_t el = tern_loop_now(m->loop) - start;
+    if (el >= timeout_ms) return TERN_ETIMEDOUT;
+    int rc = tern_loop_poll(m->loop, (int)(timeout_ms - el));
+    if (rc < 0) return rc;
+  }
+  return 0;
+}
+
+static int first_done(struct tern_mqtt *m, void *arg) { (void)arg; return m->first_result != 0; }
+
+int tern_mqtt_connect_wait(struct tern_mqtt *m, uint32_t timeout_ms) {
+  tern_mqtt_connect(m);
+  int rc = run_until(m, first_done, NULL, timeout_ms);
+  if (rc) return rc;
+  return m->first_result == 1 ? 0 : m->first_result;
+}
+
+static int id_acked(struct tern_mqtt *m, void *arg) {
+  uint64_t id = *(uint64_t *)arg;
+  for (struct omsg *om = m->head; om; om = om->next)
+    if (om->id == id) return 0;
+  return 1;
+}
+
+int tern_mqtt_publish_wait(struct tern_mqtt *m, const char *topic, const void *payload, size_t len, int qos,
+                           int retain, uint32_t timeout_ms) {
+  int64_t id = tern_mqtt_publish(m, topic, payload, len, qos, retain);
+  if (id < 0) return (int)id;
+  uint64_t uid = (uint64_t)id;
+  return run_until(m, id_acked, &uid, timeout_ms);
+}
+
+int tern_mqtt_check_msg(struct tern_mqtt *m) { return tern_loop_poll(m->loop, 0); }
+
+static int got_one(struct tern_mqtt *m, void *arg) { return m->delivered != *(unsigned *)arg; }
+
+int tern_mqtt_wait_msg(struct tern_mqtt *m, uint32_t timeout_ms) {
+  unsigned before = m->delivered;
+  return run_until(m, got_one, &before, timeout_ms);
+}
+
+static int drained(struct tern_mqtt *m, void *arg) { (void)arg; return m->count == 0; }
+
+int tern_mqtt_drain(struct tern_mqtt *m, uint32_t timeout_ms) { return run_until(m, drained, NULL, timeout_ms); }
