@@ -2,6 +2,7 @@
  * callbacks, which only touch the connection's ciphertext buffers. */
 #include <stdio.h>
 #include <string.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
@@ -28,6 +29,8 @@ struct tern_tls_ctx {
 struct conn_tls {
   struct tern_tls base; /* first: the core sees only this */
   struct tern_tls_ctx *ctx;
+  struct tern_addr ip;  /* the host connected to, when it is an IP address */
+  int host_is_ip;
   mbedtls_ssl_context ssl;
 };
 
@@ -49,11 +52,38 @@ static int bio_recv(void *arg, unsigned char *buf, size_t len) {
   return (int)len;
 }
 
+/* mbedTLS 2.28 matches host names only; connecting to an address, the
+ * certificate must list it as an iPAddress subjectAltName, found here in
+ * the raw extension (OID 2.5.29.17). */
+static int cert_has_ip(const mbedtls_x509_crt *crt, const struct tern_addr *ip) {
+  static const uint8_t san_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+  const uint8_t *raw = crt->raw.p, *end = raw + crt->raw.len;
+  for (const uint8_t *p = raw; p + sizeof(san_oid) < end; p++) {
+    if (memcmp(p, san_oid, sizeof(san_oid)) != 0) continue;
+    unsigned char *q = (unsigned char *)p + sizeof(san_oid);
+    size_t len;
+    int critical = 0;
+    mbedtls_asn1_get_bool(&q, end, &critical); /* optional */
+    if (mbedtls_asn1_get_tag(&q, end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) return 0;
+    const unsigned char *oct_end = q + len;
+    if (mbedtls_asn1_get_tag(&q, oct_end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+    while (q < oct_end) {
+      int tag = *q;
+      if (mbedtls_asn1_get_tag(&q, oct_end, &len, tag) != 0) return 0;
+      size_t want = ip->is_ip6 ? 16 : 4;
+      if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == want && memcmp(q, ip->ip, want) == 0) return 1;
+      q += len;
+    }
+    return 0;
+  }
+  return 0;
+}
+
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
-  (void)crt;
-  (void)depth;
-  struct tern_tls_ctx *ctx = arg;
-  if (ctx->skip_hostname) *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  struct conn_tls *t = arg;
+  if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)) return 0;
+  if (t->ctx->skip_hostname || (t->host_is_ip && cert_has_ip(crt, &t->ip)))
+    *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
   return 0;
 }
 
@@ -159,7 +189,6 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
       if (rc < 0) { snprintf(err, errlen, "cannot load CA file %s", ca); goto fail_msg; }
       mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-      mbedtls_ssl_conf_verify(&ctx->conf, verify_cb, ctx);
     }
   } else if (o->ca_file) {
     /* A server with a CA file asks clients for certificates signed by it. */
@@ -215,8 +244,13 @@ static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {
   int rc = mbedtls_ssl_setup(&t->ssl, &ctx->conf);
   if (rc == 0 && !ctx->is_server) {
     const char *name = ctx->server_name[0] ? ctx->server_name : c->host;
-    if (!name[0]) name = NULL; /* connecting to a bare address: no SNI */
+    if (!name[0]) name = NULL;
+    t->host_is_ip = name && tern_addr_parse(name, 0, &t->ip) == 0;
+    if (!name && c->is_client) { t->host_is_ip = 1; t->ip = c->peer; name = "0.0.0.0"; }
+    /* An address is still set as the expected name, so that only an
+     * iPAddress SAN (checked in verify_cb) can clear the mismatch. */
     rc = mbedtls_ssl_set_hostname(&t->ssl, name);
+    mbedtls_ssl_set_verify(&t->ssl, verify_cb, t);
   }
   if (rc != 0) {
     mbedtls_ssl_free(&t->ssl);
