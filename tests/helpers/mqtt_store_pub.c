@@ -1,4 +1,4 @@
-/* mqtt_store_pub URL CLIENT_ID STORE FIRST LAST TOPIC QOS
+/* mqtt_store_pub URL CLIENT_ID STORE FIRST LAST TOPIC QOS DELAY_US
  * Publishes "FIRST".."LAST" through a client with a tern_store, printing
  * "accepted N" once tern_mqtt_publish took message N (it is in the store
  * then), and "acked N" as acknowledgements come. On restart with the same
@@ -17,7 +17,7 @@ static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 8) { fprintf(stderr, "usage: mqtt_store_pub URL ID STORE FIRST LAST TOPIC QOS\n"); return 2; }
+  if (argc != 9) { fprintf(stderr, "usage: mqtt_store_pub URL ID STORE FIRST LAST TOPIC QOS DELAY_US\n"); return 2; }
   struct tern_loop *loop = tern_loop_new(NULL);
   struct tern_mqtt_opts o = {.url = argv[1], .client_id = argv[2], .store_path = argv[3], .persistent = 1,
                              .on_event = on_event, .reconnect_min_ms = 50, .reconnect_max_ms = 500};
@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
   tern_mqtt_connect(m);
   long first = atol(argv[4]), last = atol(argv[5]);
   int qos = atoi(argv[7]);
+  int delay_ms = atoi(argv[8]) / 1000;
   for (long i = first; i <= last; i++) {
     char payload[32];
     snprintf(payload, sizeof(payload), "%ld", i);
@@ -38,7 +39,8 @@ int main(int argc, char **argv) {
     if (id < 0) { fprintf(stderr, "publish: %s\n", tern_strerror((int)id)); return 1; }
     printf("accepted %ld\n", i);
     fflush(stdout);
-    if (i % 50 == 0) tern_loop_poll(loop, 0); /* let acks in while we go */
+    /* a sensor-like stream: the loop runs between readings */
+    tern_loop_poll(loop, delay_ms);
   }
   int rc = tern_mqtt_drain(m, 60000);
   printf("drained %s\n", rc ? tern_strerror(rc) : "ok");
