@@ -10,6 +10,7 @@ struct tern_cmd {
 
 int cmd_passwd(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 

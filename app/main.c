@@ -4,6 +4,7 @@
 #include "app.h"
 
 static const struct tern_cmd commands[] = {
+    {"demo", "the whole system on this machine: broker, device, host, plot", cmd_demo},
     {"broker", "run the MQTT broker", cmd_broker},
     {"pub", "publish MQTT messages (mosquitto_pub's flags)", cmd_pub},
     {"sub", "subscribe and print MQTT messages (mosquitto_sub's flags)", cmd_sub},

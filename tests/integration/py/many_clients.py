@@ -43,7 +43,28 @@ while acks < n and time.time() < deadline:
 full_rss = rss_kb()
 for s in socks:
     s.close()
-time.sleep(1.0)  # let the broker reap the closed connections
+
+
+def established_on_port():
+    # the broker's side of each connection: local port == broker port, state 01
+    n = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    if int(parts[1].split(":")[1], 16) == port and parts[3] in ("01", "08"):
+                        n += 1
+        except FileNotFoundError:
+            pass
+    return n
+
+
+# wait for the broker to have closed its side of every connection
+deadline = time.time() + 60
+while established_on_port() and time.time() < deadline:
+    time.sleep(0.1)
 end_rss = rss_kb()
 print("connacks=%d start_kb=%d full_kb=%d end_kb=%d per_client_bytes=%d"
       % (acks, start_rss, full_rss, end_rss, (full_rss - start_rss) * 1024 // max(n, 1)))
