@@ -109,6 +109,11 @@
 #define TERN_MQTT_INFLIGHT 20          /* unacknowledged QoS>0 messages out */
 #endif
 
+#ifndef TERN_MQTT_QOS2_HISTORY
+#define TERN_MQTT_QOS2_HISTORY 4096    /* delivered QoS 2 messages remembered against stale resends
+                                          (8 bytes each, allocated on the first QoS 2 message) */
+#endif
+
 #ifndef TERN_MQTT_QUEUE_MAX
 #define TERN_MQTT_QUEUE_MAX 100000     /* messages queued per session */
 #endif

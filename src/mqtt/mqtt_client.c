@@ -55,6 +55,12 @@ struct tern_mqtt {
   uint16_t next_packet_id;
   uint16_t *qos2_in;      /* incoming QoS 2 ids awaiting PUBREL */
   size_t nqos2_in, qos2_cap;
+  /* Recently completed incoming QoS 2 messages (id + content hash). A broker
+   * restored from a stale snapshot (Mosquitto after a restart) resends
+   * messages whose flow already completed, with DUP set; those are
+   * recognised here and acknowledged without a second delivery. */
+  struct done2 { uint16_t id; uint32_t hash; } *done2;
+  size_t ndone2;
   struct msub *subs;
   struct tern_store *store;
   unsigned delivered;     /* messages handed to the application */
@@ -258,6 +264,20 @@ static int qos2_seen(struct tern_mqtt *m, uint16_t id) {
   return 0;
 }
 
+static uint32_t content_hash(const struct tern_mqtt_packet *p) {
+  uint32_t h = tern_crc32(0, p->topic.p, p->topic.len);
+  return tern_crc32(h, p->payload.p, p->payload.len);
+}
+
+static int qos2_recently_done(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+  size_t n = m->ndone2 < TERN_MQTT_QOS2_HISTORY ? m->ndone2 : TERN_MQTT_QOS2_HISTORY;
+  if (!p->dup || n == 0 || !m->done2) return 0;
+  uint32_t h = content_hash(p);
+  for (size_t i = 0; i < n; i++)
+    if (m->done2[i].id == p->packet_id && m->done2[i].hash == h) return 1;
+  return 0;
+}
+
 static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain, p->dup};
   int handled = 0;
@@ -277,7 +297,10 @@ static int on_publish(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   if (p->qos == 1) { deliver(m, p); send_ack(m, TERN_MQTT_PUBACK, p->packet_id); return 0; }
   /* QoS 2: deliver on first sight, remember the id until PUBREL, so a
    * resent PUBLISH is not delivered twice. */
-  if (!qos2_seen(m, p->packet_id)) {
+  TERN_DEBUG(m->loop, "mqtt: PUBLISH qos 2 id %u dup %u%s", p->packet_id, p->dup, qos2_seen(m, p->packet_id) ? " (seen)" : "");
+  if (!qos2_seen(m, p->packet_id) && qos2_recently_done(m, p)) {
+    TERN_DEBUG(m->loop, "mqtt: QoS 2 id %u was already delivered: not again", p->packet_id);
+  } else if (!qos2_seen(m, p->packet_id)) {
     if (m->nqos2_in == m->qos2_cap) {
       size_t cap = m->qos2_cap ? m->qos2_cap * 2 : 16;
       if (cap > 65535) return TERN_ELIMIT;
@@ -288,6 +311,13 @@ static int on_publish(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     }
     m->qos2_in[m->nqos2_in++] = p->packet_id;
     deliver(m, p);
+    if (TERN_MQTT_QOS2_HISTORY > 0 && !m->done2)
+      m->done2 = tern_alloc(m->loop->alloc, TERN_MQTT_QOS2_HISTORY * sizeof(*m->done2));
+    if (m->done2) {
+      size_t slot = m->ndone2++ % TERN_MQTT_QOS2_HISTORY;
+      m->done2[slot].id = p->packet_id;
+      m->done2[slot].hash = content_hash(p);
+    }
   }
   send_ack(m, TERN_MQTT_PUBREC, p->packet_id);
   return 0;
@@ -346,6 +376,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     }
     m->connected = 1;
     m->ever_connected = 1;
+    TERN_DEBUG(m->loop, "mqtt: connected, session present %u", p->session_present);
     m->first_result = m->first_result ? m->first_result : 1;
     m->backoff_ms = m->o.reconnect_min_ms;
     {
@@ -372,6 +403,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     pump(m);
     return 0;
   case TERN_MQTT_PUBREL:
+    TERN_DEBUG(m->loop, "mqtt: PUBREL id %u", p->packet_id);
     for (size_t i = 0; i < m->nqos2_in; i++)
       if (m->qos2_in[i] == p->packet_id) { m->qos2_in[i] = m->qos2_in[--m->nqos2_in]; break; }
     send_ack(m, TERN_MQTT_PUBCOMP, p->packet_id);
@@ -642,6 +674,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   while (m->head) { struct omsg *n = m->head->next; tern_free(m->loop->alloc, m->head); m->head = n; }
   while (m->subs) { struct msub *n = m->subs->next; tern_free(m->loop->alloc, m->subs); m->subs = n; }
   tern_free(m->loop->alloc, m->qos2_in);
+  tern_free(m->loop->alloc, m->done2);
   if (m->store) tern_store_close(m->store);
   tern_tls_ctx_unref(m->tls);
   tern_free(m->loop->alloc, m);

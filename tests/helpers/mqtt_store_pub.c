@@ -39,8 +39,9 @@ int main(int argc, char **argv) {
     if (id < 0) { fprintf(stderr, "publish: %s\n", tern_strerror((int)id)); return 1; }
     printf("accepted %ld\n", i);
     fflush(stdout);
-    /* a sensor-like stream: the loop runs between readings */
-    tern_loop_poll(loop, delay_ms);
+    /* a sensor-like stream: the loop runs for delay_ms between readings */
+    uint32_t t0 = tern_loop_now(loop);
+    do tern_loop_poll(loop, delay_ms); while ((int)(tern_loop_now(loop) - t0) < delay_ms);
   }
   int rc = tern_mqtt_drain(m, 60000);
   printf("drained %s\n", rc ? tern_strerror(rc) : "ok");

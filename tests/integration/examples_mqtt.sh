@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The MQTT examples against local stand-ins: tern broker, and Mosquitto with
+# TLS and a password in place of Adafruit IO.
+. "$(dirname "$0")/../harness/lib.sh"
+th_init examples_mqtt
+th_need mosquitto mosquitto_pub mosquitto_sub openssl
+EX=$TERN_BUILD/examples
+port=$(th_free_port)
+th_bg broker "$TERN" broker -p "$port" --allow-anonymous
+th_wait_tcp "$port"
+timeout 30 "$TERN" sub -p "$port" -t 'ex/#' -v -q 1 -C 101 >"$TMP/got" & sp=$!
+sleep 0.3
+th_check "publish_samples runs" "$EX/publish_samples" "mqtt://127.0.0.1:$port" ex
+wait $sp
+th_eq "100 data messages then the plot message" 101 "$(wc -l <"$TMP/got")"
+th_eq "first sample" "ex/data 0,0" "$(head -1 "$TMP/got")"
+th_eq "second sample" "ex/data 1,0.09983342" "$(sed -n 2p "$TMP/got")"
+th_eq "plot last" "ex/plot create the plot" "$(tail -1 "$TMP/got")"
+
+th_make_ca "$TMP/pki" || { th_bad "certificates"; th_done; }
+mosquitto_passwd -b -c "$TMP/pw" aiouser aiokey
+tls=$(th_free_port)
+th_mosquitto mosq "listener $tls 127.0.0.1
+allow_anonymous false
+password_file $TMP/pw
+certfile $TMP/pki/server.crt
+keyfile $TMP/pki/server.key"
+timeout 20 mosquitto_sub -p "$tls" -h localhost --cafile "$TMP/pki/ca.crt" -u aiouser -P aiokey -t aiouser/feeds/sms-feed -C 1 >"$TMP/sms" & sp=$!
+sleep 0.3
+TERN_CAFILE=$TMP/pki/ca.crt "$EX/adafruit_io" "mqtts://aiouser:aiokey@localhost:$tls" 3 >"$TMP/aio" 2>&1 & ap=$!
+th_wait_log "$TMP/aio" "sent 200" 10
+mosquitto_pub -p "$tls" -h localhost --cafile "$TMP/pki/ca.crt" -u aiouser -P aiokey -t aiouser/feeds/ifttt-info -m "button pressed" -q 1
+wait $ap; wait $sp
+th_eq "the feed got 200" "200" "$(cat "$TMP/sms")"
+th_match "the callback printed the IFTTT message" "aiouser/feeds/ifttt-info: button pressed" "$(cat "$TMP/aio")"
+th_done
