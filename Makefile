@@ -26,7 +26,7 @@ test-plain: build
 	cd $(BUILD) && ctest -j2 --output-on-failure
 
 test-asan: asan
-	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j2 --output-on-failure
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 ctest -j2 --output-on-failure
 
 # Installs what is missing, builds plain and with ASan+UBSan, runs every
 # test on both (the heavy ones once, plain), then the Cortex-M4 size check.

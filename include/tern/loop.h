@@ -48,11 +48,10 @@ struct tern_conn {
   void *fn_data;            /* the application's, per connection */
   void *proto;              /* the protocol driver's, per connection */
   struct tern_tls *tls;     /* TLS filter, or NULL */
-  struct tern_buf tls_rx, tls_tx; /* ciphertext, used only with TLS */
   struct tern_timer connect_timer;
   int err;                  /* last TERN_E code */
   intptr_t fd;              /* port handle */
-  char host[256];           /* host name given to tern_connect (for SNI) */
+  char *host;               /* host name given to tern_connect (SNI), or NULL */
   unsigned is_listening : 1, is_client : 1, is_udp : 1, is_connecting : 1,
       is_resolving : 1, is_closing : 1, is_draining : 1, is_tls_hs : 1,
       is_readable_shut : 1, is_writable : 1, is_accepted : 1;

@@ -1,4 +1,4 @@
-/* TLS as a filter on a connection: ciphertext in c->tls_rx / c->tls_tx,
+/* TLS as a filter on a connection: ciphertext in the filter's own buffers,
  * plaintext in c->rx / c->tx, no I/O of its own. Certificates are verified
  * by default. Backend: mbedTLS.
  *

@@ -84,8 +84,6 @@ struct tern_conn *tern_conn_alloc(struct tern_loop *loop, tern_conn_fn fn, void 
   c->fd = -1;
   tern_buf_init(&c->rx, loop->alloc, loop->buf_cap);
   tern_buf_init(&c->tx, loop->alloc, loop->buf_cap);
-  tern_buf_init(&c->tls_rx, loop->alloc, loop->buf_cap);
-  tern_buf_init(&c->tls_tx, loop->alloc, loop->buf_cap);
   c->next = loop->conns;
   if (loop->conns) loop->conns->prev = c;
   loop->conns = c;
@@ -109,8 +107,7 @@ static void conn_destroy(struct tern_conn *c) {
   loop->nconns--;
   tern_buf_free(&c->rx);
   tern_buf_free(&c->tx);
-  tern_buf_free(&c->tls_rx);
-  tern_buf_free(&c->tls_tx);
+  tern_free(loop->alloc, c->host);
   tern_free(loop->alloc, c);
 }
 
@@ -118,7 +115,7 @@ void tern_close_now(struct tern_conn *c) { c->is_closing = 1; }
 
 void tern_close(struct tern_conn *c) {
   c->is_draining = 1;
-  if (c->tx.len == 0 && c->tls_tx.len == 0) c->is_closing = 1;
+  if (tern_conn_tx_empty(c)) c->is_closing = 1;
 }
 
 void tern_conn_fail(struct tern_conn *c, int err, const char *reason) {
@@ -194,14 +191,14 @@ void tern_core_on_data(struct tern_conn *c) {
       if (c->is_client) tern_conn_emit(c, TERN_EV_CONNECT, NULL);
       if (c->tx.len && c->tls->ops->flush(c) < 0) { tern_conn_fail(c, TERN_ETLS, NULL); return; }
     }
-    if (c->tls_tx.len) tern_port_want_write(c);
+    if (c->tls && c->tls->tx.len) tern_port_want_write(c);
   }
   deliver_plaintext(c);
 }
 
 void tern_core_on_sent(struct tern_conn *c, size_t n) {
   tern_conn_emit(c, TERN_EV_SENT, &n);
-  if (c->is_draining && c->tx.len == 0 && c->tls_tx.len == 0) c->is_closing = 1;
+  if (c->is_draining && tern_conn_tx_empty(c)) c->is_closing = 1;
 }
 
 void tern_core_on_eof(struct tern_conn *c) {
@@ -313,7 +310,7 @@ struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_con
   }
   struct tern_conn *c = connect_common(loop, fn, fn_data, udp);
   if (!c) return NULL;
-  snprintf(c->host, sizeof(c->host), "%s", host);
+  c->host = dup_str(loop->alloc, host);
   struct tern_addr a;
   if (tern_addr_parse(host, u.port, &a) == 0) {
     start_connect(c, &a);

@@ -38,7 +38,12 @@ struct tern_tls_ops {
   int (*flush)(struct tern_conn *c);       /* tx -> tls_tx once the handshake is done */
   void (*free)(struct tern_conn *c);
 };
-struct tern_tls { const struct tern_tls_ops *ops; };
+/* Every TLS backend's per-connection state starts with this: the port reads
+ * ciphertext into rx and writes it from tx. */
+struct tern_tls {
+  const struct tern_tls_ops *ops;
+  struct tern_buf rx, tx;
+};
 
 /* ---- called by the port ---- */
 struct tern_conn *tern_conn_alloc(struct tern_loop *loop, tern_conn_fn fn, void *fn_data);
@@ -51,8 +56,10 @@ void tern_core_on_eof(struct tern_conn *c);
 void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from,
                            const uint8_t *data, size_t len);
 /* the buffer the port reads into / writes from */
-static inline struct tern_buf *tern_conn_wire_rx(struct tern_conn *c) { return c->tls ? &c->tls_rx : &c->rx; }
-static inline struct tern_buf *tern_conn_wire_tx(struct tern_conn *c) { return c->tls ? &c->tls_tx : &c->tx; }
+static inline struct tern_buf *tern_conn_wire_rx(struct tern_conn *c) { return c->tls ? &c->tls->rx : &c->rx; }
+static inline struct tern_buf *tern_conn_wire_tx(struct tern_conn *c) { return c->tls ? &c->tls->tx : &c->tx; }
+/* nothing left to send, plaintext or ciphertext */
+static inline int tern_conn_tx_empty(struct tern_conn *c) { return c->tx.len == 0 && (!c->tls || c->tls->tx.len == 0); }
 
 /* ---- the port's interface (src/port/<name>/) ---- */
 int tern_port_init(struct tern_loop *loop);

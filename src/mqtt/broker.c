@@ -11,7 +11,14 @@
 #include "tern/error.h"
 #include "tern/tls.h"
 
-#define LOG_PEER(bc) ((bc)->session ? (bc)->session->client_id : (bc)->peer)
+/* For log lines: the client id once known, else the address. The loop is
+ * single-threaded, so one static buffer is enough. */
+static const char *peer_name(const struct bconn *bc) {
+  static char buf[64];
+  if (bc->session) return bc->session->client_id;
+  return tern_addr_str(&bc->conn->peer, buf, sizeof(buf), 1);
+}
+#define LOG_PEER(bc) peer_name(bc)
 
 /* ---- messages ---- */
 
@@ -304,7 +311,7 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   int auth = authenticate(bc, p);
   if (auth) {
     send_connack(bc, 0, auth);
-    TERN_WARN(b->loop, "refused %s (%s): %s", id, bc->peer, tern_mqtt_connack_str(auth));
+    TERN_WARN(b->loop, "refused %s (%s): %s", id, peer_name(bc), tern_mqtt_connack_str(auth));
     tern_close(bc->conn);
     return 0;
   }
@@ -343,8 +350,9 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   b->st.clients_connected++;
   b->st.clients_total++;
-  TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u)", id, bc->peer, p->clean_session,
-            p->keepalive);
+  char from[64];
+  TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u)", id,
+            tern_addr_str(&bc->conn->peer, from, sizeof(from), 1), p->clean_session, p->keepalive);
   send_connack(bc, present, TERN_MQTT_ACCEPTED);
   resend_inflight(bc);
   pump(b, s);
@@ -375,8 +383,9 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     route(b, m);
     bmsg_unref(b, m);
   }
+  /* Acks only go to the socket after on_read() has flushed the store: the
+   * promise they make is kept before it is made (group commit per read). */
   if (p->qos == 1) {
-    bstore_flush(b); /* the ack promises durability: records reach the disk first */
     send_ack(bc, TERN_MQTT_PUBACK, p->packet_id);
   } else if (p->qos == 2) {
     if (s->nqos2_in >= TERN_BROKER_MAX_QOS2_IN) return TERN_ELIMIT;
@@ -384,7 +393,6 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     if (!ids) return TERN_ENOMEM;
     s->qos2_in = ids;
     ids[s->nqos2_in++] = p->packet_id;
-    bstore_flush(b);
     send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
   }
   return 0;
@@ -464,7 +472,6 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
     ack.qos_list[i] = rc < 0 ? TERN_MQTT_SUBACK_FAILURE : p->qos_list[i];
     if (rc >= 0 && !s->clean) bstore_sub(b, s, f->p, f->len, p->qos_list[i], 1);
   }
-  bstore_flush(b);
   send_packet(bc, &ack);
   for (size_t i = 0; i < p->count; i++)
     if (ack.qos_list[i] != TERN_MQTT_SUBACK_FAILURE) send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
@@ -535,6 +542,9 @@ static void on_read(struct bconn *bc) {
     }
   }
   tern_buf_consume(&c->rx, off);
+  /* Everything acknowledged in this batch reaches the store before the acks
+   * leave: they sit in c->tx until the port writes after this handler. */
+  bstore_flush(b);
 }
 
 static void on_close(struct bconn *bc) {
@@ -582,7 +592,6 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     bc->broker = b;
     bc->conn = c;
     bc->connected_at = bc->last_rx = tern_loop_now(b->loop);
-    tern_addr_str(&c->peer, bc->peer, sizeof(bc->peer), 1);
     c->proto = bc;
     break;
   case TERN_EV_READ:

@@ -73,7 +73,6 @@ struct bconn {
   int got_connect;
   int got_disconnect;
   struct bmsg *will;         /* published if the link dies without DISCONNECT */
-  char peer[64];
 };
 
 struct acl_rule;

@@ -36,19 +36,19 @@ struct conn_tls {
 
 static int bio_send(void *arg, const unsigned char *buf, size_t len) {
   struct tern_conn *c = arg;
-  size_t room = c->tls_tx.cap - c->tls_tx.len;
+  size_t room = c->tls->tx.cap - c->tls->tx.len;
   if (room == 0) return MBEDTLS_ERR_SSL_WANT_WRITE;
   if (len > room) len = room;
-  if (tern_buf_append(&c->tls_tx, buf, len) != 0) return MBEDTLS_ERR_SSL_WANT_WRITE;
+  if (tern_buf_append(&c->tls->tx, buf, len) != 0) return MBEDTLS_ERR_SSL_WANT_WRITE;
   return (int)len;
 }
 
 static int bio_recv(void *arg, unsigned char *buf, size_t len) {
   struct tern_conn *c = arg;
-  if (c->tls_rx.len == 0) return c->is_readable_shut ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
-  if (len > c->tls_rx.len) len = c->tls_rx.len;
-  memcpy(buf, c->tls_rx.data, len);
-  tern_buf_consume(&c->tls_rx, len);
+  if (c->tls->rx.len == 0) return c->is_readable_shut ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
+  if (len > c->tls->rx.len) len = c->tls->rx.len;
+  memcpy(buf, c->tls->rx.data, len);
+  tern_buf_consume(&c->tls->rx, len);
   return (int)len;
 }
 
@@ -99,7 +99,7 @@ static int map_error(struct tern_conn *c, struct conn_tls *t, int rc, char *why,
       return TERN_ETLS_EXPIRED;
     }
     if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
-      snprintf(why, whylen, "certificate does not match host name '%s'", c->host);
+      snprintf(why, whylen, "certificate does not match host name '%s'", c->host ? c->host : "");
       return TERN_ETLS_HOST;
     }
   }
@@ -149,6 +149,8 @@ static int tls_flush(struct tern_conn *c) {
 
 static void tls_free(struct tern_conn *c) {
   struct conn_tls *t = (struct conn_tls *)c->tls;
+  tern_buf_free(&t->base.rx);
+  tern_buf_free(&t->base.tx);
   mbedtls_ssl_free(&t->ssl);
   tern_tls_ctx_unref(t->ctx);
   tern_free(c->loop->alloc, t);
@@ -239,12 +241,14 @@ static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {
   struct conn_tls *t = tern_alloc(c->loop->alloc, sizeof(*t));
   if (!t) return TERN_ENOMEM;
   t->base.ops = &ops;
+  tern_buf_init(&t->base.rx, c->loop->alloc, c->loop->buf_cap);
+  tern_buf_init(&t->base.tx, c->loop->alloc, c->loop->buf_cap);
   t->ctx = ctx;
   mbedtls_ssl_init(&t->ssl);
   int rc = mbedtls_ssl_setup(&t->ssl, &ctx->conf);
   if (rc == 0 && !ctx->is_server) {
     const char *name = ctx->server_name[0] ? ctx->server_name : c->host;
-    if (!name[0]) name = NULL;
+    if (name && !name[0]) name = NULL;
     t->host_is_ip = name && tern_addr_parse(name, 0, &t->ip) == 0;
     if (!name && c->is_client) { t->host_is_ip = 1; t->ip = c->peer; name = "0.0.0.0"; }
     /* An address is still set as the expected name, so that only an
