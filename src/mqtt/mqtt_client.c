@@ -36,9 +36,9 @@ struct msub {
 struct tern_mqtt {
   struct tern_loop *loop;
   struct tern_mqtt_opts o;
-  char host[256], client_id[128], username[256], password[256];
+  char *host, *client_id, *username, *password; /* our copies; user/pass may be NULL */
   uint16_t port;
-  int use_tls, has_user, has_pass;
+  int use_tls;
   struct tern_tls_ctx *tls;
   struct tern_conn *conn;
   int connected;          /* CONNACK accepted */
@@ -438,8 +438,8 @@ static void send_connect(struct tern_mqtt *m) {
     p.will_topic = (struct tern_str){m->o.will_topic, strlen(m->o.will_topic)};
     p.will_payload = (struct tern_str){m->o.will_payload, m->o.will_len};
   }
-  if (m->has_user) { p.has_username = 1; p.username = (struct tern_str){m->username, strlen(m->username)}; }
-  if (m->has_pass) { p.has_password = 1; p.password = (struct tern_str){m->password, strlen(m->password)}; }
+  if (m->username) { p.has_username = 1; p.username = (struct tern_str){m->username, strlen(m->username)}; }
+  if (m->password) { p.has_password = 1; p.password = (struct tern_str){m->password, strlen(m->password)}; }
   send_pkt(m, &p);
 }
 
@@ -546,6 +546,13 @@ static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) 
   }
 }
 
+static char *copy(struct tern_loop *loop, const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = tern_alloc(loop->alloc, n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+
 struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_opts *o, int *err) {
   struct tern_url u;
   *err = TERN_EINVAL;
@@ -558,7 +565,8 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   m->o = *o;
   m->use_tls = tls;
   m->port = u.has_port ? u.port : (tls ? 8883 : 1883);
-  tern_str_copy(u.host, m->host, sizeof(m->host));
+  char buf[256];
+  m->host = tern_str_copy(u.host, buf, sizeof(buf)) == 0 ? copy(loop, buf) : NULL;
   if (!m->o.keepalive) m->o.keepalive = 60;
   if (!m->o.queue_max) m->o.queue_max = TERN_MQTT_QUEUE_MAX;
   if (!m->o.inflight) m->o.inflight = TERN_MQTT_INFLIGHT;
@@ -567,24 +575,26 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   m->backoff_ms = m->o.reconnect_min_ms;
   m->next_packet_id = 1;
   /* credentials: options win over the URL; URL parts are percent-decoded */
-  if (o->username) { snprintf(m->username, sizeof(m->username), "%s", o->username); m->has_user = 1; }
-  else if (u.user.len) { m->has_user = tern_url_decode(u.user.p, u.user.len, m->username, sizeof(m->username), 0) >= 0; }
-  if (o->password) { snprintf(m->password, sizeof(m->password), "%s", o->password); m->has_pass = 1; }
-  else if (u.pass.len) { m->has_pass = tern_url_decode(u.pass.p, u.pass.len, m->password, sizeof(m->password), 0) >= 0; }
+  if (o->username) m->username = copy(loop, o->username);
+  else if (u.user.len && tern_url_decode(u.user.p, u.user.len, buf, sizeof(buf), 0) >= 0) m->username = copy(loop, buf);
+  if (o->password) m->password = copy(loop, o->password);
+  else if (u.pass.len && tern_url_decode(u.pass.p, u.pass.len, buf, sizeof(buf), 0) >= 0) m->password = copy(loop, buf);
   if (o->client_id && *o->client_id) {
-    snprintf(m->client_id, sizeof(m->client_id), "%s", o->client_id);
+    m->client_id = copy(loop, o->client_id);
   } else {
     uint8_t r[6];
     tern_port_random(r, sizeof(r));
-    snprintf(m->client_id, sizeof(m->client_id), "tern-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+    snprintf(buf, sizeof(buf), "tern-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+    m->client_id = copy(loop, buf);
   }
+  if (!m->host || !m->client_id) { *err = TERN_ENOMEM; tern_mqtt_free(m); return NULL; }
   m->o.client_id = NULL;
   m->o.username = m->o.password = NULL;
   if (tls) {
     struct tern_tls_opts def = {0};
     char msg[200];
     m->tls = tern_tls_ctx_new(loop, o->tls ? o->tls : &def, 0, msg, sizeof(msg));
-    if (!m->tls) { TERN_ERR(loop, "mqtt: %s", msg); *err = TERN_ETLS; tern_free(loop->alloc, m); return NULL; }
+    if (!m->tls) { TERN_ERR(loop, "mqtt: %s", msg); *err = TERN_ETLS; tern_mqtt_free(m); return NULL; }
   }
   if (o->store_path) {
     int rc = tern_store_open(loop, o->store_path, o->store_sync, on_store_record, m, &m->store);
@@ -677,6 +687,11 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   tern_free(m->loop->alloc, m->done2);
   if (m->store) tern_store_close(m->store);
   tern_tls_ctx_unref(m->tls);
+  tern_free(m->loop->alloc, m->host);
+  tern_free(m->loop->alloc, m->client_id);
+  tern_free(m->loop->alloc, m->username);
+  if (m->password) memset(m->password, 0, strlen(m->password));
+  tern_free(m->loop->alloc, m->password);
   tern_free(m->loop->alloc, m);
 }
 
