@@ -3,10 +3,14 @@
 # codecs, one row per module (the folder under src/).
 set -eu
 build=${1:-build-mcu}
-cmake -S . -B "$build" -G Ninja -DTERN_MCU=ON -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake >/dev/null
+cmake -S . -B "$build" -G Ninja -DTERN_MCU=ON -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake >/dev/null 2>&1
 cmake --build "$build" >/dev/null
-printf '%-10s %8s %8s %8s %8s\n' module text data bss total
+printf '%-12s %8s %8s %8s %8s\n' module text data bss total
 find "$build" -name '*.c.obj' -o -name '*.c.o' | sort | while read -r o; do
   mod=$(echo "$o" | sed -E 's#.*/src/([^/]+)/.*#\1#')
+  case "$o" in
+    *mqtt_client*) mod=mqtt-client ;;
+    *mqtt_codec* | */mqtt/topic*) mod=mqtt-codec ;;
+  esac
   arm-none-eabi-size "$o" | awk -v m="$mod" 'NR == 2 {print m, $1, $2, $3}'
-done | awk '{t[$1]+=$2; d[$1]+=$3; b[$1]+=$4} END {for (m in t) {printf "%-10s %8d %8d %8d %8d\n", m, t[m], d[m], b[m], t[m]+d[m]+b[m]; T+=t[m]; D+=d[m]; B+=b[m]} printf "%-10s %8d %8d %8d %8d\n", "all", T, D, B, T+D+B}' | sort -k1,1 | awk '/^all/ {last=$0; next} {print} END {print last}'
+done | awk '{t[$1]+=$2; d[$1]+=$3; b[$1]+=$4} END {for (m in t) {printf "%-12s %8d %8d %8d %8d\n", m, t[m], d[m], b[m], t[m]+d[m]+b[m]; T+=t[m]; D+=d[m]; B+=b[m]} printf "%-12s %8d %8d %8d %8d\n", "all", T, D, B, T+D+B}' | sort -k1,1 | awk '/^all/ {last=$0; next} {print} END {print last}'

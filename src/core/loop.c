@@ -87,7 +87,7 @@ struct tern_conn *tern_conn_alloc(struct tern_loop *loop, tern_conn_fn fn, void 
   c->next = loop->conns;
   if (loop->conns) loop->conns->prev = c;
   loop->conns = c;
-  loop->nconns++;
+  if (++loop->nconns > loop->nconns_peak) loop->nconns_peak = loop->nconns;
   return c;
 }
 
@@ -105,6 +105,12 @@ static void conn_destroy(struct tern_conn *c) {
   if (c->prev) c->prev->next = c->next; else loop->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   loop->nconns--;
+  /* After a crowd leaves, hand its memory back: thousands of small freed
+   * blocks otherwise stay in the process as holes in the heap. */
+  if (loop->nconns_peak >= 256 && loop->nconns < loop->nconns_peak / 4) {
+    loop->nconns_peak = loop->nconns;
+    tern_port_release_memory();
+  }
   tern_buf_free(&c->rx);
   tern_buf_free(&c->tx);
   tern_free(loop->alloc, c->host);

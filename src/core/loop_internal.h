@@ -14,6 +14,7 @@ struct tern_loop {
   const struct tern_allocator *alloc;
   struct tern_conn *conns;
   size_t nconns;
+  size_t nconns_peak;  /* high-water mark since memory was last given back */
   unsigned long next_id;
   size_t buf_cap;
   struct tern_timers timers;
@@ -66,6 +67,8 @@ int tern_port_init(struct tern_loop *loop);
 void tern_port_free(struct tern_loop *loop);
 uint32_t tern_port_millis(void);
 int tern_port_random(void *buf, size_t n);
+/* Give freed heap pages back to the system (after many connections left). */
+void tern_port_release_memory(void);
 int tern_port_poll(struct tern_loop *loop, int timeout_ms);
 int tern_port_listen(struct tern_conn *c, const struct tern_addr *a);
 int tern_port_connect(struct tern_conn *c, const struct tern_addr *a);

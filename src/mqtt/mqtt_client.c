@@ -494,10 +494,12 @@ static void start_connection(struct tern_mqtt *m) {
   m->last_error = 0;
   m->conn = tern_connect(m->loop, url, conn_fn, m);
   if (!m->conn) { fail(m, TERN_EINVAL, "cannot connect"); schedule_reconnect(m); return; }
+#if TERN_ENABLE_TLS
   if (m->use_tls && tern_tls_client(m->conn, m->tls) != 0) {
     tern_close_now(m->conn);
     fail(m, TERN_ETLS, "TLS setup failed");
   }
+#endif
 }
 
 static void reconnect_cb(struct tern_timer *t, void *arg) {
@@ -591,10 +593,16 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   m->o.client_id = NULL;
   m->o.username = m->o.password = NULL;
   if (tls) {
+#if TERN_ENABLE_TLS
     struct tern_tls_opts def = {0};
     char msg[200];
     m->tls = tern_tls_ctx_new(loop, o->tls ? o->tls : &def, 0, msg, sizeof(msg));
     if (!m->tls) { TERN_ERR(loop, "mqtt: %s", msg); *err = TERN_ETLS; tern_mqtt_free(m); return NULL; }
+#else
+    *err = TERN_EUNSUPPORTED; /* built without TLS */
+    tern_mqtt_free(m);
+    return NULL;
+#endif
   }
   if (o->store_path) {
     int rc = tern_store_open(loop, o->store_path, o->store_sync, on_store_record, m, &m->store);
@@ -686,7 +694,9 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   tern_free(m->loop->alloc, m->qos2_in);
   tern_free(m->loop->alloc, m->done2);
   if (m->store) tern_store_close(m->store);
+#if TERN_ENABLE_TLS
   tern_tls_ctx_unref(m->tls);
+#endif
   tern_free(m->loop->alloc, m->host);
   tern_free(m->loop->alloc, m->client_id);
   tern_free(m->loop->alloc, m->username);

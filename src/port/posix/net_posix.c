@@ -4,6 +4,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -116,6 +119,12 @@ int tern_port_random(void *buf, size_t n) {
   size_t got = fread(buf, 1, n, f);
   fclose(f);
   return got == n ? 0 : TERN_EIO;
+#endif
+}
+
+void tern_port_release_memory(void) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
 #endif
 }
 
