@@ -67,6 +67,7 @@ struct tern_loop_opts {
   const char *dns_servers;  /* "127.0.0.1:5300,..."; NULL: /etc/resolv.conf */
   const char *hosts_file;   /* NULL: /etc/hosts; "" for none */
   size_t conn_buf_cap;      /* per-connection rx/tx cap; 0: TERN_BUF_DEFAULT_CAP */
+  uint32_t connect_timeout_ms; /* 0: TERN_CONNECT_TIMEOUT_MS */
 };
 
 struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts);

@@ -22,6 +22,7 @@ struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts) {
   if (!loop) return NULL;
   loop->alloc = a;
   loop->buf_cap = opts && opts->conn_buf_cap ? opts->conn_buf_cap : TERN_BUF_DEFAULT_CAP;
+  loop->connect_timeout_ms = opts && opts->connect_timeout_ms ? opts->connect_timeout_ms : TERN_CONNECT_TIMEOUT_MS;
   loop->log_level = TERN_LOG_WARN;
   loop->next_id = 1;
   tern_timers_init(&loop->timers, a);
@@ -295,7 +296,7 @@ static struct tern_conn *connect_common(struct tern_loop *loop, tern_conn_fn fn,
   if (!c) return NULL;
   c->is_client = 1;
   c->is_udp = (unsigned)udp;
-  tern_timer_start(loop, &c->connect_timer, TERN_CONNECT_TIMEOUT_MS, 0, connect_timeout, c);
+  tern_timer_start(loop, &c->connect_timer, loop->connect_timeout_ms, 0, connect_timeout, c);
   return c;
 }
 

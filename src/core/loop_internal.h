@@ -17,6 +17,7 @@ struct tern_loop {
   size_t nconns_peak;  /* high-water mark since memory was last given back */
   unsigned long next_id;
   size_t buf_cap;
+  uint32_t connect_timeout_ms;
   struct tern_timers timers;
   uint32_t now;
   int stop;

@@ -60,7 +60,9 @@ int main(int argc, char **argv) {
   struct tern_loop *loop = tern_loop_new(NULL);
   char err[256] = "";
   if (argc >= 5 && !strcmp(argv[1], "client")) {
-    struct tern_tls_opts o = {.ca_file = argv[4], .server_name = argc > 5 ? argv[5] : NULL};
+    /* TLS_CERT / TLS_KEY: present a client certificate */
+    struct tern_tls_opts o = {.ca_file = argv[4], .server_name = argc > 5 ? argv[5] : NULL,
+                              .cert_file = getenv("TLS_CERT"), .key_file = getenv("TLS_KEY")};
     struct tern_tls_ctx *ctx = tern_tls_ctx_new(loop, &o, 0, err, sizeof(err));
     if (!ctx) { printf("error: setup: %s\n", err); return 1; }
     char url[300];

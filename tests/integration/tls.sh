@@ -27,6 +27,15 @@ th_match "expired certificate refused" "^error: ETLS_EXPIRED" "$("$BIN/tls_probe
 serve rogue "$P/rogue.crt" "$P/rogue.key"
 th_match "self-made CA refused" "^error: ETLS_CA" "$("$BIN/tls_probe" client localhost "$port" "$P/ca.crt")"
 
+# A server that requires a client certificate.
+port=$(th_free_port)
+th_bg mtls openssl s_server -accept "127.0.0.1:$port" -cert "$P/server.crt" -key "$P/server.key" \
+  -CAfile "$P/ca.crt" -Verify 1 -verify_return_error -rev -quiet
+th_wait_tcp "$port"
+th_match "client certificate accepted by a server that requires one" "^ok: " \
+  "$(TLS_CERT=$P/client.crt TLS_KEY=$P/client.key "$BIN/tls_probe" client localhost "$port" "$P/ca.crt")"
+th_match "no client certificate: refused" "^error: " "$("$BIN/tls_probe" client localhost "$port" "$P/ca.crt")"
+
 # Our server side, against s_client and curl.
 sport=$(th_free_port)
 th_bg tern_server "$BIN/tls_probe" server "$sport" "$P/server.crt" "$P/server.key"

@@ -168,6 +168,39 @@ static void test_reset(void) {
   tern_loop_free(loop);
 }
 
+/* A listener whose accept queue is full drops new SYNs, so a connect to it
+ * hangs: the loop's connect timeout must end it. */
+static void test_connect_timeout(void) {
+  struct tern_loop_opts o = {.connect_timeout_ms = 300};
+  struct tern_loop *loop = tern_loop_new(&o);
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  bind(lfd, (struct sockaddr *)&sin, sizeof(sin));
+  listen(lfd, 0);
+  socklen_t len = sizeof(sin);
+  getsockname(lfd, (struct sockaddr *)&sin, &len);
+  int fill[4];
+  for (int i = 0; i < 4; i++) { /* fill the queue (never accepted) */
+    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fill[i], (struct sockaddr *)&sin, sizeof(sin));
+  }
+  char url[64];
+  snprintf(url, sizeof(url), "tcp://127.0.0.1:%u", ntohs(sin.sin_port));
+  got_err = got_close = 0;
+  uint32_t start = tern_loop_now(loop);
+  struct tern_conn *c = tern_connect(loop, url, expect_error, NULL);
+  CHECK(c != NULL);
+  for (int i = 0; i < 100 && !got_close; i++) tern_loop_poll(loop, 100);
+  uint32_t took = tern_loop_now(loop) - start;
+  CHECK(got_close);
+  /* either the timeout fired, or the kernel refused outright; never a hang */
+  CHECK(got_err == TERN_ETIMEDOUT || got_err == TERN_ECONNREFUSED);
+  if (got_err == TERN_ETIMEDOUT) CHECK(took >= 250 && took < 3000);
+  for (int i = 0; i < 4; i++) close(fill[i]);
+  close(lfd);
+  tern_loop_free(loop);
+}
+
 /* ---- UDP ---- */
 static int udp_got;
 static void udp_server(struct tern_conn *c, int ev, void *ev_data) {
@@ -230,6 +263,7 @@ int main(void) {
   test_refused();
   test_half_close();
   test_reset();
+  test_connect_timeout();
   test_udp();
   test_timers_and_wake();
   TEST_MAIN_END();
