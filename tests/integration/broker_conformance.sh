@@ -10,15 +10,17 @@ cat >"$TMP/acl" <<'ACL'
 topic readwrite #
 topic deny secret/#
 topic readwrite $x/#
+topic read $SYS/#
 user alice
 topic readwrite #
 user bob
 topic read secret/public
 pattern readwrite %u/#
+pattern read clientonly/%c/#
 ACL
 th_bg broker "$TERN" broker -p "$port" --allow-anonymous --passwd "$TMP/pw" --acl "$TMP/acl" -v
 th_wait_tcp "$port"
-PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/broker_conformance.py" "$port"
+PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/broker_conformance.py" "$port" "$PID_broker"
 rc=$?
 kill -0 "$PID_broker" 2>/dev/null || { echo "FAIL - broker died"; rc=1; }
 [ $rc -eq 0 ] || TH_FAIL=1

@@ -59,7 +59,12 @@ print(m.payload.decode())" >"$TMP/io4" & sp=$!; sleep 0.5
 "$TERN" pub -p "$plain" -t io/4 -m "to paho" -q 1; wait $sp
 th_eq "tern pub -> paho" "to paho" "$(cat "$TMP/io4")"
 
-# Unsubscribe is exercised by the C example tests; last will on an abrupt end:
+# The C API: per-subscription handlers, unsubscribe, the blocking layer.
+while read -r verdict name; do
+  if [ "$verdict" = ok ]; then th_ok "api: $name"; else th_bad "api: $verdict $name"; fi
+done < <("$BIN/mqtt_api_probe" "mqtt://127.0.0.1:$plain" 2>&1)
+
+# Last will on an abrupt end:
 timeout 10 mosquitto_sub -p "$plain" -t will/dev -C 1 >"$TMP/will" & sp=$!; sleep 0.3
 "$TERN" sub -p "$plain" -t none --will-topic will/dev --will-payload offline -q 1 >/dev/null & victim=$!
 sleep 0.5; kill -9 $victim; wait $sp

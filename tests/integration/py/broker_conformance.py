@@ -9,6 +9,15 @@ import traceback
 from mqttraw import *  # noqa: F401,F403
 
 PORT = int(sys.argv[1])
+BROKER_PID = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+
+
+def rss_kb():
+    with open("/proc/%d/status" % BROKER_PID) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 passed = failed = 0
 
 
@@ -243,7 +252,47 @@ def t_offline_queue():
     check("persistent session: queued QoS 1 messages delivered in order", got == [str(i) for i in range(10)] and sp == 1)
 
 
-for t in (t_connack_codes, t_session_present, t_qos_flows, t_overlap_and_wildcards, t_retained, t_will,
+def t_limits():
+    big = Client(PORT)
+    c, _, _ = session(PORT, "big")
+    # a PUBLISH announcing 300,000 bytes: refused from the header alone
+    c.send(bytes([0x30]) + varint(300000) + s("a") + b"x" * 100)
+    check("packet over the size cap: closed", c.closed())
+    big.close()
+    # a subscriber that never reads: the broker's memory stays bounded
+    slow, _, _ = session(PORT, "slow")
+    slow.send(subscribe(1, ("flood/#", 0)))
+    slow.recv()
+    watch, _, _ = session(PORT, "watch")
+    watch.send(subscribe(1, ("flood/end", 0)))
+    watch.recv()
+    before = rss_kb()
+    p, _, _ = session(PORT, "flooder")
+    chunk = b"y" * 10000
+    for i in range(3000):  # 30 MB toward a reader that reads nothing
+        p.send(publish("flood/x", chunk))
+    p.send(publish("flood/end", "done"))
+    m = parse_publish(watch.recv(15))
+    grew = rss_kb() - before
+    check("others still served while one client never reads", m["payload"] == b"done")
+    check("memory bounded with a reader that never reads (grew %d KB)" % grew, grew < 8000)
+    slow.close()
+
+
+def t_sys_and_patterns():
+    c, _, _ = session(PORT, "sys-reader")
+    c.send(subscribe(1, ("$SYS/broker/clients/connected", 0)))
+    c.recv()
+    m = parse_publish(c.recv(12))
+    check("$SYS/broker/clients/connected is published", m["topic"] == "$SYS/broker/clients/connected"
+          and int(m["payload"]) >= 1)
+    b, _, _ = session(PORT, "bobc", user="bob", password="bobpw")
+    b.send(subscribe(1, ("clientonly/bobc/x", 0), ("clientonly/zzz/x", 0)))
+    p = b.recv()
+    check("ACL pattern %c: own client id allowed, another refused", p[2][2:] == b"\x00\x80")
+
+
+for t in (t_limits, t_sys_and_patterns, t_connack_codes, t_session_present, t_qos_flows, t_overlap_and_wildcards, t_retained, t_will,
           t_keepalive, t_takeover, t_acl, t_malformed, t_offline_queue):
     run(t)
 print("conformance: %d passed, %d failed" % (passed, failed))
