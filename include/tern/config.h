@@ -139,4 +139,37 @@
 #define TERN_STORE_COMPACT_BYTES (8 * 1024 * 1024) /* rewrite the log past this */
 #endif
 
+/* ---- HTTP ---- */
+#ifndef TERN_HTTP_MAX_HEADERS
+#define TERN_HTTP_MAX_HEADERS 48        /* header fields per message (431 beyond) */
+#endif
+
+#ifndef TERN_HTTP_MAX_HEAD
+#define TERN_HTTP_MAX_HEAD 16384        /* request/status line + headers (431 beyond) */
+#endif
+
+#ifndef TERN_HTTP_MAX_BODY
+#define TERN_HTTP_MAX_BODY (1024 * 1024) /* request body a server accepts (413 beyond) */
+#endif
+
+#ifndef TERN_HTTP_MAX_CONNS
+#define TERN_HTTP_MAX_CONNS 256         /* server connections; the oldest idle one goes first */
+#endif
+
+#ifndef TERN_HTTP_IDLE_MS
+#define TERN_HTTP_IDLE_MS 30000         /* keep-alive connection with nothing to do */
+#endif
+
+#ifndef TERN_HTTP_REQUEST_MS
+#define TERN_HTTP_REQUEST_MS 10000      /* a whole request must arrive within this (408) */
+#endif
+
+#ifndef TERN_HTTP_MAX_REDIRECTS
+#define TERN_HTTP_MAX_REDIRECTS 5
+#endif
+
+#ifndef TERN_JSON_MAX_DEPTH
+#define TERN_JSON_MAX_DEPTH 64
+#endif
+
 #endif
