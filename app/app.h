@@ -11,6 +11,9 @@ struct tern_cmd {
 int cmd_passwd(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_post(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 

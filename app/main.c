@@ -8,6 +8,9 @@ static const struct tern_cmd commands[] = {
     {"broker", "run the MQTT broker", cmd_broker},
     {"pub", "publish MQTT messages (mosquitto_pub's flags)", cmd_pub},
     {"sub", "subscribe and print MQTT messages (mosquitto_sub's flags)", cmd_sub},
+    {"get", "fetch a URL (curl's flags and exit codes)", cmd_get},
+    {"post", "POST to a URL (curl's flags and exit codes)", cmd_post},
+    {"serve", "serve a directory over HTTP(S)", cmd_serve},
     {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
 };
 

@@ -68,6 +68,9 @@ int tern_port_init(struct tern_loop *loop);
 void tern_port_free(struct tern_loop *loop);
 uint32_t tern_port_millis(void);
 int tern_port_random(void *buf, size_t n);
+/* Files for the HTTP server: size, modification time (Unix seconds),
+ * whether it is a directory. TERN_ENOTFOUND when it does not exist. */
+int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *is_dir);
 /* Give freed heap pages back to the system (after many connections left). */
 void tern_port_release_memory(void);
 int tern_port_poll(struct tern_loop *loop, int timeout_ms);

@@ -113,6 +113,10 @@ int tern_http_parse_request(const uint8_t *buf, size_t len, struct tern_http_msg
   size_t pos = 0;
   /* RFC 9112 2.2: a server SHOULD ignore empty lines before the request line */
   while (pos + 1 < len && buf[pos] == '\r' && buf[pos + 1] == '\n' && pos < 8) pos += 2;
+  /* A request line holds no control characters: refuse garbage (a NUL
+   * flood, a TLS hello on the plain port) at once, not after a timeout. */
+  for (size_t i = pos; i < len && buf[i] != '\r' && buf[i] != '\n'; i++)
+    if (buf[i] < 0x20 || buf[i] == 0x7f) return TERN_EPARSE;
   struct tern_str line;
   int rc = next_line(buf, len, &pos, &line);
   if (rc == TERN_EAGAIN) return len > TERN_HTTP_MAX_HEAD ? TERN_ELIMIT : rc;

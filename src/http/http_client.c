@@ -1,0 +1,298 @@
+/* The HTTP/1.1 client: one request (and its redirects) at a time, over TCP
+ * or TLS, with connect / header / total timeouts. A redirect to the same
+ * origin reuses the kept-alive connection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../core/loop_internal.h"
+#include "tern/base64.h"
+#include "tern/error.h"
+#include "tern/http.h"
+#include "tern/tls.h"
+
+#define TERN_HTTP_VERSION "0.1"
+
+enum { PH_CONNECT, PH_HEAD, PH_BODY, PH_DONE };
+
+struct fetch {
+  struct tern_loop *loop;
+  const struct tern_http_client_opts *o;
+  struct tern_http_response *r;
+  char url[2048], host[256], origin[300];
+  uint16_t port;
+  int https;
+  const char *method;
+  const void *body;
+  size_t body_len;
+  int send_auth;
+  struct tern_conn *conn;
+  struct tern_tls_ctx *tls;
+  int phase, done, err, reusable;
+  struct tern_http_chunked ch;
+  int chunked, until_close;
+  int64_t left;
+  struct tern_timer head_timer, total_timer;
+};
+
+static void finish(struct fetch *f, int err, const char *why) {
+  if (f->done) return;
+  f->done = 1;
+  f->err = err;
+  if (err && why) snprintf(f->r->error, sizeof(f->r->error), "%s", why);
+  tern_timer_stop(f->loop, &f->head_timer);
+}
+
+static int set_url(struct fetch *f, const char *url) {
+  struct tern_url u;
+  if (strlen(url) >= sizeof(f->url)) return TERN_EINVAL;
+  snprintf(f->url, sizeof(f->url), "%s", url);
+  if (tern_url_parse(f->url, strlen(f->url), &u) != 0 || !u.host.len) return TERN_EINVAL;
+  if (tern_str_eq(u.scheme, "https")) f->https = 1;
+  else if (tern_str_eq(u.scheme, "http") || !u.scheme.len) f->https = 0;
+  else return TERN_EUNSUPPORTED;
+  if (tern_str_copy(u.host, f->host, sizeof(f->host))) return TERN_EINVAL;
+  f->port = u.has_port ? u.port : (f->https ? 443 : 80);
+  return 0;
+}
+
+static void conn_fn(struct tern_conn *c, int ev, void *ev_data);
+
+static int send_request(struct fetch *f) {
+  struct tern_url u;
+  tern_url_parse(f->url, strlen(f->url), &u);
+  char line[3000];
+  int default_port = f->port == (f->https ? 443 : 80);
+  int n = snprintf(line, sizeof(line), "%s %.*s%s%.*s HTTP/1.1\r\nHost: %s%s%s%s",
+                   f->method, (int)(u.path.len ? u.path.len : 1), u.path.len ? u.path.p : "/",
+                   u.query.len ? "?" : "", (int)u.query.len, u.query.p,
+                   strchr(f->host, ':') ? "[" : "", f->host, strchr(f->host, ':') ? "]" : "", "");
+  if (!default_port) n += snprintf(line + n, sizeof(line) - (size_t)n, ":%u", f->port);
+  n += snprintf(line + n, sizeof(line) - (size_t)n, "\r\nUser-Agent: tern/" TERN_HTTP_VERSION "\r\nAccept: */*\r\n");
+  if (n >= (int)sizeof(line)) return TERN_EINVAL;
+  struct tern_conn *c = f->conn;
+  int rc = tern_send(c, line, (size_t)n);
+  if (f->send_auth && f->o->user) {
+    char cred[512], b64[700];
+    int cl = snprintf(cred, sizeof(cred), "%s:%s", f->o->user, f->o->pass ? f->o->pass : "");
+    tern_base64_encode((const uint8_t *)cred, (size_t)cl, b64, sizeof(b64));
+    n = snprintf(line, sizeof(line), "Authorization: Basic %s\r\n", b64);
+    if (!rc) rc = tern_send(c, line, (size_t)n);
+  } else if (f->send_auth && f->o->bearer) {
+    n = snprintf(line, sizeof(line), "Authorization: Bearer %s\r\n", f->o->bearer);
+    if (!rc) rc = tern_send(c, line, (size_t)n);
+  }
+  if (f->body) {
+    n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                 f->o->content_type ? f->o->content_type : "application/x-www-form-urlencoded", f->body_len);
+    if (!rc) rc = tern_send(c, line, (size_t)n);
+  }
+  if (!rc && f->o->headers) rc = tern_send(c, f->o->headers, strlen(f->o->headers));
+  if (!rc) rc = tern_send(c, "\r\n", 2);
+  if (!rc && f->body && f->body_len) rc = tern_send(c, f->body, f->body_len);
+  return rc;
+}
+
+static void head_timeout(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct fetch *f = arg;
+  finish(f, TERN_ETIMEDOUT, "timed out waiting for the response");
+  if (f->conn) tern_close_now(f->conn);
+}
+
+static void total_timeout(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct fetch *f = arg;
+  finish(f, TERN_ETIMEDOUT, "timed out (whole request)");
+  if (f->conn) tern_close_now(f->conn);
+}
+
+static int start(struct fetch *f) {
+  f->phase = PH_CONNECT;
+  memset(&f->ch, 0, sizeof(f->ch));
+  f->r->body.len = 0;
+  f->r->head.len = 0;
+  if (f->conn && f->reusable) { /* same origin, kept alive: go straight on */
+    f->phase = PH_HEAD;
+    tern_timer_start(f->loop, &f->head_timer, f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
+    return send_request(f);
+  }
+  if (f->conn) { f->conn->fn = NULL; tern_close_now(f->conn); f->conn = NULL; }
+  char url[320];
+  snprintf(url, sizeof(url), strchr(f->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", f->host, f->port);
+  f->conn = tern_connect(f->loop, url, conn_fn, f);
+  if (!f->conn) return TERN_EINVAL;
+  if (f->https) {
+    if (!f->tls) {
+      struct tern_tls_opts def = {0};
+      f->tls = tern_tls_ctx_new(f->loop, f->o->tls ? f->o->tls : &def, 0, f->r->error, sizeof(f->r->error));
+      if (!f->tls) return TERN_ETLS;
+    }
+    if (tern_tls_client(f->conn, f->tls) != 0) return TERN_ETLS;
+  }
+  snprintf(f->origin, sizeof(f->origin), "%s:%u:%d", f->host, f->port, f->https);
+  return 0;
+}
+
+static int is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
+
+static void follow(struct fetch *f) {
+  const struct tern_str *loc = tern_http_header(&f->r->msg, "location");
+  if (!loc || !loc->len) { finish(f, 0, NULL); return; }
+  if (++f->r->redirects > TERN_HTTP_MAX_REDIRECTS) { finish(f, TERN_ELIMIT, "too many redirects"); return; }
+  char next[2048], old_origin[300];
+  snprintf(old_origin, sizeof(old_origin), "%s", f->origin);
+  if (loc->len >= sizeof(next)) { finish(f, TERN_EPARSE, "redirect location too long"); return; }
+  if (loc->p[0] == '/' && !(loc->len > 1 && loc->p[1] == '/')) {
+    /* a path on the same origin */
+    snprintf(next, sizeof(next), "%s://%s%s%s:%u%.*s", f->https ? "https" : "http", strchr(f->host, ':') ? "[" : "",
+             f->host, strchr(f->host, ':') ? "]" : "", f->port, (int)loc->len, loc->p);
+  } else {
+    tern_str_copy(*loc, next, sizeof(next));
+  }
+  int status = f->r->status;
+  int keep = f->r->msg.keep_alive && !f->until_close;
+  if (set_url(f, next) != 0) { finish(f, TERN_EPARSE, "bad redirect location"); return; }
+  char origin[300];
+  snprintf(origin, sizeof(origin), "%s:%u:%d", f->host, f->port, f->https);
+  /* never carry credentials to another host [RFC 9110 15.4] */
+  if (strcmp(origin, old_origin) != 0) f->send_auth = 0;
+  f->reusable = keep && !strcmp(origin, old_origin);
+  if (status == 303 || ((status == 301 || status == 302) && strcmp(f->method, "HEAD") != 0 && strcmp(f->method, "GET") != 0)) {
+    f->method = "GET";
+    f->body = NULL;
+    f->body_len = 0;
+  }
+  int rc = start(f);
+  if (rc) finish(f, rc, "cannot follow the redirect");
+}
+
+static void body_done(struct fetch *f) {
+  f->phase = PH_DONE;
+  if (f->o->follow_redirects && is_redirect(f->r->status)) follow(f);
+  else finish(f, 0, NULL);
+}
+
+static void on_read(struct fetch *f, struct tern_conn *c) {
+  struct tern_http_response *r = f->r;
+  size_t cap = f->o->max_response ? f->o->max_response : 64u * 1024 * 1024;
+  while (c->rx.len && f->phase != PH_DONE && !f->done) {
+    if (f->phase == PH_HEAD) {
+      int n = tern_http_parse_response(c->rx.data, c->rx.len, &r->msg);
+      if (n == TERN_EAGAIN) return;
+      if (n < 0) { finish(f, TERN_EPROTO, "malformed response"); tern_close_now(c); return; }
+      if (r->msg.status >= 100 && r->msg.status < 200) { tern_buf_consume(&c->rx, (size_t)n); continue; }
+      /* keep the head: the headers in r->msg point into r->head */
+      r->head.len = 0;
+      tern_buf_append(&r->head, c->rx.data, (size_t)n);
+      tern_http_parse_response(r->head.data, r->head.len, &r->msg);
+      tern_buf_consume(&c->rx, (size_t)n);
+      tern_timer_stop(f->loop, &f->head_timer);
+      r->status = r->msg.status;
+      f->chunked = r->msg.chunked;
+      f->until_close = 0;
+      f->left = 0;
+      int no_body = !strcmp(f->method, "HEAD") || r->status == 204 || r->status == 304;
+      if (no_body) { body_done(f); continue; }
+      if (!f->chunked) {
+        if (r->msg.content_length >= 0) f->left = r->msg.content_length;
+        else f->until_close = 1;
+        if ((uint64_t)f->left > cap) { finish(f, TERN_ELIMIT, "response body over the cap"); tern_close_now(c); return; }
+      }
+      f->phase = PH_BODY;
+      if (!f->chunked && !f->until_close && f->left == 0) { body_done(f); continue; }
+    }
+    if (f->phase == PH_BODY) {
+      if (f->chunked) {
+        int done = 0;
+        int n = tern_http_chunked_feed(&f->ch, c->rx.data, c->rx.len, &r->body, &done);
+        if (n < 0 || r->body.len > cap) { finish(f, n == TERN_EPARSE ? TERN_EPROTO : TERN_ELIMIT, "bad chunked body"); tern_close_now(c); return; }
+        tern_buf_consume(&c->rx, (size_t)n);
+        if (done) body_done(f);
+        else return;
+      } else {
+        size_t take = f->until_close || (int64_t)c->rx.len < f->left ? c->rx.len : (size_t)f->left;
+        if (r->body.len + take > cap || tern_buf_append(&r->body, c->rx.data, take)) {
+          finish(f, TERN_ELIMIT, "response body over the cap");
+          tern_close_now(c);
+          return;
+        }
+        tern_buf_consume(&c->rx, take);
+        if (!f->until_close) { f->left -= (int64_t)take; if (!f->left) body_done(f); }
+      }
+    }
+  }
+}
+
+static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
+  struct fetch *f = c->fn_data;
+  switch (ev) {
+  case TERN_EV_CONNECT:
+    f->phase = PH_HEAD;
+    tern_timer_start(f->loop, &f->head_timer, f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
+    if (send_request(f) != 0) { finish(f, TERN_EIO, "cannot send the request"); tern_close_now(c); }
+    break;
+  case TERN_EV_READ:
+    on_read(f, c);
+    if (c->is_readable_shut && f->phase == PH_BODY && f->until_close && !f->done) body_done(f);
+    else if (c->is_readable_shut && !f->done) {
+      finish(f, TERN_ECONNRESET, f->phase == PH_HEAD ? "the server closed without a response" : "the response was cut short");
+    }
+    break;
+  case TERN_EV_ERROR:
+    finish(f, c->err, ev_data);
+    break;
+  case TERN_EV_CLOSE:
+    if (f->conn == c) f->conn = NULL;
+    if (!f->done) finish(f, TERN_ECONNRESET, "connection closed");
+    break;
+  }
+}
+
+int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r) {
+  memset(r, 0, sizeof(*r));
+  tern_buf_init(&r->head, loop->alloc, TERN_HTTP_MAX_HEAD + 4);
+  tern_buf_init(&r->body, loop->alloc, o->max_response ? o->max_response : 64u * 1024 * 1024);
+  struct fetch f;
+  memset(&f, 0, sizeof(f));
+  f.loop = loop;
+  f.o = o;
+  f.r = r;
+  f.send_auth = o->user || o->bearer;
+  f.body = o->body;
+  f.body_len = o->body_len;
+  char *file_body = NULL;
+  if (o->body_file) {
+    FILE *fp = fopen(o->body_file, "rb");
+    if (!fp) { snprintf(r->error, sizeof(r->error), "cannot read %s", o->body_file); return TERN_ENOTFOUND; }
+    size_t cap = 1 << 16, n = 0, got;
+    file_body = malloc(cap);
+    while (file_body && (got = fread(file_body + n, 1, cap - n, fp)) > 0) {
+      n += got;
+      if (n == cap) { char *b = realloc(file_body, cap *= 2); if (!b) { free(file_body); file_body = NULL; } else file_body = b; }
+    }
+    fclose(fp);
+    if (!file_body) return TERN_ENOMEM;
+    f.body = file_body;
+    f.body_len = n;
+  }
+  f.method = o->method ? o->method : f.body ? "POST" : "GET";
+  int rc = set_url(&f, o->url);
+  if (rc) { snprintf(r->error, sizeof(r->error), "bad URL: %s", o->url); free(file_body); return rc; }
+  tern_timer_start(loop, &f.total_timer, o->total_timeout_ms ? o->total_timeout_ms : 60000, 0, total_timeout, &f);
+  rc = start(&f);
+  if (rc) finish(&f, rc, r->error[0] ? r->error : tern_strerror(rc));
+  while (!f.done) tern_loop_poll(loop, 1000);
+  tern_timer_stop(loop, &f.total_timer);
+  tern_timer_stop(loop, &f.head_timer);
+  if (f.conn) { f.conn->fn = NULL; tern_close(f.conn); }
+  tern_loop_poll(loop, 0);
+  if (f.tls) tern_tls_ctx_unref(f.tls);
+  free(file_body);
+  if (f.err && !r->error[0]) snprintf(r->error, sizeof(r->error), "%s", tern_strerror(f.err));
+  return f.err;
+}
+
+void tern_http_response_free(struct tern_http_response *r) {
+  tern_buf_free(&r->head);
+  tern_buf_free(&r->body);
+}

@@ -1,0 +1,620 @@
+/* The HTTP/1.1 server driver: one request at a time per connection
+ * (pipelined requests wait their turn in rx), routes, static files with
+ * ETag and Range, Basic auth, Server-Sent Events, and the limits that keep
+ * a small device alive: connection cap with eviction of the oldest idle
+ * connection, 431/413 caps, 408 for requests that never finish. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../core/loop_internal.h"
+#include "tern/base64.h"
+#include "tern/creds.h"
+#include "tern/error.h"
+#include "tern/http.h"
+#include "tern/tls.h"
+
+struct route {
+  struct route *next;
+  char *method, *pattern;
+  int protect;
+  tern_http_handler fn;
+  void *arg;
+};
+
+enum { HS_HEAD, HS_BODY, HS_FILE, HS_SSE, HS_DONE, HS_LINGER };
+
+struct hconn {
+  struct hconn *next, *prev;    /* the server's connections, oldest first */
+  struct tern_http_server *srv;
+  struct tern_conn *conn;
+  int state;
+  uint32_t started;             /* first byte of the current request, 0 if none */
+  uint32_t last_active;
+  size_t head_len;
+  int64_t body_left;            /* Content-Length bytes still to read */
+  struct tern_http_chunked chunked;
+  int is_chunked, keep_alive, is_head;
+  struct tern_buf body;
+  FILE *file;                   /* static file being sent */
+  uint64_t file_left;
+  struct tern_buf pending;      /* response bytes waiting for room in tx */
+  uint32_t linger_since;        /* after an error reply: reading and discarding */
+};
+
+struct tern_http_server {
+  struct tern_loop *loop;
+  struct tern_http_server_opts o;
+  struct tern_conn *listener;
+  struct route *routes;
+  struct hconn *head, *tail;
+  size_t nconns;
+  struct tern_http_msg msg;     /* scratch: the request being handled */
+  char *root;
+};
+
+const char *tern_http_status_text(int status) {
+  switch (status) {
+  case 100: return "Continue";
+  case 101: return "Switching Protocols";
+  case 200: return "OK";
+  case 201: return "Created";
+  case 204: return "No Content";
+  case 206: return "Partial Content";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 303: return "See Other";
+  case 304: return "Not Modified";
+  case 307: return "Temporary Redirect";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 408: return "Request Timeout";
+  case 413: return "Content Too Large";
+  case 416: return "Range Not Satisfiable";
+  case 431: return "Request Header Fields Too Large";
+  case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
+  case 503: return "Service Unavailable";
+  default: return "Unknown";
+  }
+}
+
+/* ---- writing ---- */
+
+static int write_head(struct tern_conn *c, int status, const char *headers, int64_t length, int keep_alive) {
+  char line[512], date[64];
+  time_t now = time(NULL);
+  struct tm tm;
+  tm = *gmtime(&now); /* the loop is single-threaded */
+  strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: tern\r\nDate: %s\r\n", status,
+                   tern_http_status_text(status), date);
+  int rc = tern_send(c, line, (size_t)n);
+  if (!rc && length >= 0) {
+    n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n", (long long)length);
+    rc = tern_send(c, line, (size_t)n);
+  }
+  if (!rc && !keep_alive) rc = tern_send(c, "Connection: close\r\n", 19);
+  if (!rc && headers) rc = tern_send(c, headers, strlen(headers));
+  if (!rc) rc = tern_send(c, "\r\n", 2);
+  return rc;
+}
+
+/* Body bytes: what fits goes to tx, the rest waits in h->pending and
+ * follows as tx drains (SENT), so a reply may be larger than the tx cap. */
+static int send_body(struct hconn *h, const void *data, size_t len) {
+  struct tern_conn *c = h->conn;
+  size_t room = c->tx.cap - c->tx.len;
+  if (h->pending.len == 0) {
+    size_t now = len < room ? len : room;
+    int rc = tern_send(c, data, now);
+    if (rc) return rc;
+    data = (const uint8_t *)data + now;
+    len -= now;
+  }
+  return len ? tern_buf_append(&h->pending, data, len) : 0;
+}
+
+static void flush_pending(struct hconn *h) {
+  struct tern_conn *c = h->conn;
+  size_t room = c->tx.cap - c->tx.len;
+  size_t n = h->pending.len < room ? h->pending.len : room;
+  if (!n) return;
+  if (tern_send(c, h->pending.data, n) == 0) tern_buf_consume(&h->pending, n);
+  if (!h->pending.len && h->state == HS_DONE && !h->keep_alive) tern_close(c);
+}
+
+static void finish(struct hconn *h) {
+  /* the response is queued: keep going on this connection, or close after it */
+  h->state = HS_DONE;
+  if (!h->keep_alive && !h->pending.len) tern_close(h->conn);
+}
+
+static void reply_simple(struct hconn *h, int status, const char *headers, const char *body) {
+  size_t len = body ? strlen(body) : 0;
+  write_head(h->conn, status, headers, (int64_t)len, h->keep_alive);
+  if (len && !h->is_head) send_body(h, body, len);
+  finish(h);
+}
+
+int tern_http_reply(struct tern_http_request *req, int status, const char *headers, const void *body, size_t len) {
+  struct hconn *h = req->conn->proto;
+  if (!h || h->state == HS_DONE) return TERN_EINVAL;
+  int rc = write_head(req->conn, status, headers, (int64_t)len, h->keep_alive);
+  if (!rc && len && !h->is_head) rc = send_body(h, body, len);
+  finish(h);
+  return rc;
+}
+
+int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type, const char *text) {
+  char hdr[128];
+  snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\n", content_type ? content_type : "text/plain; charset=utf-8");
+  return tern_http_reply(req, status, hdr, text, strlen(text));
+}
+
+int tern_http_sse_start(struct tern_http_request *req) {
+  struct hconn *h = req->conn->proto;
+  int rc = write_head(req->conn, 200, "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n", -1, 1);
+  h->state = HS_SSE;
+  return rc;
+}
+
+int tern_http_sse_send(struct tern_conn *c, const char *event, const char *data) {
+  char line[128];
+  int rc = 0;
+  if (event) {
+    int n = snprintf(line, sizeof(line), "event: %s\n", event);
+    rc = tern_send(c, line, (size_t)n);
+  }
+  /* each line of data is its own "data:" field */
+  const char *p = data;
+  while (!rc) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    rc = tern_send(c, "data: ", 6);
+    if (!rc) rc = tern_send(c, p, n);
+    if (!rc) rc = tern_send(c, "\n", 1);
+    if (!nl) break;
+    p = nl + 1;
+  }
+  return rc ? rc : tern_send(c, "\n", 1);
+}
+
+/* ---- static files ---- */
+
+static const char *mime_type(const char *path) {
+  static const struct { const char *ext, *type; } types[] = {
+      {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"}, {".css", "text/css"},
+      {".js", "text/javascript"}, {".json", "application/json"}, {".png", "image/png"},
+      {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"}, {".svg", "image/svg+xml"},
+      {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"}, {".csv", "text/csv"},
+      {".wasm", "application/wasm"}, {".pdf", "application/pdf"}, {".xml", "application/xml"}};
+  const char *dot = strrchr(path, '.');
+  for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+    if (!strcmp(dot, types[i].ext)) return types[i].type;
+  return "application/octet-stream";
+}
+
+/* Map the URL path to a file under root, refusing every way out of it:
+ * ".." segments (also when percent-encoded), encoded slashes, backslashes
+ * and NULs. Returns 0, or the HTTP status to answer. */
+static int map_path(const char *root, struct tern_str path, char *out, size_t outlen) {
+  char decoded[1024];
+  for (size_t i = 0; i + 2 < path.len; i++)
+    if (path.p[i] == '%' && path.p[i + 1] == '2' && (path.p[i + 2] | 32) == 'f') return 400; /* encoded '/' */
+  int n = tern_url_decode(path.p, path.len, decoded, sizeof(decoded), 0);
+  if (n < 0 || (size_t)n != strlen(decoded) || strchr(decoded, '\\')) return 400;
+  size_t o = (size_t)snprintf(out, outlen, "%s", root);
+  const char *p = decoded;
+  while (*p) {
+    while (*p == '/') p++;
+    const char *e = strchr(p, '/');
+    size_t l = e ? (size_t)(e - p) : strlen(p);
+    if (l == 0) break;
+    if (l == 2 && p[0] == '.' && p[1] == '.') return 403;
+    if (!(l == 1 && p[0] == '.')) {
+      if (o + l + 2 >= outlen) return 414;
+      out[o++] = '/';
+      memcpy(out + o, p, l);
+      o += l;
+      out[o] = '\0';
+    }
+    p += l;
+  }
+  return 0;
+}
+
+static void pump_file(struct hconn *h) {
+  struct tern_conn *c = h->conn;
+  while (h->file && h->file_left && c->tx.len < 64 * 1024) {
+    char chunk[16384];
+    size_t want = h->file_left < sizeof(chunk) ? (size_t)h->file_left : sizeof(chunk);
+    size_t got = fread(chunk, 1, want, h->file);
+    if (got == 0) { tern_close_now(c); break; } /* the file shrank: the length is now a lie */
+    tern_send(c, chunk, got);
+    h->file_left -= got;
+  }
+  if (h->file && !h->file_left) {
+    fclose(h->file);
+    h->file = NULL;
+    finish(h);
+  }
+}
+
+static void serve_file(struct hconn *h, struct tern_http_request *req) {
+  struct tern_http_server *s = h->srv;
+  char path[2048], hdr[512];
+  int status = map_path(s->root, req->path, path, sizeof(path) - 16);
+  if (status) { reply_simple(h, status, NULL, tern_http_status_text(status)); return; }
+  uint64_t size;
+  int64_t mtime;
+  int is_dir;
+  if (tern_port_file_stat(path, &size, &mtime, &is_dir) == 0 && is_dir) {
+    strcat(path, "/index.html");
+    if (tern_port_file_stat(path, &size, &mtime, &is_dir) != 0 || is_dir) { reply_simple(h, 404, NULL, "Not Found\n"); return; }
+  } else if (tern_port_file_stat(path, &size, &mtime, &is_dir) != 0) {
+    reply_simple(h, 404, NULL, "Not Found\n");
+    return;
+  }
+  char etag[64];
+  snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)size, (unsigned long long)mtime);
+  const struct tern_str *inm = tern_http_header(req->head, "if-none-match");
+  if (inm && (tern_str_eq(*inm, etag) || tern_str_eq(*inm, "*"))) {
+    snprintf(hdr, sizeof(hdr), "ETag: %s\r\n", etag);
+    write_head(h->conn, 304, hdr, -1, h->keep_alive);
+    finish(h);
+    return;
+  }
+  uint64_t start = 0, end = size ? size - 1 : 0;
+  int partial = 0;
+  const struct tern_str *range = tern_http_header(req->head, "range");
+  if (range && range->len > 6 && !memcmp(range->p, "bytes=", 6) && !memchr(range->p, ',', range->len)) {
+    char r[64];
+    if (tern_str_copy((struct tern_str){range->p + 6, range->len - 6}, r, sizeof(r)) == 0) {
+      char *dash = strchr(r, '-');
+      if (dash) {
+        *dash = '\0';
+        char *e1 = NULL, *e2 = NULL;
+        int ok = 1;
+        if (r[0] == '\0') { /* bytes=-N: the last N */
+          unsigned long long nlast = strtoull(dash + 1, &e2, 10);
+          ok = dash[1] && !*e2 && nlast > 0;
+          if (ok) start = nlast >= size ? 0 : size - nlast;
+        } else {
+          start = strtoull(r, &e1, 10);
+          ok = !*e1;
+          if (ok && dash[1]) { end = strtoull(dash + 1, &e2, 10); ok = !*e2 && end >= start; }
+          if (ok && end >= size) end = size ? size - 1 : 0;
+        }
+        if (ok && (start >= size)) {
+          snprintf(hdr, sizeof(hdr), "Content-Range: bytes */%llu\r\n", (unsigned long long)size);
+          reply_simple(h, 416, hdr, NULL);
+          return;
+        }
+        partial = ok;
+      }
+    }
+  }
+  if (!partial) { start = 0; end = size ? size - 1 : 0; }
+  uint64_t length = size ? end - start + 1 : 0;
+  FILE *f = fopen(path, "rb");
+  if (!f || (start && fseek(f, (long)start, SEEK_SET) != 0)) {
+    if (f) fclose(f);
+    reply_simple(h, 403, NULL, "Forbidden\n");
+    return;
+  }
+  int n = snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n", mime_type(path), etag);
+  if (partial)
+    snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Content-Range: bytes %llu-%llu/%llu\r\n", (unsigned long long)start,
+             (unsigned long long)end, (unsigned long long)size);
+  write_head(h->conn, partial ? 206 : 200, hdr, (int64_t)length, h->keep_alive);
+  if (h->is_head || length == 0) { fclose(f); finish(h); return; }
+  h->file = f;
+  h->file_left = length;
+  h->state = HS_FILE;
+  pump_file(h);
+}
+
+/* ---- requests ---- */
+
+static int route_matches(const struct route *r, struct tern_str method, struct tern_str path) {
+  if (r->method && !tern_str_eq(method, r->method)) return 0;
+  size_t pl = strlen(r->pattern);
+  if (pl && r->pattern[pl - 1] == '*') return path.len >= pl - 1 && !memcmp(path.p, r->pattern, pl - 1);
+  return path.len == pl && !memcmp(path.p, r->pattern, pl);
+}
+
+/* Basic auth, compared in constant time. Returns the user or NULL. */
+static const char *check_auth(struct tern_http_server *s, const struct tern_http_msg *m) {
+  if (!s->o.auth_user) return NULL;
+  const struct tern_str *a = tern_http_header(m, "authorization");
+  if (!a || a->len < 7 || !tern_str_eq((struct tern_str){a->p, 6}, "basic ")) return NULL;
+  uint8_t raw[512];
+  int n = tern_base64_decode(a->p + 6, a->len - 6, raw, sizeof(raw) - 1);
+  if (n <= 0) return NULL;
+  char want[512];
+  int wl = snprintf(want, sizeof(want), "%s:%s", s->o.auth_user, s->o.auth_pass ? s->o.auth_pass : "");
+  /* compare over the longer length so the time does not depend on where they differ */
+  int same = n == wl && tern_ct_equal(raw, want, (size_t)wl);
+  return same ? s->o.auth_user : NULL;
+}
+
+static void dispatch(struct hconn *h) {
+  struct tern_http_server *s = h->srv;
+  struct tern_http_msg *m = &s->msg;
+  struct tern_http_request req;
+  memset(&req, 0, sizeof(req));
+  req.method = m->method;
+  req.target = m->target;
+  req.head = m;
+  req.conn = h->conn;
+  req.server = s;
+  req.body = (struct tern_str){(const char *)h->body.data, h->body.len};
+  const char *q = memchr(m->target.p, '?', m->target.len);
+  req.path = (struct tern_str){m->target.p, q ? (size_t)(q - m->target.p) : m->target.len};
+  if (q) req.query = (struct tern_str){q + 1, m->target.len - (size_t)(q + 1 - m->target.p)};
+  if (req.path.len == 0 || req.path.p[0] != '/') { reply_simple(h, 400, NULL, "Bad Request\n"); return; }
+  req.user = check_auth(s, m);
+  for (struct route *r = s->routes; r; r = r->next) {
+    if (!route_matches(r, m->method, req.path)) continue;
+    if (r->protect && !req.user) {
+      reply_simple(h, 401, "WWW-Authenticate: Basic realm=\"tern\"\r\n", "Unauthorized\n");
+      return;
+    }
+    r->fn(&req, r->arg);
+    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE)
+      reply_simple(h, 500, NULL, "the handler did not reply\n");
+    return;
+  }
+  if (s->root && (tern_str_eq(m->method, "GET") || tern_str_eq(m->method, "HEAD"))) {
+    if (s->o.auth_user && !req.user) {
+      reply_simple(h, 401, "WWW-Authenticate: Basic realm=\"tern\"\r\n", "Unauthorized\n");
+      return;
+    }
+    serve_file(h, &req);
+    return;
+  }
+  reply_simple(h, 404, NULL, "Not Found\n");
+}
+
+static void reset(struct hconn *h) {
+  h->state = HS_HEAD;
+  h->started = 0;
+  h->body_left = 0;
+  h->is_chunked = 0;
+  memset(&h->chunked, 0, sizeof(h->chunked));
+  h->body.len = 0;
+  if (h->body.size > 4096) tern_buf_free(&h->body);
+}
+
+static void fail_request(struct hconn *h, int status) {
+  h->keep_alive = 0; /* after a bad request the stream cannot be trusted */
+  h->is_head = 0;
+  write_head(h->conn, status, NULL, (int64_t)strlen(tern_http_status_text(status)), 0);
+  tern_send(h->conn, tern_http_status_text(status), strlen(tern_http_status_text(status)));
+  /* Lingering close: keep reading (and dropping) what the client still
+   * sends for a moment, so closing with unread input does not reset the
+   * connection and destroy the answer before the client reads it. */
+  h->state = HS_LINGER;
+  h->linger_since = tern_loop_now(h->srv->loop);
+  tern_buf_consume(&h->conn->rx, h->conn->rx.len);
+}
+
+/* Remove n body bytes that follow the head in rx (they are in h->body now). */
+static void drop_body_bytes(struct tern_conn *c, size_t head_len, size_t n) {
+  memmove(c->rx.data + head_len, c->rx.data + head_len + n, c->rx.len - head_len - n);
+  c->rx.len -= n;
+}
+
+/* Process what rx holds: possibly several pipelined requests. */
+static void on_data(struct hconn *h) {
+  struct tern_conn *c = h->conn;
+  struct tern_http_server *s = h->srv;
+  if (h->state == HS_LINGER) { tern_buf_consume(&c->rx, c->rx.len); return; }
+  while (!c->is_closing && !c->is_draining) {
+    if (h->state == HS_DONE && h->pending.len) return; /* one response at a time */
+    if (h->state == HS_DONE) reset(h);
+    if (h->state == HS_HEAD) {
+      if (c->rx.len == 0) return;
+      if (!h->started) h->started = tern_loop_now(s->loop);
+      int n = tern_http_parse_request(c->rx.data, c->rx.len, &s->msg);
+      if (n == TERN_EAGAIN) return;
+      if (n < 0) { fail_request(h, n == TERN_ELIMIT ? 431 : 400); return; }
+      h->head_len = (size_t)n;
+      h->keep_alive = s->msg.keep_alive;
+      h->is_head = tern_str_eq(s->msg.method, "HEAD");
+      if (s->msg.content_length > (int64_t)s->o.max_body) { fail_request(h, 413); return; }
+      h->is_chunked = s->msg.chunked;
+      h->body_left = s->msg.content_length > 0 ? s->msg.content_length : 0;
+      if (s->msg.expect_continue && (h->is_chunked || h->body_left)) tern_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+      h->state = HS_BODY;
+    }
+    if (h->state == HS_BODY) {
+      /* The head stays at the front of rx (the request's strings point
+       * there); body bytes after it move into h->body. */
+      size_t avail = c->rx.len - h->head_len;
+      const uint8_t *p = c->rx.data + h->head_len;
+      size_t used = 0;
+      if (h->is_chunked) {
+        int done = 0;
+        int n = tern_http_chunked_feed(&h->chunked, p, avail, &h->body, &done);
+        if (n == TERN_EFULL || h->body.len > s->o.max_body) { fail_request(h, 413); return; }
+        if (n < 0) { fail_request(h, 400); return; }
+        used = (size_t)n;
+        if (!done) { drop_body_bytes(c, h->head_len, used); return; }
+      } else {
+        size_t take = avail < (uint64_t)h->body_left ? avail : (size_t)h->body_left;
+        if (tern_buf_append(&h->body, p, take)) { fail_request(h, 413); return; }
+        h->body_left -= (int64_t)take;
+        used = take;
+        if (h->body_left) { drop_body_bytes(c, h->head_len, used); return; }
+      }
+      /* Complete: re-parse the head in place (the scratch may have been
+       * used by another connection meanwhile), dispatch, drop the bytes. */
+      tern_http_parse_request(c->rx.data, h->head_len, &s->msg);
+      h->last_active = tern_loop_now(s->loop);
+      dispatch(h);
+      size_t consumed = h->head_len + used;
+      tern_buf_consume(&c->rx, consumed <= c->rx.len ? consumed : c->rx.len);
+      h->started = 0;
+      if (h->state == HS_FILE || h->state == HS_SSE) return;
+    }
+    if (h->state == HS_FILE || h->state == HS_SSE) return;
+  }
+}
+
+static void unlink_conn(struct hconn *h) {
+  struct tern_http_server *s = h->srv;
+  if (h->prev) h->prev->next = h->next; else s->head = h->next;
+  if (h->next) h->next->prev = h->prev; else s->tail = h->prev;
+  s->nconns--;
+}
+
+static void check_timers(struct hconn *h) {
+  struct tern_http_server *s = h->srv;
+  uint32_t now = tern_loop_now(s->loop);
+  if (h->state == HS_SSE || h->state == HS_FILE) return;
+  if (h->state == HS_LINGER) {
+    if (h->conn->tx.len == 0 && now - h->linger_since > 1000) tern_close(h->conn);
+    return;
+  }
+  if (h->started && now - h->started > s->o.request_ms) {
+    /* slowloris: a request that never completes loses its connection */
+    fail_request(h, 408);
+  } else if (!h->started && h->state != HS_BODY && now - h->last_active > s->o.idle_ms) {
+    tern_close(h->conn);
+  }
+}
+
+/* When full, the oldest connection that is only waiting for a next request
+ * makes room; failing that, the one whose request head has been trickling
+ * in longest (a slowloris client), so slow clients cannot lock others out.
+ * If every connection is busy with a complete request, the newcomer waits
+ * its turn outside (refused). */
+static int make_room(struct tern_http_server *s) {
+  if (s->nconns < s->o.max_conns) return 1;
+  struct hconn *slowest = NULL;
+  for (struct hconn *h = s->head; h; h = h->next) {
+    if (h->conn->is_closing) continue;
+    if (h->state == HS_HEAD && !h->started) { tern_close_now(h->conn); return 1; }
+    if (h->state == HS_HEAD && (!slowest || tern_time_before(h->started, slowest->started))) slowest = h;
+  }
+  if (slowest) { tern_close_now(slowest->conn); return 1; }
+  return 0;
+}
+
+static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
+  (void)ev_data;
+  struct tern_http_server *s = c->fn_data;
+  struct hconn *h = c->proto;
+  switch (ev) {
+  case TERN_EV_ACCEPT:
+    if (!make_room(s)) { tern_close_now(c); return; }
+    h = tern_alloc(s->loop->alloc, sizeof(*h));
+    if (!h) { tern_close_now(c); return; }
+    h->srv = s;
+    h->conn = c;
+    h->last_active = tern_loop_now(s->loop);
+    tern_buf_init(&h->body, s->loop->alloc, s->o.max_body);
+    tern_buf_init(&h->pending, s->loop->alloc, 64u * 1024 * 1024);
+    h->prev = s->tail;
+    if (s->tail) s->tail->next = h; else s->head = h;
+    s->tail = h;
+    s->nconns++;
+    c->proto = h;
+    break;
+  case TERN_EV_READ:
+    if (h) { h->last_active = tern_loop_now(s->loop); on_data(h); }
+    break;
+  case TERN_EV_SENT:
+    if (h && h->state == HS_FILE) pump_file(h);
+    if (h && h->pending.len) {
+      flush_pending(h);
+      if (!h->pending.len && h->state == HS_DONE && h->keep_alive) on_data(h); /* the next pipelined request */
+    }
+    break;
+  case TERN_EV_POLL:
+    if (h) check_timers(h);
+    break;
+  case TERN_EV_CLOSE:
+    if (!h) break;
+    if (h->file) fclose(h->file);
+    tern_buf_free(&h->body);
+    tern_buf_free(&h->pending);
+    unlink_conn(h);
+    tern_free(s->loop->alloc, h);
+    c->proto = NULL;
+    break;
+  }
+}
+
+static char *dup_s(struct tern_loop *loop, const char *z) {
+  if (!z) return NULL;
+  size_t n = strlen(z) + 1;
+  char *p = tern_alloc(loop->alloc, n);
+  if (p) memcpy(p, z, n);
+  return p;
+}
+
+struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const struct tern_http_server_opts *o, int *err) {
+  struct tern_http_server *s = tern_alloc(loop->alloc, sizeof(*s));
+  if (!s) { *err = TERN_ENOMEM; return NULL; }
+  s->loop = loop;
+  s->o = *o;
+  if (!s->o.max_conns) s->o.max_conns = TERN_HTTP_MAX_CONNS;
+  if (!s->o.max_body) s->o.max_body = TERN_HTTP_MAX_BODY;
+  if (!s->o.idle_ms) s->o.idle_ms = TERN_HTTP_IDLE_MS;
+  if (!s->o.request_ms) s->o.request_ms = TERN_HTTP_REQUEST_MS;
+  s->root = dup_s(loop, o->root);
+  s->listener = tern_listen(loop, o->listen ? o->listen : "tcp://127.0.0.1:8080", server_fn, s);
+  if (!s->listener) { *err = TERN_EDENIED; tern_free(loop->alloc, s->root); tern_free(loop->alloc, s); return NULL; }
+  if (o->tls) tern_tls_listen(s->listener, o->tls);
+  *err = 0;
+  return s;
+}
+
+uint16_t tern_http_server_port(const struct tern_http_server *s) { return s->listener->local.port; }
+
+int tern_http_route(struct tern_http_server *s, const char *method, const char *pattern, int protect,
+                    tern_http_handler fn, void *arg) {
+  struct route *r = tern_alloc(s->loop->alloc, sizeof(*r));
+  if (!r) return TERN_ENOMEM;
+  r->method = dup_s(s->loop, method);
+  r->pattern = dup_s(s->loop, pattern);
+  r->protect = protect;
+  r->fn = fn;
+  r->arg = arg;
+  struct route **pp = &s->routes;
+  while (*pp) pp = &(*pp)->next;
+  *pp = r; /* first added, first matched */
+  return 0;
+}
+
+void tern_http_server_stop(struct tern_http_server *s) {
+  if (!s) return;
+  s->listener->fn = NULL;
+  tern_close_now(s->listener);
+  while (s->head) {
+    struct hconn *h = s->head;
+    h->conn->fn = NULL;
+    h->conn->proto = NULL;
+    tern_close_now(h->conn);
+    if (h->file) fclose(h->file);
+    tern_buf_free(&h->body);
+    tern_buf_free(&h->pending);
+    unlink_conn(h);
+    tern_free(s->loop->alloc, h);
+  }
+  while (s->routes) {
+    struct route *r = s->routes;
+    s->routes = r->next;
+    tern_free(s->loop->alloc, r->method);
+    tern_free(s->loop->alloc, r->pattern);
+    tern_free(s->loop->alloc, r);
+  }
+  tern_free(s->loop->alloc, s->root);
+  tern_free(s->loop->alloc, s);
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The HTTP server against curl, python3-requests and hostile raw requests.
+. "$(dirname "$0")/../harness/lib.sh"
+th_init http_server
+th_need curl openssl
+"$PY" -c "import requests" 2>/dev/null || th_skip "python3-requests is not installed"
+mkdir -p "$TMP/www/sub"
+echo '<h1>tern</h1>' >"$TMP/www/index.html"
+seq 1 20000 >"$TMP/www/sub/data.txt"
+echo secret >"$TMP/secret.txt"
+port=$(th_free_port)
+th_bg srv "$BIN/http_test_server" "$port" "$TMP/www" "u:p"
+th_wait_log "$TMP/srv.log" "listening" 5
+U="http://127.0.0.1:$port"
+
+th_eq "static index.html" "<h1>tern</h1>" "$(curl -sf "$U/" -u u:p)"
+th_eq "no credentials: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$U/")"
+th_eq "wrong credentials: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' -u u:x "$U/")"
+th_eq "protected route with Basic auth" "welcome u" "$(curl -sf -u u:p "$U/secret")"
+th_eq "route" "hello" "$(curl -sf "$U/hello")"
+# keep-alive: two requests, one connection
+out=$(curl -sv "$U/hello" "$U/hello" 2>&1)
+th_match "keep-alive: the second request reuses the connection" "Re-using existing connection|Reusing existing connection" "$out"
+# chunked upload
+head -c 300000 /dev/urandom >"$TMP/blob"
+curl -sf -H "Transfer-Encoding: chunked" --data-binary @"$TMP/blob" "$U/echo" -o "$TMP/blob.back"
+th_eq "chunked upload echoed intact" "$(md5sum <"$TMP/blob")" "$(md5sum <"$TMP/blob.back")"
+# Range and ETag
+th_eq "Range: bytes=0-9" "$(head -c 10 "$TMP/www/sub/data.txt" | md5sum)" "$(curl -sf -u u:p -r 0-9 "$U/sub/data.txt" | md5sum)"
+th_eq "Range: 206" 206 "$(curl -s -u u:p -r 5-9 -o /dev/null -w '%{http_code}' "$U/sub/data.txt")"
+th_eq "Range: the last 5 bytes" "$(tail -c 5 "$TMP/www/sub/data.txt" | md5sum)" "$(curl -sf -u u:p -r -5 "$U/sub/data.txt" | md5sum)"
+th_eq "Range past the end: 416" 416 "$(curl -s -u u:p -r 999999- -o /dev/null -w '%{http_code}' "$U/sub/data.txt")"
+etag=$(curl -sI -u u:p "$U/sub/data.txt" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}')
+th_match "ETag present" '^".+"$' "$etag"
+th_eq "If-None-Match: 304" 304 "$(curl -s -u u:p -H "If-None-Match: $etag" -o /dev/null -w '%{http_code}' "$U/sub/data.txt")"
+th_eq "whole file intact" "$(md5sum <"$TMP/www/sub/data.txt")" "$(curl -sf -u u:p "$U/sub/data.txt" | md5sum)"
+# no way out of the root
+for p in "/../secret.txt" "/%2e%2e/secret.txt" "/sub/..%2f..%2fsecret.txt" "/sub%2f..%2f..%2fsecret.txt" "/..%5csecret.txt"; do
+  code=$(curl -s --path-as-is -u u:p -o "$TMP/esc" -w '%{http_code}' "$U$p")
+  th_check "no escape from the root via $p ($code)" [ "$code" -ge 400 ] && ! grep -q secret "$TMP/esc"
+done
+# python3-requests: GET, form POST
+out=$("$PY" -c "
+import requests
+r = requests.get('$U/hello'); print(r.status_code, r.text.strip())
+r = requests.post('$U/form', data={'name': 'Ada Lovelace & co'}); print(r.text.strip())")
+th_eq "python3-requests GET and form POST" "200 hello
+name=Ada Lovelace & co" "$out"
+# Server-Sent Events
+out=$(curl -sN --max-time 2 "$U/events")
+th_match "SSE: event and multi-line data" "event: tick.*data: 1.*data: two.*data: lines" "$(echo $out)"
+# hostile input, then still serving
+PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/http_raw.py" "$port"
+th_eq "malformed and smuggling-shaped requests refused, others served" 0 $?
+# slowloris: 500 connections trickling headers; curl still gets answers
+"$PY" - "$port" <<'PYEOF' &
+import socket, sys, time
+port = int(sys.argv[1]); socks = []
+for i in range(500):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=2); s.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n"); socks.append(s)
+    except OSError:
+        pass
+end = time.time() + 6
+while time.time() < end:
+    for s in socks:
+        try: s.send(b"X-a: b\r\n")
+        except OSError: pass
+    time.sleep(0.5)
+PYEOF
+slow=$!
+sleep 1.5
+ok=0
+for i in 1 2 3 4 5; do [ "$(curl -s --max-time 3 "$U/hello")" = hello ] && ok=$((ok + 1)); done
+th_eq "500 slowloris connections: curl still answered (5 of 5)" 5 "$ok"
+wait $slow
+th_check "server alive" kill -0 "$PID_srv"
+th_done
