@@ -208,7 +208,7 @@ int tern_json_unescape(struct tern_str s, char *out, size_t outlen) {
     if (++i >= s.len) return TERN_EPARSE;
     char e = s.p[i];
     const char *map = "\"\"\\\\//b\bf\fn\nr\rt\t";
-    const char *m = e != 'u' ? strchr(map, e) : NULL;
+    const char *m = e != 'u' && e != '\0' ? strchr(map, e) : NULL;
     if (m && ((m - map) % 2) == 0) {
       if (o + 1 >= outlen) return TERN_EFULL;
       out[o++] = m[1];

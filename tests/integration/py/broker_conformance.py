@@ -1,6 +1,7 @@
 """Conformance of tern broker with MQTT 3.1.1, one test per rule area,
 driven by raw packets. Usage: broker_conformance.py PORT (anonymous allowed,
 acl and users as set up by broker_conformance.sh)."""
+import os
 import struct
 import sys
 import time
@@ -275,7 +276,11 @@ def t_limits():
     m = parse_publish(watch.recv(15))
     grew = rss_kb() - before
     check("others still served while one client never reads", m["payload"] == b"done")
-    check("memory bounded with a reader that never reads (grew %d KB)" % grew, grew < 8000)
+    if os.environ.get("ASAN_OPTIONS"):
+        # ASan keeps freed memory in quarantine: RSS says nothing there
+        print("skip - memory bound not measured under AddressSanitizer (grew %d KB)" % grew)
+    else:
+        check("memory bounded with a reader that never reads (grew %d KB)" % grew, grew < 8000)
     slow.close()
 
 
