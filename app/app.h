@@ -26,6 +26,10 @@ int app_read_password(const char *prompt, char *buf, size_t len); /* no echo on 
  * Returns the value and advances *i, or NULL when argv[*i] is not 'name'.
  * A missing value prints an error and sets *bad. */
 const char *app_opt(int argc, char **argv, int *i, const char *name, int *bad);
+/* A loop for a command. TERN_DNS_SERVER in the environment ("IP[:PORT],...")
+ * replaces /etc/resolv.conf's servers (tests point it at a local server). */
+struct tern_loop_opts;
+struct tern_loop *app_loop_new(const struct tern_loop_opts *opts);
 /* Signals: SIGINT/SIGTERM stop the loop, SIGHUP sets app_hup. */
 struct tern_loop;
 void app_signals(struct tern_loop *loop);

@@ -108,7 +108,7 @@ int cmd_broker(int argc, char **argv) {
     fprintf(stderr, "tern broker: --tls-port needs --cert and --key\n");
     return 2;
   }
-  struct tern_loop *loop = tern_loop_new(NULL);
+  struct tern_loop *loop = app_loop_new(NULL);
   if (!loop) return 1;
   tern_log_set(loop, c.verbose >= 2 ? TERN_LOG_DEBUG : c.verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
   char url[128], tls_url[128];

@@ -109,7 +109,7 @@ int cmd_demo(int argc, char **argv) {
   snprintf(d.topic_data, sizeof(d.topic_data), "%s/data", session);
   snprintf(d.topic_plot, sizeof(d.topic_plot), "%s/plot", session);
   setvbuf(stdout, NULL, _IOLBF, 0);
-  d.loop = tern_loop_new(NULL);
+  d.loop = app_loop_new(NULL);
   if (!d.loop) return 1;
   tern_log_set(d.loop, verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
   printf("tern demo: everything runs on this machine (loopback only)\n");

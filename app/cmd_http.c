@@ -135,7 +135,7 @@ static int run(int argc, char **argv, const char *cmd, int post) {
   if (post && !o.method) o.method = "POST";
   if (max_time > 0) o.total_timeout_ms = o.connect_timeout_ms = o.header_timeout_ms = (uint32_t)(max_time * 1000);
   struct tern_loop_opts lo = {.connect_timeout_ms = o.connect_timeout_ms};
-  struct tern_loop *loop = tern_loop_new(&lo);
+  struct tern_loop *loop = app_loop_new(&lo);
   tern_log_set(loop, TERN_LOG_NONE, NULL, NULL);
   struct tern_http_response r;
   int rc = tern_http_fetch(loop, &o, &r);

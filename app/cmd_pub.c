@@ -95,7 +95,7 @@ int cmd_pub(int argc, char **argv) {
     return 2;
   }
   const char *topic = c.topics[0];
-  struct tern_loop *loop = tern_loop_new(NULL);
+  struct tern_loop *loop = app_loop_new(NULL);
   if (!loop) return 1;
   tern_log_set(loop, c.debug ? TERN_LOG_DEBUG : TERN_LOG_ERROR, NULL, NULL);
   struct tern_mqtt_opts o;

@@ -40,7 +40,7 @@ int cmd_serve(int argc, char **argv) {
     if (bad) return 2;
   }
   if ((cert != NULL) != (key != NULL)) { fprintf(stderr, "tern serve: --cert and --key go together\n"); return 2; }
-  struct tern_loop *loop = tern_loop_new(NULL);
+  struct tern_loop *loop = app_loop_new(NULL);
   tern_log_set(loop, verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
   char url[128], user[128] = "";
   snprintf(url, sizeof(url), strchr(bind, ':') ? "tcp://[%s]:%s" : "tcp://%s:%s", bind, port);

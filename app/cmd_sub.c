@@ -69,7 +69,7 @@ int cmd_sub(int argc, char **argv) {
     if (bad) return 2;
   }
   if (c.ntopics == 0) { fprintf(stderr, "tern sub: give at least one topic with -t\n"); return 2; }
-  struct tern_loop *loop = tern_loop_new(NULL);
+  struct tern_loop *loop = app_loop_new(NULL);
   if (!loop) return 1;
   tern_log_set(loop, c.debug ? TERN_LOG_DEBUG : TERN_LOG_ERROR, NULL, NULL);
   struct tern_mqtt_opts o;

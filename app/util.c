@@ -1,4 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -63,4 +64,11 @@ void app_signals(struct tern_loop *loop) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+}
+
+struct tern_loop *app_loop_new(const struct tern_loop_opts *opts) {
+  struct tern_loop_opts o = {0};
+  if (opts) o = *opts;
+  if (!o.dns_servers && getenv("TERN_DNS_SERVER")) o.dns_servers = getenv("TERN_DNS_SERVER");
+  return tern_loop_new(&o);
 }
