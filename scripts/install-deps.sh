@@ -7,7 +7,8 @@ PACKAGES=(
   cmake ninja-build gcc clang libclang-rt-14-dev pkg-config libmbedtls-dev libcairo2-dev fonts-dejavu-core
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   # real peers the tests talk to
-  mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt iproute2
+  mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt python3-requests
+  python3-websockets iproute2
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,6 +13,8 @@
 #include "tern/error.h"
 #include "tern/http.h"
 #include "tern/tls.h"
+#include "tern/ws.h"
+#include <mbedtls/sha1.h>
 
 struct route {
   struct route *next;
@@ -22,7 +24,7 @@ struct route {
   void *arg;
 };
 
-enum { HS_HEAD, HS_BODY, HS_FILE, HS_SSE, HS_DONE, HS_LINGER };
+enum { HS_HEAD, HS_BODY, HS_FILE, HS_SSE, HS_DONE, HS_LINGER, HS_WS };
 
 struct hconn {
   struct hconn *next, *prev;    /* the server's connections, oldest first */
@@ -40,6 +42,13 @@ struct hconn {
   uint64_t file_left;
   struct tern_buf pending;      /* response bytes waiting for room in tx */
   uint32_t linger_since;        /* after an error reply: reading and discarding */
+  /* WebSocket, after an upgrade */
+  tern_ws_fn ws_fn;
+  void *ws_arg;
+  struct tern_ws_frame ws_frame;
+  int ws_in_frame, ws_msg_opcode;
+  uint64_t ws_done;             /* payload bytes of the current frame already taken */
+  struct tern_buf ws_msg;       /* the message being reassembled */
 };
 
 struct tern_http_server {
@@ -74,6 +83,7 @@ const char *tern_http_status_text(int status) {
   case 408: return "Request Timeout";
   case 413: return "Content Too Large";
   case 416: return "Range Not Satisfiable";
+  case 426: return "Upgrade Required";
   case 431: return "Request Header Fields Too Large";
   case 500: return "Internal Server Error";
   case 501: return "Not Implemented";
@@ -318,6 +328,151 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   pump_file(h);
 }
 
+/* ---- WebSocket (RFC 6455) ---- */
+
+int tern_ws_accept_key(const char *key, size_t key_len, char out[32]) {
+  static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  uint8_t digest[20];
+  mbedtls_sha1_context sha;
+  mbedtls_sha1_init(&sha);
+  mbedtls_sha1_starts_ret(&sha);
+  mbedtls_sha1_update_ret(&sha, (const unsigned char *)key, key_len);
+  mbedtls_sha1_update_ret(&sha, (const unsigned char *)guid, sizeof(guid) - 1);
+  mbedtls_sha1_finish_ret(&sha, digest);
+  mbedtls_sha1_free(&sha);
+  return tern_base64_encode(digest, sizeof(digest), out, 32) == 28 ? 0 : TERN_EFULL;
+}
+
+int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg) {
+  struct hconn *h = req->conn->proto;
+  const struct tern_str *up = tern_http_header(req->head, "upgrade");
+  const struct tern_str *key = tern_http_header(req->head, "sec-websocket-key");
+  const struct tern_str *ver = tern_http_header(req->head, "sec-websocket-version");
+  uint8_t raw[32];
+  if (!up || !tern_str_eq(*up, "websocket") || !req->head->upgrade || !key ||
+      tern_base64_decode(key->p, key->len, raw, sizeof(raw)) != 16 || !tern_str_eq(req->method, "GET")) {
+    reply_simple(h, 400, NULL, "not a WebSocket handshake\n");
+    return TERN_EPROTO;
+  }
+  if (!ver || !tern_str_eq(*ver, "13")) {
+    reply_simple(h, 426, "Sec-WebSocket-Version: 13\r\n", NULL);
+    return TERN_EUNSUPPORTED;
+  }
+  char accept[32], hdr[160];
+  tern_ws_accept_key(key->p, key->len, accept);
+  int n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+  tern_send(h->conn, hdr, (size_t)n);
+  h->state = HS_WS;
+  h->ws_fn = fn;
+  h->ws_arg = arg;
+  tern_buf_init(&h->ws_msg, h->srv->loop->alloc, TERN_WS_MAX_MESSAGE);
+  return 0;
+}
+
+int tern_ws_send(struct tern_conn *c, int opcode, const void *data, size_t len) {
+  struct hconn *h = c->proto;
+  if (!h || h->state != HS_WS) return TERN_EINVAL;
+  /* the header alone, then the payload through send_body, so a message may
+   * be larger than the send buffer */
+  uint8_t hdr[14];
+  size_t hl = tern_ws_header(hdr, opcode, 1, len, NULL);
+  int rc = send_body(h, hdr, hl);
+  return rc ? rc : send_body(h, data, len);
+}
+
+static void ws_close(struct hconn *h, uint16_t code) {
+  uint8_t b[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+  tern_ws_encode(&h->conn->tx, TERN_WS_CLOSE, 1, b, 2, NULL);
+  tern_send(h->conn, NULL, 0);
+  if (h->ws_fn) h->ws_fn(h->conn, TERN_WS_CLOSE, b, 2, h->ws_arg);
+  h->ws_fn = NULL;
+  tern_close(h->conn);
+}
+
+/* UTF-8 as RFC 3629 has it (U+0000 allowed, unlike MQTT). */
+static int utf8_ok(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    uint8_t c = p[i];
+    size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (!len || i + len > n) return 0;
+    uint32_t cp = len == 1 ? c : (uint32_t)(c & (0x7f >> len));
+    for (size_t k = 1; k < len; k++) {
+      if ((p[i + k] & 0xc0) != 0x80) return 0;
+      cp = cp << 6 | (p[i + k] & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    i += len;
+  }
+  return 1;
+}
+
+static void ws_frame_done(struct hconn *h, uint8_t *payload, size_t plen) {
+  struct tern_ws_frame *f = &h->ws_frame;
+  switch (f->opcode) {
+  case TERN_WS_PING:
+    tern_ws_encode(&h->conn->tx, TERN_WS_PONG, 1, payload, plen, NULL);
+    tern_send(h->conn, NULL, 0);
+    return;
+  case TERN_WS_PONG:
+    return;
+  case TERN_WS_CLOSE: {
+    uint16_t code = plen >= 2 ? (uint16_t)(payload[0] << 8 | payload[1]) : 1000;
+    ws_close(h, plen == 1 ? 1002 : code);
+    return;
+  }
+  }
+  if (f->fin) {
+    if (h->ws_msg_opcode == TERN_WS_TEXT && !utf8_ok(h->ws_msg.data, h->ws_msg.len)) { ws_close(h, 1007); return; }
+    if (h->ws_fn) h->ws_fn(h->conn, h->ws_msg_opcode, h->ws_msg.data, h->ws_msg.len, h->ws_arg);
+    h->ws_msg.len = 0;
+    h->ws_msg_opcode = 0;
+  }
+}
+
+static void ws_on_data(struct hconn *h) {
+  struct tern_conn *c = h->conn;
+  while (c->rx.len && h->state == HS_WS && !c->is_closing && !c->is_draining) {
+    struct tern_ws_frame *f = &h->ws_frame;
+    if (!h->ws_in_frame) {
+      int n = tern_ws_parse_header(c->rx.data, c->rx.len, 1, f);
+      if (n == TERN_EAGAIN) return;
+      if (n < 0) { ws_close(h, 1002); return; }
+      if (f->opcode <= 2) {
+        /* a new message must start with TEXT/BINARY, a continuation needs one open */
+        if ((f->opcode == TERN_WS_CONT) != (h->ws_msg_opcode != 0)) { ws_close(h, 1002); return; }
+        if (f->opcode) h->ws_msg_opcode = f->opcode;
+        if (h->ws_msg.len + f->len > TERN_WS_MAX_MESSAGE) { ws_close(h, 1009); return; }
+      }
+      tern_buf_consume(&c->rx, (size_t)n);
+      h->ws_in_frame = 1;
+      h->ws_done = 0;
+    }
+    if (f->opcode >= 8) { /* control: whole frame at once (at most 125 bytes) */
+      if (c->rx.len < f->len) return;
+      uint8_t payload[125];
+      memcpy(payload, c->rx.data, (size_t)f->len);
+      tern_ws_unmask(payload, (size_t)f->len, f->mask, 0);
+      tern_buf_consume(&c->rx, (size_t)f->len);
+      h->ws_in_frame = 0;
+      ws_frame_done(h, payload, (size_t)f->len);
+      continue;
+    }
+    size_t take = c->rx.len < f->len - h->ws_done ? c->rx.len : (size_t)(f->len - h->ws_done);
+    size_t at = h->ws_msg.len;
+    if (tern_buf_append(&h->ws_msg, c->rx.data, take)) { ws_close(h, 1009); return; }
+    tern_ws_unmask(h->ws_msg.data + at, take, f->mask, h->ws_done);
+    tern_buf_consume(&c->rx, take);
+    h->ws_done += take;
+    if (h->ws_done == f->len) {
+      h->ws_in_frame = 0;
+      ws_frame_done(h, NULL, 0);
+    }
+  }
+}
+
 /* ---- requests ---- */
 
 static int route_matches(const struct route *r, struct tern_str method, struct tern_str path) {
@@ -365,7 +520,7 @@ static void dispatch(struct hconn *h) {
       return;
     }
     r->fn(&req, r->arg);
-    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE)
+    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE && h->state != HS_WS)
       reply_simple(h, 500, NULL, "the handler did not reply\n");
     return;
   }
@@ -414,6 +569,7 @@ static void on_data(struct hconn *h) {
   struct tern_conn *c = h->conn;
   struct tern_http_server *s = h->srv;
   if (h->state == HS_LINGER) { tern_buf_consume(&c->rx, c->rx.len); return; }
+  if (h->state == HS_WS) { ws_on_data(h); return; }
   while (!c->is_closing && !c->is_draining) {
     if (h->state == HS_DONE && h->pending.len) return; /* one response at a time */
     if (h->state == HS_DONE) reset(h);
@@ -460,9 +616,10 @@ static void on_data(struct hconn *h) {
       size_t consumed = h->head_len + used;
       tern_buf_consume(&c->rx, consumed <= c->rx.len ? consumed : c->rx.len);
       h->started = 0;
+      if (h->state == HS_WS) { ws_on_data(h); return; } /* frames may follow the handshake */
       if (h->state == HS_FILE || h->state == HS_SSE) return;
     }
-    if (h->state == HS_FILE || h->state == HS_SSE) return;
+    if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_WS) return;
   }
 }
 
@@ -476,7 +633,7 @@ static void unlink_conn(struct hconn *h) {
 static void check_timers(struct hconn *h) {
   struct tern_http_server *s = h->srv;
   uint32_t now = tern_loop_now(s->loop);
-  if (h->state == HS_SSE || h->state == HS_FILE) return;
+  if (h->state == HS_SSE || h->state == HS_FILE || h->state == HS_WS) return;
   if (h->state == HS_LINGER) {
     if (h->conn->tx.len == 0 && now - h->linger_since > 1000) tern_close(h->conn);
     return;
@@ -544,6 +701,8 @@ static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
     if (h->file) fclose(h->file);
     tern_buf_free(&h->body);
     tern_buf_free(&h->pending);
+    if (h->state == HS_WS && h->ws_fn) h->ws_fn(c, TERN_WS_CLOSE, NULL, 0, h->ws_arg);
+    tern_buf_free(&h->ws_msg);
     unlink_conn(h);
     tern_free(s->loop->alloc, h);
     c->proto = NULL;
@@ -605,6 +764,7 @@ void tern_http_server_stop(struct tern_http_server *s) {
     if (h->file) fclose(h->file);
     tern_buf_free(&h->body);
     tern_buf_free(&h->pending);
+    tern_buf_free(&h->ws_msg);
     unlink_conn(h);
     tern_free(s->loop->alloc, h);
   }

@@ -6,6 +6,7 @@
 #include "tern/error.h"
 #include "tern/http.h"
 #include "tern/tls.h"
+#include "tern/ws.h"
 
 static void hello(struct tern_http_request *req, void *arg) { (void)arg; tern_http_reply_text(req, 200, NULL, "hello\n"); }
 static void echo(struct tern_http_request *req, void *arg) {
@@ -35,6 +36,13 @@ static void sse(struct tern_http_request *req, void *arg) {
   sse_conn = req->conn;
 }
 
+/* WebSocket echo: each message comes back as it came */
+static void ws_msg(struct tern_conn *c, int opcode, const void *data, size_t len, void *arg) {
+  (void)arg;
+  if (opcode == TERN_WS_TEXT || opcode == TERN_WS_BINARY) tern_ws_send(c, opcode, data, len);
+}
+static void ws(struct tern_http_request *req, void *arg) { (void)arg; tern_http_ws_upgrade(req, ws_msg, NULL); }
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   struct tern_loop *loop = tern_loop_new(NULL);
@@ -61,6 +69,7 @@ int main(int argc, char **argv) {
   tern_http_route(s, NULL, "/form", 0, form, NULL);
   tern_http_route(s, "GET", "/secret", 1, secret, NULL);
   tern_http_route(s, "GET", "/events", 0, sse, NULL);
+  tern_http_route(s, "GET", "/ws", 0, ws, NULL);
   printf("listening %u\n", tern_http_server_port(s));
   fflush(stdout);
   tern_loop_run(loop);

@@ -49,6 +49,11 @@ name=Ada Lovelace & co" "$out"
 # Server-Sent Events
 out=$(curl -sN --max-time 2 "$U/events")
 th_match "SSE: event and multi-line data" "event: tick.*data: 1.*data: two.*data: lines" "$(echo $out)"
+# WebSocket
+if "$PY" -c "import websockets" 2>/dev/null; then
+  "$PY" "$(dirname "$0")/py/ws_client.py" "$port"
+  th_eq "WebSocket against python3-websockets and raw frames" 0 $?
+fi
 # hostile input, then still serving
 PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/http_raw.py" "$port"
 th_eq "malformed and smuggling-shaped requests refused, others served" 0 $?

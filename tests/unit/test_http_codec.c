@@ -2,6 +2,7 @@
 #include "test.h"
 #include "tern/error.h"
 #include "tern/http_codec.h"
+#include "tern/ws.h"
 
 static struct tern_http_msg m;
 static int req(const char *s) { return tern_http_parse_request((const uint8_t *)s, strlen(s), &m); }
@@ -121,7 +122,36 @@ static void test_json(void) {
   CHECK_STR(buf, "caf\xc3\xa9 \xf0\x9f\x98\x80");
 }
 
+static void test_ws(void) {
+  struct tern_buf b;
+  tern_buf_init(&b, NULL, 1 << 20);
+  uint8_t key[4] = {1, 2, 3, 4};
+  CHECK_EQ(tern_ws_encode(&b, TERN_WS_TEXT, 1, "Hi", 2, key), 0);
+  struct tern_ws_frame f;
+  CHECK_EQ(tern_ws_parse_header(b.data, b.len, 1, &f), 6);
+  CHECK(f.fin && f.opcode == TERN_WS_TEXT && f.masked && f.len == 2);
+  tern_ws_unmask(b.data + 6, 2, f.mask, 0);
+  CHECK(memcmp(b.data + 6, "Hi", 2) == 0);
+  CHECK_EQ(tern_ws_parse_header(b.data, b.len, 0, &f), TERN_EPROTO); /* masked frame to a client */
+  b.len = 0;
+  static char big[70000];
+  CHECK_EQ(tern_ws_encode(&b, TERN_WS_BINARY, 1, big, sizeof(big), NULL), 0);
+  CHECK_EQ(tern_ws_parse_header(b.data, b.len, 0, &f), 10);
+  CHECK_EQ(f.len, sizeof(big));
+  const uint8_t nonminimal[] = {0x82, 126, 0, 5};
+  CHECK_EQ(tern_ws_parse_header(nonminimal, 4, 0, &f), TERN_EPROTO);
+  const uint8_t bigping[] = {0x89, 126, 0, 200};
+  CHECK_EQ(tern_ws_parse_header(bigping, 4, 0, &f), TERN_EPROTO);
+  const uint8_t rsv[] = {0xc1, 0};
+  CHECK_EQ(tern_ws_parse_header(rsv, 2, 0, &f), TERN_EPROTO);
+  const uint8_t op3[] = {0x83, 0};
+  CHECK_EQ(tern_ws_parse_header(op3, 2, 0, &f), TERN_EPROTO);
+  CHECK_EQ(tern_ws_parse_header(nonminimal, 3, 0, &f), TERN_EAGAIN);
+  tern_buf_free(&b);
+}
+
 int main(void) {
+  test_ws();
   test_requests();
   test_responses();
   test_chunked();
