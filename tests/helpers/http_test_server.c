@@ -36,6 +36,23 @@ static void sse(struct tern_http_request *req, void *arg) {
   sse_conn = req->conn;
 }
 
+/* The browser test: a page whose button requests /press?X=ON; /state tells. */
+static char pressed[32] = "none";
+static void page(struct tern_http_request *req, void *arg) {
+  (void)arg;
+  tern_http_reply_text(req, 200, "text/html; charset=utf-8",
+                       "<!doctype html><title>tern test</title>"
+                       "<button id=on onclick=\"fetch('/press?X=ON').then(r=>r.text()).then(t=>"
+                       "document.getElementById('state').textContent=t)\">ON</button>"
+                       "<p id=state>none</p>");
+}
+static void press(struct tern_http_request *req, void *arg) {
+  (void)arg;
+  if (tern_form_get(req->query, "X", pressed, sizeof(pressed)) != 0) strcpy(pressed, "?");
+  tern_http_reply_text(req, 200, NULL, pressed);
+}
+static void state(struct tern_http_request *req, void *arg) { (void)arg; tern_http_reply_text(req, 200, NULL, pressed); }
+
 /* WebSocket echo: each message comes back as it came */
 static void ws_msg(struct tern_conn *c, int opcode, const void *data, size_t len, void *arg) {
   (void)arg;
@@ -70,6 +87,9 @@ int main(int argc, char **argv) {
   tern_http_route(s, "GET", "/secret", 1, secret, NULL);
   tern_http_route(s, "GET", "/events", 0, sse, NULL);
   tern_http_route(s, "GET", "/ws", 0, ws, NULL);
+  tern_http_route(s, "GET", "/page", 0, page, NULL);
+  tern_http_route(s, "GET", "/press", 0, press, NULL);
+  tern_http_route(s, "GET", "/state", 0, state, NULL);
   printf("listening %u\n", tern_http_server_port(s));
   fflush(stdout);
   tern_loop_run(loop);
