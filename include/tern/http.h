@@ -45,6 +45,11 @@ int tern_http_route(struct tern_http_server *s, const char *method, const char *
 /* Replies from inside a handler. headers: extra "Name: value\r\n" lines or NULL. */
 int tern_http_reply(struct tern_http_request *req, int status, const char *headers, const void *body, size_t len);
 int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type, const char *text);
+/* Chunked streaming: start, send pieces as they come (from any handler or
+ * timer while the connection lives), then end. */
+int tern_http_reply_chunked(struct tern_http_request *req, int status, const char *headers);
+int tern_http_chunk(struct tern_conn *c, const void *data, size_t len);
+int tern_http_chunk_end(struct tern_conn *c);
 /* Server-Sent Events: the connection stays open; send events with tern_http_sse_send. */
 int tern_http_sse_start(struct tern_http_request *req);
 int tern_http_sse_send(struct tern_conn *c, const char *event, const char *data);

@@ -24,7 +24,7 @@ struct route {
   void *arg;
 };
 
-enum { HS_HEAD, HS_BODY, HS_FILE, HS_SSE, HS_DONE, HS_LINGER, HS_WS };
+enum { HS_HEAD, HS_BODY, HS_FILE, HS_SSE, HS_DONE, HS_LINGER, HS_WS, HS_CHUNKED };
 
 struct hconn {
   struct hconn *next, *prev;    /* the server's connections, oldest first */
@@ -91,6 +91,8 @@ const char *tern_http_status_text(int status) {
   default: return "Unknown";
   }
 }
+
+static void on_data(struct hconn *h);
 
 /* ---- writing ---- */
 
@@ -163,6 +165,37 @@ int tern_http_reply_text(struct tern_http_request *req, int status, const char *
   char hdr[128];
   snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\n", content_type ? content_type : "text/plain; charset=utf-8");
   return tern_http_reply(req, status, hdr, text, strlen(text));
+}
+
+int tern_http_reply_chunked(struct tern_http_request *req, int status, const char *headers) {
+  struct hconn *h = req->conn->proto;
+  if (!h || h->state == HS_DONE) return TERN_EINVAL;
+  char hdr[512];
+  snprintf(hdr, sizeof(hdr), "Transfer-Encoding: chunked\r\n%s", headers ? headers : "");
+  int rc = write_head(req->conn, status, hdr, -1, h->keep_alive);
+  h->state = HS_CHUNKED;
+  return rc;
+}
+
+int tern_http_chunk(struct tern_conn *c, const void *data, size_t len) {
+  struct hconn *h = c->proto;
+  if (!h || h->state != HS_CHUNKED) return TERN_EINVAL;
+  if (!len) return 0; /* a zero-size chunk would end the body */
+  char size[24];
+  int n = snprintf(size, sizeof(size), "%zx\r\n", len);
+  int rc = send_body(h, size, (size_t)n);
+  if (!rc) rc = send_body(h, data, len);
+  return rc ? rc : send_body(h, "\r\n", 2);
+}
+
+int tern_http_chunk_end(struct tern_conn *c) {
+  struct hconn *h = c->proto;
+  if (!h || h->state != HS_CHUNKED) return TERN_EINVAL;
+  int rc = send_body(h, "0\r\n\r\n", 5);
+  finish(h);
+  /* a pipelined request may be waiting behind this response */
+  if (h->keep_alive && !h->pending.len && h->conn->rx.len) on_data(h);
+  return rc;
 }
 
 int tern_http_sse_start(struct tern_http_request *req) {
@@ -520,7 +553,7 @@ static void dispatch(struct hconn *h) {
       return;
     }
     r->fn(&req, r->arg);
-    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE && h->state != HS_WS)
+    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE && h->state != HS_WS && h->state != HS_CHUNKED)
       reply_simple(h, 500, NULL, "the handler did not reply\n");
     return;
   }
@@ -617,9 +650,9 @@ static void on_data(struct hconn *h) {
       tern_buf_consume(&c->rx, consumed <= c->rx.len ? consumed : c->rx.len);
       h->started = 0;
       if (h->state == HS_WS) { ws_on_data(h); return; } /* frames may follow the handshake */
-      if (h->state == HS_FILE || h->state == HS_SSE) return;
+      if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_CHUNKED) return;
     }
-    if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_WS) return;
+    if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_WS || h->state == HS_CHUNKED) return;
   }
 }
 
@@ -633,7 +666,7 @@ static void unlink_conn(struct hconn *h) {
 static void check_timers(struct hconn *h) {
   struct tern_http_server *s = h->srv;
   uint32_t now = tern_loop_now(s->loop);
-  if (h->state == HS_SSE || h->state == HS_FILE || h->state == HS_WS) return;
+  if (h->state == HS_SSE || h->state == HS_FILE || h->state == HS_WS || h->state == HS_CHUNKED) return;
   if (h->state == HS_LINGER) {
     if (h->conn->tx.len == 0 && now - h->linger_since > 1000) tern_close(h->conn);
     return;

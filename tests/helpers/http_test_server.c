@@ -53,6 +53,23 @@ static void press(struct tern_http_request *req, void *arg) {
 }
 static void state(struct tern_http_request *req, void *arg) { (void)arg; tern_http_reply_text(req, 200, NULL, pressed); }
 
+/* Chunked streaming: the body arrives in pieces, the last one from a timer. */
+static struct tern_timer stream_timer;
+static struct tern_conn *stream_conn;
+static void stream_tick(struct tern_timer *t, void *arg) {
+  (void)t; (void)arg;
+  tern_http_chunk(stream_conn, "third\n", 6);
+  tern_http_chunk_end(stream_conn);
+}
+static void stream(struct tern_http_request *req, void *arg) {
+  struct tern_loop *loop = arg;
+  tern_http_reply_chunked(req, 200, "Content-Type: text/plain\r\n");
+  tern_http_chunk(req->conn, "first ", 6);
+  tern_http_chunk(req->conn, "second ", 7);
+  stream_conn = req->conn;
+  tern_timer_start(loop, &stream_timer, 50, 0, stream_tick, NULL);
+}
+
 /* WebSocket echo: each message comes back as it came */
 static void ws_msg(struct tern_conn *c, int opcode, const void *data, size_t len, void *arg) {
   (void)arg;
@@ -88,6 +105,7 @@ int main(int argc, char **argv) {
   tern_http_route(s, "GET", "/events", 0, sse, NULL);
   tern_http_route(s, "GET", "/ws", 0, ws, NULL);
   tern_http_route(s, "GET", "/page", 0, page, NULL);
+  tern_http_route(s, "GET", "/stream", 0, stream, loop);
   tern_http_route(s, "GET", "/press", 0, press, NULL);
   tern_http_route(s, "GET", "/state", 0, state, NULL);
   printf("listening %u\n", tern_http_server_port(s));

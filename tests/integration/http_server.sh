@@ -46,6 +46,25 @@ r = requests.get('$U/hello'); print(r.status_code, r.text.strip())
 r = requests.post('$U/form', data={'name': 'Ada Lovelace & co'}); print(r.text.strip())")
 th_eq "python3-requests GET and form POST" "200 hello
 name=Ada Lovelace & co" "$out"
+# chunked streaming response, the last piece sent later from a timer
+th_eq "chunked streaming response (decoded by curl)" "first second third" "$(curl -sf "$U/stream")"
+th_eq "chunked streaming response (decoded by tern get)" "first second third" "$("$TERN" get "$U/stream")"
+# a request that never completes gets 408
+out=$("$PY" - "$port" <<'PYEOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n")
+print(s.recv(1000).split(b"\r\n")[0].decode())
+PYEOF
+)
+th_eq "incomplete request: 408 after the request timeout" "HTTP/1.1 408 Request Timeout" "$out"
+# HTTPS listener (tern serve --cert --key) with curl
+th_make_ca "$TMP/pki" || th_bad "certificates"
+sp=$(th_free_port)
+th_bg serve "$TERN" serve "$TMP/www" -p "$sp" --cert "$TMP/pki/server.crt" --key "$TMP/pki/server.key"
+th_wait_tcp "$sp"
+th_eq "tern serve over TLS: /healthz with curl" "ok" "$(curl -sf --cacert "$TMP/pki/ca.crt" "https://localhost:$sp/healthz")"
+th_eq "tern serve over TLS: a file" "<h1>tern</h1>" "$(curl -sf --cacert "$TMP/pki/ca.crt" "https://localhost:$sp/")"
 # Server-Sent Events
 out=$(curl -sN --max-time 2 "$U/events")
 th_match "SSE: event and multi-line data" "event: tick.*data: 1.*data: two.*data: lines" "$(echo $out)"
