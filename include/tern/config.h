@@ -164,6 +164,10 @@
 #define TERN_HTTP_REQUEST_MS 10000      /* a whole request must arrive within this (408) */
 #endif
 
+#ifndef TERN_HTTP_CLIENT_IDLE
+#define TERN_HTTP_CLIENT_IDLE 4         /* kept-alive client connections held for reuse */
+#endif
+
 #ifndef TERN_HTTP_MAX_REDIRECTS
 #define TERN_HTTP_MAX_REDIRECTS 5
 #endif

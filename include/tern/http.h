@@ -85,6 +85,15 @@ struct tern_http_response {
 /* Blocking for short programs: runs the loop until done. 0 or a TERN_E
  * code (TERN_ERESOLVE, TERN_ECONNREFUSED, TERN_ETIMEDOUT, TERN_ETLS*...). */
 int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r);
+
+/* A client keeps kept-alive connections between requests (one per origin,
+ * up to TERN_HTTP_CLIENT_IDLE), so a device polling an API does not pay a
+ * TCP and TLS handshake every time. */
+struct tern_http_client;
+struct tern_http_client *tern_http_client_new(struct tern_loop *loop);
+void tern_http_client_free(struct tern_http_client *cl);
+int tern_http_client_fetch(struct tern_http_client *cl, const struct tern_http_client_opts *o,
+                           struct tern_http_response *r);
 void tern_http_response_free(struct tern_http_response *r);
 
 #endif

@@ -14,6 +14,17 @@
 
 enum { PH_CONNECT, PH_HEAD, PH_BODY, PH_DONE };
 
+/* An idle kept-alive connection, and the TLS context it was made with. */
+struct idle {
+  struct tern_conn *conn;
+  char origin[300];
+};
+
+struct tern_http_client {
+  struct tern_loop *loop;
+  struct idle idle[TERN_HTTP_CLIENT_IDLE];
+};
+
 struct fetch {
   struct tern_loop *loop;
   const struct tern_http_client_opts *o;
@@ -27,7 +38,8 @@ struct fetch {
   int send_auth;
   struct tern_conn *conn;
   struct tern_tls_ctx *tls;
-  int phase, done, err, reusable;
+  int phase, done, err, reusable, reused, got_bytes;
+  struct tern_http_client *client;
   struct tern_http_chunked ch;
   int chunked, until_close;
   int64_t left;
@@ -56,6 +68,42 @@ static int set_url(struct fetch *f, const char *url) {
 }
 
 static void conn_fn(struct tern_conn *c, int ev, void *ev_data);
+
+static void idle_fn(struct tern_conn *c, int ev, void *ev_data) {
+  (void)ev_data;
+  struct tern_http_client *cl = c->fn_data;
+  if (ev == TERN_EV_READ) { tern_buf_consume(&c->rx, c->rx.len); tern_close_now(c); } /* no request: nothing may come */
+  if (ev != TERN_EV_CLOSE) return;
+  for (int i = 0; i < TERN_HTTP_CLIENT_IDLE; i++)
+    if (cl->idle[i].conn == c) cl->idle[i].conn = NULL;
+}
+
+/* Take an idle connection to this origin, if the client holds one. */
+static struct tern_conn *take_idle(struct tern_http_client *cl, const char *origin) {
+  for (int i = 0; cl && i < TERN_HTTP_CLIENT_IDLE; i++) {
+    struct tern_conn *c = cl->idle[i].conn;
+    if (c && !c->is_closing && !c->is_draining && !strcmp(cl->idle[i].origin, origin)) {
+      cl->idle[i].conn = NULL;
+      return c;
+    }
+  }
+  return NULL;
+}
+
+static void keep_idle(struct tern_http_client *cl, struct tern_conn *c, const char *origin) {
+  int slot = -1;
+  for (int i = 0; i < TERN_HTTP_CLIENT_IDLE && slot < 0; i++)
+    if (!cl->idle[i].conn) slot = i;
+  if (slot < 0) { /* full: the first slot gives way */
+    cl->idle[0].conn->fn = NULL;
+    tern_close(cl->idle[0].conn);
+    slot = 0;
+  }
+  cl->idle[slot].conn = c;
+  snprintf(cl->idle[slot].origin, sizeof(cl->idle[slot].origin), "%s", origin);
+  c->fn = idle_fn;
+  c->fn_data = cl;
+}
 
 static int send_request(struct fetch *f) {
   struct tern_url u;
@@ -117,6 +165,21 @@ static int start(struct fetch *f) {
     return send_request(f);
   }
   if (f->conn) { f->conn->fn = NULL; tern_close_now(f->conn); f->conn = NULL; }
+  char origin[300];
+  snprintf(origin, sizeof(origin), "%s:%u:%d", f->host, f->port, f->https);
+  struct tern_conn *idle = take_idle(f->client, origin);
+  if (idle) {
+    snprintf(f->origin, sizeof(f->origin), "%s", origin);
+    f->conn = idle;
+    idle->fn = conn_fn;
+    idle->fn_data = f;
+    f->reused = 1;
+    f->got_bytes = 0;
+    f->phase = PH_HEAD;
+    tern_timer_start(f->loop, &f->head_timer, f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
+    return send_request(f);
+  }
+  f->reused = 0;
   char url[320];
   snprintf(url, sizeof(url), strchr(f->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", f->host, f->port);
   f->conn = tern_connect(f->loop, url, conn_fn, f);
@@ -232,9 +295,10 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     if (send_request(f) != 0) { finish(f, TERN_EIO, "cannot send the request"); tern_close_now(c); }
     break;
   case TERN_EV_READ:
+    if (c->rx.len) f->got_bytes = 1;
     on_read(f, c);
     if (c->is_readable_shut && f->phase == PH_BODY && f->until_close && !f->done) body_done(f);
-    else if (c->is_readable_shut && !f->done) {
+    else if (c->is_readable_shut && !f->done && !(f->reused && !f->got_bytes)) {
       finish(f, TERN_ECONNRESET, f->phase == PH_HEAD ? "the server closed without a response" : "the response was cut short");
     }
     break;
@@ -243,18 +307,27 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     break;
   case TERN_EV_CLOSE:
     if (f->conn == c) f->conn = NULL;
+    if (!f->done && f->reused && !f->got_bytes && (!strcmp(f->method, "GET") || !strcmp(f->method, "HEAD"))) {
+      /* the server closed the idle connection as we reused it: once more, fresh */
+      f->reused = 0;
+      int rc = start(f);
+      if (rc) finish(f, rc, "cannot reconnect");
+      break;
+    }
     if (!f->done) finish(f, TERN_ECONNRESET, "connection closed");
     break;
   }
 }
 
-int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r) {
+static int fetch(struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
+                 struct tern_http_response *r) {
   memset(r, 0, sizeof(*r));
   tern_buf_init(&r->head, loop->alloc, TERN_HTTP_MAX_HEAD + 4);
   tern_buf_init(&r->body, loop->alloc, o->max_response ? o->max_response : 64u * 1024 * 1024);
   struct fetch f;
   memset(&f, 0, sizeof(f));
   f.loop = loop;
+  f.client = cl;
   f.o = o;
   f.r = r;
   f.send_auth = o->user || o->bearer;
@@ -284,7 +357,10 @@ int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *
   while (!f.done) tern_loop_poll(loop, 1000);
   tern_timer_stop(loop, &f.total_timer);
   tern_timer_stop(loop, &f.head_timer);
-  if (f.conn) { f.conn->fn = NULL; tern_close(f.conn); }
+  if (f.conn && cl && !f.err && f.phase == PH_DONE && r->msg.keep_alive && !f.until_close && !f.conn->is_closing &&
+      !f.conn->is_draining && f.conn->rx.len == 0)
+    keep_idle(cl, f.conn, f.origin); /* a clean end of a kept-alive exchange */
+  else if (f.conn) { f.conn->fn = NULL; tern_close(f.conn); }
   tern_loop_poll(loop, 0);
   if (f.tls) tern_tls_ctx_unref(f.tls);
   free(file_body);
@@ -295,4 +371,26 @@ int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *
 void tern_http_response_free(struct tern_http_response *r) {
   tern_buf_free(&r->head);
   tern_buf_free(&r->body);
+}
+
+int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r) {
+  return fetch(loop, NULL, o, r);
+}
+
+struct tern_http_client *tern_http_client_new(struct tern_loop *loop) {
+  struct tern_http_client *cl = tern_alloc(loop->alloc, sizeof(*cl));
+  if (cl) cl->loop = loop;
+  return cl;
+}
+
+void tern_http_client_free(struct tern_http_client *cl) {
+  if (!cl) return;
+  for (int i = 0; i < TERN_HTTP_CLIENT_IDLE; i++)
+    if (cl->idle[i].conn) { cl->idle[i].conn->fn = NULL; tern_close(cl->idle[i].conn); }
+  tern_free(cl->loop->alloc, cl);
+}
+
+int tern_http_client_fetch(struct tern_http_client *cl, const struct tern_http_client_opts *o,
+                           struct tern_http_response *r) {
+  return fetch(cl->loop, cl, o, r);
 }

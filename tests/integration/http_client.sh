@@ -39,6 +39,12 @@ th_eq "redirect chain followed with -L" "arrived" "$("$TERN" get -L "$U/redirect
 th_eq "without -L the redirect is not followed" "" "$("$TERN" get "$U/redirect/1")"
 th_eq "Authorization kept on the same host" "auth=yes" "$("$TERN" get -L -u a:b "$U/cross?to=/whoami")"
 th_eq "Authorization dropped on another host" "auth=no" "$("$TERN" get -L -u a:b "$U/cross?to=http://localhost:$other/whoami")"
+out=$("$BIN/http_fetch_twice" "$U/port")
+th_eq "keep-alive: a client reuses its connection" "$(echo "$out" | head -1)" "$(echo "$out" | tail -1)"
+out=$(TLS_CA=$P/ca.crt "$BIN/http_fetch_twice" "$S/port")
+th_match "keep-alive over TLS: two answers" "^[0-9]+
+[0-9]+$" "$out"
+th_eq "keep-alive over TLS: one connection (no second handshake)" "$(echo "$out" | head -1)" "$(echo "$out" | tail -1)"
 th_eq "chunked response" "first second third" "$("$TERN" get "$U/chunked")"
 th_match "-i shows the head" "^HTTP/1.1 200" "$("$TERN" get -i "$U/status/200")"
 "$TERN" get -o "$TMP/out.json" "$U/v1/forecast"; th_match "-o writes the body to a file" '"temperature_2m"' "$(cat "$TMP/out.json")"

@@ -47,6 +47,8 @@ class H(BaseHTTPRequestHandler):
                 self.send(302, "", "text/plain", {"Location": "/redirect/%d" % (n - 1)})
         elif u.path == "/cross":
             self.send(302, "", "text/plain", {"Location": parse_qs(u.query)["to"][0]})
+        elif u.path == "/port":
+            self.send(200, "%d" % self.client_address[1], "text/plain")
         elif u.path == "/whoami":
             self.send(200, "auth=%s\n" % ("yes" if self.headers.get("Authorization") else "no"), "text/plain")
         elif u.path == "/chunked":
