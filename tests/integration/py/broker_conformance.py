@@ -8,6 +8,7 @@ import time
 import traceback
 
 from mqttraw import *  # noqa: F401,F403
+from tcheck import check, done
 
 PORT = int(sys.argv[1])
 BROKER_PID = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -19,17 +20,6 @@ def rss_kb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-passed = failed = 0
-
-
-def check(name, cond):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   - " + name)
-    else:
-        failed += 1
-        print("FAIL - " + name)
 
 
 def run(fn):
@@ -300,5 +290,4 @@ def t_sys_and_patterns():
 for t in (t_limits, t_sys_and_patterns, t_connack_codes, t_session_present, t_qos_flows, t_overlap_and_wildcards, t_retained, t_will,
           t_keepalive, t_takeover, t_acl, t_malformed, t_offline_queue):
     run(t)
-print("conformance: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done("conformance")

@@ -5,14 +5,7 @@ import sys
 import time
 
 port = int(sys.argv[1])
-passed = failed = 0
-
-
-def check(name, cond):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok   - " if cond else "FAIL - ") + name)
+from tcheck import check, done
 
 
 def exchange(data, timeout=5):
@@ -65,5 +58,4 @@ check("byte-at-a-time request answered", b"hello" in s.recv(1000))
 s.close()
 # still serving after all that
 check("still serving", b"hello" in exchange(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
-print("http_raw: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done("http_raw")

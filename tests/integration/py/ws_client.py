@@ -7,14 +7,7 @@ import sys
 import websockets
 
 port = int(sys.argv[1])
-passed = failed = 0
-
-
-def check(name, cond):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok   - " if cond else "FAIL - ") + name)
+from tcheck import check, done
 
 
 async def main():
@@ -63,5 +56,4 @@ check("handshake: Sec-WebSocket-Accept per RFC 6455", b"s3pPLMBiTxaQ9kYGzzhZRbK+
 check("unmasked client frame: close 1002", out[:4] == b"\x88\x02\x03\xea")
 _, out = raw(b"\x81\x83abcd" + bytes(a ^ b for a, b in zip(b"\xff\xfe\xfd", b"abc")))
 check("invalid UTF-8 text: close 1007", out[:4] == b"\x88\x02\x03\xef")
-print("ws: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done("ws")
