@@ -14,6 +14,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_ntp(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 

@@ -11,6 +11,7 @@ static const struct tern_cmd commands[] = {
     {"get", "fetch a URL (curl's flags and exit codes)", cmd_get},
     {"post", "POST to a URL (curl's flags and exit codes)", cmd_post},
     {"serve", "serve a directory over HTTP(S)", cmd_serve},
+    {"ntp", "get the time from SNTP servers, or serve it", cmd_ntp},
     {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
 };
 

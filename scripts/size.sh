@@ -13,6 +13,9 @@ find "$build" -name '*.c.obj' -o -name '*.c.o' | sort | while read -r o; do
     *mqtt_codec* | */mqtt/topic*) mod=mqtt-codec ;;
     */http/json*) mod=json ;;
     */http/http_codec*) mod=http-codec ;;
+    */http/ws_codec*) mod=ws-codec ;;
+    */sntp/sntp_codec*) mod=sntp-codec ;;
+    */sntp/tz*) mod=tz ;;
   esac
   arm-none-eabi-size "$o" | awk -v m="$mod" 'NR == 2 {print m, $1, $2, $3}'
 done | awk '{t[$1]+=$2; d[$1]+=$3; b[$1]+=$4} END {for (m in t) {printf "%-12s %8d %8d %8d %8d\n", m, t[m], d[m], b[m], t[m]+d[m]+b[m]; T+=t[m]; D+=d[m]; B+=b[m]} printf "%-12s %8d %8d %8d %8d\n", "all", T, D, B, T+D+B}' | sort -k1,1 | awk '/^all/ {last=$0; next} {print} END {print last}'

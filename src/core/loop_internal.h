@@ -28,6 +28,8 @@ struct tern_loop {
   struct tern_resolver *resolver;
   char *dns_servers;
   char *hosts_file;
+  double rtc_offset;   /* wall clock = monotonic + rtc_offset, once synced */
+  int rtc_synced;
   void (*wake_fn)(void *);
   void *wake_arg;
   void *port; /* the port layer's private state */
@@ -67,6 +69,9 @@ static inline int tern_conn_tx_empty(struct tern_conn *c) { return c->tx.len == 
 int tern_port_init(struct tern_loop *loop);
 void tern_port_free(struct tern_loop *loop);
 uint32_t tern_port_millis(void);
+uint64_t tern_port_micros(void);       /* monotonic, 64-bit */
+double tern_port_wall_time(void);      /* the OS clock, Unix seconds; 0 if none */
+int tern_port_set_wall_time(double unix_seconds);
 int tern_port_random(void *buf, size_t n);
 /* Files for the HTTP server: size, modification time (Unix seconds),
  * whether it is a directory. TERN_ENOTFOUND when it does not exist. */

@@ -103,6 +103,23 @@ uint32_t tern_port_millis(void) {
   return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
+uint64_t tern_port_micros(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+double tern_port_wall_time(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int tern_port_set_wall_time(double unix_seconds) {
+  struct timespec ts = {(time_t)unix_seconds, (long)((unix_seconds - (double)(time_t)unix_seconds) * 1e9)};
+  return clock_settime(CLOCK_REALTIME, &ts) == 0 ? 0 : TERN_EDENIED;
+}
+
 int tern_port_random(void *buf, size_t n) {
 #if defined(__linux__)
   uint8_t *p = buf;

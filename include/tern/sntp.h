@@ -1,0 +1,88 @@
+/* SNTP (RFC 4330 / RFC 5905): a sans-I/O packet codec, a client that sets
+ * the device clock (tern_rtc) without blocking the loop, and a server. */
+#ifndef TERN_SNTP_H
+#define TERN_SNTP_H
+#include <stddef.h>
+#include <stdint.h>
+#include "loop.h"
+
+/* NTP time: seconds since 1900 in the high 32 bits, fraction in the low. */
+typedef uint64_t tern_ntp_time;
+#define TERN_NTP_UNIX_OFFSET 2208988800ull /* 1900-01-01 to 1970-01-01 */
+
+struct tern_sntp_packet {
+  uint8_t li, version, mode, stratum;
+  int8_t poll, precision;
+  uint32_t root_delay, root_dispersion;
+  uint8_t ref_id[4];
+  tern_ntp_time ref, origin, receive, transmit;
+};
+
+enum { TERN_SNTP_MODE_CLIENT = 3, TERN_SNTP_MODE_SERVER = 4 };
+
+void tern_sntp_encode(const struct tern_sntp_packet *p, uint8_t out[48]);
+int tern_sntp_decode(const uint8_t *buf, size_t len, struct tern_sntp_packet *p);
+
+/* Checks a reply to the request whose transmit time was 'sent'. Returns 0,
+ * or TERN_EPROTO (bad mode/version, zero transmit, wrong origin: spoofed or
+ * stale), TERN_EAGAIN (not synchronised: leap 3 or stratum 16), or a
+ * Kiss-o'-Death: TERN_ELIMIT (RATE: slow down), TERN_EDENIED (DENY/RSTR:
+ * never ask this server again). */
+int tern_sntp_check_reply(const struct tern_sntp_packet *p, tern_ntp_time sent);
+/* Offset and round-trip delay in seconds from the four timestamps. */
+void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3, tern_ntp_time t4,
+                            double *offset, double *delay);
+tern_ntp_time tern_ntp_from_unix(double unix_seconds);
+double tern_ntp_to_unix(tern_ntp_time t);
+
+/* ---- the device clock ---- */
+/* Wall time = monotonic + offset: no root needed. Before the first sync it
+ * is the system's (or 0 on a bare device). */
+double tern_rtc_now(struct tern_loop *loop);     /* Unix seconds */
+void tern_rtc_adjust(struct tern_loop *loop, double offset_s);
+int tern_rtc_synced(struct tern_loop *loop);
+/* POSIX TZ strings ("CET-1CEST,M3.5.0,M10.5.0/3", "UTC0", "EST5EDT,M3.2.0,M11.1.0"). */
+struct tern_tz {
+  char std_name[8], dst_name[8];
+  int32_t std_offset, dst_offset; /* seconds east of UTC */
+  int has_dst;
+  struct { int month, week, wday; int32_t time; } start, end;
+};
+int tern_tz_parse(const char *spec, struct tern_tz *tz);
+/* Broken-down local time (struct tm fields as ints) for Unix time t. */
+struct tern_localtime { int year, month, mday, hour, min, sec, wday, yday, isdst; int32_t gmtoff; const char *zone; };
+void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *out);
+/* strftime-like: %Y %m %d %H %M %S %a %b %c %Z %z %%; returns length. */
+size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_localtime *lt);
+
+/* ---- client ---- */
+#define TERN_SNTP_MAX_SERVERS 4
+struct tern_sntp_opts {
+  const char *servers[TERN_SNTP_MAX_SERVERS]; /* "host[:port]"; NULL-terminated */
+  uint32_t timeout_ms;       /* per attempt; 0: 2000 */
+  uint32_t poll_s;           /* resync period after success; 0: 1024 s */
+  int step_system_clock;     /* also set the OS clock (needs privileges) */
+};
+struct tern_sntp_result {
+  int synced;
+  double offset, delay;      /* seconds */
+  int stratum;
+  char server[64];           /* address:port that answered */
+  char error[96];            /* why, when not synced */
+};
+struct tern_sntp;
+struct tern_sntp *tern_sntp_start(struct tern_loop *loop, const struct tern_sntp_opts *o);
+void tern_sntp_stop(struct tern_sntp *s);
+const struct tern_sntp_result *tern_sntp_result(const struct tern_sntp *s);
+/* Blocking: one round over all servers; 0 when synced, else TERN_ETIMEDOUT etc. */
+int tern_sntp_sync(struct tern_loop *loop, const struct tern_sntp_opts *o, uint32_t timeout_ms,
+                   struct tern_sntp_result *r);
+
+/* ---- server ---- */
+struct tern_sntp_server;
+/* Answers SNTP requests with tern_rtc_now() at stratum 'stratum'. */
+struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url, int stratum);
+void tern_sntp_server_stop(struct tern_sntp_server *s);
+uint16_t tern_sntp_server_port(const struct tern_sntp_server *s);
+
+#endif
