@@ -19,5 +19,16 @@ echo "installing: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# Peers are started by the tests themselves, on loopback ports. Packages must
+# not start their own services (chrony would reach for pool.ntp.org): a
+# policy-rc.d that says no, for the length of the install.
+added_policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  added_policy=1
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ -n "$added_policy" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+true

@@ -86,6 +86,9 @@ void tern_port_want_write(struct tern_conn *c); /* tx became non-empty */
 int tern_port_wake(struct tern_loop *loop);
 int tern_port_sendto(struct tern_conn *c, const struct tern_addr *to, const void *d, size_t n);
 int tern_port_udp_join(struct tern_conn *c, const char *group, const char *ifname);
+/* Watch an already-open datagram-style fd (netlink) as a connection: each
+ * message arrives as one READ. */
+struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn, void *fn_data);
 int tern_port_udp_mcast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl);
 
 /* ---- resolver (src/dns/resolver.c) ---- */

@@ -324,6 +324,17 @@ int tern_port_udp_mcast_if(struct tern_conn *c, const char *ifname, int loop_bac
   return 0;
 }
 
+struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn, void *fn_data) {
+  struct tern_conn *c = tern_conn_alloc(loop, fn, fn_data);
+  if (!c) return NULL;
+  set_nonblock((int)fd);
+  c->fd = fd;
+  c->is_udp = 1;
+  c->events_watched = 0xffffffffu;
+  watch(loop, c, wanted(c));
+  return c;
+}
+
 /* ---- I/O on readiness ---- */
 
 static void do_accept(struct tern_conn *lc) {
