@@ -8,7 +8,7 @@ PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   # real peers the tests talk to
   mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt python3-requests
-  python3-websockets python3-websocket chromium chrony iproute2
+  python3-websockets python3-websocket chromium chrony expect inetutils-telnet iproute2
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

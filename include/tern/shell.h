@@ -1,0 +1,52 @@
+/* The device shell: command tables that the application and each module
+ * register, a line editor (backspace, Ctrl-U, Ctrl-W, left/right, history),
+ * shell-style quoting, Ctrl-C to cancel, Ctrl-D or "exit" to leave. The same
+ * shell serves the telnet console and a local terminal. */
+#ifndef TERN_SHELL_H
+#define TERN_SHELL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "loop.h"
+
+#ifndef TERN_SHELL_LINE_MAX
+#define TERN_SHELL_LINE_MAX 256   /* longest command line; more is refused with a bell */
+#endif
+#ifndef TERN_SHELL_HISTORY
+#define TERN_SHELL_HISTORY 16
+#endif
+#ifndef TERN_SHELL_ARGS
+#define TERN_SHELL_ARGS 16
+#endif
+
+struct tern_shell;
+struct tern_shell_session;
+/* Return 0 when done, or TERN_EAGAIN when the command goes on without
+ * blocking (it calls tern_shell_done() later; Ctrl-C calls its cancel). */
+typedef int (*tern_shell_fn)(struct tern_shell_session *s, int argc, char **argv, void *arg);
+typedef void (*tern_shell_write_fn)(void *ctx, const char *data, size_t len);
+
+struct tern_shell *tern_shell_new(struct tern_loop *loop, const char *name);
+void tern_shell_free(struct tern_shell *sh);
+int tern_shell_register(struct tern_shell *sh, const char *name, const char *help, tern_shell_fn fn, void *arg);
+const char *tern_shell_name(const struct tern_shell *sh);
+struct tern_loop *tern_shell_loop(const struct tern_shell *sh);
+struct tern_loop *tern_shell_session_loop(const struct tern_shell_session *s);
+
+/* echo: the shell echoes what is typed (telnet with WILL ECHO). */
+struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_shell_write_fn write, void *ctx, int echo);
+void tern_shell_session_free(struct tern_shell_session *s);
+void tern_shell_start(struct tern_shell_session *s);              /* print the first prompt */
+void tern_shell_input(struct tern_shell_session *s, const uint8_t *data, size_t len);
+int tern_shell_printf(struct tern_shell_session *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void tern_shell_done(struct tern_shell_session *s);              /* an async command finished */
+void tern_shell_on_cancel(struct tern_shell_session *s, void (*fn)(void *), void *arg);
+int tern_shell_ended(const struct tern_shell_session *s);
+void *tern_shell_user(struct tern_shell_session *s);             /* the session's owner data */
+void tern_shell_set_user(struct tern_shell_session *s, void *p);
+/* Split a command line like a shell: "double", 'single' and \ escapes. */
+int tern_shell_split(char *line, char **argv, int max);
+#endif
