@@ -29,8 +29,11 @@ static int parse_time(const char **p, int32_t *out) {
   int32_t parts[3] = {0, 0, 0};
   for (int i = 0; i < 3; i++) {
     if (*s < '0' || *s > '9') { if (i == 0) return -1; break; }
-    int v = 0;
-    while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
+    int v = 0, digits = 0;
+    while (*s >= '0' && *s <= '9') {
+      if (++digits > 3) return -1; /* hours go to 167 at most */
+      v = v * 10 + (*s++ - '0');
+    }
     parts[i] = v;
     if (*s != ':') break;
     s++;
@@ -48,7 +51,10 @@ static int parse_rule(const char **p, int *month, int *week, int *wday, int32_t 
   for (int i = 0; i < 3; i++) {
     if (*s < '0' || *s > '9') return -1;
     v[i] = 0;
-    while (*s >= '0' && *s <= '9') v[i] = v[i] * 10 + (*s++ - '0');
+    for (int digits = 0; *s >= '0' && *s <= '9'; digits++) {
+      if (digits == 2) return -1; /* month 1-12, week 1-5, day 0-6 */
+      v[i] = v[i] * 10 + (*s++ - '0');
+    }
     if (i < 2 && *s++ != '.') return -1;
   }
   if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 5 || v[2] > 6) return -1;
