@@ -12,6 +12,7 @@ static const struct tern_cmd commands[] = {
     {"post", "POST to a URL (curl's flags and exit codes)", cmd_post},
     {"serve", "serve a directory over HTTP(S)", cmd_serve},
     {"ntp", "get the time from SNTP servers, or serve it", cmd_ntp},
+    {"mdns", "advertise NAME.local and services, resolve, browse (mDNS/DNS-SD)", cmd_mdns},
     {"console", "a telnet console with a login", cmd_console},
     {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
 };

@@ -306,6 +306,11 @@ int tern_port_udp_join(struct tern_conn *c, const char *group, const char *ifnam
     if (mr.imr_ifindex == 0) return TERN_ENOTFOUND;
   }
   if (setsockopt((int)c->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) return errno_to_tern(errno);
+#ifdef IP_MULTICAST_ALL
+  /* only the groups this socket joined, on the interfaces it joined them on */
+  int off = 0;
+  setsockopt((int)c->fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off));
+#endif
   return 0;
 }
 

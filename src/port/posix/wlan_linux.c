@@ -252,3 +252,18 @@ void tern_wlan_free(struct tern_wlan *w) {
   if (w->nl) { w->nl->fn = NULL; tern_close_now(w->nl); }
   tern_free(w->loop->alloc, w);
 }
+
+int tern_port_iface_ipv4(const char *ifname, struct tern_addr *out) {
+  struct ifaddrs *list, *a;
+  int rc = TERN_ENOTFOUND;
+  if (getifaddrs(&list) != 0) return TERN_EIO;
+  for (a = list; a; a = a->ifa_next) {
+    if (strcmp(a->ifa_name, ifname) || !a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->ip, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
+    rc = 0;
+    break;
+  }
+  freeifaddrs(list);
+  return rc;
+}

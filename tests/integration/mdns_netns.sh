@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# mDNS in two network namespaces this test makes, joined by a veth pair:
+# python3-zeroconf and dig see tern's records; two responders claiming one
+# name; goodbyes; a changed address; tern's browser.
+. "$(dirname "$0")/../harness/lib.sh"
+th_init mdns_netns
+th_need_root
+th_need ip dig
+"$PY" -c "import zeroconf" 2>/dev/null || th_skip "python3-zeroconf is not installed"
+A="tern-ma-$$"; B="tern-mb-$$"
+ip netns add "$A" && ip netns add "$B" || th_skip "cannot create network namespaces here"
+TH_CLEANUP_EXTRA="ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null"
+ip link add va netns "$A" type veth peer name vb netns "$B"
+for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
+ip -n "$A" addr add 192.0.2.1/24 dev va; ip -n "$B" addr add 192.0.2.2/24 dev vb
+ip -n "$A" link set va up multicast on; ip -n "$B" link set vb up multicast on
+ip -n "$A" route add 224.0.0.0/4 dev va; ip -n "$B" route add 224.0.0.0/4 dev vb
+inA() { ip netns exec "$A" "$@"; }
+inB() { ip netns exec "$B" "$@"; }
+
+# run directly under ip netns exec (which execs), so that signals reach tern
+ip netns exec "$A" "$TERN" mdns advertise dev1 _http._tcp 8080 _telnet._tcp 2323 _repl._tcp 2323 --iface va >"$TMP/adv.log" 2>&1 &
+adv=$!; TH_PIDS+=($adv)
+th_check "the responder claims dev1.local" th_wait_log "$TMP/adv.log" "^dev1\.local$" 10
+th_eq "dig @ADDRESS -p 5353 (legacy unicast query)" "192.0.2.1" "$(inB dig @192.0.2.1 -p 5353 dev1.local +short +time=3 +tries=1)"
+th_match "dig: the question is echoed" "QUESTION SECTION:.*dev1\.local" "$(inB dig @192.0.2.1 -p 5353 dev1.local +time=3 +tries=1 | tr '\n' ' ')"
+th_eq "tern's resolver from the other namespace" "dev1.local 192.0.2.1" "$(inB "$TERN" mdns resolve dev1.local --iface vb --timeout 3)"
+th_eq "tern's browser" "dev1 _http._tcp dev1.local 8080" "$(inB "$TERN" mdns browse _http._tcp --iface vb --timeout 2)"
+out=$(inB "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 browse _http._tcp 3)
+th_match "python3-zeroconf browses _http._tcp and resolves it" "^dev1\._http\._tcp\.local\. dev1\.local\. 8080 192\.0\.2\.1$" "$out"
+out=$(inB "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 browse _telnet._tcp 3)
+th_match "python3-zeroconf sees _telnet._tcp" "dev1\.local\. 2323" "$out"
+
+# a second responder wants the same name: it becomes dev1-2, both resolvable
+ip netns exec "$B" "$TERN" mdns advertise dev1 --iface vb >"$TMP/adv2.log" 2>&1 &
+adv2=$!; TH_PIDS+=($adv2)
+th_check "the second responder renames itself dev1-2" th_wait_log "$TMP/adv2.log" "^dev1-2\.local$" 15
+th_eq "dev1 still resolves to the first" "dev1.local 192.0.2.1" "$(inB "$TERN" mdns resolve dev1.local --iface vb --timeout 3)"
+th_eq "dev1-2 resolves to the second" "dev1-2.local 192.0.2.2" "$(inA "$TERN" mdns resolve dev1-2.local --iface va --timeout 3)"
+kill $adv2
+
+# a changed address is announced (cache-flush): zeroconf gets the new one
+ip netns exec "$B" "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 watch _http._tcp 40 >"$TMP/watch.log" 2>&1 &
+watch=$!
+th_check "zeroconf sees the service" th_wait_log "$TMP/watch.log" "^add dev1\._http\._tcp" 6
+ip netns exec "$A" sysctl -qw net.ipv4.conf.va.promote_secondaries=1  # the new address survives the old one's removal
+ip -n "$A" addr add 192.0.2.11/24 dev va
+ip -n "$A" addr del 192.0.2.1/24 dev va
+out=""
+for i in 1 2 3 4 5 6; do
+  out=$(inB "$TERN" mdns resolve dev1.local --iface vb --timeout 1) ; [ "$out" = "dev1.local 192.0.2.11" ] && break
+done
+th_eq "after the address changes, dev1.local resolves to the new one" "dev1.local 192.0.2.11" "$out"
+# goodbyes on SIGTERM: zeroconf sees the removal
+kill -TERM $adv
+th_check "stopping sends goodbyes: zeroconf sees the service removed" th_wait_log "$TMP/watch.log" "^remove dev1\._http\._tcp" 6
+kill $watch 2>/dev/null; wait $watch 2>/dev/null
+th_done
