@@ -44,6 +44,7 @@ static void on_event(int ev, const char *name, void *arg) {
 
 int cmd_mdns(int argc, char **argv) {
   if (argc < 2 || app_is_help(argv[1])) { fputs(usage, argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
+  if (argv[1][0] == '-') return app_bad_flag("mdns", argv[1]);
   const char *verb = argv[1];
   const char *ifaces[TERN_MDNS_MAX_IFACES + 1] = {0};
   const char *pos[2 + 2 * TERN_MDNS_MAX_SERVICES];

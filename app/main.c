@@ -5,6 +5,7 @@
 
 static const struct tern_cmd commands[] = {
     {"device", "the virtual IoT device: network, mDNS, clock, console, LED page, MQTT", cmd_device},
+    {"host", "the host side: subscribe, plot to PNG, CSV, live dashboard", cmd_host},
     {"demo", "the whole system on this machine: broker, device, host, plot", cmd_demo},
     {"broker", "run the MQTT broker", cmd_broker},
     {"pub", "publish MQTT messages (mosquitto_pub's flags)", cmd_pub},

@@ -87,6 +87,9 @@ int tern_loop_wake(struct tern_loop *loop);
 void tern_loop_on_wake(struct tern_loop *loop, void (*fn)(void *), void *arg);
 uint32_t tern_loop_now(struct tern_loop *loop); /* monotonic ms, wraps */
 size_t tern_loop_conn_count(const struct tern_loop *loop);
+/* The live connection with this id, or NULL once it is gone (keep ids, not
+ * pointers, for connections you write to later). */
+struct tern_conn *tern_loop_find_conn(struct tern_loop *loop, unsigned long id);
 
 void tern_timer_start(struct tern_loop *loop, struct tern_timer *t, uint32_t delay_ms,
                       uint32_t period_ms, tern_timer_fn fn, void *arg);

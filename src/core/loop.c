@@ -57,6 +57,12 @@ void tern_loop_free(struct tern_loop *loop) {
 const struct tern_allocator *tern_loop_alloc(struct tern_loop *loop) { return loop->alloc; }
 uint32_t tern_loop_now(struct tern_loop *loop) { return loop->now = tern_port_millis(); }
 size_t tern_loop_conn_count(const struct tern_loop *loop) { return loop->nconns; }
+
+struct tern_conn *tern_loop_find_conn(struct tern_loop *loop, unsigned long id) {
+  for (struct tern_conn *c = loop->conns; c; c = c->next)
+    if (c->id == id) return c->is_closing ? NULL : c;
+  return NULL;
+}
 void tern_loop_stop(struct tern_loop *loop) { loop->stop = 1; tern_port_wake(loop); }
 int tern_loop_wake(struct tern_loop *loop) { return tern_port_wake(loop); }
 

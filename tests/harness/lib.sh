@@ -21,9 +21,16 @@ th_init() {
 }
 
 th_cleanup() {
-  local pid
-  for pid in "${TH_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${TH_PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  local pid i
+  for pid in "${TH_PIDS[@]}"; do kill "$pid" 2>/dev/null; kill -CONT "$pid" 2>/dev/null; done
+  # give each peer 10 s to go, then make it: a stuck peer must not hang the suite
+  for ((i = 0; i < 100; i++)); do
+    local alive=0
+    for pid in "${TH_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${TH_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   [ -n "${TH_CLEANUP_EXTRA:-}" ] && eval "$TH_CLEANUP_EXTRA"
   if [ "$TH_FAIL" -gt 0 ] && [ -d "$TMP" ]; then
     # leave the peers' logs in the output: a red test should explain itself
