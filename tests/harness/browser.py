@@ -2,7 +2,7 @@
 (python3-websocket), for tests that need a real browser. Asserts belong on
 the DOM and on server state, never on pixels.
 
-  browser.py goto URL click SELECTOR wait SELECTOR TEXT eval JS ...
+  browser.py goto URL click SELECTOR wait SELECTOR TEXT waitnum SELECTOR MIN eval JS ...
 
 Steps run in order; 'eval' prints its value (JSON) on a line of its own.
 Exit 1 with a reason when a step fails (selector missing, wait timed out)."""
@@ -97,6 +97,17 @@ class Browser:
             time.sleep(0.05)
         raise RuntimeError("%s never showed %r (last: %r)" % (selector, text, got))
 
+    def wait_number(self, selector, least, timeout=20):
+        deadline = time.time() + timeout
+        got = None
+        while time.time() < deadline:
+            got = self.eval("(() => { const e = document.querySelector(%s); return e ? Number(e.textContent) : null; })()"
+                            % json.dumps(selector))
+            if got is not None and got >= least:
+                return got
+            time.sleep(0.05)
+        raise RuntimeError("%s never reached %s (last: %r)" % (selector, least, got))
+
     def close(self):
         try:
             self.proc.terminate()
@@ -121,6 +132,8 @@ def main(argv):
                 b.click(argv[i + 1]); i += 2
             elif step == "wait":
                 b.wait_text(argv[i + 1], argv[i + 2]); i += 3
+            elif step == "waitnum":
+                b.wait_number(argv[i + 1], float(argv[i + 2])); i += 3
             elif step == "eval":
                 print(json.dumps(b.eval(argv[i + 1]))); i += 2
             else:

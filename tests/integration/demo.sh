@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo's job: tern demo --exit writes demo.csv (100 rows of t,sin(t/10))
-# and an 800x600 demo.png; the same against Mosquitto with --broker.
+# and an 800x600 demo.png, prints each step, and uses only this machine;
+# the same against Mosquitto with --broker.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init demo
 check_outputs() { # LABEL DIR
@@ -21,10 +22,26 @@ sys.exit(0 if ok else 1)
 PYEOF
 }
 mkdir -p "$TMP/own" "$TMP/mosq"
-(cd "$TMP/own" && timeout 120 "$TERN" demo --exit >out.txt 2>&1); rc=$?
+(cd "$TMP/own" && exec timeout 120 "$TERN" demo --exit >out.txt 2>&1) & demo=$!
+# while it runs: every connected socket of the demo and its device has a loopback peer
+bad=""
+for i in $(seq 30); do
+  pids=$(pgrep -f "tern (demo|device)" | tr '\n' ',' | sed 's/,$//')
+  [ -n "$pids" ] && bad=$(ss -Htunp 2>/dev/null | grep -E "pid=($(echo "$pids" | tr ',' '|'))," | awk '{print $6}' |
+    grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]|0\.0\.0\.0|\*|224\.0\.0\.251):' | head -3)
+  [ -n "$bad" ] && break
+  sleep 0.2
+done
+wait $demo; rc=$?
 th_eq "tern demo --exit succeeds" 0 "$rc"
+th_eq "no socket of the demo had a peer off this machine" "" "$bad"
 check_outputs "embedded broker" "$TMP/own"
-th_match "the broker it ran listens on loopback" "tern broker on 127\.0\.0\.1:" "$(cat "$TMP/own/out.txt")"
+out=$(cat "$TMP/own/out.txt")
+for step in "broker: tern broker on 127\.0\.0\.1:" "SNTP server on 127\.0\.0\.1:" "Connected, IP 127\.0\.0\.1" "mDNS: demo\.local" \
+  "Time: [A-Z][a-z]{2} " "console: telnet 127\.0\.0\.1 [0-9]+, login admin, password [a-z0-9]{10}" \
+  "LED page: http://127\.0\.0\.1:[0-9]+/" "dashboard: http://127\.0\.0\.1:[0-9]+/" "wrote demo\.png"; do
+  th_match "prints: $step" "$step" "$out"
+done
 
 if command -v mosquitto >/dev/null; then
   port=$(th_free_port)
