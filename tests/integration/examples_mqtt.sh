@@ -17,6 +17,15 @@ th_eq "first sample" "ex/data 0,0" "$(head -1 "$TMP/got")"
 th_eq "second sample" "ex/data 1,0.09983342" "$(sed -n 2p "$TMP/got")"
 th_eq "plot last" "ex/plot create the plot" "$(tail -1 "$TMP/got")"
 
+# subscribe_plot (host side) + publish_samples (device side)
+(cd "$TMP" && exec timeout 30 "$EX/subscribe_plot" "mqtt://127.0.0.1:$port" plotex plot.png >sp.out 2>&1) & spp=$!
+th_wait_log "$TMP/sp.out" "waiting for" 5
+"$EX/publish_samples" "mqtt://127.0.0.1:$port" plotex >/dev/null
+wait $spp
+th_eq "subscribe_plot: 100 samples plotted" "100 samples plotted to plot.png" "$(tail -1 "$TMP/sp.out")"
+th_check "subscribe_plot: an 800x600 PNG" "$PY" -c "
+import struct,sys; b=open('$TMP/plot.png','rb').read(24); sys.exit(0 if b[:8]==b'\x89PNG\r\n\x1a\n' and struct.unpack('>II',b[16:24])==(800,600) else 1)"
+
 th_make_ca "$TMP/pki" || { th_bad "certificates"; th_done; }
 mosquitto_passwd -b -c "$TMP/pw" aiouser aiokey
 tls=$(th_free_port)
