@@ -108,6 +108,21 @@ th_mosquitto() {
   th_wait_tcp "$port"
 }
 
+# th_netns_pair TAG: two network namespaces $A and $B joined by a veth pair
+# (va 192.0.2.1/24 in A, vb 192.0.2.2/24 in B), multicast routed on it;
+# removed on exit. Skips the test where namespaces cannot be made.
+th_netns_pair() {
+  A="tern-$1a-$$"; B="tern-$1b-$$"
+  ip netns add "$A" && ip netns add "$B" || th_skip "cannot create network namespaces here"
+  TH_CLEANUP_EXTRA="${TH_CLEANUP_EXTRA:-true}; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null"
+  ip link add va netns "$A" type veth peer name vb netns "$B"
+  local ns
+  for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
+  ip -n "$A" addr add 192.0.2.1/24 dev va; ip -n "$B" addr add 192.0.2.2/24 dev vb
+  ip -n "$A" link set va up multicast on; ip -n "$B" link set vb up multicast on
+  ip -n "$A" route add 224.0.0.0/4 dev va; ip -n "$B" route add 224.0.0.0/4 dev vb
+}
+
 th_ok() { TH_PASS=$((TH_PASS + 1)); echo "ok   - $*"; }
 th_bad() { TH_FAIL=$((TH_FAIL + 1)); echo "FAIL - $*"; }
 

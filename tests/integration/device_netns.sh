@@ -6,14 +6,7 @@ th_init device_netns
 th_need_root
 th_need ip
 "$PY" -c "import zeroconf" 2>/dev/null || th_skip "python3-zeroconf is not installed"
-A="tern-da-$$"; B="tern-db-$$"
-ip netns add "$A" && ip netns add "$B" || th_skip "cannot create network namespaces here"
-TH_CLEANUP_EXTRA="ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null"
-ip link add va netns "$A" type veth peer name vb netns "$B"
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
-ip -n "$A" addr add 192.0.2.1/24 dev va; ip -n "$B" addr add 192.0.2.2/24 dev vb
-ip -n "$A" link set va up multicast on; ip -n "$B" link set vb up multicast on
-ip -n "$A" route add 224.0.0.0/4 dev va; ip -n "$B" route add 224.0.0.0/4 dev vb
+th_netns_pair d
 "$TERN" passwd -b -c "$TMP/pw" admin pw
 ip netns exec "$A" "$TERN" device --name kitchen --iface va --bind 192.0.2.1 --ntp 127.0.0.1:9 \
   --console-port 2323 --console-password-file "$TMP/pw" --http-port 8080 --broker "" >"$TMP/dev.log" 2>&1 &
