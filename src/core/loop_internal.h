@@ -78,6 +78,7 @@ int tern_port_random(void *buf, size_t n);
 int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *is_dir);
 /* The first IPv4 address of an interface; TERN_ENOTFOUND if it has none. */
 int tern_port_iface_ipv4(const char *ifname, struct tern_addr *out);
+int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out);
 /* Give freed heap pages back to the system (after many connections left). */
 void tern_port_release_memory(void);
 int tern_port_poll(struct tern_loop *loop, int timeout_ms);

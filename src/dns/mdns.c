@@ -18,7 +18,7 @@
 
 enum { ST_PROBING, ST_ANNOUNCING, ST_READY };
 /* our record kinds; services add PTR/SRV/TXT/ENUM per service */
-enum { R_A, R_REV, R_PTR, R_SRV, R_TXT, R_ENUM };
+enum { R_A, R_REV, R_PTR, R_SRV, R_TXT, R_ENUM, R_AAAA, R_KINDS };
 
 struct svc {
   char type[64];       /* "_http._tcp" */
@@ -31,8 +31,10 @@ struct svc {
 struct iface {
   char name[32];
   struct tern_conn *udp;
-  struct tern_addr addr;
-  int has_addr;
+  struct tern_addr addr, addr6;
+  int has_addr, has_addr6;
+  /* when each record last went out by multicast: at most once a second */
+  uint32_t last_sent[R_KINDS][TERN_MDNS_MAX_SERVICES + 1];
   uint8_t pending[TERN_DNS_MSG_MAX]; /* a delayed answer with shared records */
   int pending_len;
   struct tern_timer pending_timer;
@@ -66,6 +68,11 @@ static void put_record(struct tern_mdns *m, struct tern_dns_writer *w, int secti
   size_t at;
   uint16_t cls = TERN_DNS_IN;
   switch (kind) {
+  case R_AAAA:
+    if (!ifc->has_addr6) return;
+    host_name(m, name, sizeof(name));
+    tern_dns_put_rr(w, section, name, TERN_DNS_AAAA, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)), ttl < 0 ? TTL_HOST : (uint32_t)ttl, ifc->addr6.ip, 16);
+    return;
   case R_A:
     if (!ifc->has_addr) return;
     host_name(m, name, sizeof(name));
@@ -122,6 +129,7 @@ static void announce(struct tern_mdns *m, struct iface *ifc, int ttl) {
   struct tern_dns_writer w;
   tern_dns_writer_init(&w, buf, sizeof(buf), 0, TERN_DNS_FLAG_QR | TERN_DNS_FLAG_AA);
   put_record(m, &w, TERN_DNS_ANSWER, ifc, R_A, NULL, ttl, 1);
+  put_record(m, &w, TERN_DNS_ANSWER, ifc, R_AAAA, NULL, ttl, 1);
   put_record(m, &w, TERN_DNS_ANSWER, ifc, R_REV, NULL, ttl, 1);
   for (int i = 0; i < TERN_MDNS_MAX_SERVICES; i++) {
     if (!m->svcs[i].used) continue;
@@ -159,8 +167,10 @@ static void step(struct tern_timer *t, void *arg);
 static void start_probing(struct tern_mdns *m, uint32_t delay) {
   m->state = ST_PROBING;
   m->step = 0;
-  for (int i = 0; i < m->nif; i++)
+  for (int i = 0; i < m->nif; i++) {
     m->ifs[i].has_addr = tern_port_iface_ipv4(m->ifs[i].name, &m->ifs[i].addr) == 0;
+    m->ifs[i].has_addr6 = tern_port_iface_ipv6(m->ifs[i].name, &m->ifs[i].addr6) == 0;
+  }
   /* RFC 6762 8.1: wait a random 0-250 ms before the first probe */
   uint32_t r = 0;
   tern_port_random(&r, sizeof(r));
@@ -203,7 +213,7 @@ static int names_ours(struct tern_mdns *m, struct iface *ifc, const char *q, int
   char n[300];
   *svc_index = -1;
   host_name(m, n, sizeof(n));
-  if (tern_dns_name_eq(q, n)) return 1 << R_A;
+  if (tern_dns_name_eq(q, n)) return 1 << R_A | 1 << R_AAAA;
   if (ifc->has_addr) { reverse_name(&ifc->addr, n, sizeof(n)); if (tern_dns_name_eq(q, n)) return 1 << R_REV; }
   if (tern_dns_name_eq(q, "_services._dns-sd._udp.local")) return 1 << R_ENUM;
   for (int i = 0; i < TERN_MDNS_MAX_SERVICES; i++) {
@@ -217,8 +227,18 @@ static int names_ours(struct tern_mdns *m, struct iface *ifc, const char *q, int
 }
 
 static int kind_type(int kind) {
-  static const int types[] = {TERN_DNS_A, TERN_DNS_PTR, TERN_DNS_PTR, TERN_DNS_SRV, TERN_DNS_TXT, TERN_DNS_PTR};
+  static const int types[] = {TERN_DNS_A, TERN_DNS_PTR, TERN_DNS_PTR, TERN_DNS_SRV, TERN_DNS_TXT, TERN_DNS_PTR, TERN_DNS_AAAA};
   return types[kind];
+}
+
+static int have(struct iface *ifc, int kind) {
+  return (kind != R_A && kind != R_REV && kind != R_AAAA) || (kind == R_AAAA ? ifc->has_addr6 : ifc->has_addr);
+}
+
+/* RFC 6762 6.2: a record goes out by multicast at most once a second. */
+static int recently_sent(struct tern_mdns *m, struct iface *ifc, int kind, int si) {
+  uint32_t last = ifc->last_sent[kind][si + 1];
+  return last && tern_loop_now(m->loop) - last < 1000;
 }
 
 /* Someone else's packet: conflicts while probing or after. */
@@ -303,6 +323,14 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
   tern_dns_writer_init(&w, buf, sizeof(buf), legacy ? r.h.id : 0, TERN_DNS_FLAG_QR | TERN_DNS_FLAG_AA);
   int answers = 0, unique = 0, unicast = legacy, all_qu = 1;
   char qname[300];
+  /* multicast or unicast is known before answering: QU on every question,
+   * or a legacy query, means unicast */
+  struct tern_dns_reader pre = r;
+  while (tern_dns_reader_next(&pre, &rec) == 1 && rec.section == TERN_DNS_QUESTION)
+    if (!(rec.cls & QU_BIT)) all_qu = 0;
+  int multicast = !unicast && !all_qu;
+  int sent_kind[R_KINDS][TERN_MDNS_MAX_SERVICES + 1];
+  memset(sent_kind, 0, sizeof(sent_kind));
   /* legacy replies echo the questions (RFC 6762 6.7) */
   struct tern_dns_reader qr = r;
   while (legacy && tern_dns_reader_next(&qr, &rec) == 1 && rec.section == TERN_DNS_QUESTION) {
@@ -312,14 +340,13 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
   int add_srv[TERN_MDNS_MAX_SERVICES] = {0}, add_a = 0;
   int ttl_cap = legacy ? 10 : -1;
   while (tern_dns_reader_next(&r, &rec) == 1 && rec.section == TERN_DNS_QUESTION) {
-    if (!(rec.cls & QU_BIT)) all_qu = 0;
     if ((rec.cls & 0x7fff) != TERN_DNS_IN && (rec.cls & 0x7fff) != 255) continue;
     if (tern_dns_name_decode(msg, len, rec.name_off, qname, sizeof(qname), NULL) != 0) continue;
     int si;
     int mask = names_ours(m, ifc, qname, &si);
     if (!mask) continue;
     int found = 0;
-    for (int kind = R_A; kind <= R_ENUM; kind++) {
+    for (int kind = R_A; kind < R_KINDS; kind++) {
       if (!(mask & (1 << kind))) continue;
       if (rec.type != TERN_DNS_ANY && rec.type != kind_type(kind)) continue;
       if (kind == R_ENUM) {
@@ -332,8 +359,11 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
         continue;
       }
       const struct svc *s = si >= 0 ? &m->svcs[si] : NULL;
+      if (!have(ifc, kind)) continue;
       found = 1;
       if (known(m, ifc, msg, len, kind, s)) continue; /* known-answer suppression */
+      if (multicast && recently_sent(m, ifc, kind, si)) continue;
+      sent_kind[kind][si + 1] = 1;
       int is_unique = kind != R_PTR;
       put_record(m, &w, TERN_DNS_ANSWER, ifc, kind, s, ttl_cap, is_unique && !legacy);
       answers++;
@@ -341,15 +371,16 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
       if (kind == R_PTR && si >= 0) add_srv[si] = 1;
       if (kind == R_SRV) add_a = 1;
     }
-    if (!found && mask & (1 << R_A) && rec.type == TERN_DNS_AAAA) {
-      /* we have no AAAA: say so with an NSEC listing what we have (RFC 6762 6.1);
-       * the next-name field is never compressed */
+    if (!found && mask & (1 << R_A) && (rec.type == TERN_DNS_AAAA || rec.type == TERN_DNS_A)) {
+      /* we have no record of that type: say so with an NSEC listing what we
+       * have (RFC 6762 6.1); the next-name field is never compressed */
       char name[300];
       size_t at;
       host_name(m, name, sizeof(name));
       tern_dns_rr_begin(&w, TERN_DNS_ANSWER, name, TERN_DNS_NSEC, (uint16_t)(TERN_DNS_IN | (legacy ? 0 : CLASS_FLUSH)), legacy ? 10 : TTL_HOST, &at);
       tern_dns_put_name(&w, name, 0);
-      const uint8_t bitmap[] = {0, 1, 0x40}; /* window 0, 1 byte: type 1 (A) */
+      /* window 0: bit 1 is A (byte 0, 0x40), bit 28 is AAAA (byte 3, 0x08) */
+      uint8_t bitmap[6] = {0, 4, (uint8_t)(ifc->has_addr ? 0x40 : 0), 0, 0, (uint8_t)(ifc->has_addr6 ? 0x08 : 0)};
       tern_dns_put_bytes(&w, bitmap, sizeof(bitmap));
       tern_dns_rr_end(&w, at);
       answers++;
@@ -363,10 +394,19 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
     put_record(m, &w, TERN_DNS_ADDITIONAL, ifc, R_TXT, &m->svcs[i], ttl_cap, !legacy);
     add_a = 1;
   }
-  if (add_a) put_record(m, &w, TERN_DNS_ADDITIONAL, ifc, R_A, NULL, ttl_cap, !legacy);
+  if (add_a) {
+    put_record(m, &w, TERN_DNS_ADDITIONAL, ifc, R_A, NULL, ttl_cap, !legacy);
+    put_record(m, &w, TERN_DNS_ADDITIONAL, ifc, R_AAAA, NULL, ttl_cap, !legacy);
+  }
   int n = tern_dns_writer_finish(&w);
   if (n <= 0) return;
-  if (unicast || all_qu) { tern_sendto(ifc->udp, from, buf, (size_t)n); return; }
+  if (multicast) { /* remember what went out, for the once-a-second rule */
+    uint32_t now = tern_loop_now(m->loop) | 1;
+    for (int k = 0; k < R_KINDS; k++)
+      for (int i = 0; i <= TERN_MDNS_MAX_SERVICES; i++)
+        if (sent_kind[k][i]) ifc->last_sent[k][i] = now;
+  }
+  if (!multicast) { tern_sendto(ifc->udp, from, buf, (size_t)n); return; }
   if (unique) { send_mcast(ifc, buf, n); return; }
   /* only shared records: a random 20-120 ms delay, so many responders do
    * not answer at once (RFC 6762 6) */

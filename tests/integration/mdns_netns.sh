@@ -11,18 +11,28 @@ th_netns_pair m
 inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 
+# a capture in B while A starts: probe and announce timing within RFC 6762
+ip netns exec "$B" "$PY" "$(dirname "$0")/py/mdns_capture.py" 192.0.2.2 4 dev1 >"$TMP/capture.log" 2>&1 &
+cap=$!
+th_wait_log "$TMP/capture.log" capturing 5
 # run directly under ip netns exec (which execs), so that signals reach tern
 ip netns exec "$A" "$TERN" mdns advertise dev1 _http._tcp 8080 _telnet._tcp 2323 _repl._tcp 2323 --iface va >"$TMP/adv.log" 2>&1 &
 adv=$!; TH_PIDS+=($adv)
 th_check "the responder claims dev1.local" th_wait_log "$TMP/adv.log" "^dev1\.local$" 10
+wait $cap
+th_match "capture: 3 probes 250 ms apart, then announcements 1 s apart ($(grep -E '^(probes|announcements)' "$TMP/capture.log" | tr '\n' ' '))" "timing ok" "$(cat "$TMP/capture.log")"
 th_eq "dig @ADDRESS -p 5353 (legacy unicast query)" "192.0.2.1" "$(inB dig @192.0.2.1 -p 5353 dev1.local +short +time=3 +tries=1)"
 th_match "dig: the question is echoed" "QUESTION SECTION:.*dev1\.local" "$(inB dig @192.0.2.1 -p 5353 dev1.local +time=3 +tries=1 | tr '\n' ' ')"
+th_match "dig AAAA: the interface's IPv6 (link-local) address" "^fe80:" "$(inB dig @192.0.2.1 -p 5353 dev1.local AAAA +short +time=3 +tries=1)"
 th_eq "tern's resolver from the other namespace" "dev1.local 192.0.2.1" "$(inB "$TERN" mdns resolve dev1.local --iface vb --timeout 3)"
 th_eq "tern's browser" "dev1 _http._tcp dev1.local 8080" "$(inB "$TERN" mdns browse _http._tcp --iface vb --timeout 2)"
 out=$(inB "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 browse _http._tcp 3)
-th_match "python3-zeroconf browses _http._tcp and resolves it" "^dev1\._http\._tcp\.local\. dev1\.local\. 8080 192\.0\.2\.1$" "$out"
+th_match "python3-zeroconf browses _http._tcp and resolves it" "^dev1\._http\._tcp\.local\. dev1\.local\. 8080 192\.0\.2\.1( fe80:[0-9a-f:]+)?$" "$out"
 out=$(inB "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 browse _telnet._tcp 3)
 th_match "python3-zeroconf sees _telnet._tcp" "dev1\.local\. 2323" "$out"
+
+# (after the start-up announcements are over, so only answers are counted)
+th_eq "two multicast queries within a second: one multicast answer" 1 "$(inB "$PY" "$(dirname "$0")/py/mdns_rate.py" 192.0.2.2 dev1.local)"
 
 # avahi-daemon in the other namespace, on a private D-Bus: it sees tern's
 # records (avahi-resolve, avahi-browse), and tern's browser sees avahi's

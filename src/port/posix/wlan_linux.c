@@ -267,3 +267,19 @@ int tern_port_iface_ipv4(const char *ifname, struct tern_addr *out) {
   freeifaddrs(list);
   return rc;
 }
+
+int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out) {
+  struct ifaddrs *list, *a;
+  int rc = TERN_ENOTFOUND;
+  if (getifaddrs(&list) != 0) return TERN_EIO;
+  for (a = list; a; a = a->ifa_next) {
+    if (strcmp(a->ifa_name, ifname) || !a->ifa_addr || a->ifa_addr->sa_family != AF_INET6) continue;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->ip, &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, 16);
+    out->is_ip6 = 1;
+    rc = 0;
+    break;
+  }
+  freeifaddrs(list);
+  return rc;
+}
