@@ -256,6 +256,7 @@ int tern_http_chunked_feed(struct tern_http_chunked *st, const uint8_t *in, size
 int tern_form_get(struct tern_str form, const char *key, char *out, size_t outlen) {
   size_t i = 0, kl = strlen(key);
   char name[256];
+  if (!form.p) return TERN_ENOTFOUND; /* no query or body at all */
   while (i <= form.len) {
     size_t j = i;
     while (j < form.len && form.p[j] != '&') j++;

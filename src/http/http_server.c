@@ -119,6 +119,7 @@ static int write_head(struct tern_conn *c, int status, const char *headers, int6
  * follows as tx drains (SENT), so a reply may be larger than the tx cap. */
 static int send_body(struct hconn *h, const void *data, size_t len) {
   struct tern_conn *c = h->conn;
+  if (!len) return 0;
   size_t room = c->tx.cap - c->tx.len;
   if (h->pending.len == 0) {
     size_t now = len < room ? len : room;

@@ -135,6 +135,7 @@ static int find_index(struct js *j, unsigned long idx) {
 }
 
 int tern_json_get(const char *json, size_t len, const char *path, struct tern_str *value) {
+  if (!json) return TERN_EPARSE; /* no body: not JSON (and no arithmetic on NULL) */
   /* The whole document must be valid JSON before any of it is trusted. */
   struct js whole = {json, json + len};
   int rc0 = skip_value(&whole, 0);

@@ -86,6 +86,7 @@ static void test_forms(void) {
   CHECK_EQ(tern_form_get(f, "Empty", v, sizeof(v)), 0);
   CHECK_STR(v, "");
   CHECK_EQ(tern_form_get(f, "Nope", v, sizeof(v)), TERN_ENOTFOUND);
+  CHECK_EQ(tern_form_get((struct tern_str){NULL, 0}, "LED", v, sizeof(v)), TERN_ENOTFOUND); /* no query */
   struct tern_buf b;
   tern_buf_init(&b, NULL, 1024);
   tern_form_append(&b, "To", "+1 555");
@@ -114,6 +115,7 @@ static void test_json(void) {
   CHECK_EQ(tern_json_get(j, strlen(j), "missing", &v), TERN_ENOTFOUND);
   CHECK_EQ(tern_json_get("{\"a\": [1,}", 10, "a[1]", &v), TERN_EPARSE);
   CHECK_EQ(tern_json_get("{\"a\": 01}", 9, "a", &v), TERN_EPARSE);
+  CHECK_EQ(tern_json_get(NULL, 0, "a", &v), TERN_EPARSE); /* an empty body */
   static char deep[300];
   memset(deep, '[', 200);
   CHECK(tern_json_get(deep, 200, "", &v) < 0);
