@@ -15,7 +15,7 @@ static const char usage[] =
     "usage: tern console --user U --password-file F [--port P] [-b ADDR] [--name NAME]\n"
     "                    [--tls-port P --cert F --key F]\n"
     "A telnet console with a login ($7$ password file from tern passwd) on 127.0.0.1:2323.\n"
-    "Commands: help, status, time, uptime, mem, log LEVEL, ntp [SERVER], exit.\n";
+    "Commands: help, status, time, uptime, mem, log LEVEL, ntp [SERVER], get URL, ifconfig, exit.\n";
 
 static int cmd_time(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)argc; (void)argv; (void)arg;
@@ -100,6 +100,7 @@ int cmd_console(int argc, char **argv) {
   struct tern_shell *sh = tern_shell_new(loop, name);
   tern_shell_register(sh, "time", "the local time (TZ)", cmd_time, NULL);
   tern_shell_register(sh, "ntp", "ntp [SERVER]: sync the clock (Ctrl-C cancels)", cmd_ntp_sh, NULL);
+  app_shell_register_common(sh, 1);
   char url[128], tls_url[128];
   snprintf(url, sizeof(url), "tcp://%s:%s", bind, port);
   snprintf(tls_url, sizeof(tls_url), "tcp://%s:%s", bind, tls_port ? tls_port : "0");

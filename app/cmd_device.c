@@ -453,6 +453,7 @@ int cmd_device(int argc, char **argv) {
   tern_shell_register(d->shell, "sensor", "the current reading", sh_sensor, d);
   tern_shell_register(d->shell, "mqtt", "mqtt status | mqtt pub TOPIC MESSAGE", sh_mqtt, d);
   tern_shell_register(d->shell, "ntp", "clock sync state", sh_ntp, d);
+  app_shell_register_common(d->shell, 0); /* get URL */
   char url[128];
   if (d->c.console_port) {
     if (!d->c.console_password_file[0]) printf("Console: off (no console-password-file; make one with tern passwd)\n");

@@ -86,6 +86,14 @@ struct tern_http_response {
  * code (TERN_ERESOLVE, TERN_ECONNREFUSED, TERN_ETIMEDOUT, TERN_ETLS*...). */
 int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r);
 
+/* Asynchronous: fn runs once, from the loop, with the response (borrowed
+ * for the call). The URL is copied; other strings in o must outlive the call. */
+struct tern_http_call;
+typedef void (*tern_http_done_fn)(int err, struct tern_http_response *r, void *arg);
+struct tern_http_call *tern_http_start(struct tern_loop *loop, const struct tern_http_client_opts *o,
+                                       tern_http_done_fn fn, void *arg);
+void tern_http_cancel(struct tern_http_call *c); /* fn is not called */
+
 /* A client keeps kept-alive connections between requests (one per origin,
  * up to TERN_HTTP_CLIENT_IDLE), so a device polling an API does not pay a
  * TCP and TLS handshake every time. */

@@ -43,6 +43,15 @@ int tern_shell_printf(struct tern_shell_session *s, const char *fmt, ...)
 #endif
     ;
 void tern_shell_done(struct tern_shell_session *s);              /* an async command finished */
+/* Backpressure: the owner tells how much its output can take now, and calls
+ * tern_shell_drained() as output leaves; a command writing much checks
+ * tern_shell_writable() and waits for tern_shell_on_writable(). */
+void tern_shell_set_room(struct tern_shell_session *s, size_t (*room)(void *ctx));
+int tern_shell_writable(const struct tern_shell_session *s, size_t n);
+void tern_shell_on_writable(struct tern_shell_session *s, void (*fn)(void *), void *arg);
+void tern_shell_drained(struct tern_shell_session *s);
+/* Write raw bytes; TERN_EFULL (nothing written) when the output cannot take them now. */
+int tern_shell_write(struct tern_shell_session *s, const char *data, size_t len);
 void tern_shell_on_cancel(struct tern_shell_session *s, void (*fn)(void *), void *arg);
 int tern_shell_ended(const struct tern_shell_session *s);
 void *tern_shell_user(struct tern_shell_session *s);             /* the session's owner data */

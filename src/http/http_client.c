@@ -40,11 +40,24 @@ struct fetch {
   struct tern_tls_ctx *tls;
   int phase, done, err, reusable, reused, got_bytes;
   struct tern_http_client *client;
+  struct tern_http_call *call;  /* asynchronous: report through it */
   struct tern_http_chunked ch;
   int chunked, until_close;
   int64_t left;
   struct tern_timer head_timer, total_timer;
 };
+
+struct tern_http_call {
+  struct fetch f;                 /* first: finish() finds the call from it */
+  struct tern_http_response r;
+  struct tern_http_client_opts o;
+  tern_http_done_fn fn;
+  void *arg;
+  char *file_body;
+  struct tern_timer done_timer;
+};
+
+static void call_done(struct tern_timer *t, void *arg);
 
 static void finish(struct fetch *f, int err, const char *why) {
   if (f->done) return;
@@ -52,6 +65,8 @@ static void finish(struct fetch *f, int err, const char *why) {
   f->err = err;
   if (err && why) snprintf(f->r->error, sizeof(f->r->error), "%s", why);
   tern_timer_stop(f->loop, &f->head_timer);
+  /* asynchronous: report from a timer, outside the connection's handler */
+  if (f->call) tern_timer_start(f->loop, &((struct tern_http_call *)f->call)->done_timer, 0, 0, call_done, f->call);
 }
 
 static int set_url(struct fetch *f, const char *url) {
@@ -319,53 +334,111 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   }
 }
 
-static int fetch(struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
-                 struct tern_http_response *r) {
+/* Set a request going. file_body gets the buffer to free afterwards. */
+static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
+                 struct tern_http_response *r, char **file_body) {
   memset(r, 0, sizeof(*r));
   tern_buf_init(&r->head, loop->alloc, TERN_HTTP_MAX_HEAD + 4);
   tern_buf_init(&r->body, loop->alloc, o->max_response ? o->max_response : 64u * 1024 * 1024);
-  struct fetch f;
-  memset(&f, 0, sizeof(f));
-  f.loop = loop;
-  f.client = cl;
-  f.o = o;
-  f.r = r;
-  f.send_auth = o->user || o->bearer;
-  f.body = o->body;
-  f.body_len = o->body_len;
-  char *file_body = NULL;
+  f->loop = loop;
+  f->client = cl;
+  f->o = o;
+  f->r = r;
+  f->send_auth = o->user || o->bearer;
+  f->body = o->body;
+  f->body_len = o->body_len;
+  *file_body = NULL;
   if (o->body_file) {
     FILE *fp = fopen(o->body_file, "rb");
     if (!fp) { snprintf(r->error, sizeof(r->error), "cannot read %s", o->body_file); return TERN_ENOTFOUND; }
     size_t cap = 1 << 16, n = 0, got;
-    file_body = malloc(cap);
-    while (file_body && (got = fread(file_body + n, 1, cap - n, fp)) > 0) {
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
       n += got;
-      if (n == cap) { char *b = realloc(file_body, cap *= 2); if (!b) { free(file_body); file_body = NULL; } else file_body = b; }
+      if (n == cap) { char *b = realloc(buf, cap *= 2); if (!b) { free(buf); buf = NULL; } else buf = b; }
     }
     fclose(fp);
-    if (!file_body) return TERN_ENOMEM;
-    f.body = file_body;
-    f.body_len = n;
+    if (!buf) return TERN_ENOMEM;
+    *file_body = buf;
+    f->body = buf;
+    f->body_len = n;
   }
-  f.method = o->method ? o->method : f.body ? "POST" : "GET";
-  int rc = set_url(&f, o->url);
-  if (rc) { snprintf(r->error, sizeof(r->error), "bad URL: %s", o->url); free(file_body); return rc; }
-  tern_timer_start(loop, &f.total_timer, o->total_timeout_ms ? o->total_timeout_ms : 60000, 0, total_timeout, &f);
-  rc = start(&f);
-  if (rc) finish(&f, rc, r->error[0] ? r->error : tern_strerror(rc));
-  while (!f.done) tern_loop_poll(loop, 1000);
-  tern_timer_stop(loop, &f.total_timer);
-  tern_timer_stop(loop, &f.head_timer);
-  if (f.conn && cl && !f.err && f.phase == PH_DONE && r->msg.keep_alive && !f.until_close && !f.conn->is_closing &&
-      !f.conn->is_draining && f.conn->rx.len == 0)
-    keep_idle(cl, f.conn, f.origin); /* a clean end of a kept-alive exchange */
-  else if (f.conn) { f.conn->fn = NULL; tern_close(f.conn); }
-  tern_loop_poll(loop, 0);
-  if (f.tls) tern_tls_ctx_unref(f.tls);
+  f->method = o->method ? o->method : f->body ? "POST" : "GET";
+  int rc = set_url(f, o->url);
+  if (rc) { snprintf(r->error, sizeof(r->error), "bad URL: %s", o->url); return rc; }
+  tern_timer_start(loop, &f->total_timer, o->total_timeout_ms ? o->total_timeout_ms : 60000, 0, total_timeout, f);
+  rc = start(f);
+  if (rc) finish(f, rc, r->error[0] ? r->error : tern_strerror(rc));
+  return 0;
+}
+
+/* After the exchange: keep a clean kept-alive connection, or close it. */
+static int end(struct fetch *f, char *file_body) {
+  struct tern_http_response *r = f->r;
+  tern_timer_stop(f->loop, &f->total_timer);
+  tern_timer_stop(f->loop, &f->head_timer);
+  if (f->conn && f->client && !f->err && f->phase == PH_DONE && r->msg.keep_alive && !f->until_close &&
+      !f->conn->is_closing && !f->conn->is_draining && f->conn->rx.len == 0)
+    keep_idle(f->client, f->conn, f->origin); /* a clean end of a kept-alive exchange */
+  else if (f->conn) { f->conn->fn = NULL; tern_close(f->conn); }
+  f->conn = NULL;
+  if (f->tls) tern_tls_ctx_unref(f->tls);
+  f->tls = NULL;
   free(file_body);
-  if (f.err && !r->error[0]) snprintf(r->error, sizeof(r->error), "%s", tern_strerror(f.err));
-  return f.err;
+  if (f->err && !r->error[0]) snprintf(r->error, sizeof(r->error), "%s", tern_strerror(f->err));
+  return f->err;
+}
+
+static int fetch(struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
+                 struct tern_http_response *r) {
+  struct fetch f;
+  char *file_body;
+  memset(&f, 0, sizeof(f));
+  int rc = begin(&f, loop, cl, o, r, &file_body);
+  if (rc) { free(file_body); return rc; }
+  while (!f.done) tern_loop_poll(loop, 1000);
+  rc = end(&f, file_body);
+  tern_loop_poll(loop, 0);
+  return rc;
+}
+
+/* ---- asynchronous ---- */
+
+static void call_done(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_http_call *c = arg;
+  struct tern_loop *loop = c->f.loop;
+  int err = end(&c->f, c->file_body);
+  c->fn(err, &c->r, c->arg);
+  tern_http_response_free(&c->r);
+  tern_free(loop->alloc, c);
+}
+
+struct tern_http_call *tern_http_start(struct tern_loop *loop, const struct tern_http_client_opts *o,
+                                       tern_http_done_fn fn, void *arg) {
+  struct tern_http_call *c = tern_alloc(loop->alloc, sizeof(*c));
+  if (!c) return NULL;
+  c->o = *o;
+  c->fn = fn;
+  c->arg = arg;
+  c->f.call = c;
+  if (begin(&c->f, loop, NULL, &c->o, &c->r, &c->file_body) != 0) {
+    c->f.loop = loop;
+    c->f.done = 1;
+    c->f.err = TERN_EINVAL;
+    tern_timer_start(loop, &c->done_timer, 0, 0, call_done, c); /* report it the same way */
+  }
+  return c;
+}
+
+void tern_http_cancel(struct tern_http_call *c) {
+  if (!c) return;
+  struct tern_loop *loop = c->f.loop;
+  tern_timer_stop(loop, &c->done_timer);
+  c->f.err = TERN_ECLOSED;
+  end(&c->f, c->file_body);
+  tern_http_response_free(&c->r);
+  tern_free(loop->alloc, c);
 }
 
 void tern_http_response_free(struct tern_http_response *r) {

@@ -36,6 +36,9 @@ struct tern_shell_session {
   int nhist, hist_pos;
   void (*cancel)(void *);
   void *cancel_arg;
+  size_t (*room)(void *ctx);
+  void (*writable_fn)(void *);
+  void *writable_arg;
 };
 
 static void out(struct tern_shell_session *s, const char *d, size_t n) { if (n) s->write(s->ctx, d, n); }
@@ -128,12 +131,38 @@ void tern_shell_done(struct tern_shell_session *s) {
   if (!s->running) return;
   s->running = 0;
   s->cancel = NULL;
+  s->writable_fn = NULL;
   if (!s->ended) prompt(s);
 }
 
 void tern_shell_on_cancel(struct tern_shell_session *s, void (*fn)(void *), void *arg) {
   s->cancel = fn;
   s->cancel_arg = arg;
+}
+
+void tern_shell_set_room(struct tern_shell_session *s, size_t (*room)(void *ctx)) { s->room = room; }
+
+int tern_shell_writable(const struct tern_shell_session *s, size_t n) {
+  /* escapes may double a byte on the way out: keep a margin */
+  return !s->room || s->room(s->ctx) >= 2 * n + 64;
+}
+
+void tern_shell_on_writable(struct tern_shell_session *s, void (*fn)(void *), void *arg) {
+  s->writable_fn = fn;
+  s->writable_arg = arg;
+}
+
+void tern_shell_drained(struct tern_shell_session *s) {
+  if (!s->writable_fn || !tern_shell_writable(s, 4096)) return;
+  void (*fn)(void *) = s->writable_fn;
+  s->writable_fn = NULL; /* one call per registration */
+  fn(s->writable_arg);
+}
+
+int tern_shell_write(struct tern_shell_session *s, const char *data, size_t len) {
+  if (!tern_shell_writable(s, len)) return TERN_EFULL;
+  out(s, data, len);
+  return 0;
 }
 
 static void history(struct tern_shell_session *s, int dir) {
@@ -167,6 +196,7 @@ static void key(struct tern_shell_session *s, uint8_t c) {
       if (s->cancel) s->cancel(s->cancel_arg);
       s->running = 0;
       s->cancel = NULL;
+      s->writable_fn = NULL;
     }
     s->len = s->cursor = 0;
     prompt(s);

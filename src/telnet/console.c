@@ -84,6 +84,11 @@ static void send_text(struct csess *cs, const char *data, size_t len) {
 }
 static void say(struct csess *cs, const char *z) { send_text(cs, z, strlen(z)); }
 static void shell_write(void *ctx, const char *data, size_t len) { send_text(ctx, data, len); }
+static size_t shell_room(void *ctx) {
+  struct csess *cs = ctx;
+  struct tern_buf *tx = &cs->conn->tx;
+  return tx->cap > tx->len ? tx->cap - tx->len : 0;
+}
 
 static void prompt_login(struct csess *cs) {
   cs->state = ST_USER;
@@ -128,6 +133,7 @@ static void check_login(struct csess *cs) {
   cs->state = ST_SHELL;
   cs->shell = tern_shell_session_new(con->o.shell, shell_write, cs, 1);
   if (!cs->shell) { tern_close(cs->conn); return; }
+  tern_shell_set_room(cs->shell, shell_room);
   say(cs, "\r\n");
   tern_shell_start(cs->shell);
 }
@@ -208,6 +214,9 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
     tern_buf_free(&data);
     break;
   }
+  case TERN_EV_SENT:
+    if (cs && cs->shell) tern_shell_drained(cs->shell); /* room again: a waiting command goes on */
+    break;
   case TERN_EV_POLL:
     if (cs && tern_loop_now(con->loop) - cs->last_active > con->o.idle_ms) {
       say(cs, "\r\nidle timeout\r\n");

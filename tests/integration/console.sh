@@ -44,6 +44,14 @@ out=$(printf 'admin\r\npw one\r\nstatus\r\nexit\r\n' | (sleep 0; cat; sleep 2) |
   -connect "127.0.0.1:$tport" -CAfile "$TMP/pki/ca.crt" -verify_return_error 2>/dev/null | tr -d '\000-\010\373-\377')
 th_match "openssl s_client logs into the TLS listener" "name dev1" "$out"
 
+# get URL: asynchronous, and a body larger than the socket buffer arrives whole
+wp=$(th_free_port)
+th_bg web "$PY" "$(dirname "$0")/py/http_standin.py" "$wp"
+th_wait_log "$TMP/web.log" ready
+PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/console_get.py" "$port" admin 'pw one' \
+  "http://127.0.0.1:$wp/big?n=30000" "http://127.0.0.1:$wp/slow"
+th_eq "get URL with backpressure, ifconfig, Ctrl-C" 0 $?
+
 # rate limiting last: it locks 127.0.0.1 out for ten minutes
 PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/telnet_login.py" "$port" admin 'pw one'
 th_eq "wrong passwords: delays, close after three, lockout, other addresses unaffected" 0 $?

@@ -47,6 +47,9 @@ class H(BaseHTTPRequestHandler):
                 self.send(302, "", "text/plain", {"Location": "/redirect/%d" % (n - 1)})
         elif u.path == "/cross":
             self.send(302, "", "text/plain", {"Location": parse_qs(u.query)["to"][0]})
+        elif u.path == "/big":
+            n = int(parse_qs(u.query).get("n", ["1000"])[0])
+            self.send(200, "".join("line %06d\n" % i for i in range(n)), "text/plain")
         elif u.path == "/port":
             self.send(200, "%d" % self.client_address[1], "text/plain")
         elif u.path == "/whoami":

@@ -1,0 +1,103 @@
+/* Shell commands shared by tern console and tern device: get URL (asynchronous,
+ * with output backpressure) and ifconfig. */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app.h"
+#include "tern/error.h"
+#include "tern/http.h"
+#include "tern/shell.h"
+
+struct get_job {
+  struct tern_shell_session *s;
+  struct tern_http_call *call;
+  char *body;
+  size_t len, off;
+  int status;
+};
+
+static void get_free(struct get_job *j) {
+  free(j->body);
+  free(j);
+}
+
+static void get_cancel(void *arg) {
+  struct get_job *j = arg;
+  tern_http_cancel(j->call); /* NULL once the answer is in: nothing to cancel */
+  get_free(j);
+}
+
+/* Print as much as the output takes; wait for room for the rest. */
+static void get_pump(void *arg) {
+  struct get_job *j = arg;
+  while (j->off < j->len) {
+    size_t n = j->len - j->off < 1024 ? j->len - j->off : 1024;
+    if (tern_shell_write(j->s, j->body + j->off, n) != 0) {
+      tern_shell_on_writable(j->s, get_pump, j);
+      return;
+    }
+    j->off += n;
+  }
+  tern_shell_printf(j->s, "\r\n[HTTP %d, %zu bytes]\r\n", j->status, j->len);
+  struct tern_shell_session *s = j->s;
+  tern_shell_on_cancel(s, NULL, NULL);
+  get_free(j);
+  tern_shell_done(s);
+}
+
+static void get_done(int err, struct tern_http_response *r, void *arg) {
+  struct get_job *j = arg;
+  j->call = NULL;
+  if (err) {
+    tern_shell_printf(j->s, "get: %s\r\n", r->error[0] ? r->error : tern_strerror(err));
+    struct tern_shell_session *s = j->s;
+    tern_shell_on_cancel(s, NULL, NULL);
+    get_free(j);
+    tern_shell_done(s);
+    return;
+  }
+  j->status = r->status;
+  j->len = r->body.len;
+  j->body = malloc(j->len ? j->len : 1);
+  if (j->len && j->body) memcpy(j->body, r->body.data, j->len);
+  if (!j->body) j->len = 0;
+  get_pump(j);
+}
+
+static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg) {
+  (void)arg;
+  if (argc != 2) { tern_shell_printf(s, "usage: get URL\r\n"); return 0; }
+  struct get_job *j = calloc(1, sizeof(*j));
+  if (!j) return 0;
+  j->s = s;
+  struct tern_http_client_opts o = {.url = argv[1], .total_timeout_ms = 15000};
+  j->call = tern_http_start(tern_shell_session_loop(s), &o, get_done, j);
+  if (!j->call) { free(j); tern_shell_printf(s, "get: out of memory\r\n"); return 0; }
+  tern_shell_on_cancel(s, get_cancel, j);
+  return TERN_EAGAIN; /* the loop goes on; get_done finishes the command */
+}
+
+static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void *arg) {
+  (void)argc; (void)argv; (void)arg;
+  struct ifaddrs *list, *a;
+  if (getifaddrs(&list) != 0) { tern_shell_printf(s, "ifconfig: %s\r\n", tern_strerror(TERN_EIO)); return 0; }
+  for (a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6)) continue;
+    char addr[64] = "";
+    const void *src = a->ifa_addr->sa_family == AF_INET ? (const void *)&((struct sockaddr_in *)a->ifa_addr)->sin_addr
+                                                        : (const void *)&((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
+    inet_ntop(a->ifa_addr->sa_family, src, addr, sizeof(addr));
+    tern_shell_printf(s, "%-10s %s %s\r\n", a->ifa_name, addr, (a->ifa_flags & IFF_UP) ? "up" : "down");
+  }
+  freeifaddrs(list);
+  return 0;
+}
+
+void app_shell_register_common(struct tern_shell *sh, int with_ifconfig) {
+  tern_shell_register(sh, "get", "get URL: fetch and print (runs in the background; Ctrl-C stops it)", sh_get, NULL);
+  if (with_ifconfig) tern_shell_register(sh, "ifconfig", "the interfaces and their addresses", sh_ifconfig, NULL);
+}

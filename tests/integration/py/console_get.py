@@ -1,0 +1,42 @@
+"""get URL through the console: a body larger than the socket buffer arrives
+whole (output backpressure), ifconfig answers, Ctrl-C stops a slow get.
+Usage: console_get.py PORT USER PASSWORD BIG_URL SLOW_URL"""
+import re
+import socket
+import sys
+
+from tcheck import check, done
+
+port, user, password, big, slow = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+buf = b""
+
+
+def until(tok):
+    global buf
+    while tok not in buf:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    head, _, buf = buf.partition(tok)
+    return head
+
+
+until(b"login: "); s.sendall(user.encode() + b"\r\n")
+until(b"Password: "); s.sendall(password.encode() + b"\r\n")
+until(b"> ")
+s.sendall(b"get " + big.encode() + b"\r\n")
+out = until(b"bytes]")
+lines = re.findall(rb"line (\d{6})\r\n", out)
+check("get: a 360 KB body arrives whole through the console (%d lines)" % len(lines),
+      len(lines) == 30000 and lines[0] == b"000000" and lines[-1] == b"029999")
+check("get: status and size at the end", b"[HTTP 200, 360000" in out)
+until(b"> ")
+s.sendall(b"ifconfig\r\n")
+check("ifconfig lists lo", re.search(rb"lo\s+127\.0\.0\.1 up", until(b"> ")) is not None)
+s.sendall(b"get " + slow.encode() + b"\r\n")
+s.sendall(b"\x03")
+check("Ctrl-C stops a slow get", b"^C" in until(b"> "))
+s.sendall(b"exit\r\n")
+done("console_get")
