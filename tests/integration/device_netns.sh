@@ -14,7 +14,7 @@ TH_PIDS+=($!)
 th_check "the device holds kitchen.local" th_wait_log "$TMP/dev.log" "^mDNS: kitchen\.local$" 10
 th_match "the device reports its address" "Connected, IP 192\.0\.2\.1" "$(cat "$TMP/dev.log")"
 zc() { ip netns exec "$B" "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 "$@"; }
-th_match "zeroconf browses _http._tcp and resolves kitchen.local" "^kitchen\._http\._tcp\.local\. kitchen\.local\. 8080 192\.0\.2\.1$" "$(zc browse _http._tcp 3)"
+th_match "zeroconf browses _http._tcp and resolves kitchen.local" "^kitchen\._http\._tcp\.local\. kitchen\.local\. 8080 192\.0\.2\.1( fe80:[0-9a-f:]+)?$" "$(zc browse _http._tcp 3)"
 th_match "zeroconf sees _telnet._tcp" "kitchen\.local\. 2323 192\.0\.2\.1" "$(zc browse _telnet._tcp 3)"
 th_match "zeroconf sees _repl._tcp" "kitchen\.local\. 2323 192\.0\.2\.1" "$(zc browse _repl._tcp 3)"
 th_eq "the page answers on the namespace's address" "200" "$(ip netns exec "$B" curl -s -o /dev/null -w '%{http_code}' http://192.0.2.1:8080/)"
