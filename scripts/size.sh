@@ -4,7 +4,7 @@
 set -eu
 build=${1:-build-mcu}
 cmake -S . -B "$build" -G Ninja -DTERN_MCU=ON -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake >/dev/null 2>&1
-cmake --build "$build" >/dev/null
+cmake --build "$build" >"$build/build.log" 2>&1 || { cat "$build/build.log"; exit 1; }
 printf '%-12s %8s %8s %8s %8s\n' module text data bss total
 find "$build" -name '*.c.obj' -o -name '*.c.o' | sort | while read -r o; do
   mod=$(echo "$o" | sed -E 's#.*/src/([^/]+)/.*#\1#')

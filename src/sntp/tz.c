@@ -177,8 +177,11 @@ size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_l
       case 'a': piece = wd[lt->wday]; break;
       case 'b': piece = mo[lt->month - 1]; break;
       case 'Z': piece = lt->zone ? lt->zone : ""; break;
-      case 'z': snprintf(buf, sizeof(buf), "%c%02d%02d", lt->gmtoff < 0 ? '-' : '+', (lt->gmtoff < 0 ? -lt->gmtoff : lt->gmtoff) / 3600,
-                         (lt->gmtoff < 0 ? -lt->gmtoff : lt->gmtoff) / 60 % 60); break;
+      case 'z': {
+        int off = (int)(lt->gmtoff < 0 ? -lt->gmtoff : lt->gmtoff); /* int32_t is long on some targets */
+        snprintf(buf, sizeof(buf), "%c%02d%02d", lt->gmtoff < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+        break;
+      }
       case 'c': /* the C locale's: "Wed Nov 25 08:40:00 2026" */
         snprintf(buf, sizeof(buf), "%s %s %2d %02d:%02d:%02d %d", wd[lt->wday], mo[lt->month - 1], lt->mday, lt->hour,
                  lt->min, lt->sec, lt->year);
