@@ -5,7 +5,7 @@ ASAN ?= build-asan
 MCU ?= build-mcu
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build asan test test-plain test-asan size demo install clean
+.PHONY: all deps build asan test test-plain test-asan size demo install clean mutants fuzz
 
 all: build
 
@@ -26,14 +26,23 @@ test-plain: build
 	cd $(BUILD) && ctest -j2 --output-on-failure
 
 test-asan: asan
-	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 ctest -j2 --output-on-failure
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j2 --output-on-failure
 
 # Installs what is missing, builds plain and with ASan+UBSan, runs every
-# test on both (the heavy ones once, plain), then the Cortex-M4 size check.
+# test on both (the heavy ones once, plain), the Cortex-M4 size check, and
+# ends with "make test: N passed, N failed, N skipped" (scripts/test.sh).
 test: deps
-	@$(MAKE) --no-print-directory test-plain
-	@$(MAKE) --no-print-directory test-asan
-	@$(MAKE) --no-print-directory size
+	@BUILD=$(BUILD) ASAN=$(ASAN) MCU=$(MCU) scripts/test.sh
+
+# Each deliberate break under tests/mutants/ must make its test fail.
+mutants: deps
+	@scripts/mutants.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 60) from its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps asan
+	@scripts/fuzz.sh $(ASAN) $(FUZZ_SECONDS)
 
 size:
 	@scripts/size.sh $(MCU)
@@ -45,4 +54,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(MCU)
+	rm -rf $(BUILD) $(ASAN) $(MCU) build-mutants

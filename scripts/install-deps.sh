@@ -9,7 +9,7 @@ PACKAGES=(
   # real peers the tests talk to
   mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt python3-requests
   python3-websockets python3-websocket chromium chrony expect inetutils-telnet iproute2
-  python3-zeroconf avahi-daemon avahi-utils dbus dnsutils
+  python3-zeroconf avahi-daemon avahi-utils dbus dnsutils strace
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

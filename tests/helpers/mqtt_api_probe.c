@@ -16,6 +16,7 @@ static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
 static int failed;
 static void check(const char *name, int ok) {
   printf("%s %s\n", ok ? "ok" : "FAIL", name);
+  fflush(stdout); /* a crash later must not take these lines with it */
   failed |= !ok;
 }
 

@@ -9,7 +9,7 @@ start_broker() { th_bg broker "$TERN" broker -p "$port" --allow-anonymous --pers
 start_broker
 
 # A persistent subscriber registers, then goes away.
-mosquitto_sub -p "$port" -c -i dsub -q 1 -t 'd/#' -W 1 >/dev/null 2>&1
+mosquitto_sub -p "$port" -c -i dsub -q 1 -t 'd/#' -E >/dev/null 2>&1
 seq 1 1000 | mosquitto_pub -p "$port" -q 1 -t d/t -l
 th_eq "publisher got its acks" 0 $?
 kill -9 "$PID_broker"; wait "$PID_broker" 2>/dev/null
@@ -34,7 +34,7 @@ th_eq "records before it are kept" "still here" "$(timeout 10 mosquitto_sub -p "
 
 # A publisher keeps publishing through three kill -9s: every acknowledged
 # message reaches the persistent subscriber.
-mosquitto_sub -p "$port" -c -i dsub2 -q 1 -t 'f/#' -W 1 >/dev/null 2>&1
+mosquitto_sub -p "$port" -c -i dsub2 -q 1 -t 'f/#' -E >/dev/null 2>&1
 "$PY" "$(dirname "$0")/py/publish_through_kills.py" "$port" "$TMP" "$TERN" >"$TMP/ptk.out" 2>&1
 th_eq "publisher survived three broker kills" "kills=3" "$(grep -o 'kills=[0-9]*' "$TMP/ptk.out")"
 acked=$(sed -n 's/.* acked=\([0-9]*\).*/\1/p' "$TMP/ptk.out")

@@ -49,7 +49,7 @@ wp=$(th_free_port)
 th_bg web "$PY" "$(dirname "$0")/py/http_standin.py" "$wp"
 th_wait_log "$TMP/web.log" ready
 PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/console_get.py" "$port" admin 'pw one' \
-  "http://127.0.0.1:$wp/big?n=30000" "http://127.0.0.1:$wp/slow"
+  "http://127.0.0.1:$wp/big?n=30000" "http://127.0.0.1:$wp/slow?s=2" 2
 th_eq "get URL with backpressure, ifconfig, Ctrl-C" 0 $?
 
 # rate limiting last: it locks 127.0.0.1 out for ten minutes

@@ -64,6 +64,6 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
   th_eq "mdns_advertise: resolvable" "exdev.local 127.0.0.1" "$(ip netns exec "$ns" "$TERN" mdns resolve exdev.local --iface lo --timeout 3)"
   th_match "mdns_advertise: its services browse" "exdev _http._tcp exdev.local 8080" "$(ip netns exec "$ns" "$TERN" mdns browse _http._tcp --iface lo --timeout 2)"
 else
-  echo "SKIPPED (part): mdns_advertise runs in a network namespace (needs root)"
+  th_skip_part "mdns_advertise runs in a network namespace (needs root)"
 fi
 th_done

@@ -30,8 +30,14 @@ wait $hp
 th_eq "a bad payload does not stop the host" 0 $?
 th_match "the bad payload is reported" "bad payload #1" "$(cat "$TMP/bad.err")"
 
-# the live dashboard
-if [ -z "${ASAN_OPTIONS:-}" ] && command -v chromium >/dev/null && "$PY" -c "import websocket" 2>/dev/null; then
+# the live dashboard in a browser: plain build only (Chromium under ASan's
+# slowdown is not what this test is about; the dashboard's code is tern's HTTP
+# server, which the sanitizer build checks in http_server.sh)
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+  echo "note: the dashboard's browser check runs in the plain build"
+elif ! command -v chromium >/dev/null || ! "$PY" -c "import websocket" 2>/dev/null; then
+  th_skip_part "the dashboard check needs chromium and python3-websocket"
+else
   dport=$(th_free_port); lport=$(th_free_port)
   "$TERN" host --broker "mqtt://127.0.0.1:$bp" --session hdev2 --png "$TMP/h2.png" --http "$dport" >"$TMP/dash.log" 2>&1 &
   TH_PIDS+=($!)
@@ -45,7 +51,5 @@ if [ -z "${ASAN_OPTIONS:-}" ] && command -v chromium >/dev/null && "$PY" -c "imp
   th_check "the dashboard's point count grows (first seen: $first, then 100)" test "${first:-999}" -lt 100
   for i in $(seq 50); do [ "$(curl -s "http://127.0.0.1:$lport/api/led")" = '{"led":"on"}' ] && break; sleep 0.1; done
   th_eq "the dashboard's LED button reaches the device" '{"led":"on"}' "$(curl -s "http://127.0.0.1:$lport/api/led")"
-else
-  echo "SKIPPED (part): the dashboard check runs in the plain build, with chromium and python3-websocket"
 fi
 th_done

@@ -55,7 +55,7 @@ CONF
   th_eq "tern's resolver finds avahi's host" "avahihost.local 192.0.2.2" "$(inA "$TERN" mdns resolve avahihost.local --iface va --timeout 3)"
   unset DBUS_SYSTEM_BUS_ADDRESS
 else
-  echo "SKIPPED (part): avahi interop needs avahi-daemon and dbus-daemon, and no avahi already running"
+  th_skip_part "avahi interop needs avahi-daemon and dbus-daemon, and no avahi already running"
 fi
 
 # a second responder wants the same name: it becomes dev1-2, both resolvable

@@ -38,7 +38,10 @@ done
 "$TERN" pub -p "$plain" -t ret/a/b -m kept -r -q 1
 th_eq "retained message delivered to a later wildcard subscriber" "ret/a/b kept" \
   "$(timeout 10 "$TERN" sub -p "$plain" -t 'ret/+/b' -v -C 1)"
-th_eq "-R skips retained messages" "" "$(timeout 10 "$TERN" sub -p "$plain" -t 'ret/#' -R -W 1)"
+# -R: the retained message is not printed, and the client stays connected
+# until -W ends it (exit 27, as mosquitto_sub): waiting is what is tested.
+out=$(timeout 10 "$TERN" sub -p "$plain" -t 'ret/#' -R -W 1 2>&1); rc=$?
+th_eq "-R skips retained messages (output '$out', then -W's exit 27)" "27:" "$rc:$out"
 
 # Interop both ways.
 timeout 10 mosquitto_sub -p "$plain" -t io/1 -C 1 >"$TMP/io1" & sp=$!; sleep 0.3
@@ -60,9 +63,12 @@ print(m.payload.decode())" >"$TMP/io4" & sp=$!; sleep 0.5
 th_eq "tern pub -> paho" "to paho" "$(cat "$TMP/io4")"
 
 # The C API: per-subscription handlers, unsubscribe, the blocking layer.
+"$BIN/mqtt_api_probe" "mqtt://127.0.0.1:$plain" >"$TMP/api.out" 2>&1; rc=$?
 while read -r verdict name; do
   if [ "$verdict" = ok ]; then th_ok "api: $name"; else th_bad "api: $verdict $name"; fi
-done < <("$BIN/mqtt_api_probe" "mqtt://127.0.0.1:$plain" 2>&1)
+done <"$TMP/api.out"
+th_eq "api: the probe ran to its end (exit status)" 0 "$rc"
+th_eq "api: the probe reported all its checks" 8 "$(grep -cE '^(ok|FAIL) ' "$TMP/api.out")"
 
 # Last will on an abrupt end:
 timeout 10 mosquitto_sub -p "$plain" -t will/dev -C 1 >"$TMP/will" & sp=$!; sleep 0.3
@@ -80,8 +86,8 @@ th_check "-L mqtts://user:key@host:port/topic works" "$TERN" pub -L "mqtts://dev
 out=$("$TERN" pub -h localhost -p "$tls" --cafile "$P/rogue-ca.crt" -u dev -P devkey -t a -m x 2>&1); rc=$?
 th_match "unknown CA: clear TLS error" "TLS error: certificate not trusted" "$out"
 th_check "unknown CA: non-zero exit" [ "$rc" -ne 0 ]
-out=$("$TERN" pub -h 127.0.0.1 -p "$tls" --cafile "$P/ca.crt" -u dev -P devkey -t a -m x 2>&1)
-th_check "IP address is in the certificate: accepted" [ -z "$out" ]
+out=$("$TERN" pub -h 127.0.0.1 -p "$tls" --cafile "$P/ca.crt" -u dev -P devkey -t a -m x -q 1 2>&1); rc=$?
+th_eq "IP address is in the certificate: accepted (exit status and output)" "0:" "$rc:$out"
 out=$("$TERN" pub -p "$(th_free_port)" -t a -m x 2>&1); rc=$?
 th_match "nobody listening: unreachable" "unreachable" "$out"
 

@@ -65,6 +65,6 @@ stratum 8" "$out"
   out=$(timeout 20 chronyd -Q -t 10 -f /dev/null "server 127.0.0.1 port $sport iburst maxsamples 2" 2>&1)
   th_match "chrony's client syncs from tern's server" "System clock wrong by -?[0-9.]+ seconds" "$out"
 else
-  echo "SKIPPED (part): chrony peers need chronyd and root"
+  th_skip_part "chrony peers need chronyd and root"
 fi
 th_done

@@ -64,8 +64,8 @@ class H(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(0.05)
             self.wfile.write(b"0\r\nX-Trailer: yes\r\n\r\n")
-        elif u.path == "/slow":
-            time.sleep(5)
+        elif u.path == "/slow":  # ?s=SECONDS, 5 by default
+            time.sleep(float(parse_qs(u.query).get("s", ["5"])[0]))
             self.send(200, "late\n", "text/plain")
         elif u.path.startswith("/status/"):
             code = int(u.path.rsplit("/", 1)[1])

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# ctest-labels: heavy
 # 10,000 concurrent connections from a separate process, then all gone:
 # every CONNACK arrives and memory returns near its start. (Heavy: plain build only.)
 . "$(dirname "$0")/../harness/lib.sh"
-th_init broker_heavy_10k
+th_init broker_10k
 hard=$(ulimit -Hn)
 [ "$hard" -ge 10200 ] || th_skip "the hard open-file limit ($hard) is below 10,200"
 ulimit -n "$hard"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
+# ctest-labels: heavy
 # Fault run (heavy): 10,000 QoS 1 messages while Mosquitto restarts twice:
 # every one arrives; at QoS 2 each exactly once. Then the publisher is
 # killed with kill -9 mid-stream and restarted with its store: nothing it
 # had accepted is lost.
 . "$(dirname "$0")/../harness/lib.sh"
-th_init mqtt_heavy_faults
+th_init mqtt_faults
 th_need mosquitto
 port=$(th_free_port)
 mkdir -p "$TMP/mdata"
@@ -39,7 +40,7 @@ th_eq "QoS 2: no duplicates" "$(wc -l <"$TMP/got2")" "$(sort -un "$TMP/got2" | w
 th_eq "QoS 2: in order" "$(seq 1 10000 | md5sum)" "$(md5sum <"$TMP/got2")"
 
 # kill -9 of the publisher: its store replays what it had accepted.
-"$TERN" sub -p "$port" -c -i store-sub -q 1 -t st/t -W 1 >/dev/null 2>&1
+"$TERN" sub -p "$port" -c -i store-sub -q 1 -t st/t -E >/dev/null 2>&1
 "$BIN/mqtt_store_pub" "mqtt://127.0.0.1:$port" store-pub "$TMP/pub.store" 1 5000 st/t 1 1000 >"$TMP/p1.out" 2>&1 & pp=$!
 th_wait_log "$TMP/p1.out" "accepted 2000$" 30
 kill -9 $pp; wait $pp 2>/dev/null

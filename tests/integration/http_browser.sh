@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
+# ctest-labels: heavy
 # The browser helper (heavy: plain build only): headless Chromium loads a
 # page from tern's server, clicks a button that requests /press?X=ON, and
 # the server saw it. Asserts on the DOM and on server state.
 . "$(dirname "$0")/../harness/lib.sh"
-th_init http_browser_heavy
+th_init http_browser
 command -v chromium >/dev/null || th_skip "chromium is not installed"
 "$PY" -c "import websocket" 2>/dev/null || th_skip "python3-websocket is not installed"
 port=$(th_free_port)
