@@ -26,7 +26,8 @@ enum tern_err {
   TERN_EPROTO = -19,     /* peer broke the protocol */
   TERN_ELIMIT = -20,     /* a configured limit was reached */
   TERN_EUNREACH = -21,   /* network or host unreachable */
-  TERN_EDENIED = -22     /* not authorised */
+  TERN_EDENIED = -22,    /* not authorised */
+  TERN_EADDRINUSE = -23  /* a listener's address is taken by another program */
 };
 
 const char *tern_strerror(int err);

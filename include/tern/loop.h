@@ -98,6 +98,9 @@ void tern_timer_stop(struct tern_loop *loop, struct tern_timer *t);
 /* URLs: tcp://HOST:PORT, udp://HOST:PORT, tls://HOST:PORT (or any scheme
  * with a port; host names are resolved asynchronously). */
 struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data);
+/* Why the last tern_listen() on this loop returned NULL (a TERN_E... code),
+ * so a server can say "address already in use" rather than guess. */
+int tern_listen_error(const struct tern_loop *loop);
 struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data);
 /* Same, with a numeric address (no resolver). */
 struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_addr *a, int udp,

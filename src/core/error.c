@@ -25,6 +25,7 @@ const char *tern_strerror(int err) {
   case TERN_ELIMIT: return "limit reached";
   case TERN_EUNREACH: return "network unreachable";
   case TERN_EDENIED: return "not authorised";
+  case TERN_EADDRINUSE: return "address already in use";
   default: return "unknown error";
   }
 }

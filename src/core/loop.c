@@ -243,11 +243,14 @@ static int parse_endpoint(const char *url, struct tern_url *u, char *host, size_
   return 0;
 }
 
+int tern_listen_error(const struct tern_loop *loop) { return loop->listen_error; }
+
 struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data) {
   struct tern_url u;
   char host[256];
   int udp;
   struct tern_addr a;
+  loop->listen_error = TERN_EINVAL;
   if (parse_endpoint(url, &u, host, sizeof(host), &udp) != 0 || !u.has_port) {
     TERN_ERR(loop, "listen: bad address '%s' (want tcp://IP:PORT or udp://IP:PORT)", url);
     return NULL;
@@ -257,10 +260,12 @@ struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn
     return NULL;
   }
   struct tern_conn *c = tern_conn_alloc(loop, fn, fn_data);
+  loop->listen_error = TERN_ENOMEM;
   if (!c) return NULL;
   c->is_listening = !udp;
   c->is_udp = (unsigned)udp;
   int rc = tern_port_listen(c, &a);
+  loop->listen_error = rc;
   if (rc != 0) {
     TERN_ERR(loop, "listen %s: %s", url, tern_strerror(rc));
     c->fn = NULL;

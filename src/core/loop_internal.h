@@ -12,6 +12,7 @@ struct tern_bus_listener { tern_bus_fn fn; void *arg; };
 
 struct tern_loop {
   const struct tern_allocator *alloc;
+  int listen_error; /* why the last tern_listen() failed */
   struct tern_conn *conns;
   size_t nconns;
   size_t nconns_peak;  /* high-water mark since memory was last given back */

@@ -763,7 +763,7 @@ struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const st
   if (!s->o.request_ms) s->o.request_ms = TERN_HTTP_REQUEST_MS;
   s->root = dup_s(loop, o->root);
   s->listener = tern_listen(loop, o->listen ? o->listen : "tcp://127.0.0.1:8080", server_fn, s);
-  if (!s->listener) { *err = TERN_EDENIED; tern_free(loop->alloc, s->root); tern_free(loop->alloc, s); return NULL; }
+  if (!s->listener) { *err = tern_listen_error(loop); tern_free(loop->alloc, s->root); tern_free(loop->alloc, s); return NULL; }
   if (o->tls) tern_tls_listen(s->listener, o->tls);
   *err = 0;
   return s;

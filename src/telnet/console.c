@@ -253,9 +253,9 @@ struct tern_console *tern_console_start(struct tern_loop *loop, const struct ter
   if (!con->o.max_sessions) con->o.max_sessions = 4;
   if (!con->o.idle_ms) con->o.idle_ms = 10u * 60 * 1000;
   if ((*err = tern_console_reload(con)) != 0) { tern_free(loop->alloc, con); return NULL; }
-  if (o->listen && !(con->plain = tern_listen(loop, o->listen, console_fn, con))) { *err = TERN_EDENIED; tern_console_stop(con); return NULL; }
+  if (o->listen && !(con->plain = tern_listen(loop, o->listen, console_fn, con))) { *err = tern_listen_error(loop); tern_console_stop(con); return NULL; }
   if (o->tls_listen && o->tls) {
-    if (!(con->secure = tern_listen(loop, o->tls_listen, console_fn, con))) { *err = TERN_EDENIED; tern_console_stop(con); return NULL; }
+    if (!(con->secure = tern_listen(loop, o->tls_listen, console_fn, con))) { *err = tern_listen_error(loop); tern_console_stop(con); return NULL; }
     tern_tls_listen(con->secure, o->tls);
   }
   if (con->plain) TERN_WARN(loop, "console: telnet is plaintext; passwords cross the network readable (use the TLS listener on untrusted networks)");

@@ -69,5 +69,10 @@ th_eq "unknown config key: exit 2" 2 "$rc"
 th_match "unknown config key: says which line" "bad.conf:2: unknown key 'bogus_key'" "$out"
 out=$("$TERN" broker -p "$port" --allow-anonymous 2>&1); rc=$?
 th_check "port in use: a clear error and a non-zero exit (rc=$rc)" [ "$rc" -ne 0 ]
-th_match "port in use: says so" "cannot start" "$out"
+th_match "port in use: says so" "cannot start: address already in use" "$out"
+out=$("$TERN" serve "$TMP" -p "$port" 2>&1); rc=$?
+th_match "port in use: tern serve says so (rc=$rc)" "tern serve: cannot listen on .*: address already in use" "$out"
+"$TERN" passwd -b -c "$TMP/cpw" admin x
+out=$("$TERN" console --user admin --password-file "$TMP/cpw" --port "$port" 2>&1); rc=$?
+th_match "port in use: tern console says so (rc=$rc)" "cannot start: address already in use" "$out"
 th_done

@@ -23,18 +23,32 @@ PYEOF
 }
 mkdir -p "$TMP/own" "$TMP/mosq"
 (cd "$TMP/own" && exec timeout 120 "$TERN" demo --exit >out.txt 2>&1) & demo=$!
-# while it runs: every connected socket of the demo and its device has a loopback peer
-bad=""
-for i in $(seq 30); do
-  pids=$(pgrep -f "tern (demo|device)" | tr '\n' ',' | sed 's/,$//')
-  [ -n "$pids" ] && bad=$(ss -Htunp 2>/dev/null | grep -E "pid=($(echo "$pids" | tr ',' '|'))," | awk '{print $6}' |
-    grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]|0\.0\.0\.0|\*|224\.0\.0\.251):' | head -3)
+# While it runs, every socket of the demo's processes (found by process tree,
+# not by name) is on loopback: local addresses on 127.0.0.0/8 (mDNS alone
+# binds the wildcard on port 5353, and sends only on lo), peers on loopback
+# or the mDNS group. The check must have seen the sockets it vouches for.
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+bad=""; most_estab=0; most_listen=0; procs=0
+lo='(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+'
+any='(0\.0\.0\.0|\*|\[::\]|\[::ffff:0\.0\.0\.0\])'
+# sampling every 0.2 s while the demo lives is the method here, not a wait
+while kill -0 "$demo" 2>/dev/null; do
+  pids=$(descendants "$demo" | paste -sd'|')
+  [ -n "$pids" ] || { sleep 0.2; continue; }
+  socks=$(ss -Htunap 2>/dev/null | grep -E "pid=($pids),")
+  n=$(echo "$pids" | tr '|' '\n' | wc -l); [ "$n" -gt "$procs" ] && procs=$n
+  n=$(echo "$socks" | grep -c ' ESTAB '); [ "$n" -gt "$most_estab" ] && most_estab=$n
+  n=$(echo "$socks" | grep -c ' LISTEN '); [ "$n" -gt "$most_listen" ] && most_listen=$n
+  bad=$(echo "$socks" | awk 'NF { print "local " $5; print "peer " $6 }' |
+    grep -vE "^local ($lo|$any:5353)\$" | grep -vE "^peer ($lo|$any:\\*|224\\.0\\.0\\.251:5353)\$" | head -3)
   [ -n "$bad" ] && break
   sleep 0.2
 done
 wait $demo; rc=$?
 th_eq "tern demo --exit succeeds" 0 "$rc"
-th_eq "no socket of the demo had a peer off this machine" "" "$bad"
+th_eq "no socket of the demo is bound to or talks with an address off loopback" "" "$bad"
+th_check "the socket check saw the demo at work ($procs processes, up to $most_estab connections and $most_listen listeners)" \
+  [ "$procs" -ge 2 -a "$most_estab" -ge 2 -a "$most_listen" -ge 3 ]
 check_outputs "embedded broker" "$TMP/own"
 out=$(cat "$TMP/own/out.txt")
 for step in "broker: tern broker on 127\.0\.0\.1:" "SNTP server on 127\.0\.0\.1:" "Connected, IP 127\.0\.0\.1" "mDNS: demo\.local" \

@@ -125,11 +125,21 @@ class Client:
         return False
 
     def quiet(self, timeout=0.5):
-        """True if no packet arrives within timeout."""
+        """True if no packet arrives within timeout and the connection is
+        still open: a PINGREQ sent then gets its PINGRESP. A connection the
+        server closed is not quiet (the message was not delivered, but only
+        because the client was dropped)."""
         try:
-            return self.recv(timeout) is None
+            self.recv(timeout)
+            return False  # a packet arrived, or the server closed
         except TimeoutError:
-            return True
+            pass
+        try:
+            self.sock.sendall(b"\xc0\x00")
+            p = self.recv(5)
+        except (OSError, TimeoutError):
+            return False
+        return p is not None and p[0] == 13
 
     def close(self):
         self.sock.close()
