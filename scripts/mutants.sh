@@ -18,25 +18,40 @@ git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$
   cmake -S "$W/src" -B "$W/build" $GEN -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_HEAVY_TESTS=ON >/dev/null
 cmake --build "$W/build" >"$W/build.log" 2>&1 || { cat "$W/build.log"; echo "mutants: the unmutated tree does not build"; exit 1; }
 caught=0; survived=0; broken=0
+run_test() { # TEST LOG: 0 when the test passes
+  (cd "$W/build" && ctest -R "^$1\$" --timeout 600 --output-on-failure >"$2" 2>&1)
+}
+# A mutant only counts as caught if its test passes without it.
+declare -A baseline
+for patch in tests/mutants/*.patch; do
+  test=$(sed -n 's/^Test: //p' "$patch" | head -1)
+  [ -n "${baseline[$test]:-}" ] && continue
+  if run_test "$test" "$W/baseline.$test.log"; then baseline[$test]=ok
+  else baseline[$test]=fails; echo "the unmutated $test fails (see $W/baseline.$test.log)"; fi
+done
 for patch in tests/mutants/*.patch; do
   name=$(basename "$patch" .patch)
   [ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
   test=$(sed -n 's/^Test: //p' "$patch" | head -1)
-  if ! (cd "$W/src" && git apply "$SRC/$patch"); then
+  # patch(1), not git apply: inside this repository git apply would skip
+  # paths below build-mutants/ without a word
+  if [ "${baseline[$test]}" != ok ]; then
+    echo "BROKEN   $name: $test fails even without the mutant"; broken=$((broken + 1)); continue
+  fi
+  if ! patch -d "$W/src" -p1 --forward --silent <"$patch" >/dev/null; then
     echo "BROKEN   $name: the patch does not apply"; broken=$((broken + 1)); continue
   fi
   if ! cmake --build "$W/build" >"$W/$name.build.log" 2>&1; then
     echo "BROKEN   $name: the mutant does not build (see $W/$name.build.log)"; broken=$((broken + 1))
-  elif (cd "$W/build" && ctest -R "^${test}\$" --timeout 600 >"$W/$name.log" 2>&1); then
+  elif run_test "$test" "$W/$name.log"; then
     echo "SURVIVED $name: $test still passes"; survived=$((survived + 1))
   elif grep -q "No tests were found" "$W/$name.log"; then
     echo "BROKEN   $name: no test named $test"; broken=$((broken + 1))
   else
-    echo "caught   $name by $test ($(grep -m1 -E '^(FAIL|not ok)' "$W/$name.log" 2>/dev/null |
-      cut -c1-70))"
+    echo "caught   $name by $test: $(grep -m1 '^FAIL' "$W/$name.log" | cut -c1-90)"
     caught=$((caught + 1))
   fi
-  (cd "$W/src" && git apply -R "$SRC/$patch")
+  patch -d "$W/src" -p1 -R --silent <"$patch" >/dev/null
 done
 cmake --build "$W/build" >/dev/null 2>&1
 echo "mutants: $caught passed, $((survived + broken)) failed"

@@ -471,6 +471,9 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
     int rc = tree_subscribe(b, s, f->p, f->len, p->qos_list[i]);
     ack.qos_list[i] = rc < 0 ? TERN_MQTT_SUBACK_FAILURE : p->qos_list[i];
     if (rc >= 0 && !s->clean) bstore_sub(b, s, f->p, f->len, p->qos_list[i], 1);
+    if (rc >= 0)
+      TERN_INFO(b->loop, "client %s subscribed to '%.*s' (QoS %d)", s->client_id, (int)f->len, f->p,
+                p->qos_list[i]);
   }
   send_packet(bc, &ack);
   for (size_t i = 0; i < p->count; i++)

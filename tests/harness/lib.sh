@@ -112,6 +112,13 @@ th_wait_log() {
   return 1
 }
 
+# th_wait_sub BROKER CLIENT_ID [SECONDS]: wait until the broker started as
+# th_bg BROKER (tern broker -v, or th_mosquitto, which runs with -v) has
+# taken a SUBSCRIBE from CLIENT_ID: from then on, a publish reaches it.
+th_wait_sub() {
+  th_wait_log "$TMP/$1.log" "(Received SUBSCRIBE from $2\$|client $2 subscribed to )" "${3:-10}"
+}
+
 # th_mosquitto NAME CONF_LINES: start Debian's Mosquitto with this config
 # (the caller includes its listener lines) and wait for its first listener.
 # As root it keeps root, so it can read files in our private $TMP.

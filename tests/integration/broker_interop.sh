@@ -13,10 +13,10 @@ th_bg broker "$TERN" broker -p "$port" --passwd "$TMP/pw" --tls-port "$tport" --
 th_wait_tcp "$port"; th_wait_tcp "$tport"
 A=(-u dev -P devkey)
 
-timeout 10 mosquitto_sub -p "$port" "${A[@]}" -t i/1 -q 2 -C 1 >"$TMP/o1" & sp=$!; sleep 0.3
+timeout 10 mosquitto_sub -p "$port" "${A[@]}" -i o1 -t i/1 -q 2 -C 1 >"$TMP/o1" & sp=$!; th_wait_sub broker o1
 mosquitto_pub -p "$port" "${A[@]}" -t i/1 -m "mosquitto both ends" -q 2; wait $sp
 th_eq "mosquitto_pub -> tern broker -> mosquitto_sub (QoS 2)" "mosquitto both ends" "$(cat "$TMP/o1")"
-timeout 10 "$TERN" sub -p "$port" "${A[@]}" -t i/2 -q 1 -C 1 >"$TMP/o2" & sp=$!; sleep 0.3
+timeout 10 "$TERN" sub -p "$port" "${A[@]}" -i o2 -t i/2 -q 1 -C 1 >"$TMP/o2" & sp=$!; th_wait_sub broker o2
 "$PY" -c "
 import paho.mqtt.publish as p
 p.single('i/2', 'from paho', qos=1, hostname='127.0.0.1', port=$port, auth={'username': 'dev', 'password': 'devkey'})"
@@ -24,12 +24,13 @@ wait $sp
 th_eq "paho -> tern broker -> tern sub" "from paho" "$(cat "$TMP/o2")"
 "$PY" -c "
 import paho.mqtt.subscribe as s
-m = s.simple('i/3', qos=1, hostname='127.0.0.1', port=$port, auth={'username': 'dev', 'password': 'devkey'})
-print(m.payload.decode())" >"$TMP/o3" & sp=$!; sleep 0.5
+m = s.simple('i/3', qos=1, hostname='127.0.0.1', port=$port, auth={'username': 'dev', 'password': 'devkey'},
+             client_id='o3')
+print(m.payload.decode())" >"$TMP/o3" & sp=$!; th_wait_sub broker o3
 "$TERN" pub -p "$port" "${A[@]}" -t i/3 -m "to paho" -q 1; wait $sp
 th_eq "tern pub -> tern broker -> paho" "to paho" "$(cat "$TMP/o3")"
 
-timeout 10 mosquitto_sub -p "$tport" --cafile "$P/ca.crt" -h localhost "${A[@]}" -t t/1 -C 1 >"$TMP/o4" & sp=$!; sleep 0.4
+timeout 10 mosquitto_sub -p "$tport" --cafile "$P/ca.crt" -h localhost "${A[@]}" -i o4 -t t/1 -C 1 >"$TMP/o4" & sp=$!; th_wait_sub broker o4
 "$TERN" pub -h localhost -p "$tport" --cafile "$P/ca.crt" "${A[@]}" -t t/1 -m "over TLS" -q 1; wait $sp
 th_eq "TLS listener: tern pub -> mosquitto_sub" "over TLS" "$(cat "$TMP/o4")"
 

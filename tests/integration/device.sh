@@ -27,11 +27,12 @@ run_device() { # NAME BROKER_PORT CONSOLE_PORT HTTP_PORT [extra...]
 
 for broker in tern mosquitto; do
   bp=$(th_free_port)
-  if [ $broker = tern ]; then th_bg b_$broker "$TERN" broker -p "$bp" --allow-anonymous; th_wait_tcp "$bp"
+  if [ $broker = tern ]; then th_bg b_$broker "$TERN" broker -p "$bp" --allow-anonymous -v; th_wait_tcp "$bp"
   else th_mosquitto b_$broker "listener $bp 127.0.0.1
 allow_anonymous true"; fi
-  timeout 30 mosquitto_sub -p "$bp" -t "d$broker/data" -t "d$broker/plot" -v -C 101 -q 1 >"$TMP/sub_$broker" & sp=$!
-  sleep 0.3
+  timeout 30 mosquitto_sub -p "$bp" -i "sub$broker" -t "d$broker/data" -t "d$broker/plot" -v -C 101 -q 1 \
+    >"$TMP/sub_$broker" & sp=$!
+  th_wait_sub "b_$broker" "sub$broker"
   run_device "d$broker" "$bp" "$(th_free_port)" "$(th_free_port)"
   wait $sp
   grep "^d$broker/data " "$TMP/sub_$broker" | cut -d' ' -f2 >"$TMP/rows_$broker"
@@ -46,9 +47,9 @@ done
 
 # an unchanged paho subscriber
 bp=$(th_free_port)
-th_bg bp "$TERN" broker -p "$bp" --allow-anonymous; th_wait_tcp "$bp"
+th_bg bp "$TERN" broker -p "$bp" --allow-anonymous -v; th_wait_tcp "$bp"
 "$PY" "$(dirname "$0")/py/paho_collect.py" "$bp" pdev >"$TMP/paho.out" & pp=$!
-sleep 0.5
+th_wait_sub bp paho-collect
 cport=$(th_free_port); hport=$(th_free_port)
 run_device pdev "$bp" "$cport" "$hport" --led off
 wait $pp

@@ -6,10 +6,10 @@ th_init examples_mqtt
 th_need mosquitto mosquitto_pub mosquitto_sub openssl
 EX=$TERN_BUILD/examples
 port=$(th_free_port)
-th_bg broker "$TERN" broker -p "$port" --allow-anonymous
+th_bg broker "$TERN" broker -p "$port" --allow-anonymous -v
 th_wait_tcp "$port"
-timeout 30 "$TERN" sub -p "$port" -t 'ex/#' -v -q 1 -C 101 >"$TMP/got" & sp=$!
-sleep 0.3
+timeout 30 "$TERN" sub -p "$port" -i exsub -t 'ex/#' -v -q 1 -C 101 >"$TMP/got" & sp=$!
+th_wait_sub broker exsub
 th_check "publish_samples runs" "$EX/publish_samples" "mqtt://127.0.0.1:$port" ex
 wait $sp
 th_eq "100 data messages then the plot message" 101 "$(wc -l <"$TMP/got")"
@@ -34,8 +34,9 @@ allow_anonymous false
 password_file $TMP/pw
 certfile $TMP/pki/server.crt
 keyfile $TMP/pki/server.key"
-timeout 20 mosquitto_sub -p "$tls" -h localhost --cafile "$TMP/pki/ca.crt" -u aiouser -P aiokey -t aiouser/feeds/sms-feed -C 1 >"$TMP/sms" & sp=$!
-sleep 0.3
+timeout 20 mosquitto_sub -p "$tls" -h localhost --cafile "$TMP/pki/ca.crt" -u aiouser -P aiokey -i smssub \
+  -t aiouser/feeds/sms-feed -C 1 >"$TMP/sms" & sp=$!
+th_wait_sub mosq smssub
 TERN_CAFILE=$TMP/pki/ca.crt "$EX/adafruit_io" "mqtts://aiouser:aiokey@localhost:$tls" 3 >"$TMP/aio" 2>&1 & ap=$!
 th_wait_log "$TMP/aio" "sent 200" 10
 mosquitto_pub -p "$tls" -h localhost --cafile "$TMP/pki/ca.crt" -u aiouser -P aiokey -t aiouser/feeds/ifttt-info -m "button pressed" -q 1

@@ -5,7 +5,7 @@
 th_init host
 "$TERN" passwd -b -c "$TMP/pw" admin pw
 bp=$(th_free_port)
-th_bg broker "$TERN" broker -p "$bp" --allow-anonymous; th_wait_tcp "$bp"
+th_bg broker "$TERN" broker -p "$bp" --allow-anonymous -v; th_wait_tcp "$bp"
 run_device() { # HTTP_PORT PERIOD_MS
   "$TERN" device --name hdev --ntp 127.0.0.1:9 --console-port 0 --http-port "$1" --broker "mqtt://127.0.0.1:$bp" \
     --period-ms "$2" >"$TMP/device.log" 2>&1 &
@@ -13,7 +13,7 @@ run_device() { # HTTP_PORT PERIOD_MS
 }
 # --exit: PNG and CSV after the plot message
 (cd "$TMP" && exec timeout 60 "$TERN" host --broker "mqtt://127.0.0.1:$bp" --session hdev --png h.png --csv h.csv --exit >host.out 2>host.err) & hp=$!
-sleep 0.5
+th_wait_log "$TMP/broker.log" "subscribed to 'hdev/data'"
 run_device "$(th_free_port)" 10
 wait $hp; rc=$?
 th_eq "tern host --exit ends after the plot" 0 "$rc"
@@ -24,7 +24,7 @@ import struct,sys; b=open('$TMP/h.png','rb').read(24); sys.exit(0 if b[:8]==b'\x
 kill $DEV; wait $DEV 2>/dev/null
 # a bad payload is counted and reported, never fatal
 (cd "$TMP" && exec timeout 20 "$TERN" host --broker "mqtt://127.0.0.1:$bp" --session bad --count 2 --exit >bad.out 2>bad.err) & hp=$!
-sleep 0.5
+th_wait_log "$TMP/broker.log" "subscribed to 'bad/data'"
 for m in "0,1" "garbage" "1,2"; do "$TERN" pub -p "$bp" -t bad/data -m "$m" -q 1; done
 wait $hp
 th_eq "a bad payload does not stop the host" 0 $?

@@ -26,9 +26,8 @@ th_wait_tcp "$auth"; th_wait_tcp "$tls"
 
 # Round trips through Mosquitto at each QoS.
 for q in 0 1 2; do
-  "$TERN" sub -p "$plain" -t "rt/$q" -q "$q" -C 1 >"$TMP/rt$q" & sp=$!
-  th_wait_log "$TMP/mosq.log" "Received SUBSCRIBE .*" 5 >/dev/null
-  sleep 0.2
+  "$TERN" sub -p "$plain" -i "rt$q" -t "rt/$q" -q "$q" -C 1 >"$TMP/rt$q" & sp=$!
+  th_wait_sub mosq "rt$q"
   "$TERN" pub -p "$plain" -t "rt/$q" -m "hello $q" -q "$q"
   wait $sp
   th_eq "tern pub -> tern sub at QoS $q" "hello $q" "$(cat "$TMP/rt$q")"
@@ -44,21 +43,21 @@ out=$(timeout 10 "$TERN" sub -p "$plain" -t 'ret/#' -R -W 1 2>&1); rc=$?
 th_eq "-R skips retained messages (output '$out', then -W's exit 27)" "27:" "$rc:$out"
 
 # Interop both ways.
-timeout 10 mosquitto_sub -p "$plain" -t io/1 -C 1 >"$TMP/io1" & sp=$!; sleep 0.3
+timeout 10 mosquitto_sub -p "$plain" -i io1 -t io/1 -C 1 >"$TMP/io1" & sp=$!; th_wait_sub mosq io1
 "$TERN" pub -p "$plain" -t io/1 -m "to mosquitto_sub" -q 1; wait $sp
 th_eq "tern pub -> mosquitto_sub" "to mosquitto_sub" "$(cat "$TMP/io1")"
-timeout 10 "$TERN" sub -p "$plain" -t io/2 -C 1 -q 2 >"$TMP/io2" & sp=$!; sleep 0.3
+timeout 10 "$TERN" sub -p "$plain" -i io2 -t io/2 -C 1 -q 2 >"$TMP/io2" & sp=$!; th_wait_sub mosq io2
 mosquitto_pub -p "$plain" -t io/2 -m "from mosquitto_pub" -q 2; wait $sp
 th_eq "mosquitto_pub -> tern sub" "from mosquitto_pub" "$(cat "$TMP/io2")"
-timeout 10 "$TERN" sub -p "$plain" -t io/3 -C 1 -q 1 >"$TMP/io3" & sp=$!; sleep 0.3
+timeout 10 "$TERN" sub -p "$plain" -i io3 -t io/3 -C 1 -q 1 >"$TMP/io3" & sp=$!; th_wait_sub mosq io3
 "$PY" -c "
 import paho.mqtt.publish as p; p.single('io/3', 'from paho', qos=1, hostname='127.0.0.1', port=$plain)"
 wait $sp
 th_eq "paho -> tern sub" "from paho" "$(cat "$TMP/io3")"
 "$PY" -c "
 import paho.mqtt.subscribe as s, sys
-m = s.simple('io/4', qos=1, hostname='127.0.0.1', port=$plain)
-print(m.payload.decode())" >"$TMP/io4" & sp=$!; sleep 0.5
+m = s.simple('io/4', qos=1, hostname='127.0.0.1', port=$plain, client_id='io4')
+print(m.payload.decode())" >"$TMP/io4" & sp=$!; th_wait_sub mosq io4
 "$TERN" pub -p "$plain" -t io/4 -m "to paho" -q 1; wait $sp
 th_eq "tern pub -> paho" "to paho" "$(cat "$TMP/io4")"
 
@@ -71,9 +70,9 @@ th_eq "api: the probe ran to its end (exit status)" 0 "$rc"
 th_eq "api: the probe reported all its checks" 8 "$(grep -cE '^(ok|FAIL) ' "$TMP/api.out")"
 
 # Last will on an abrupt end:
-timeout 10 mosquitto_sub -p "$plain" -t will/dev -C 1 >"$TMP/will" & sp=$!; sleep 0.3
-"$TERN" sub -p "$plain" -t none --will-topic will/dev --will-payload offline -q 1 >/dev/null & victim=$!
-sleep 0.5; kill -9 $victim; wait $sp
+timeout 10 mosquitto_sub -p "$plain" -i willsub -t will/dev -C 1 >"$TMP/will" & sp=$!; th_wait_sub mosq willsub
+"$TERN" sub -p "$plain" -i victim -t none --will-topic will/dev --will-payload offline -q 1 >/dev/null & victim=$!
+th_wait_sub mosq victim; kill -9 $victim; wait $sp
 th_eq "last will published after kill -9" "offline" "$(cat "$TMP/will")"
 
 # Credentials and TLS.
@@ -92,8 +91,8 @@ out=$("$TERN" pub -p "$(th_free_port)" -t a -m x 2>&1); rc=$?
 th_match "nobody listening: unreachable" "unreachable" "$out"
 
 # Keepalive: a broker that stops answering (SIGSTOP) is noticed within 1.5 x keepalive.
-"$TERN" sub -p "$plain" -t ka -k 5 2>"$TMP/ka.err" >/dev/null & ka=$!
-sleep 1
+"$TERN" sub -p "$plain" -i ka -t ka -k 5 2>"$TMP/ka.err" >/dev/null & ka=$!
+th_wait_sub mosq ka
 kill -STOP "$PID_mosq"; t0=$(date +%s.%N)
 th_wait_log "$TMP/ka.err" "connection lost" 12
 t1=$(date +%s.%N); kill -CONT "$PID_mosq"; kill $ka 2>/dev/null

@@ -22,7 +22,7 @@ run_qos() { # QOS N
   local q=$1 n=$2
   # no -C: QoS 1 may deliver duplicates after a restart; count distinct lines
   "$TERN" sub -p "$port" -c -i "fault-sub-$q" -q "$q" -t "fault/$q" >"$TMP/got$q" 2>"$TMP/sub$q.err" & local sp=$!
-  sleep 0.5
+  th_wait_sub mosq "fault-sub-$q"
   seq 1 "$n" | "$TERN" pub -p "$port" -c -i "fault-pub-$q" -q "$q" -t "fault/$q" -l 2>"$TMP/pub$q.err" & local pp=$!
   th_wait_log "$TMP/got$q" "^$((n / 3))$" 60
   restart_mosq
@@ -31,6 +31,7 @@ run_qos() { # QOS N
   wait $pp; th_eq "QoS $q publisher finished" 0 $?
   local i
   for ((i = 0; i < 600; i++)); do [ "$(sort -un "$TMP/got$q" | wc -l)" -ge "$n" ] && break; sleep 0.1; done
+  # a late duplicate would come now: half a second of listening is the test
   sleep 0.5; kill $sp 2>/dev/null; wait $sp 2>/dev/null
   th_eq "QoS $q: all $n distinct messages arrived" "$n" "$(sort -un "$TMP/got$q" | wc -l)"
 }

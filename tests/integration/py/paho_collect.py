@@ -21,7 +21,7 @@ def on_message(c, u, m):
         rows.append(m.payload.decode())
 
 
-c = mqtt.Client()
+c = mqtt.Client(client_id="paho-collect")
 c.on_connect = on_connect
 c.on_message = on_message
 c.connect("127.0.0.1", port)
