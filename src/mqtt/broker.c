@@ -674,7 +674,7 @@ int tern_broker_reload(struct tern_broker *b) {
 
 static int add_listener(struct tern_broker *b, const char *url, struct tern_tls_ctx *tls) {
   struct tern_conn *l = tern_listen(b->loop, url, broker_conn_fn, b);
-  if (!l) return TERN_EDENIED;
+  if (!l) return tern_listen_error(b->loop);
   if (tls) tern_tls_listen(l, tls);
   b->listeners[b->nlisteners++] = l;
   char a[64];

@@ -50,7 +50,8 @@ static int errno_to_tern(int e) {
   case ENETUNREACH: case EHOSTUNREACH: return TERN_EUNREACH;
   case ENOMEM: case ENOBUFS: return TERN_ENOMEM;
   case EMFILE: case ENFILE: return TERN_ELIMIT;
-  case EADDRINUSE: case EADDRNOTAVAIL: case EACCES: return TERN_EDENIED;
+  case EADDRINUSE: return TERN_EADDRINUSE;
+  case EADDRNOTAVAIL: case EACCES: return TERN_EDENIED;
   default: return TERN_EIO;
   }
 }
