@@ -13,7 +13,7 @@ only=${1:-}
 rm -rf "$W/src"
 mkdir -p "$W/src"
 # the tree as it is now (tracked and new files), without build folders
-git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$W/src"
+git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xmf - -C "$W/src"   # -m: fresh mtimes, so nothing stale is reused
 [ -f "$W/build/CMakeCache.txt" ] ||
   cmake -S "$W/src" -B "$W/build" $GEN -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_HEAVY_TESTS=ON >/dev/null
 cmake --build "$W/build" >"$W/build.log" 2>&1 || { cat "$W/build.log"; echo "mutants: the unmutated tree does not build"; exit 1; }
