@@ -1,6 +1,7 @@
 /* The embedded MQTT 3.1.1 broker, on the tern loop. */
 #ifndef TERN_BROKER_H
 #define TERN_BROKER_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -40,4 +41,5 @@ void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats
 /* The port actually bound by listener i (useful with port 0). */
 uint16_t tern_broker_port(const struct tern_broker *b, int i);
 
+#pragma GCC visibility pop
 #endif

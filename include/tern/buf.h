@@ -2,6 +2,7 @@
  * allocator. Appends past the cap fail with TERN_EFULL and change nothing. */
 #ifndef TERN_BUF_H
 #define TERN_BUF_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,4 +30,5 @@ int tern_buf_append(struct tern_buf *b, const void *data, size_t n);
 void tern_buf_consume(struct tern_buf *b, size_t n); /* drop n bytes from the front */
 void tern_buf_free(struct tern_buf *b);
 
+#pragma GCC visibility pop
 #endif

@@ -3,6 +3,7 @@
  * time, rate-limited per address, in front of a tern_shell. */
 #ifndef TERN_CONSOLE_H
 #define TERN_CONSOLE_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stdint.h>
 #include "loop.h"
 
@@ -25,4 +26,5 @@ struct tern_console *tern_console_start(struct tern_loop *loop, const struct ter
 void tern_console_stop(struct tern_console *c);
 uint16_t tern_console_port(const struct tern_console *c, int tls);
 int tern_console_reload(struct tern_console *c); /* re-read the password file */
+#pragma GCC visibility pop
 #endif

@@ -4,6 +4,7 @@
  * older "$6$" form (one salted SHA-512) is accepted for reading. */
 #ifndef TERN_CREDS_H
 #define TERN_CREDS_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 
 /* Writes "$7$ITER$SALT$HASH" into out. */
@@ -23,4 +24,5 @@ size_t tern_pwfile_count(const struct tern_pwfile *pf);
 /* Add or replace USER in the file (create: start a new file). Atomic rename. */
 int tern_pwfile_set(const char *path, const char *user, const char *password, int create);
 
+#pragma GCC visibility pop
 #endif

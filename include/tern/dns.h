@@ -3,6 +3,7 @@
  * demand from offsets, so a reader is a few words of state. */
 #ifndef TERN_DNS_H
 #define TERN_DNS_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -76,4 +77,5 @@ enum { TERN_RESOLVE_ANY = 0, TERN_RESOLVE_IP4 = 4, TERN_RESOLVE_IP6 = 6 };
 int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
 void tern_resolve_cancel(struct tern_loop *loop, void *arg);
 
+#pragma GCC visibility pop
 #endif

@@ -2,6 +2,7 @@
  * negative TERN_E... code on failure; tern_strerror() explains it. */
 #ifndef TERN_ERROR_H
 #define TERN_ERROR_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 
 enum tern_err {
   TERN_OK = 0,
@@ -32,4 +33,5 @@ enum tern_err {
 
 const char *tern_strerror(int err);
 
+#pragma GCC visibility pop
 #endif

@@ -1,6 +1,7 @@
 /* HTTP/1.1 server and client on the tern loop, over TCP or TLS. */
 #ifndef TERN_HTTP_H
 #define TERN_HTTP_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -104,4 +105,5 @@ int tern_http_client_fetch(struct tern_http_client *cl, const struct tern_http_c
                            struct tern_http_response *r);
 void tern_http_response_free(struct tern_http_response *r);
 
+#pragma GCC visibility pop
 #endif

@@ -3,6 +3,7 @@
  * refused. Strings point into the caller's buffer. */
 #ifndef TERN_HTTP_CODEC_H
 #define TERN_HTTP_CODEC_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -59,4 +60,5 @@ int tern_json_get(const char *json, size_t len, const char *path, struct tern_st
 /* Decodes a JSON string's escapes (\n, \u00e9 ...) into UTF-8. */
 int tern_json_unescape(struct tern_str s, char *out, size_t outlen);
 
+#pragma GCC visibility pop
 #endif

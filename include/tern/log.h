@@ -2,6 +2,7 @@
  * the loop (no global state); tern_log() with a NULL loop goes to stderr. */
 #ifndef TERN_LOG_H
 #define TERN_LOG_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 
 enum tern_log_level { TERN_LOG_NONE, TERN_LOG_ERROR, TERN_LOG_WARN, TERN_LOG_INFO, TERN_LOG_DEBUG };
 
@@ -23,4 +24,5 @@ void tern_log(struct tern_loop *loop, int level, const char *fmt, ...)
 #define TERN_DEBUG(l, ...) \
   do { if (tern_log_level(l) >= TERN_LOG_DEBUG) tern_log((l), TERN_LOG_DEBUG, __VA_ARGS__); } while (0)
 
+#pragma GCC visibility pop
 #endif

@@ -3,6 +3,7 @@
  * readiness: the port reads into c->rx and writes from c->tx. */
 #ifndef TERN_LOOP_H
 #define TERN_LOOP_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -126,4 +127,5 @@ int tern_bus_subscribe(struct tern_loop *loop, tern_bus_fn fn, void *arg);
 void tern_bus_unsubscribe(struct tern_loop *loop, tern_bus_fn fn, void *arg);
 void tern_bus_post(struct tern_loop *loop, int ev, const void *data);
 
+#pragma GCC visibility pop
 #endif

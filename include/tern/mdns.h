@@ -3,6 +3,7 @@
  * advertises services, and a browser/resolver, on the interfaces given. */
 #ifndef TERN_MDNS_H
 #define TERN_MDNS_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -43,4 +44,5 @@ int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *ifac
 /* Instances of a service type seen within timeout_ms. */
 int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface, uint32_t timeout_ms,
                      struct tern_mdns_instance *out, size_t max, size_t *n);
+#pragma GCC visibility pop
 #endif

@@ -10,6 +10,7 @@
  * TERN_EFULL: nothing already accepted is dropped. */
 #ifndef TERN_MQTT_H
 #define TERN_MQTT_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -90,4 +91,5 @@ int tern_mqtt_wait_msg(struct tern_mqtt *m, uint32_t timeout_ms);
 /* Wait until nothing is queued or unacknowledged. */
 int tern_mqtt_drain(struct tern_mqtt *m, uint32_t timeout_ms);
 
+#pragma GCC visibility pop
 #endif

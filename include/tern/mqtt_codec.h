@@ -3,6 +3,7 @@
  * on its own. Decoded strings point into the input buffer. */
 #ifndef TERN_MQTT_CODEC_H
 #define TERN_MQTT_CODEC_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -66,4 +67,5 @@ int tern_mqtt_topic_matches(const char *filter, size_t flen, const char *topic, 
 const char *tern_mqtt_connack_str(int code);
 const char *tern_mqtt_type_name(int type);
 
+#pragma GCC visibility pop
 #endif

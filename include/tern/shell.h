@@ -4,6 +4,7 @@
  * shell serves the telnet console and a local terminal. */
 #ifndef TERN_SHELL_H
 #define TERN_SHELL_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -58,4 +59,5 @@ void *tern_shell_user(struct tern_shell_session *s);             /* the session'
 void tern_shell_set_user(struct tern_shell_session *s, void *p);
 /* Split a command line like a shell: "double", 'single' and \ escapes. */
 int tern_shell_split(char *line, char **argv, int max);
+#pragma GCC visibility pop
 #endif

@@ -2,6 +2,7 @@
  * the device clock (tern_rtc) without blocking the loop, and a server. */
 #ifndef TERN_SNTP_H
 #define TERN_SNTP_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -85,4 +86,5 @@ struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const ch
 void tern_sntp_server_stop(struct tern_sntp_server *s);
 uint16_t tern_sntp_server_port(const struct tern_sntp_server *s);
 
+#pragma GCC visibility pop
 #endif

@@ -10,6 +10,7 @@
  * and cut off, never trusted. */
 #ifndef TERN_STORE_H
 #define TERN_STORE_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,4 +35,5 @@ void tern_store_close(struct tern_store *s);
 
 uint32_t tern_crc32(uint32_t crc, const void *data, size_t n);
 
+#pragma GCC visibility pop
 #endif

@@ -4,6 +4,7 @@
  * other option. */
 #ifndef TERN_TELNET_H
 #define TERN_TELNET_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -38,4 +39,5 @@ void tern_telnet_start(struct tern_telnet *t, struct tern_buf *out);
 int tern_telnet_decode(struct tern_telnet *t, const uint8_t *in, size_t len, struct tern_buf *data, struct tern_buf *out);
 /* Encode data for the peer: 0xff doubled, "\n" sent as "\r\n". */
 int tern_telnet_encode(const void *data, size_t len, struct tern_buf *out);
+#pragma GCC visibility pop
 #endif

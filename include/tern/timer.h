@@ -3,6 +3,7 @@
  * days) as long as no timer is more than 24 days away. */
 #ifndef TERN_TIMER_H
 #define TERN_TIMER_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -38,4 +39,5 @@ int32_t tern_timers_next(const struct tern_timers *ts, uint32_t now);
 /* Fire every timer due at 'now'. Returns how many fired. */
 int tern_timers_run(struct tern_timers *ts, uint32_t now);
 
+#pragma GCC visibility pop
 #endif

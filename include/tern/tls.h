@@ -7,6 +7,7 @@
  * SNTP has synced, or every not-yet-valid certificate is refused. */
 #ifndef TERN_TLS_H
 #define TERN_TLS_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include "loop.h"
 
 struct tern_tls_opts {
@@ -32,4 +33,5 @@ int tern_tls_client(struct tern_conn *c, struct tern_tls_ctx *ctx);
  * caller keeps ctx alive while the listener runs. */
 int tern_tls_listen(struct tern_conn *listener, struct tern_tls_ctx *ctx);
 
+#pragma GCC visibility pop
 #endif

@@ -2,6 +2,7 @@
  * Slices point into the caller's string (no allocation). */
 #ifndef TERN_URL_H
 #define TERN_URL_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,4 +23,5 @@ int tern_str_copy(struct tern_str s, char *buf, size_t len);
 /* Percent-decoding (plus_as_space for form data). Returns length or error. */
 int tern_url_decode(const char *s, size_t len, char *out, size_t outlen, int plus_as_space);
 
+#pragma GCC visibility pop
 #endif

@@ -5,6 +5,7 @@
  * wireless, drives wpa_supplicant through its control socket. */
 #ifndef TERN_WLAN_H
 #define TERN_WLAN_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stdint.h>
 #include "loop.h"
 
@@ -44,4 +45,5 @@ const char *tern_wlan_reason(struct tern_wlan *w); /* why the last connect faile
 int tern_wpa_set_quoted(char *out, size_t outlen, int id, const char *key, const char *value);
 /* Finds key in a STATUS reply ("key=value" lines); copies the value. */
 int tern_wpa_status_get(const char *reply, const char *key, char *out, size_t outlen);
+#pragma GCC visibility pop
 #endif

@@ -2,6 +2,7 @@
  * of the HTTP server (upgrade from a route handler). */
 #ifndef TERN_WS_H
 #define TERN_WS_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -39,4 +40,5 @@ typedef void (*tern_ws_fn)(struct tern_conn *c, int opcode, const void *data, si
  * fn gets each whole message (TEXT or BINARY), and TERN_WS_CLOSE at the end. */
 int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg);
 int tern_ws_send(struct tern_conn *c, int opcode, const void *data, size_t len);
+#pragma GCC visibility pop
 #endif

@@ -87,14 +87,14 @@ static void put_record(struct tern_mdns *m, struct tern_dns_writer *w, int secti
     tern_dns_rr_end(w, at);
     return;
   case R_PTR: /* shared: never the cache-flush bit */
-    snprintf(name, sizeof(name), "%s.local", s->type);
+    snprintf(name, sizeof(name), "%.*s.local", (int)sizeof(s->type), s->type);
     instance_name(m, s, target, sizeof(target));
     tern_dns_rr_begin(w, section, name, TERN_DNS_PTR, cls, ttl < 0 ? TTL_OTHER : (uint32_t)ttl, &at);
     tern_dns_put_name(w, target, 1);
     tern_dns_rr_end(w, at);
     return;
   case R_ENUM:
-    snprintf(target, sizeof(target), "%s.local", s->type);
+    snprintf(target, sizeof(target), "%.*s.local", (int)sizeof(s->type), s->type);
     tern_dns_rr_begin(w, section, "_services._dns-sd._udp.local", TERN_DNS_PTR, cls, ttl < 0 ? TTL_OTHER : (uint32_t)ttl, &at);
     tern_dns_put_name(w, target, 1);
     tern_dns_rr_end(w, at);

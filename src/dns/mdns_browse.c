@@ -124,8 +124,10 @@ int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface
     snprintf(it->type, sizeof(it->type), "%s", type);
     for (int k = 0; k < q.nseen; k++) {
       if (q.seen[k].type == TERN_DNS_SRV && tern_dns_name_eq(q.seen[k].name, inst)) {
+        size_t tl = strlen(q.seen[k].target);
+        if (tl >= sizeof(it->host)) continue; /* a host name too long to hold: never cut it */
         it->port = q.seen[k].port;
-        snprintf(it->host, sizeof(it->host), "%s", q.seen[k].target);
+        memcpy(it->host, q.seen[k].target, tl + 1);
       }
     }
     for (int k = 0; k < q.nseen && it->host[0]; k++)

@@ -22,7 +22,7 @@ static const char *peer_name(const struct bconn *bc) {
 
 /* ---- messages ---- */
 
-struct bmsg *bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
+struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
                       uint8_t qos, uint8_t retain) {
   struct bmsg *m = tern_alloc(b->loop->alloc, sizeof(*m) + tlen + 1 + plen);
   if (!m) return NULL;
@@ -39,7 +39,7 @@ struct bmsg *bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, con
   return m;
 }
 
-void bmsg_unref(struct tern_broker *b, struct bmsg *m) {
+void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m) {
   if (m && --m->refs == 0) tern_free(b->loop->alloc, m);
 }
 
@@ -57,7 +57,7 @@ static char *dup_n(struct tern_broker *b, const char *s, size_t n) {
   return p;
 }
 
-struct session *session_get(struct tern_broker *b, const char *client_id, int create) {
+struct session *tern_broker_session_get(struct tern_broker *b, const char *client_id, int create) {
   unsigned h = hash_str(client_id);
   for (struct session *s = b->sessions[h]; s; s = s->hash_next)
     if (strcmp(s->client_id, client_id) == 0) return s;
@@ -75,7 +75,7 @@ struct session *session_get(struct tern_broker *b, const char *client_id, int cr
 static void free_items(struct tern_broker *b, struct qitem *q) {
   while (q) {
     struct qitem *n = q->next;
-    bmsg_unref(b, q->msg);
+    tern_broker_bmsg_unref(b, q->msg);
     tern_free(b->loop->alloc, q);
     q = n;
   }
@@ -86,7 +86,7 @@ static void session_free(struct tern_broker *b, struct session *s) {
   struct session **pp = &b->sessions[h];
   while (*pp != s) pp = &(*pp)->hash_next;
   *pp = s->hash_next;
-  tree_remove_session(b, s);
+  tern_broker_tree_remove_session(b, s);
   b->st.queued -= s->nqueued;
   free_items(b, s->inflight_head);
   free_items(b, s->queue_head);
@@ -164,7 +164,7 @@ static void pump(struct tern_broker *b, struct session *s) {
   }
 }
 
-struct qitem *session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain) {
+struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain) {
   if (s->nqueued >= b->opts.max_queued) {
     /* Policy when full: the newest message is dropped (and counted), so a
      * session's backlog keeps its order and memory stays bounded. */
@@ -188,7 +188,7 @@ struct qitem *session_enqueue(struct tern_broker *b, struct session *s, struct b
 static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, void *arg) {
   struct bmsg *m = arg;
   uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
-  if (b->has_acl && !acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) return;
+  if (b->has_acl && !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) return;
   if (qos == 0) {
     /* QoS 0 goes only to the connected, and only while they keep up. */
     struct bconn *bc = s->conn;
@@ -197,22 +197,22 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, v
     send_publish(bc, m, 0, 0, 0, 0);
     return;
   }
-  struct qitem *q = session_enqueue(b, s, m, qos, 0);
+  struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, 0);
   if (!q) return;
-  if (!s->clean) bstore_msg(b, s, q);
+  if (!s->clean) tern_broker_bstore_msg(b, s, q);
   pump(b, s);
 }
 
 /* ---- retained messages ---- */
 
-void retain_set(struct tern_broker *b, struct bmsg *m, int persist) {
+void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist) {
   size_t i;
   for (i = 0; i < b->nretained; i++)
     if (strcmp(b->retained[i]->topic, m->topic) == 0) break;
-  if (persist) bstore_retain(b, m);
+  if (persist) tern_broker_bstore_retain(b, m);
   if (m->payload_len == 0) { /* an empty retained message clears [MQTT-3.3.1-10] */
     if (i < b->nretained) {
-      bmsg_unref(b, b->retained[i]);
+      tern_broker_bmsg_unref(b, b->retained[i]);
       b->retained[i] = b->retained[--b->nretained];
     }
     b->st.retained = b->nretained;
@@ -220,7 +220,7 @@ void retain_set(struct tern_broker *b, struct bmsg *m, int persist) {
   }
   m->refs++;
   if (i < b->nretained) {
-    bmsg_unref(b, b->retained[i]);
+    tern_broker_bmsg_unref(b, b->retained[i]);
     b->retained[i] = m;
     return;
   }
@@ -237,8 +237,8 @@ void retain_set(struct tern_broker *b, struct bmsg *m, int persist) {
 
 /* A message entering the broker: retained store, then every subscriber. */
 static void route(struct tern_broker *b, struct bmsg *m) {
-  if (m->retain) retain_set(b, m, 1);
-  tree_match(b, m->topic, m->topic_len, deliver, m);
+  if (m->retain) tern_broker_retain_set(b, m, 1);
+  tern_broker_tree_match(b, m->topic, m->topic_len, deliver, m);
 }
 
 /* ---- connection handling ---- */
@@ -315,11 +315,11 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     tern_close(bc->conn);
     return 0;
   }
-  struct session *s = session_get(b, id, 0);
+  struct session *s = tern_broker_session_get(b, id, 0);
   if (s && s->conn) {
     /* Takeover [MQTT-3.1.4-2]: the old connection goes, without its will. */
     struct bconn *old = s->conn;
-    bmsg_unref(b, old->will);
+    tern_broker_bmsg_unref(b, old->will);
     old->will = NULL;
     old->session = NULL;
     s->conn = NULL;
@@ -328,16 +328,16 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   int present = 0;
   if (s && p->clean_session) {
-    if (!s->clean) bstore_session(b, s, 0);
+    if (!s->clean) tern_broker_bstore_session(b, s, 0);
     session_free(b, s);
     s = NULL;
   }
   if (s) present = 1;
   else {
-    s = session_get(b, id, 1);
+    s = tern_broker_session_get(b, id, 1);
     if (!s) return TERN_ENOMEM;
     s->clean = p->clean_session;
-    if (!s->clean) bstore_session(b, s, 1);
+    if (!s->clean) tern_broker_bstore_session(b, s, 1);
   }
   tern_free(b->loop->alloc, s->username);
   s->username = p->has_username ? dup_n(b, p->username.p, p->username.len) : NULL;
@@ -345,7 +345,7 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   bc->session = s;
   bc->keepalive = p->keepalive;
   if (p->has_will) {
-    bc->will = bmsg_new(b, p->will_topic.p, p->will_topic.len, p->will_payload.p, p->will_payload.len,
+    bc->will = tern_broker_bmsg_new(b, p->will_topic.p, p->will_topic.len, p->will_payload.p, p->will_payload.len,
                         p->will_qos, p->will_retain);
   }
   b->st.clients_connected++;
@@ -369,7 +369,7 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
   b->st.msgs_received++;
-  int allowed = !b->has_acl || acl_check(b->acl, s->username, s->client_id, p->topic.p, p->topic.len, ACL_WRITE);
+  int allowed = !b->has_acl || tern_broker_acl_check(b->acl, s->username, s->client_id, p->topic.p, p->topic.len, ACL_WRITE);
   if (p->qos == 2 && qos2_seen(s, p->packet_id)) {
     /* a resent QoS 2 message we already took: acknowledge, do not route again */
     send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
@@ -378,10 +378,10 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
   if (!allowed) {
     TERN_WARN(b->loop, "denied: %s may not publish to '%.*s'", s->client_id, (int)p->topic.len, p->topic.p);
   } else {
-    struct bmsg *m = bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain);
+    struct bmsg *m = tern_broker_bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain);
     if (!m) return TERN_ENOMEM;
     route(b, m);
-    bmsg_unref(b, m);
+    tern_broker_bmsg_unref(b, m);
   }
   /* Acks only go to the socket after on_read() has flushed the store: the
    * promise they make is kept before it is made (group commit per read). */
@@ -422,8 +422,8 @@ static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
   case TERN_MQTT_PUBCOMP:
     q = take_inflight(s, p->packet_id, p->type == TERN_MQTT_PUBACK ? QS_WAIT_ACK : QS_WAIT_COMP, 1);
     if (!q) return; /* unknown id: ignore, as the spec allows */
-    if (!s->clean) bstore_msg_done(b, q);
-    bmsg_unref(b, q->msg);
+    if (!s->clean) tern_broker_bstore_msg_done(b, q);
+    tern_broker_bmsg_unref(b, q->msg);
     tern_free(b->loop->alloc, q);
     pump(b, s);
     return;
@@ -444,11 +444,11 @@ static void send_retained(struct tern_broker *b, struct session *s, const char *
   for (size_t i = 0; i < b->nretained; i++) {
     struct bmsg *m = b->retained[i];
     if (!tern_mqtt_topic_matches(f, flen, m->topic, m->topic_len)) continue;
-    if (b->has_acl && !acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) continue;
+    if (b->has_acl && !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) continue;
     uint8_t q = m->qos < qos ? m->qos : qos;
     if (q == 0) { send_publish(s->conn, m, 0, 1, 0, 0); continue; }
-    struct qitem *it = session_enqueue(b, s, m, q, 1);
-    if (it && !s->clean) bstore_msg(b, s, it);
+    struct qitem *it = tern_broker_session_enqueue(b, s, m, q, 1);
+    if (it && !s->clean) tern_broker_bstore_msg(b, s, it);
   }
   pump(b, s);
 }
@@ -463,14 +463,14 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   ack.count = p->count;
   for (size_t i = 0; i < p->count; i++) {
     const struct tern_str *f = &p->filters[i];
-    if (b->has_acl && !acl_check(b->acl, s->username, s->client_id, f->p, f->len, ACL_READ)) {
+    if (b->has_acl && !tern_broker_acl_check(b->acl, s->username, s->client_id, f->p, f->len, ACL_READ)) {
       TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
       ack.qos_list[i] = TERN_MQTT_SUBACK_FAILURE;
       continue;
     }
-    int rc = tree_subscribe(b, s, f->p, f->len, p->qos_list[i]);
+    int rc = tern_broker_tree_subscribe(b, s, f->p, f->len, p->qos_list[i]);
     ack.qos_list[i] = rc < 0 ? TERN_MQTT_SUBACK_FAILURE : p->qos_list[i];
-    if (rc >= 0 && !s->clean) bstore_sub(b, s, f->p, f->len, p->qos_list[i], 1);
+    if (rc >= 0 && !s->clean) tern_broker_bstore_sub(b, s, f->p, f->len, p->qos_list[i], 1);
     if (rc >= 0)
       TERN_INFO(b->loop, "client %s subscribed to '%.*s' (QoS %d)", s->client_id, (int)f->len, f->p,
                 p->qos_list[i]);
@@ -484,8 +484,8 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
 static int on_unsubscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct session *s = bc->session;
   for (size_t i = 0; i < p->count; i++) {
-    if (tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len) && !s->clean)
-      bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0);
+    if (tern_broker_tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len) && !s->clean)
+      tern_broker_bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0);
   }
   send_ack(bc, TERN_MQTT_UNSUBACK, p->packet_id);
   return 0;
@@ -509,7 +509,7 @@ static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   case TERN_MQTT_DISCONNECT:
     bc->got_disconnect = 1;
-    bmsg_unref(bc->broker, bc->will); /* a clean goodbye discards the will [MQTT-3.14.4-3] */
+    tern_broker_bmsg_unref(bc->broker, bc->will); /* a clean goodbye discards the will [MQTT-3.14.4-3] */
     bc->will = NULL;
     tern_close(bc->conn);
     return 0;
@@ -547,7 +547,7 @@ static void on_read(struct bconn *bc) {
   tern_buf_consume(&c->rx, off);
   /* Everything acknowledged in this batch reaches the store before the acks
    * leave: they sit in c->tx until the port writes after this handler. */
-  bstore_flush(b);
+  tern_broker_bstore_flush(b);
 }
 
 static void on_close(struct bconn *bc) {
@@ -560,10 +560,10 @@ static void on_close(struct bconn *bc) {
   }
   if (bc->will) { /* the link died without DISCONNECT: publish the will [MQTT-3.1.2-8] */
     route(b, bc->will);
-    bmsg_unref(b, bc->will);
+    tern_broker_bmsg_unref(b, bc->will);
   }
   if (s && s->clean) session_free(b, s);
-  bstore_flush(b);
+  tern_broker_bstore_flush(b);
   tern_free(b->loop->alloc, bc);
 }
 
@@ -621,11 +621,11 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
 static void sys_publish(struct tern_broker *b, const char *topic, const char *fmt, unsigned long long v) {
   char payload[64];
   int n = snprintf(payload, sizeof(payload), fmt, v);
-  struct bmsg *m = bmsg_new(b, topic, strlen(topic), payload, (size_t)n, 0, 1);
+  struct bmsg *m = tern_broker_bmsg_new(b, topic, strlen(topic), payload, (size_t)n, 0, 1);
   if (!m) return;
-  retain_set(b, m, 0);
-  tree_match(b, m->topic, m->topic_len, deliver, m);
-  bmsg_unref(b, m);
+  tern_broker_retain_set(b, m, 0);
+  tern_broker_tree_match(b, m->topic, m->topic_len, deliver, m);
+  tern_broker_bmsg_unref(b, m);
 }
 
 static void sys_tick(struct tern_timer *t, void *arg) {
@@ -660,12 +660,12 @@ int tern_broker_reload(struct tern_broker *b) {
   }
   if (b->opts.acl_file) {
     struct acl_rule *acl;
-    rc = acl_load(b->opts.acl_file, &acl);
+    rc = tern_broker_acl_load(b->opts.acl_file, &acl);
     if (rc) {
       TERN_ERR(b->loop, "ACL file %s: %s (keeping the old one)", b->opts.acl_file, tern_strerror(rc));
       return rc;
     }
-    acl_free(b->acl);
+    tern_broker_acl_free(b->acl);
     b->acl = acl;
     b->has_acl = 1;
   }
@@ -695,7 +695,7 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
   if (!b->opts.sys_interval_s) b->opts.sys_interval_s = 10;
   b->started = tern_loop_now(loop);
   if ((rc = tern_broker_reload(b)) != 0) goto fail;
-  if (b->opts.persist_dir && (rc = bstore_open(b)) != 0) goto fail;
+  if (b->opts.persist_dir && (rc = tern_broker_bstore_open(b)) != 0) goto fail;
   if (!b->opts.listen[0] && !b->opts.tls_listen) b->opts.listen[0] = "tcp://127.0.0.1:1883";
   for (int i = 0; i < TERN_BROKER_MAX_LISTENERS && b->opts.listen[i]; i++)
     if ((rc = add_listener(b, b->opts.listen[i], NULL)) != 0) goto fail;
@@ -723,18 +723,18 @@ void tern_broker_stop(struct tern_broker *b) {
   for (struct tern_conn *c = loop->conns; c; c = c->next) {
     if (c->fn != broker_conn_fn || c->fn_data != b) continue;
     struct bconn *bc = c->proto;
-    if (bc) { bmsg_unref(b, bc->will); bc->will = NULL; on_close(bc); c->proto = NULL; }
+    if (bc) { tern_broker_bmsg_unref(b, bc->will); bc->will = NULL; on_close(bc); c->proto = NULL; }
     c->fn = NULL;
     tern_close_now(c);
   }
   for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++)
     while (b->sessions[i]) session_free(b, b->sessions[i]);
-  for (size_t i = 0; i < b->nretained; i++) bmsg_unref(b, b->retained[i]);
+  for (size_t i = 0; i < b->nretained; i++) tern_broker_bmsg_unref(b, b->retained[i]);
   tern_free(loop->alloc, b->retained);
-  tree_free(b);
-  bstore_close(b);
+  tern_broker_tree_free(b);
+  tern_broker_bstore_close(b);
   tern_pwfile_free(b->pw);
-  acl_free(b->acl);
+  tern_broker_acl_free(b->acl);
   tern_tls_ctx_unref(b->tls);
   tern_free(loop->alloc, b);
 }

@@ -17,7 +17,7 @@ struct acl_rule {
   char filter[];
 };
 
-void acl_free(struct acl_rule *r) {
+void tern_broker_acl_free(struct acl_rule *r) {
   while (r) {
     struct acl_rule *n = r->next;
     free(r->user);
@@ -33,7 +33,7 @@ static char *trim(char *s) {
   return s;
 }
 
-int acl_load(const char *path, struct acl_rule **out) {
+int tern_broker_acl_load(const char *path, struct acl_rule **out) {
   FILE *f = fopen(path, "r");
   if (!f) return TERN_ENOTFOUND;
   char line[1024], *user = NULL;
@@ -75,7 +75,7 @@ int acl_load(const char *path, struct acl_rule **out) {
   }
   free(user);
   fclose(f);
-  if (rc) { acl_free(head); return rc; }
+  if (rc) { tern_broker_acl_free(head); return rc; }
   *out = head;
   return 0;
 }
@@ -104,7 +104,7 @@ static int expand(const char *filter, const char *user, const char *cid, char *o
   return 0;
 }
 
-int acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
+int tern_broker_acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
               const char *topic, size_t tlen, int access) {
   int allowed = 0;
   char buf[TERN_MQTT_MAX_TOPIC + 1];

@@ -99,38 +99,38 @@ struct tern_broker {
 };
 
 /* broker_tree.c: subscriptions */
-int tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos);
-int tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len);
-void tree_remove_session(struct tern_broker *b, struct session *s);
+int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos);
+int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len);
+void tern_broker_tree_remove_session(struct tern_broker *b, struct session *s);
 /* Calls fn once per session with the highest matching QoS. */
-void tree_match(struct tern_broker *b, const char *topic, size_t len,
+void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len,
                 void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos, void *arg), void *arg);
-void tree_free(struct tern_broker *b);
-size_t tree_filter(const struct sub *sub, char *out, size_t outlen);
+void tern_broker_tree_free(struct tern_broker *b);
+size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
 
 /* broker_acl.c: Mosquitto acl_file */
 enum { ACL_READ = 1, ACL_WRITE = 2 };
-int acl_load(const char *path, struct acl_rule **out);
-void acl_free(struct acl_rule *r);
-int acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
+int tern_broker_acl_load(const char *path, struct acl_rule **out);
+void tern_broker_acl_free(struct acl_rule *r);
+int tern_broker_acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
               const char *topic, size_t tlen, int access);
 
 /* broker_store.c: durability */
-int bstore_open(struct tern_broker *b);
-void bstore_close(struct tern_broker *b);
-void bstore_retain(struct tern_broker *b, const struct bmsg *m);
-void bstore_session(struct tern_broker *b, const struct session *s, int alive);
-void bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add);
-void bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q);
-void bstore_msg_done(struct tern_broker *b, struct qitem *q);
-void bstore_flush(struct tern_broker *b);
+int tern_broker_bstore_open(struct tern_broker *b);
+void tern_broker_bstore_close(struct tern_broker *b);
+void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m);
+void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive);
+void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add);
+void tern_broker_bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q);
+void tern_broker_bstore_msg_done(struct tern_broker *b, struct qitem *q);
+void tern_broker_bstore_flush(struct tern_broker *b);
 
 /* broker.c helpers used by the store's replay */
-struct session *session_get(struct tern_broker *b, const char *client_id, int create);
-struct bmsg *bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
+struct session *tern_broker_session_get(struct tern_broker *b, const char *client_id, int create);
+struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
                       uint8_t qos, uint8_t retain);
-void bmsg_unref(struct tern_broker *b, struct bmsg *m);
-void retain_set(struct tern_broker *b, struct bmsg *m, int persist);
-struct qitem *session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain);
+void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m);
+void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist);
+struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain);
 
 #endif

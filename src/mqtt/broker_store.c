@@ -58,20 +58,20 @@ static void append(struct tern_broker *b, uint8_t type, struct wbuf *w, const vo
 
 #define WBUF(name, size) uint8_t name##_mem[size]; struct wbuf name = {name##_mem, 0, sizeof(name##_mem), 0}
 
-void bstore_retain(struct tern_broker *b, const struct bmsg *m) {
+void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 8);
   w_u8(&w, m->qos);
   w_str(&w, m->topic, m->topic_len);
   append(b, REC_RETAIN, &w, m->payload, m->payload_len);
 }
 
-void bstore_session(struct tern_broker *b, const struct session *s, int alive) {
+void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive) {
   WBUF(w, 160);
   w_str(&w, s->client_id, strlen(s->client_id));
   append(b, alive ? REC_SESSION : REC_SESSION_DEL, &w, NULL, 0);
 }
 
-void bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add) {
+void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 200);
   w_u8(&w, qos);
   w_str(&w, s->client_id, strlen(s->client_id));
@@ -79,7 +79,7 @@ void bstore_sub(struct tern_broker *b, const struct session *s, const char *filt
   append(b, add ? REC_SUB : REC_UNSUB, &w, NULL, 0);
 }
 
-void bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q) {
+void tern_broker_bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q) {
   if (!b->store) return;
   q->store_id = ++b->next_store_id;
   WBUF(w, TERN_MQTT_MAX_TOPIC + 200);
@@ -91,7 +91,7 @@ void bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q)
   append(b, REC_MSG, &w, q->msg->payload, q->msg->payload_len);
 }
 
-void bstore_msg_done(struct tern_broker *b, struct qitem *q) {
+void tern_broker_bstore_msg_done(struct tern_broker *b, struct qitem *q) {
   if (!q->store_id || !b->store) return;
   WBUF(w, 16);
   w_u64(&w, q->store_id);
@@ -118,7 +118,7 @@ static void drop_item(struct tern_broker *b, struct session *s, struct qitem *q)
   if (s->queue_tail == q) s->queue_tail = prev;
   s->nqueued--;
   b->st.queued--;
-  bmsg_unref(b, q->msg);
+  tern_broker_bmsg_unref(b, q->msg);
   tern_free(b->loop->alloc, q);
 }
 
@@ -133,20 +133,20 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     uint8_t qos = r_u8(&r);
     int tl = r_str(&r, topic, sizeof(topic));
     if (r.err) break;
-    struct bmsg *m = bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, 1);
-    if (m) { retain_set(b, m, 0); bmsg_unref(b, m); }
+    struct bmsg *m = tern_broker_bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, 1);
+    if (m) { tern_broker_retain_set(b, m, 0); tern_broker_bmsg_unref(b, m); }
     return;
   }
   case REC_SESSION:
     if (r_str(&r, cid, sizeof(cid)) < 0) break;
-    s = session_get(b, cid, 1);
+    s = tern_broker_session_get(b, cid, 1);
     if (s) s->clean = 0;
     return;
   case REC_SESSION_DEL:
     if (r_str(&r, cid, sizeof(cid)) < 0) break;
-    s = session_get(b, cid, 0);
+    s = tern_broker_session_get(b, cid, 0);
     if (s) {
-      tree_remove_session(b, s);
+      tern_broker_tree_remove_session(b, s);
       while (s->queue_head) drop_item(b, s, s->queue_head);
     }
     return;
@@ -155,10 +155,10 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     r_str(&r, cid, sizeof(cid));
     int fl = r_str(&r, topic, sizeof(topic));
     if (r.err) break;
-    s = session_get(b, cid, 1);
+    s = tern_broker_session_get(b, cid, 1);
     if (!s) return;
-    if (type == REC_SUB) tree_subscribe(b, s, topic, (size_t)fl, qos);
-    else tree_unsubscribe(b, s, topic, (size_t)fl);
+    if (type == REC_SUB) tern_broker_tree_subscribe(b, s, topic, (size_t)fl, qos);
+    else tern_broker_tree_unsubscribe(b, s, topic, (size_t)fl);
     return;
   }
   case REC_MSG: {
@@ -168,12 +168,12 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     int tl = r_str(&r, topic, sizeof(topic));
     if (r.err) break;
     if (id > b->next_store_id) b->next_store_id = id;
-    s = session_get(b, cid, 1);
-    struct bmsg *m = s ? bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, retain) : NULL;
+    s = tern_broker_session_get(b, cid, 1);
+    struct bmsg *m = s ? tern_broker_bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, retain) : NULL;
     if (!m) return;
-    struct qitem *q = session_enqueue(b, s, m, qos, retain);
+    struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, retain);
     if (q) { q->store_id = id; ctx->msgs++; }
-    bmsg_unref(b, m);
+    tern_broker_bmsg_unref(b, m);
     return;
   }
   case REC_MSG_DONE: {
@@ -187,7 +187,7 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
   TERN_WARN(b->loop, "store: skipping a record of type '%c' that does not parse", type);
 }
 
-int bstore_open(struct tern_broker *b) {
+int tern_broker_bstore_open(struct tern_broker *b) {
   char path[4096];
   snprintf(path, sizeof(path), "%s/tern-broker.db", b->opts.persist_dir);
   struct replay_ctx ctx = {b, 0};
@@ -200,7 +200,7 @@ int bstore_open(struct tern_broker *b) {
   return 0;
 }
 
-void bstore_close(struct tern_broker *b) {
+void tern_broker_bstore_close(struct tern_broker *b) {
   if (!b->store) return;
   tern_store_flush(b->store);
   tern_store_close(b->store);
@@ -210,26 +210,26 @@ void bstore_close(struct tern_broker *b) {
 /* Rewrite the log as a snapshot of what is live now. */
 static void compact(struct tern_broker *b) {
   if (tern_store_rewrite_begin(b->store) != 0) return;
-  for (size_t i = 0; i < b->nretained; i++) bstore_retain(b, b->retained[i]);
+  for (size_t i = 0; i < b->nretained; i++) tern_broker_bstore_retain(b, b->retained[i]);
   char filter[TERN_MQTT_MAX_TOPIC + 1];
   for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++) {
     for (struct session *s = b->sessions[i]; s; s = s->hash_next) {
       if (s->clean) continue;
-      bstore_session(b, s, 1);
+      tern_broker_bstore_session(b, s, 1);
       for (struct sub *x = s->subs; x; x = x->session_next) {
-        size_t fl = tree_filter(x, filter, sizeof(filter));
-        bstore_sub(b, s, filter, fl, x->qos, 1);
+        size_t fl = tern_broker_tree_filter(x, filter, sizeof(filter));
+        tern_broker_bstore_sub(b, s, filter, fl, x->qos, 1);
       }
       struct qitem *lists[2] = {s->inflight_head, s->queue_head};
       for (int k = 0; k < 2; k++)
-        for (struct qitem *q = lists[k]; q; q = q->next) bstore_msg(b, s, q);
+        for (struct qitem *q = lists[k]; q; q = q->next) tern_broker_bstore_msg(b, s, q);
     }
   }
   if (tern_store_rewrite_commit(b->store) != 0) TERN_ERR(b->loop, "store: compaction failed; the old log stays");
   else TERN_INFO(b->loop, "store: compacted to %zu bytes", tern_store_size(b->store));
 }
 
-void bstore_flush(struct tern_broker *b) {
+void tern_broker_bstore_flush(struct tern_broker *b) {
   if (!b->store) return;
   tern_store_flush(b->store);
   if (tern_store_size(b->store) > TERN_STORE_COMPACT_BYTES) compact(b);

@@ -64,7 +64,7 @@ static void count(struct tnode *n, long d) {
   for (; n; n = n->parent) n->nsubs_below = (size_t)((long)n->nsubs_below + d);
 }
 
-int tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos) {
+int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos) {
   struct tnode *n = walk(b, filter, len, 1);
   if (!n) return TERN_ENOMEM;
   for (struct sub *x = n->subs; x; x = x->node_next)
@@ -97,7 +97,7 @@ static void unlink_sub(struct tern_broker *b, struct sub *x) {
   prune(b, n);
 }
 
-int tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len) {
+int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len) {
   struct tnode *n = walk(b, filter, len, 0);
   if (!n) return 0;
   for (struct sub *x = n->subs; x; x = x->node_next)
@@ -105,11 +105,11 @@ int tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filte
   return 0;
 }
 
-void tree_remove_session(struct tern_broker *b, struct session *s) {
+void tern_broker_tree_remove_session(struct tern_broker *b, struct session *s) {
   while (s->subs) unlink_sub(b, s->subs);
 }
 
-size_t tree_filter(const struct sub *sub, char *out, size_t outlen) {
+size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen) {
   /* rebuild the filter from the node path (levels joined by '/') */
   const struct tnode *path[TERN_MQTT_MAX_TOPIC];
   size_t depth = 0, o = 0;
@@ -167,7 +167,7 @@ static void match_level(struct match_ctx *m, struct tnode *n, const char *t, siz
   }
 }
 
-void tree_match(struct tern_broker *b, const char *topic, size_t len,
+void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len,
                 void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos, void *arg), void *arg) {
   if (!b->root) return;
   struct match_ctx m = {b, NULL};
@@ -193,7 +193,7 @@ static void free_node(struct tern_broker *b, struct tnode *n) {
   tern_free(b->loop->alloc, n);
 }
 
-void tree_free(struct tern_broker *b) {
+void tern_broker_tree_free(struct tern_broker *b) {
   if (b->root) free_node(b, b->root);
   b->root = NULL;
 }
