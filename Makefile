@@ -54,4 +54,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(MCU) build-mutants
+	rm -rf $(BUILD) $(ASAN) $(MCU) build-notls build-mutants

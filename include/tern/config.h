@@ -79,6 +79,9 @@
 #endif
 
 /* ---- TLS ---- */
+#ifndef TERN_TLS_CLOCK_FLOOR
+#define TERN_TLS_CLOCK_FLOOR 1704067200 /* 2024-01-01: a clock earlier than this was never set */
+#endif
 #ifndef TERN_TLS_CA_BUNDLE
 #define TERN_TLS_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #endif

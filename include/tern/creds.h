@@ -11,8 +11,6 @@
 int tern_pw_hash(const char *password, char *out, size_t outlen);
 /* 0 when password matches hash, TERN_EAUTH when not, TERN_EPARSE for a bad hash. */
 int tern_pw_verify(const char *hash, const char *password);
-/* Constant-time equality of two byte strings of length n. */
-int tern_ct_equal(const void *a, const void *b, size_t n);
 
 struct tern_pwfile; /* a loaded password file */
 int tern_pwfile_load(const char *path, struct tern_pwfile **out);

@@ -2,9 +2,11 @@
  * plaintext in c->rx / c->tx, no I/O of its own. Certificates are verified
  * by default. Backend: mbedTLS.
  *
- * Clock: certificate dates are checked against the system's wall clock.
- * On a device without a synced clock, call tern_tls_ctx_skip_dates() until
- * SNTP has synced, or every not-yet-valid certificate is refused. */
+ * Clock: certificate dates are checked against the loop's wall clock
+ * (tern_rtc_now(): the system clock, corrected by SNTP once synced). While
+ * that clock reads earlier than TERN_TLS_CLOCK_FLOOR (a device that has not
+ * synced yet reads 1970), dates cannot be judged: they are not checked and a
+ * warning is logged; the chain and the host name are always checked. */
 #ifndef TERN_TLS_H
 #define TERN_TLS_H
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */

@@ -4,33 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <mbedtls/md.h>
-#include <mbedtls/pkcs5.h>
-#include <mbedtls/sha512.h>
 #include "../core/loop_internal.h"
 #include "tern/base64.h"
 #include "tern/creds.h"
 #include "tern/error.h"
+#include "tern/hash.h"
 
 #define SALT_LEN 12
 #define HASH_LEN 64
 
-int tern_ct_equal(const void *a, const void *b, size_t n) {
-  const volatile uint8_t *x = a, *y = b;
-  uint8_t diff = 0;
-  for (size_t i = 0; i < n; i++) diff |= (uint8_t)(x[i] ^ y[i]);
-  return diff == 0;
-}
-
 static int pbkdf2(const char *password, const uint8_t *salt, size_t salt_len, unsigned iter, uint8_t out[HASH_LEN]) {
-  mbedtls_md_context_t md;
-  mbedtls_md_init(&md);
-  int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA512), 1);
-  if (rc == 0)
-    rc = mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)password, strlen(password), salt, salt_len,
-                                   iter, HASH_LEN, out);
-  mbedtls_md_free(&md);
-  return rc == 0 ? 0 : TERN_EIO;
+  tern_pbkdf2_sha512(password, strlen(password), salt, salt_len, iter, out, HASH_LEN);
+  return 0;
 }
 
 int tern_pw_hash(const char *password, char *out, size_t outlen) {
@@ -66,13 +51,11 @@ int tern_pw_verify(const char *hash, const char *password) {
     salt_len = tern_base64_decode(p, (size_t)(d - p), salt, sizeof(salt));
     want_len = tern_base64_decode(d + 1, strlen(d + 1), want, sizeof(want));
     if (salt_len <= 0 || want_len != HASH_LEN) return TERN_EPARSE;
-    mbedtls_sha512_context s;
-    mbedtls_sha512_init(&s);
-    mbedtls_sha512_starts_ret(&s, 0);
-    mbedtls_sha512_update_ret(&s, (const unsigned char *)password, strlen(password));
-    mbedtls_sha512_update_ret(&s, salt, (size_t)salt_len);
-    mbedtls_sha512_finish_ret(&s, got);
-    mbedtls_sha512_free(&s);
+    struct tern_sha512 s;
+    tern_sha512_init(&s);
+    tern_sha512_update(&s, password, strlen(password));
+    tern_sha512_update(&s, salt, (size_t)salt_len);
+    tern_sha512_final(&s, got);
   } else {
     return TERN_EPARSE;
   }

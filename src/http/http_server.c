@@ -11,10 +11,10 @@
 #include "tern/base64.h"
 #include "tern/creds.h"
 #include "tern/error.h"
+#include "tern/hash.h"
 #include "tern/http.h"
 #include "tern/tls.h"
 #include "tern/ws.h"
-#include <mbedtls/sha1.h>
 
 struct route {
   struct route *next;
@@ -363,19 +363,6 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
 }
 
 /* ---- WebSocket (RFC 6455) ---- */
-
-int tern_ws_accept_key(const char *key, size_t key_len, char out[32]) {
-  static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  uint8_t digest[20];
-  mbedtls_sha1_context sha;
-  mbedtls_sha1_init(&sha);
-  mbedtls_sha1_starts_ret(&sha);
-  mbedtls_sha1_update_ret(&sha, (const unsigned char *)key, key_len);
-  mbedtls_sha1_update_ret(&sha, (const unsigned char *)guid, sizeof(guid) - 1);
-  mbedtls_sha1_finish_ret(&sha, digest);
-  mbedtls_sha1_free(&sha);
-  return tern_base64_encode(digest, sizeof(digest), out, 32) == 28 ? 0 : TERN_EFULL;
-}
 
 int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg) {
   struct hconn *h = req->conn->proto;

@@ -1,6 +1,8 @@
 /* WebSocket frames (RFC 6455 section 5): header parsing and encoding. */
 #include <string.h>
+#include "tern/base64.h"
 #include "tern/error.h"
+#include "tern/hash.h"
 #include "tern/ws.h"
 
 int tern_ws_parse_header(const uint8_t *buf, size_t len, int from_client, struct tern_ws_frame *f) {
@@ -71,4 +73,16 @@ int tern_ws_encode(struct tern_buf *out, int opcode, int fin, const void *data, 
   if (mask_key) tern_ws_unmask(out->data + out->len + hl, len, mask_key, 0);
   out->len += hl + len;
   return 0;
+}
+
+/* Sec-WebSocket-Accept: base64(SHA-1(key + the protocol's GUID)). */
+int tern_ws_accept_key(const char *key, size_t key_len, char out[32]) {
+  static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  uint8_t digest[TERN_SHA1_LEN];
+  struct tern_sha1 sha;
+  tern_sha1_init(&sha);
+  tern_sha1_update(&sha, key, key_len);
+  tern_sha1_update(&sha, guid, sizeof(guid) - 1);
+  tern_sha1_final(&sha, digest);
+  return tern_base64_encode(digest, sizeof(digest), out, 32) == 28 ? 0 : TERN_EFULL;
 }

@@ -11,6 +11,7 @@
 #include <mbedtls/x509_crt.h>
 #include "../core/loop_internal.h"
 #include "tern/error.h"
+#include "tern/sntp.h"
 #include "tern/tls.h"
 
 struct tern_tls_ctx {
@@ -29,6 +30,7 @@ struct tern_tls_ctx {
 struct conn_tls {
   struct tern_tls base; /* first: the core sees only this */
   struct tern_tls_ctx *ctx;
+  struct tern_loop *loop;
   struct tern_addr ip;  /* the host connected to, when it is an IP address */
   int host_is_ip;
   mbedtls_ssl_context ssl;
@@ -79,8 +81,34 @@ static int cert_has_ip(const mbedtls_x509_crt *crt, const struct tern_addr *ip) 
   return 0;
 }
 
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+static int64_t x509_unix(const mbedtls_x509_time *t) {
+  return days_from_civil(t->year, t->mon, t->day) * 86400 + t->hour * 3600 + t->min * 60 + t->sec;
+}
+
+/* Certificate dates are judged by the loop's clock (tern_rtc: the system
+ * clock, or the SNTP-corrected one), not by mbedTLS's time(). Before that
+ * clock has ever been set (a device before its first SNTP sync reads
+ * 1970), dates cannot be judged: they are not checked, the chain and the
+ * host name still are, and a warning says so. */
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
   struct conn_tls *t = arg;
+  *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+  double now = tern_rtc_now(t->loop);
+  if (now >= TERN_TLS_CLOCK_FLOOR) {
+    if ((int64_t)now > x509_unix(&crt->valid_to)) *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+    if ((int64_t)now < x509_unix(&crt->valid_from)) *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+  } else if (depth == 0) {
+    TERN_WARN(t->loop, "TLS: certificate dates not checked: the clock is not set yet (no SNTP sync)");
+  }
   if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)) return 0;
   if (t->ctx->skip_hostname || (t->host_is_ip && cert_has_ip(crt, &t->ip)))
     *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
@@ -244,6 +272,7 @@ static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {
   tern_buf_init(&t->base.rx, c->loop->alloc, c->loop->buf_cap);
   tern_buf_init(&t->base.tx, c->loop->alloc, c->loop->buf_cap);
   t->ctx = ctx;
+  t->loop = c->loop;
   mbedtls_ssl_init(&t->ssl);
   int rc = mbedtls_ssl_setup(&t->ssl, &ctx->conf);
   if (rc == 0 && !ctx->is_server) {
@@ -254,8 +283,8 @@ static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {
     /* An address is still set as the expected name, so that only an
      * iPAddress SAN (checked in verify_cb) can clear the mismatch. */
     rc = mbedtls_ssl_set_hostname(&t->ssl, name);
-    mbedtls_ssl_set_verify(&t->ssl, verify_cb, t);
   }
+  mbedtls_ssl_set_verify(&t->ssl, verify_cb, t); /* also a server checking client certificates */
   if (rc != 0) {
     mbedtls_ssl_free(&t->ssl);
     tern_free(c->loop->alloc, t);

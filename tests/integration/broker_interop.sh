@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # tern broker with real clients: mosquitto_pub/sub, paho, tern pub/sub,
 # over TCP and TLS with a password file written by mosquitto_passwd.
 . "$(dirname "$0")/../harness/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # tern console with Debian's telnet (inetutils) driven by expect, login rate
 # limiting, hostile byte streams, and openssl s_client on the TLS listener.
 . "$(dirname "$0")/../harness/lib.sh"

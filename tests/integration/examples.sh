@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # The seed's use cases as examples/, each against local stand-ins.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init examples

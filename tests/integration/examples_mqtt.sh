@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # The MQTT examples against local stand-ins: tern broker, and Mosquitto with
 # TLS and a password in place of Adafruit IO.
 . "$(dirname "$0")/../harness/lib.sh"

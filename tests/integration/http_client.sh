@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # tern get / tern post (the HTTP client) against local stand-ins of the
 # weather API, Twilio's Messages API and an IFTTT webhook, plain and TLS.
 . "$(dirname "$0")/../harness/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # The HTTP server against curl, python3-requests and hostile raw requests.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init http_server

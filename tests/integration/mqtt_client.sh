@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # The MQTT client and tern pub/sub against Debian's Mosquitto, with three
 # listeners: plain anonymous, password-protected, and TLS with a password
 # (as Adafruit IO is set up). Interop with mosquitto_pub/sub and paho.

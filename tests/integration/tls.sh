@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: tls
 # The TLS filter against OpenSSL and curl, certificates made at run time.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init tls
