@@ -4,13 +4,11 @@
  * process) that collects the samples, writes demo.png and demo.csv and
  * serves a live dashboard. */
 #define _GNU_SOURCE
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "app.h"
@@ -33,14 +31,11 @@ static const char usage[] =
     "  --broker URL  use this broker instead of the embedded one\n";
 
 /* A free TCP port on 127.0.0.1 (the kernel picks; we hand it to the device). */
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof(a);
-  int port = -1;
-  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0) close(fd);
+static int free_port(struct tern_loop *loop) {
+  struct tern_conn *l = tern_listen(loop, "tcp://127.0.0.1:0", NULL, NULL);
+  if (!l) return -1;
+  int port = l->local.port;
+  tern_close_now(l);
   return port;
 }
 
@@ -119,8 +114,9 @@ int cmd_demo(int argc, char **argv) {
   exe[n] = '\0';
   char ntp_arg[64], cport[16], hport[16], samples_arg[16], period_arg[16];
   snprintf(ntp_arg, sizeof(ntp_arg), "127.0.0.1:%u", tern_sntp_server_port(ntp));
-  snprintf(cport, sizeof(cport), "%d", free_port());
-  snprintf(hport, sizeof(hport), "%d", free_port());
+  snprintf(cport, sizeof(cport), "%d", free_port(loop));
+  snprintf(hport, sizeof(hport), "%d", free_port(loop));
+  tern_loop_poll(loop, 0); /* the two probe listeners close here, before the device binds */
   snprintf(samples_arg, sizeof(samples_arg), "%d", samples);
   snprintf(period_arg, sizeof(period_arg), "%d", period);
   char *dargv[] = {exe, "device", "--name", (char *)session, "--iface", "lo", "--ntp", ntp_arg, "--console-port", cport,

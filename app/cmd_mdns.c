@@ -1,7 +1,5 @@
 /* tern mdns advertise|resolve|browse */
 #define _DEFAULT_SOURCE
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +18,13 @@ static const char usage[] =
     "multicast-capable, non-loopback interface that is up is used.\n";
 
 /* the default interfaces: up, multicast, not loopback */
-static int default_ifaces(const char **out, int max) {
-  static char names[TERN_MDNS_MAX_IFACES][IF_NAMESIZE + 1];
-  struct ifaddrs *list, *a;
-  int n = 0;
-  if (getifaddrs(&list) != 0) return 0;
-  for (a = list; a && n < max; a = a->ifa_next) {
-    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
-    if (!(a->ifa_flags & IFF_UP) || !(a->ifa_flags & IFF_MULTICAST) || (a->ifa_flags & IFF_LOOPBACK)) continue;
-    snprintf(names[n], sizeof(names[n]), "%s", a->ifa_name);
-    out[n] = names[n];
-    n++;
+static int default_ifaces(struct tern_loop *loop, const char **out, int max) {
+  static struct tern_iface_info all[64];
+  int n = 0, count = tern_ifaces(loop, all, 64);
+  for (int i = 0; i < count && n < max; i++) {
+    if (all[i].addr.is_ip6 || !all[i].up || !all[i].multicast || all[i].loopback) continue;
+    out[n++] = all[i].name;
   }
-  freeifaddrs(list);
   return n;
 }
 
@@ -60,9 +52,14 @@ int cmd_mdns(int argc, char **argv) {
     else if (npos < (int)(sizeof(pos) / sizeof(pos[0]))) pos[npos++] = argv[i];
     if (bad) return 2;
   }
-  if (!nif) nif = default_ifaces(ifaces, TERN_MDNS_MAX_IFACES);
-  if (!nif) { fprintf(stderr, "tern mdns: no multicast interface is up (give --iface)\n"); return 1; }
   struct tern_loop *loop = app_loop_new(NULL);
+  if (!loop) return 1;
+  if (!nif) nif = default_ifaces(loop, ifaces, TERN_MDNS_MAX_IFACES);
+  if (!nif) {
+    fprintf(stderr, "tern mdns: no multicast interface is up (give --iface)\n");
+    tern_loop_free(loop);
+    return 1;
+  }
   tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);
   int rc = 0;
   if (!strcmp(verb, "advertise")) {

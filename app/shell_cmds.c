@@ -1,9 +1,6 @@
 /* Shell commands shared by tern console and tern device: get URL (asynchronous,
  * with output backpressure) and ifconfig. */
 #define _DEFAULT_SOURCE
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,17 +80,14 @@ static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg
 
 static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)argc; (void)argv; (void)arg;
-  struct ifaddrs *list, *a;
-  if (getifaddrs(&list) != 0) { tern_shell_printf(s, "ifconfig: %s\r\n", tern_strerror(TERN_EIO)); return 0; }
-  for (a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6)) continue;
-    char addr[64] = "";
-    const void *src = a->ifa_addr->sa_family == AF_INET ? (const void *)&((struct sockaddr_in *)a->ifa_addr)->sin_addr
-                                                        : (const void *)&((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
-    inet_ntop(a->ifa_addr->sa_family, src, addr, sizeof(addr));
-    tern_shell_printf(s, "%-10s %s %s\r\n", a->ifa_name, addr, (a->ifa_flags & IFF_UP) ? "up" : "down");
+  struct tern_iface_info all[64];
+  int n = tern_ifaces(tern_shell_session_loop(s), all, 64);
+  if (n < 0) { tern_shell_printf(s, "ifconfig: %s\r\n", tern_strerror(n)); return 0; }
+  for (int i = 0; i < n; i++) {
+    char addr[64];
+    tern_addr_str(&all[i].addr, addr, sizeof(addr), 0);
+    tern_shell_printf(s, "%-10s %s %s\r\n", all[i].name, addr, all[i].up ? "up" : "down");
   }
-  freeifaddrs(list);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <signal.h>
 #include "app.h"
+#include "tern/dns.h"
 #include "tern/loop.h"
 
 int app_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
@@ -66,9 +67,14 @@ void app_signals(struct tern_loop *loop) {
   sigaction(SIGHUP, &sa, NULL);
 }
 
+/* A loop with tern's resolver attached; TERN_DNS_SERVER=IP[:PORT] points
+ * it at another server than resolv.conf's (the tests' local dnsmasq). */
 struct tern_loop *app_loop_new(const struct tern_loop_opts *opts) {
-  struct tern_loop_opts o = {0};
-  if (opts) o = *opts;
-  if (!o.dns_servers && getenv("TERN_DNS_SERVER")) o.dns_servers = getenv("TERN_DNS_SERVER");
-  return tern_loop_new(&o);
+  struct tern_loop *loop = tern_loop_new(opts);
+  struct tern_dns_opts d = {.servers = getenv("TERN_DNS_SERVER")};
+  if (loop && tern_dns_attach(loop, &d) != 0) {
+    tern_loop_free(loop);
+    return NULL;
+  }
+  return loop;
 }

@@ -8,10 +8,6 @@
 #define TERN_ENABLE_TLS 1
 #endif
 
-#ifndef TERN_ENABLE_DNS
-#define TERN_ENABLE_DNS 1
-#endif
-
 #ifndef TERN_ENABLE_MQTT
 #define TERN_ENABLE_MQTT 1
 #endif
@@ -46,6 +42,12 @@
 #endif
 
 /* ---- DNS resolver ---- */
+#ifndef TERN_DNS_RESOLV_CONF
+#define TERN_DNS_RESOLV_CONF "/etc/resolv.conf" /* read through the port's files */
+#endif
+#ifndef TERN_DNS_HOSTS_FILE
+#define TERN_DNS_HOSTS_FILE "/etc/hosts"
+#endif
 #ifndef TERN_DNS_MAX_SERVERS
 #define TERN_DNS_MAX_SERVERS 3
 #endif
@@ -91,6 +93,9 @@
 #define TERN_PW_ITERATIONS 101         /* mosquitto_passwd's default for $7$ */
 #endif
 
+#ifndef TERN_PW_FILE_MAX
+#define TERN_PW_FILE_MAX (4 * 1024 * 1024) /* a password file larger than this is refused */
+#endif
 #ifndef TERN_PW_LINE_MAX
 #define TERN_PW_LINE_MAX 1024
 #endif
@@ -134,6 +139,10 @@
 #define TERN_BROKER_CONNECT_TIMEOUT_MS 10000 /* CONNECT must arrive within this */
 #endif
 
+#ifndef TERN_BROKER_ACL_FILE_MAX
+#define TERN_BROKER_ACL_FILE_MAX (4 * 1024 * 1024) /* an ACL file larger than this is refused */
+#endif
+
 #ifndef TERN_BROKER_MAX_QOS2_IN
 #define TERN_BROKER_MAX_QOS2_IN 1024     /* QoS 2 ids awaiting PUBREL per client */
 #endif
@@ -153,6 +162,10 @@
 
 #ifndef TERN_HTTP_MAX_BODY
 #define TERN_HTTP_MAX_BODY (1024 * 1024) /* request body a server accepts (413 beyond) */
+#endif
+
+#ifndef TERN_HTTP_MAX_BODY_FILE
+#define TERN_HTTP_MAX_BODY_FILE (64 * 1024 * 1024) /* a request body read from a file (-d @FILE) */
 #endif
 
 #ifndef TERN_HTTP_MAX_CONNS
@@ -177,6 +190,35 @@
 
 #ifndef TERN_JSON_MAX_DEPTH
 #define TERN_JSON_MAX_DEPTH 64
+#endif
+
+/* ---- Combinations that cannot work: refused at compile time (as lwIP's init.c) ---- */
+#if TERN_BUF_DEFAULT_CAP < TERN_IO_CHUNK
+#error "TERN_BUF_DEFAULT_CAP must hold at least one TERN_IO_CHUNK read"
+#endif
+#if TERN_MQTT_MAX_PACKET > TERN_BUF_DEFAULT_CAP
+#error "TERN_MQTT_MAX_PACKET larger than a connection's buffer (TERN_BUF_DEFAULT_CAP): such packets could never be read"
+#endif
+#if TERN_MQTT_MAX_TOPIC > TERN_MQTT_MAX_PACKET
+#error "TERN_MQTT_MAX_TOPIC cannot exceed TERN_MQTT_MAX_PACKET"
+#endif
+#if TERN_MQTT_INFLIGHT < 1 || TERN_MQTT_INFLIGHT > 65535
+#error "TERN_MQTT_INFLIGHT must be 1..65535 (MQTT packet identifiers)"
+#endif
+#if TERN_DNS_MAX_SERVERS < 1 || TERN_DNS_ATTEMPTS < 1
+#error "the resolver needs at least one server slot and one attempt"
+#endif
+#if TERN_DNS_MSG_MAX < 512
+#error "TERN_DNS_MSG_MAX below 512: RFC 1035 UDP answers would not fit"
+#endif
+#if TERN_HTTP_MAX_HEAD > TERN_BUF_DEFAULT_CAP
+#error "TERN_HTTP_MAX_HEAD larger than a connection's buffer: 431 could never be sent"
+#endif
+#if TERN_HTTP_MAX_CONNS < 1 || TERN_MAX_CONNS < TERN_HTTP_MAX_CONNS
+#error "TERN_HTTP_MAX_CONNS must be 1..TERN_MAX_CONNS"
+#endif
+#if TERN_BUS_MAX_LISTENERS < 1
+#error "TERN_BUS_MAX_LISTENERS must be at least 1"
 #endif
 
 #endif

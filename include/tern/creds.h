@@ -6,6 +6,7 @@
 #define TERN_CREDS_H
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
+#include "buf.h"
 
 /* Writes "$7$ITER$SALT$HASH" into out. */
 int tern_pw_hash(const char *password, char *out, size_t outlen);
@@ -13,7 +14,9 @@ int tern_pw_hash(const char *password, char *out, size_t outlen);
 int tern_pw_verify(const char *hash, const char *password);
 
 struct tern_pwfile; /* a loaded password file */
-int tern_pwfile_load(const char *path, struct tern_pwfile **out);
+/* alloc: where it lives (tern_loop_alloc(loop); NULL: malloc). Read through
+ * the port's files (file.h). */
+int tern_pwfile_load(const struct tern_allocator *alloc, const char *path, struct tern_pwfile **out);
 void tern_pwfile_free(struct tern_pwfile *pf);
 /* 0 when user exists and password matches; TERN_EAUTH otherwise. An unknown
  * user costs the same time as a wrong password. */

@@ -70,9 +70,20 @@ int tern_dns_rr_end(struct tern_dns_writer *w, size_t rdlen_at);
 /* Writes the counts into the header. Returns the message length or error. */
 int tern_dns_writer_finish(struct tern_dns_writer *w);
 
-/* Resolver. fn may run before tern_resolve returns (hosts file, cache). */
-typedef void (*tern_resolve_fn)(struct tern_loop *loop, int err, const struct tern_addr *addrs,
-                                size_t n, void *arg);
+/* ---- the stub resolver ----
+ * Attached to a loop as its resolver (loop.h): the hosts file, a TTL cache,
+ * then UDP queries to the servers. Its files are read through the port. */
+struct tern_dns_opts {
+  const char *servers;     /* "127.0.0.1:5300,..."; NULL: the nameservers of resolv_conf */
+  const char *hosts_file;  /* NULL: TERN_DNS_HOSTS_FILE; "" for none */
+  const char *resolv_conf; /* NULL: TERN_DNS_RESOLV_CONF */
+};
+/* Installs the resolver on the loop with these options (NULL: defaults).
+ * Once attached, a later call with opts == NULL changes nothing, so every
+ * client may call tern_dns_attach(loop, NULL) to make sure one is there. */
+int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts);
+/* fn may run before tern_resolve returns (hosts file, cache). Attaches the
+ * resolver with its defaults when the loop has none. */
 enum { TERN_RESOLVE_ANY = 0, TERN_RESOLVE_IP4 = 4, TERN_RESOLVE_IP6 = 6 };
 int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
 void tern_resolve_cancel(struct tern_loop *loop, void *arg);

@@ -50,6 +50,9 @@ int tern_form_get(struct tern_str form, const char *key, char *out, size_t outle
 int tern_form_append(struct tern_buf *out, const char *key, const char *value);
 /* Percent-encodes s for a URL or form (space as %20, or '+' when form). */
 int tern_url_encode(const char *s, size_t n, struct tern_buf *out, int form);
+/* An HTTP date (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") for
+ * Unix time t; no libc time functions, so it also runs on a board. */
+void tern_http_date(int64_t t, char out[30]);
 
 /* JSON lookup by path ("current.temperature_2m", "list[0].name") without
  * allocating: the value's text (strings without quotes, raw escapes kept),

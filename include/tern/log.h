@@ -11,6 +11,7 @@ typedef void (*tern_log_sink)(void *ctx, int level, const char *line);
 
 void tern_log_set(struct tern_loop *loop, int level, tern_log_sink sink, void *ctx);
 int tern_log_level(const struct tern_loop *loop);
+void tern_log_set_level(struct tern_loop *loop, int level); /* keeps the sink */
 int tern_log_level_parse(const char *name); /* "error".."debug" -> level, or -1 */
 void tern_log(struct tern_loop *loop, int level, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -65,8 +65,6 @@ struct tern_conn {
 
 struct tern_loop_opts {
   const struct tern_allocator *alloc; /* NULL: malloc */
-  const char *dns_servers;  /* "127.0.0.1:5300,..."; NULL: /etc/resolv.conf */
-  const char *hosts_file;   /* NULL: /etc/hosts; "" for none */
   size_t conn_buf_cap;      /* per-connection rx/tx cap; 0: TERN_BUF_DEFAULT_CAP */
   uint32_t connect_timeout_ms; /* 0: TERN_CONNECT_TIMEOUT_MS */
 };
@@ -116,6 +114,41 @@ void tern_conn_fail(struct tern_conn *c, int err, const char *reason);
 /* UDP multicast: join group (IPv4 dotted) on the named interface. */
 int tern_udp_join(struct tern_conn *c, const char *group, const char *ifname);
 int tern_udp_set_multicast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl);
+
+/* The loop's connections, for a server closing its own: the first, then
+ * follow c->next (skip those whose fn is not the server's). */
+struct tern_conn *tern_loop_conns(struct tern_loop *loop);
+/* What the loop holds now (the console's "mem" command). */
+struct tern_loop_stats { size_t conns, conns_peak, timers, buf_cap; };
+void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out);
+
+/* ---- what the OS gives, through the port (src/port/port.h) ---- */
+uint64_t tern_loop_micros(struct tern_loop *loop); /* monotonic microseconds, 64-bit */
+int tern_random(struct tern_loop *loop, void *buf, size_t n); /* cryptographic quality; loop may be NULL */
+/* The first IPv4 / IPv6 address of a network interface; TERN_ENOTFOUND if none. */
+int tern_iface_ipv4(struct tern_loop *loop, const char *ifname, struct tern_addr *out);
+int tern_iface_ipv6(struct tern_loop *loop, const char *ifname, struct tern_addr *out);
+/* Every address of every network interface, one entry each (ifconfig). */
+struct tern_iface_info {
+  char name[16];
+  struct tern_addr addr;
+  int up, multicast, loopback;
+};
+int tern_ifaces(struct tern_loop *loop, struct tern_iface_info *out, int max); /* count, or error */
+
+/* ---- name resolution: a plug-in, so the core links without DNS ----
+ * tern_dns_attach() (dns.h) installs tern's resolver; the MQTT, HTTP and
+ * SNTP clients attach it when they start. Without one, tern_connect()
+ * takes numeric addresses only. */
+typedef void (*tern_resolve_fn)(struct tern_loop *loop, int err, const struct tern_addr *addrs, size_t n,
+                                void *arg);
+struct tern_resolver_ops {
+  int (*resolve)(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
+  void (*cancel)(struct tern_loop *loop, void *arg); /* every query made with arg */
+  void (*free)(struct tern_loop *loop);               /* at tern_loop_free */
+};
+void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops, void *state);
+void *tern_loop_resolver(struct tern_loop *loop); /* the state given, or NULL */
 
 /* ---- event bus: system events, so services react without calling each other ---- */
 enum tern_bus_ev {

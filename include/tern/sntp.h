@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
+#include "rtc.h"
 
 /* NTP time: seconds since 1900 in the high 32 bits, fraction in the low. */
 typedef uint64_t tern_ntp_time;
@@ -36,12 +37,6 @@ void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3
 tern_ntp_time tern_ntp_from_unix(double unix_seconds);
 double tern_ntp_to_unix(tern_ntp_time t);
 
-/* ---- the device clock ---- */
-/* Wall time = monotonic + offset: no root needed. Before the first sync it
- * is the system's (or 0 on a bare device). */
-double tern_rtc_now(struct tern_loop *loop);     /* Unix seconds */
-void tern_rtc_adjust(struct tern_loop *loop, double offset_s);
-int tern_rtc_synced(struct tern_loop *loop);
 /* POSIX TZ strings ("CET-1CEST,M3.5.0,M10.5.0/3", "UTC0", "EST5EDT,M3.2.0,M11.1.0"). */
 struct tern_tz {
   char std_name[8], dst_name[8];

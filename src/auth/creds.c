@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/base64.h"
 #include "tern/creds.h"
 #include "tern/error.h"
+#include "tern/file.h"
 #include "tern/hash.h"
 
 #define SALT_LEN 12
@@ -18,10 +22,17 @@ static int pbkdf2(const char *password, const uint8_t *salt, size_t salt_len, un
   return 0;
 }
 
+static int pw_line(struct tern_buf *out, const char *user, const char *hash) {
+  int rc = tern_buf_append(out, user, strlen(user));
+  if (!rc) rc = tern_buf_append(out, ":", 1);
+  if (!rc) rc = tern_buf_append(out, hash, strlen(hash));
+  return rc ? rc : tern_buf_append(out, "\n", 1);
+}
+
 int tern_pw_hash(const char *password, char *out, size_t outlen) {
   uint8_t salt[SALT_LEN], hash[HASH_LEN];
   char salt64[32], hash64[96];
-  if (tern_port_random(salt, sizeof(salt)) != 0) return TERN_EIO;
+  if (tern_random(NULL, salt, sizeof(salt)) != 0) return TERN_EIO;
   if (pbkdf2(password, salt, sizeof(salt), TERN_PW_ITERATIONS, hash) != 0) return TERN_EIO;
   tern_base64_encode(salt, sizeof(salt), salt64, sizeof(salt64));
   tern_base64_encode(hash, sizeof(hash), hash64, sizeof(hash64));
@@ -62,46 +73,40 @@ int tern_pw_verify(const char *hash, const char *password) {
   return tern_ct_equal(got, want, HASH_LEN) ? 0 : TERN_EAUTH;
 }
 
-struct pw_entry { struct pw_entry *next; char *user; char *hash; };
+/* A loaded password file: its text, cut in place into "user" and "hash"
+ * strings, and an array pointing into it. */
+struct pw_entry { const char *user, *hash; };
+struct tern_pwfile {
+  const struct tern_allocator *alloc;
+  char *text;
+  struct pw_entry *e;
+  size_t n;
+};
 
-static char *copy_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *p = malloc(n);
-  if (p) memcpy(p, s, n);
-  return p;
-}
-struct tern_pwfile { struct pw_entry *head; size_t n; };
-
-static void strip(char *s) {
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ')) s[--n] = '\0';
-}
-
-int tern_pwfile_load(const char *path, struct tern_pwfile **out) {
-  FILE *f = fopen(path, "r");
-  if (!f) return TERN_ENOTFOUND;
-  struct tern_pwfile *pf = calloc(1, sizeof(*pf));
-  if (!pf) { fclose(f); return TERN_ENOMEM; }
-  char line[TERN_PW_LINE_MAX];
-  int rc = 0;
-  struct pw_entry **tail = &pf->head;
-  while (fgets(line, sizeof(line), f)) {
-    strip(line);
+int tern_pwfile_load(const struct tern_allocator *alloc, const char *path, struct tern_pwfile **out) {
+  if (!alloc) alloc = &tern_default_allocator;
+  char *text;
+  size_t len;
+  int rc = tern_file_load(alloc, path, TERN_PW_FILE_MAX, &text, &len);
+  if (rc) return rc;
+  size_t lines = 1;
+  for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+  struct tern_pwfile *pf = tern_alloc(alloc, sizeof(*pf));
+  struct pw_entry *e = tern_alloc(alloc, lines * sizeof(*e));
+  if (!pf || !e) { tern_free(alloc, pf); tern_free(alloc, e); tern_free(alloc, text); return TERN_ENOMEM; }
+  *pf = (struct tern_pwfile){alloc, text, e, 0};
+  for (char *line = text, *next; line; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = '\0';
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ')) line[--n] = '\0';
+    if (n >= TERN_PW_LINE_MAX) { rc = TERN_ELIMIT; break; }
     if (line[0] == '\0' || line[0] == '#') continue;
     char *colon = strchr(line, ':');
     if (!colon || colon == line) { rc = TERN_EPARSE; break; }
     *colon = '\0';
-    struct pw_entry *e = calloc(1, sizeof(*e));
-    if (!e || !(e->user = copy_str(line)) || !(e->hash = copy_str(colon + 1))) {
-      if (e) { free(e->user); free(e); }
-      rc = TERN_ENOMEM;
-      break;
-    }
-    *tail = e;
-    tail = &e->next;
-    pf->n++;
+    pf->e[pf->n++] = (struct pw_entry){line, colon + 1};
   }
-  fclose(f);
   if (rc) { tern_pwfile_free(pf); return rc; }
   *out = pf;
   return 0;
@@ -109,14 +114,9 @@ int tern_pwfile_load(const char *path, struct tern_pwfile **out) {
 
 void tern_pwfile_free(struct tern_pwfile *pf) {
   if (!pf) return;
-  while (pf->head) {
-    struct pw_entry *e = pf->head;
-    pf->head = e->next;
-    free(e->user);
-    free(e->hash);
-    free(e);
-  }
-  free(pf);
+  tern_free(pf->alloc, pf->text);
+  tern_free(pf->alloc, pf->e);
+  tern_free(pf->alloc, pf);
 }
 
 size_t tern_pwfile_count(const struct tern_pwfile *pf) { return pf ? pf->n : 0; }
@@ -126,39 +126,31 @@ int tern_pwfile_check(const struct tern_pwfile *pf, const char *user, const char
   static const char dummy[] =
       "$7$101$AAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   const struct pw_entry *found = NULL;
-  for (const struct pw_entry *e = pf ? pf->head : NULL; e; e = e->next)
-    if (strcmp(e->user, user) == 0) found = e;
+  for (size_t i = 0; pf && i < pf->n; i++)
+    if (strcmp(pf->e[i].user, user) == 0) found = &pf->e[i];
   int rc = tern_pw_verify(found ? found->hash : dummy, password);
   return found && rc == 0 ? 0 : TERN_EAUTH;
 }
 
+/* Writes the file anew (all or nothing): the user's line replaced, or added. */
 int tern_pwfile_set(const char *path, const char *user, const char *password, int create) {
   if (!*user || strchr(user, ':') || strchr(user, '\n')) return TERN_EINVAL;
   char hash[256];
   int rc = tern_pw_hash(password, hash, sizeof(hash));
   if (rc) return rc;
-  char tmp[4096];
-  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-  FILE *out = fopen(tmp, "w");
-  if (!out) return TERN_EIO;
+  struct tern_pwfile *old = NULL;
+  if (!create && (rc = tern_pwfile_load(NULL, path, &old)) != 0 && rc != TERN_ENOTFOUND) return rc;
+  struct tern_buf out;
+  tern_buf_init(&out, NULL, TERN_PW_FILE_MAX);
   int replaced = 0;
-  if (!create) {
-    FILE *in = fopen(path, "r");
-    if (in) {
-      char line[TERN_PW_LINE_MAX];
-      size_t ulen = strlen(user);
-      while (fgets(line, sizeof(line), in)) {
-        if (strncmp(line, user, ulen) == 0 && line[ulen] == ':') {
-          fprintf(out, "%s:%s\n", user, hash);
-          replaced = 1;
-        } else {
-          fputs(line, out);
-        }
-      }
-      fclose(in);
-    }
+  for (size_t i = 0; old && i < old->n && !rc; i++) {
+    int mine = strcmp(old->e[i].user, user) == 0;
+    replaced |= mine;
+    rc = pw_line(&out, old->e[i].user, mine ? hash : old->e[i].hash);
   }
-  if (!replaced) fprintf(out, "%s:%s\n", user, hash);
-  if (fclose(out) != 0 || rename(tmp, path) != 0) { remove(tmp); return TERN_EIO; }
-  return 0;
+  if (!replaced && !rc) rc = pw_line(&out, user, hash);
+  if (!rc) rc = tern_file_replace(path, out.data, out.len);
+  tern_buf_free(&out);
+  tern_pwfile_free(old);
+  return rc;
 }

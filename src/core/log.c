@@ -12,6 +12,7 @@ void tern_log_set(struct tern_loop *loop, int level, tern_log_sink sink, void *c
 }
 
 int tern_log_level(const struct tern_loop *loop) { return loop ? loop->log_level : TERN_LOG_WARN; }
+void tern_log_set_level(struct tern_loop *loop, int level) { loop->log_level = level; }
 
 int tern_log_level_parse(const char *name) {
   for (int i = 0; i < (int)(sizeof(level_names) / sizeof(level_names[0])); i++)

@@ -6,7 +6,6 @@
 #include "loop_internal.h"
 #include "tern/error.h"
 #include "tern/url.h"
-#include "tern/dns.h"
 
 static char *dup_str(const struct tern_allocator *a, const char *s) {
   if (!s) return NULL;
@@ -26,13 +25,7 @@ struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts) {
   loop->log_level = TERN_LOG_WARN;
   loop->next_id = 1;
   tern_timers_init(&loop->timers, a);
-  if (opts) {
-    loop->dns_servers = dup_str(a, opts->dns_servers);
-    loop->hosts_file = dup_str(a, opts->hosts_file);
-  }
   if (tern_port_init(loop) != 0) {
-    tern_free(a, loop->dns_servers);
-    tern_free(a, loop->hosts_file);
     tern_free(a, loop);
     return NULL;
   }
@@ -46,17 +39,47 @@ void tern_loop_free(struct tern_loop *loop) {
   if (!loop) return;
   for (struct tern_conn *c = loop->conns; c; c = c->next) c->is_closing = 1;
   while (loop->conns) conn_destroy(loop->conns);
-  tern_resolver_free(loop);
+  tern_loop_set_resolver(loop, NULL, NULL);
   tern_port_free(loop);
   tern_timers_free(&loop->timers);
-  tern_free(loop->alloc, loop->dns_servers);
-  tern_free(loop->alloc, loop->hosts_file);
   tern_free(loop->alloc, loop);
 }
 
 const struct tern_allocator *tern_loop_alloc(struct tern_loop *loop) { return loop->alloc; }
 uint32_t tern_loop_now(struct tern_loop *loop) { return loop->now = tern_port_millis(); }
 size_t tern_loop_conn_count(const struct tern_loop *loop) { return loop->nconns; }
+struct tern_conn *tern_loop_conns(struct tern_loop *loop) { return loop->conns; }
+void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out) {
+  out->conns = loop->nconns;
+  out->conns_peak = loop->nconns_peak;
+  out->timers = loop->timers.n;
+  out->buf_cap = loop->buf_cap;
+}
+
+/* ---- what the OS gives, through the port ---- */
+uint64_t tern_loop_micros(struct tern_loop *loop) { (void)loop; return tern_port_micros(); }
+int tern_random(struct tern_loop *loop, void *buf, size_t n) { (void)loop; return tern_port_random(buf, n); }
+int tern_iface_ipv4(struct tern_loop *loop, const char *ifname, struct tern_addr *out) {
+  (void)loop;
+  return tern_port_iface_ipv4(ifname, out);
+}
+int tern_iface_ipv6(struct tern_loop *loop, const char *ifname, struct tern_addr *out) {
+  (void)loop;
+  return tern_port_iface_ipv6(ifname, out);
+}
+
+int tern_ifaces(struct tern_loop *loop, struct tern_iface_info *out, int max) {
+  (void)loop;
+  return tern_port_ifaces(out, max);
+}
+
+/* ---- the resolver plug-in ---- */
+void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops, void *state) {
+  if (loop->resolver_ops && loop->resolver_ops->free) loop->resolver_ops->free(loop);
+  loop->resolver_ops = ops;
+  loop->resolver = state;
+}
+void *tern_loop_resolver(struct tern_loop *loop) { return loop->resolver; }
 
 struct tern_conn *tern_loop_find_conn(struct tern_loop *loop, unsigned long id) {
   for (struct tern_conn *c = loop->conns; c; c = c->next)
@@ -105,7 +128,7 @@ void tern_conn_emit(struct tern_conn *c, int ev, void *ev_data) {
 static void conn_destroy(struct tern_conn *c) {
   struct tern_loop *loop = c->loop;
   tern_conn_emit(c, TERN_EV_CLOSE, NULL);
-  if (c->is_resolving) tern_resolve_cancel(loop, c);
+  if (c->is_resolving && loop->resolver_ops) loop->resolver_ops->cancel(loop, c);
   tern_timer_stop(loop, &c->connect_timer);
   tern_port_close(c);
   if (c->tls) c->tls->ops->free(c);
@@ -334,8 +357,13 @@ struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_con
     start_connect(c, &a);
   } else {
     c->peer.port = u.port;
+    if (!loop->resolver_ops) {
+      TERN_ERR(loop, "connect %s: a host name, and no resolver is attached (tern_dns_attach)", url);
+      tern_conn_fail(c, TERN_ERESOLVE, NULL);
+      return c;
+    }
     c->is_resolving = 1;
-    int rc = tern_resolve(loop, host, 0, on_resolved, c);
+    int rc = loop->resolver_ops->resolve(loop, host, 0, on_resolved, c);
     if (rc != 0) { c->is_resolving = 0; tern_conn_fail(c, rc, NULL); }
   }
   return c;

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/dns.h"
 #include "tern/error.h"
 #include "tern/mdns.h"
@@ -168,12 +171,12 @@ static void start_probing(struct tern_mdns *m, uint32_t delay) {
   m->state = ST_PROBING;
   m->step = 0;
   for (int i = 0; i < m->nif; i++) {
-    m->ifs[i].has_addr = tern_port_iface_ipv4(m->ifs[i].name, &m->ifs[i].addr) == 0;
-    m->ifs[i].has_addr6 = tern_port_iface_ipv6(m->ifs[i].name, &m->ifs[i].addr6) == 0;
+    m->ifs[i].has_addr = tern_iface_ipv4(m->loop, m->ifs[i].name, &m->ifs[i].addr) == 0;
+    m->ifs[i].has_addr6 = tern_iface_ipv6(m->loop, m->ifs[i].name, &m->ifs[i].addr6) == 0;
   }
   /* RFC 6762 8.1: wait a random 0-250 ms before the first probe */
   uint32_t r = 0;
-  tern_port_random(&r, sizeof(r));
+  tern_random(m->loop, &r, sizeof(r));
   tern_timer_start(m->loop, &m->timer, delay + r % 250, 0, step, m);
 }
 
@@ -414,7 +417,7 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
   memcpy(ifc->pending, buf, (size_t)n);
   ifc->pending_len = n;
   uint32_t rnd = 0;
-  tern_port_random(&rnd, sizeof(rnd));
+  tern_random(m->loop, &rnd, sizeof(rnd));
   tern_timer_start(m->loop, &ifc->pending_timer, 20 + rnd % 101, 0, flush_pending, ifc);
 }
 
@@ -439,7 +442,7 @@ static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) 
 
 struct tern_mdns *tern_mdns_start(struct tern_loop *loop, const struct tern_mdns_opts *o, int *err) {
   if (!o->name || !*o->name || strlen(o->name) > 40 || !o->ifaces[0]) { *err = TERN_EINVAL; return NULL; }
-  struct tern_mdns *m = tern_alloc(loop->alloc, sizeof(*m));
+  struct tern_mdns *m = tern_alloc(tern_loop_alloc(loop), sizeof(*m));
   if (!m) { *err = TERN_ENOMEM; return NULL; }
   m->loop = loop;
   m->o = *o;
@@ -524,13 +527,13 @@ void tern_mdns_stop(struct tern_mdns *m) {
   for (int i = 0; i < m->nif; i++) {
     struct iface *ifc = &m->ifs[i];
     if (m->announced) { /* goodbyes: TTL 0 (with a fresh address: re-probing does not cancel them) */
-      ifc->has_addr = tern_port_iface_ipv4(ifc->name, &ifc->addr) == 0;
+      ifc->has_addr = tern_iface_ipv4(m->loop, ifc->name, &ifc->addr) == 0;
       announce(m, ifc, 0);
     }
     tern_timer_stop(m->loop, &ifc->pending_timer);
     if (ifc->udp) { ifc->udp->fn = NULL; tern_close(ifc->udp); }
   }
-  tern_free(m->loop->alloc, m);
+  tern_free(tern_loop_alloc(m->loop), m);
 }
 
 const char *tern_mdns_name(const struct tern_mdns *m) { return m->label; }

@@ -2,7 +2,10 @@
  * responders answer by unicast; repeated each second until the timeout. */
 #include <stdio.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/dns.h"
 #include "tern/error.h"
 #include "tern/mdns.h"
@@ -66,7 +69,7 @@ static int run_query(struct tern_loop *loop, struct query *q, const char *iface,
       uint8_t buf[512];
       struct tern_dns_writer w;
       uint16_t id;
-      tern_port_random(&id, sizeof(id));
+      tern_random(loop, &id, sizeof(id));
       tern_dns_writer_init(&w, buf, sizeof(buf), id, 0);
       tern_dns_put_question(&w, q->qname, q->qtype, TERN_DNS_IN);
       int n = tern_dns_writer_finish(&w);

@@ -4,9 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/dns.h"
 #include "tern/error.h"
+#include "tern/file.h"
 
 struct cache_entry {
   char name[TERN_DNS_NAME_MAX + 1];
@@ -30,10 +34,13 @@ struct query {
   void *arg;
 };
 
+#define RESOLVER_MAGIC 0x444e5321u /* tells our state from another resolver's */
+
 struct tern_resolver {
+  uint32_t magic;
   struct tern_addr servers[TERN_DNS_MAX_SERVERS];
   int nservers;
-  int loaded;
+  char hosts_file[256]; /* "" for none */
   struct query *queries;
   struct cache_entry cache[TERN_DNS_CACHE_SIZE];
   unsigned cache_next;
@@ -49,12 +56,19 @@ static char *next_token(char **p, const char *delims) {
   return s;
 }
 
-static void load_servers(struct tern_loop *loop, struct tern_resolver *r) {
-  r->loaded = 1;
-  if (loop->dns_servers) {
+/* The next line of text in *p (cut at '\n'); NULL at the end. */
+static char *next_line(char **p) {
+  if (!**p) return NULL;
+  char *line = *p, *nl = strchr(line, '\n');
+  if (nl) { *nl = '\0'; *p = nl + 1; } else *p = line + strlen(line);
+  return line;
+}
+
+static void load_servers(struct tern_loop *loop, struct tern_resolver *r, const struct tern_dns_opts *o) {
+  if (o && o->servers) {
     /* "ip[:port],ip[:port]" */
     char list[256];
-    snprintf(list, sizeof(list), "%s", loop->dns_servers);
+    snprintf(list, sizeof(list), "%s", o->servers);
     char *rest = list;
     for (char *tok = next_token(&rest, ", "); tok && r->nservers < TERN_DNS_MAX_SERVERS; tok = next_token(&rest, ", ")) {
       uint16_t port = 53;
@@ -64,34 +78,47 @@ static void load_servers(struct tern_loop *loop, struct tern_resolver *r) {
     }
     return;
   }
-  FILE *f = fopen("/etc/resolv.conf", "r");
-  if (!f) return;
-  char line[256];
-  while (fgets(line, sizeof(line), f) && r->nservers < TERN_DNS_MAX_SERVERS) {
+  char *text, *rest;
+  if (tern_file_load(tern_loop_alloc(loop), o && o->resolv_conf ? o->resolv_conf : TERN_DNS_RESOLV_CONF, 64 * 1024,
+                     &text, NULL) != 0)
+    return;
+  rest = text;
+  for (char *line = next_line(&rest); line && r->nservers < TERN_DNS_MAX_SERVERS; line = next_line(&rest)) {
     char ip[64];
     if (sscanf(line, " nameserver %63s", ip) == 1 && tern_addr_parse(ip, 53, &r->servers[r->nservers]) == 0)
       r->nservers++;
   }
-  fclose(f);
+  tern_free(tern_loop_alloc(loop), text);
 }
 
-static struct tern_resolver *get_resolver(struct tern_loop *loop) {
-  if (!loop->resolver) loop->resolver = tern_alloc(loop->alloc, sizeof(struct tern_resolver));
-  if (loop->resolver && !loop->resolver->loaded) load_servers(loop, loop->resolver);
-  return loop->resolver;
-}
-
-void tern_resolver_free(struct tern_loop *loop) {
-  struct tern_resolver *r = loop->resolver;
-  if (!r) return;
+static void resolver_free(struct tern_loop *loop) {
+  struct tern_resolver *r = tern_loop_resolver(loop);
   while (r->queries) {
     struct query *q = r->queries;
     r->queries = q->next;
     tern_timer_stop(loop, &q->timer);
-    tern_free(loop->alloc, q);
+    if (q->udp) { q->udp->fn = NULL; tern_close_now(q->udp); }
+    tern_free(tern_loop_alloc(loop), q);
   }
-  tern_free(loop->alloc, r);
-  loop->resolver = NULL;
+  tern_free(tern_loop_alloc(loop), r);
+}
+
+static int resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
+static void cancel(struct tern_loop *loop, void *arg);
+static const struct tern_resolver_ops resolver_ops = {resolve, cancel, resolver_free};
+
+int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts) {
+  struct tern_resolver *old = tern_loop_resolver(loop);
+  if (old && !opts) return 0; /* keep what is there */
+  struct tern_resolver *r = tern_alloc(tern_loop_alloc(loop), sizeof(*r));
+  if (!r) return TERN_ENOMEM;
+  r->magic = RESOLVER_MAGIC;
+  load_servers(loop, r, opts);
+  const char *hosts = opts && opts->hosts_file ? opts->hosts_file : TERN_DNS_HOSTS_FILE;
+  if (strlen(hosts) >= sizeof(r->hosts_file)) { tern_free(tern_loop_alloc(loop), r); return TERN_EINVAL; }
+  strcpy(r->hosts_file, hosts);
+  tern_loop_set_resolver(loop, &resolver_ops, r);
+  return 0;
 }
 
 static int family_ok(int family, const struct tern_addr *a) {
@@ -99,14 +126,14 @@ static int family_ok(int family, const struct tern_addr *a) {
 }
 
 /* /etc/hosts: "ADDRESS NAME [ALIAS...]" */
-static size_t lookup_hosts(struct tern_loop *loop, const char *name, int family, struct tern_addr *out) {
-  const char *path = loop->hosts_file ? loop->hosts_file : "/etc/hosts";
-  if (!*path) return 0;
-  FILE *f = fopen(path, "r");
-  if (!f) return 0;
-  char line[512];
+static size_t lookup_hosts(struct tern_loop *loop, struct tern_resolver *r, const char *name, int family,
+                           struct tern_addr *out) {
+  char *text, *rest;
+  if (!r->hosts_file[0] || tern_file_load(tern_loop_alloc(loop), r->hosts_file, 1024 * 1024, &text, NULL) != 0)
+    return 0;
   size_t n = 0;
-  while (fgets(line, sizeof(line), f) && n < TERN_DNS_MAX_ADDRS) {
+  rest = text;
+  for (char *line = next_line(&rest); line && n < TERN_DNS_MAX_ADDRS; line = next_line(&rest)) {
     char *hash = strchr(line, '#');
     if (hash) *hash = '\0';
     char *save = line, *ip = next_token(&save, " \t\r\n");
@@ -117,7 +144,7 @@ static size_t lookup_hosts(struct tern_loop *loop, const char *name, int family,
       if (tern_dns_name_eq(h, name)) { out[n++] = a; break; }
     }
   }
-  fclose(f);
+  tern_free(tern_loop_alloc(loop), text);
   return n;
 }
 
@@ -147,12 +174,12 @@ static void cache_put(struct tern_loop *loop, struct tern_resolver *r, const cha
 
 static void query_free(struct query *q) {
   struct tern_loop *loop = q->loop;
-  struct tern_resolver *r = loop->resolver;
+  struct tern_resolver *r = tern_loop_resolver(loop);
   for (struct query **pp = &r->queries; *pp; pp = &(*pp)->next)
     if (*pp == q) { *pp = q->next; break; }
   tern_timer_stop(loop, &q->timer);
   if (q->udp) { q->udp->fn = NULL; tern_close_now(q->udp); }
-  tern_free(loop->alloc, q);
+  tern_free(tern_loop_alloc(loop), q);
 }
 
 static void query_done(struct query *q, int err, const struct tern_addr *addrs, size_t n) {
@@ -176,14 +203,14 @@ static void attempt_timeout(struct tern_timer *t, void *arg) {
 
 static void send_attempt(struct query *q) {
   struct tern_loop *loop = q->loop;
-  struct tern_resolver *r = loop->resolver;
+  struct tern_resolver *r = tern_loop_resolver(loop);
   if (q->attempt >= TERN_DNS_ATTEMPTS * (r->nservers > 1 ? r->nservers : 1)) {
     query_done(q, TERN_ETIMEDOUT, NULL, 0);
     return;
   }
   if (q->udp) { q->udp->fn = NULL; tern_close_now(q->udp); q->udp = NULL; }
   /* A new socket (new source port) and a new random id for each attempt. */
-  tern_port_random(&q->id, sizeof(q->id));
+  tern_random(q->loop, &q->id, sizeof(q->id));
   const struct tern_addr *server = &r->servers[q->attempt % r->nservers];
   q->udp = tern_connect_addr(loop, server, 1, on_udp, q);
   if (!q->udp) { query_done(q, TERN_ENOMEM, NULL, 0); return; }
@@ -244,7 +271,7 @@ static int handle_reply(struct query *q, const uint8_t *msg, size_t len) {
     return 1;
   }
   if (n == 0) { query_done(q, TERN_ERESOLVE, NULL, 0); return 1; }
-  cache_put(q->loop, q->loop->resolver, q->name, q->family, addrs, n, ttl);
+  cache_put(q->loop, tern_loop_resolver(q->loop), q->name, q->family, addrs, n, ttl);
   query_done(q, 0, addrs, n);
   return 1;
 }
@@ -255,19 +282,18 @@ static void on_udp(struct tern_conn *c, int ev, void *ev_data) {
   if (ev == TERN_EV_READ) handle_reply(q, c->rx.data, c->rx.len);
 }
 
-int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg) {
+static int resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg) {
+  struct tern_resolver *r = tern_loop_resolver(loop);
   size_t len = strlen(name);
   if (len == 0 || len > TERN_DNS_NAME_MAX) return TERN_EINVAL;
   struct tern_addr addrs[TERN_DNS_MAX_ADDRS];
   if (tern_addr_parse(name, 0, &addrs[0]) == 0) { fn(loop, 0, addrs, 1, arg); return 0; }
-  size_t n = lookup_hosts(loop, name, family, addrs);
+  size_t n = lookup_hosts(loop, r, name, family, addrs);
   if (n) { fn(loop, 0, addrs, n, arg); return 0; }
-  struct tern_resolver *r = get_resolver(loop);
-  if (!r) return TERN_ENOMEM;
   struct cache_entry *e = cache_find(loop, r, name, family);
   if (e) { fn(loop, 0, e->addrs, e->n, arg); return 0; }
   if (r->nservers == 0) return TERN_ERESOLVE;
-  struct query *q = tern_alloc(loop->alloc, sizeof(*q));
+  struct query *q = tern_alloc(tern_loop_alloc(loop), sizeof(*q));
   if (!q) return TERN_ENOMEM;
   q->loop = loop;
   memcpy(q->name, name, len + 1);
@@ -281,12 +307,26 @@ int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_reso
   return 0;
 }
 
-void tern_resolve_cancel(struct tern_loop *loop, void *arg) {
-  struct tern_resolver *r = loop->resolver;
-  if (!r) return;
+static void cancel(struct tern_loop *loop, void *arg) {
+  struct tern_resolver *r = tern_loop_resolver(loop);
   struct query *q = r->queries, *next;
   for (; q; q = next) {
     next = q->next;
     if (q->arg == arg) query_free(q);
   }
+}
+
+static int ours(struct tern_loop *loop) {
+  struct tern_resolver *r = tern_loop_resolver(loop);
+  return r && r->magic == RESOLVER_MAGIC;
+}
+
+int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg) {
+  int rc = tern_dns_attach(loop, NULL);
+  if (rc) return rc;
+  return ours(loop) ? resolve(loop, name, family, fn, arg) : TERN_EUNSUPPORTED;
+}
+
+void tern_resolve_cancel(struct tern_loop *loop, void *arg) {
+  if (ours(loop)) cancel(loop, arg);
 }

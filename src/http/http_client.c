@@ -4,9 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/base64.h"
+#include "tern/dns.h"
 #include "tern/error.h"
+#include "tern/file.h"
 #include "tern/http.h"
 #include "tern/tls.h"
 
@@ -338,8 +343,10 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
 static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
                  struct tern_http_response *r, char **file_body) {
   memset(r, 0, sizeof(*r));
-  tern_buf_init(&r->head, loop->alloc, TERN_HTTP_MAX_HEAD + 4);
-  tern_buf_init(&r->body, loop->alloc, o->max_response ? o->max_response : 64u * 1024 * 1024);
+  int rc = tern_dns_attach(loop, NULL); /* host names resolve */
+  if (rc) return rc;
+  tern_buf_init(&r->head, tern_loop_alloc(loop), TERN_HTTP_MAX_HEAD + 4);
+  tern_buf_init(&r->body, tern_loop_alloc(loop), o->max_response ? o->max_response : 64u * 1024 * 1024);
   f->loop = loop;
   f->client = cl;
   f->o = o;
@@ -349,22 +356,16 @@ static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_clien
   f->body_len = o->body_len;
   *file_body = NULL;
   if (o->body_file) {
-    FILE *fp = fopen(o->body_file, "rb");
-    if (!fp) { snprintf(r->error, sizeof(r->error), "cannot read %s", o->body_file); return TERN_ENOTFOUND; }
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
-      n += got;
-      if (n == cap) { char *b = realloc(buf, cap *= 2); if (!b) { free(buf); buf = NULL; } else buf = b; }
-    }
-    fclose(fp);
-    if (!buf) return TERN_ENOMEM;
+    char *buf;
+    size_t n;
+    rc = tern_file_load(tern_loop_alloc(loop), o->body_file, TERN_HTTP_MAX_BODY_FILE, &buf, &n);
+    if (rc) { snprintf(r->error, sizeof(r->error), "cannot read %s: %s", o->body_file, tern_strerror(rc)); return rc; }
     *file_body = buf;
     f->body = buf;
     f->body_len = n;
   }
   f->method = o->method ? o->method : f->body ? "POST" : "GET";
-  int rc = set_url(f, o->url);
+  rc = set_url(f, o->url);
   if (rc) { snprintf(r->error, sizeof(r->error), "bad URL: %s", o->url); return rc; }
   tern_timer_start(loop, &f->total_timer, o->total_timeout_ms ? o->total_timeout_ms : 60000, 0, total_timeout, f);
   rc = start(f);
@@ -384,7 +385,7 @@ static int end(struct fetch *f, char *file_body) {
   f->conn = NULL;
   if (f->tls) tern_tls_ctx_unref(f->tls);
   f->tls = NULL;
-  free(file_body);
+  tern_free(tern_loop_alloc(f->loop), file_body);
   if (f->err && !r->error[0]) snprintf(r->error, sizeof(r->error), "%s", tern_strerror(f->err));
   return f->err;
 }
@@ -395,7 +396,7 @@ static int fetch(struct tern_loop *loop, struct tern_http_client *cl, const stru
   char *file_body;
   memset(&f, 0, sizeof(f));
   int rc = begin(&f, loop, cl, o, r, &file_body);
-  if (rc) { free(file_body); return rc; }
+  if (rc) { tern_free(tern_loop_alloc(loop), file_body); return rc; }
   while (!f.done) tern_loop_poll(loop, 1000);
   rc = end(&f, file_body);
   tern_loop_poll(loop, 0);
@@ -411,12 +412,12 @@ static void call_done(struct tern_timer *t, void *arg) {
   int err = end(&c->f, c->file_body);
   c->fn(err, &c->r, c->arg);
   tern_http_response_free(&c->r);
-  tern_free(loop->alloc, c);
+  tern_free(tern_loop_alloc(loop), c);
 }
 
 struct tern_http_call *tern_http_start(struct tern_loop *loop, const struct tern_http_client_opts *o,
                                        tern_http_done_fn fn, void *arg) {
-  struct tern_http_call *c = tern_alloc(loop->alloc, sizeof(*c));
+  struct tern_http_call *c = tern_alloc(tern_loop_alloc(loop), sizeof(*c));
   if (!c) return NULL;
   c->o = *o;
   c->fn = fn;
@@ -438,7 +439,7 @@ void tern_http_cancel(struct tern_http_call *c) {
   c->f.err = TERN_ECLOSED;
   end(&c->f, c->file_body);
   tern_http_response_free(&c->r);
-  tern_free(loop->alloc, c);
+  tern_free(tern_loop_alloc(loop), c);
 }
 
 void tern_http_response_free(struct tern_http_response *r) {
@@ -451,7 +452,7 @@ int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *
 }
 
 struct tern_http_client *tern_http_client_new(struct tern_loop *loop) {
-  struct tern_http_client *cl = tern_alloc(loop->alloc, sizeof(*cl));
+  struct tern_http_client *cl = tern_alloc(tern_loop_alloc(loop), sizeof(*cl));
   if (cl) cl->loop = loop;
   return cl;
 }
@@ -460,7 +461,7 @@ void tern_http_client_free(struct tern_http_client *cl) {
   if (!cl) return;
   for (int i = 0; i < TERN_HTTP_CLIENT_IDLE; i++)
     if (cl->idle[i].conn) { cl->idle[i].conn->fn = NULL; tern_close(cl->idle[i].conn); }
-  tern_free(cl->loop->alloc, cl);
+  tern_free(tern_loop_alloc(cl->loop), cl);
 }
 
 int tern_http_client_fetch(struct tern_http_client *cl, const struct tern_http_client_opts *o,

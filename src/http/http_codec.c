@@ -2,6 +2,7 @@
  * Refused: bare LF, obs-fold, whitespace before the colon, Content-Length
  * with Transfer-Encoding, two Content-Lengths, a non-final or unknown
  * transfer coding, control characters in values. */
+#include <stdio.h>
 #include <string.h>
 #include "tern/error.h"
 #include "tern/http_codec.h"
@@ -296,4 +297,21 @@ int tern_form_append(struct tern_buf *out, const char *key, const char *value) {
   if (!rc) rc = tern_buf_append(out, "=", 1);
   if (!rc) rc = tern_url_encode(value, strlen(value), out, 1);
   return rc;
+}
+
+void tern_http_date(int64_t t, char out[30]) {
+  static const char days[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; /* 1970-01-01: Thu */
+  static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int64_t z = (t >= 0 ? t : t - 86399) / 86400, secs = t - z * 86400;
+  int wday = (int)(((z % 7) + 7) % 7);
+  /* civil date from days since 1970-01-01 (proleptic Gregorian) */
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int day = (int)(doy - (153 * mp + 2) / 5 + 1), month = (int)(mp < 10 ? mp + 3 : mp - 9);
+  int64_t year = yoe + era * 400 + (month <= 2);
+  snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[wday], day, months[month - 1],
+           (int)(year % 10000), (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }

@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/base64.h"
 #include "tern/creds.h"
 #include "tern/error.h"
+#include "tern/file.h"
 #include "tern/hash.h"
 #include "tern/http.h"
 #include "tern/tls.h"
@@ -38,8 +41,8 @@ struct hconn {
   struct tern_http_chunked chunked;
   int is_chunked, keep_alive, is_head;
   struct tern_buf body;
-  FILE *file;                   /* static file being sent */
-  uint64_t file_left;
+  struct tern_file *file;       /* static file being sent */
+  uint64_t file_off, file_left;
   struct tern_buf pending;      /* response bytes waiting for room in tx */
   uint32_t linger_since;        /* after an error reply: reading and discarding */
   /* WebSocket, after an upgrade */
@@ -97,11 +100,8 @@ static void on_data(struct hconn *h);
 /* ---- writing ---- */
 
 static int write_head(struct tern_conn *c, int status, const char *headers, int64_t length, int keep_alive) {
-  char line[512], date[64];
-  time_t now = time(NULL);
-  struct tm tm;
-  tm = *gmtime(&now); /* the loop is single-threaded */
-  strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  char line[512], date[32];
+  tern_http_date((int64_t)tern_rtc_now(c->loop), date); /* the device clock, SNTP-corrected */
   int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: tern\r\nDate: %s\r\n", status,
                    tern_http_status_text(status), date);
   int rc = tern_send(c, line, (size_t)n);
@@ -276,13 +276,14 @@ static void pump_file(struct hconn *h) {
   while (h->file && h->file_left && c->tx.len < 64 * 1024) {
     char chunk[16384];
     size_t want = h->file_left < sizeof(chunk) ? (size_t)h->file_left : sizeof(chunk);
-    size_t got = fread(chunk, 1, want, h->file);
-    if (got == 0) { tern_close_now(c); break; } /* the file shrank: the length is now a lie */
-    tern_send(c, chunk, got);
-    h->file_left -= got;
+    long got = tern_file_read(h->file, h->file_off, chunk, want);
+    if (got <= 0) { tern_close_now(c); break; } /* the file shrank: the length is now a lie */
+    tern_send(c, chunk, (size_t)got);
+    h->file_off += (uint64_t)got;
+    h->file_left -= (uint64_t)got;
   }
   if (h->file && !h->file_left) {
-    fclose(h->file);
+    tern_file_close(h->file);
     h->file = NULL;
     finish(h);
   }
@@ -293,16 +294,16 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   char path[2048], hdr[512];
   int status = map_path(s->root, req->path, path, sizeof(path) - 16);
   if (status) { reply_simple(h, status, NULL, tern_http_status_text(status)); return; }
-  uint64_t size;
-  int64_t mtime;
-  int is_dir;
-  if (tern_port_file_stat(path, &size, &mtime, &is_dir) == 0 && is_dir) {
+  struct tern_file_info fi;
+  if (tern_file_stat(path, &fi) == 0 && fi.is_dir) {
     strcat(path, "/index.html");
-    if (tern_port_file_stat(path, &size, &mtime, &is_dir) != 0 || is_dir) { reply_simple(h, 404, NULL, "Not Found\n"); return; }
-  } else if (tern_port_file_stat(path, &size, &mtime, &is_dir) != 0) {
+    if (tern_file_stat(path, &fi) != 0 || fi.is_dir) { reply_simple(h, 404, NULL, "Not Found\n"); return; }
+  } else if (tern_file_stat(path, &fi) != 0) {
     reply_simple(h, 404, NULL, "Not Found\n");
     return;
   }
+  uint64_t size = fi.size;
+  int64_t mtime = fi.mtime;
   char etag[64];
   snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)size, (unsigned long long)mtime);
   const struct tern_str *inm = tern_http_header(req->head, "if-none-match");
@@ -344,9 +345,8 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   }
   if (!partial) { start = 0; end = size ? size - 1 : 0; }
   uint64_t length = size ? end - start + 1 : 0;
-  FILE *f = fopen(path, "rb");
-  if (!f || (start && fseek(f, (long)start, SEEK_SET) != 0)) {
-    if (f) fclose(f);
+  struct tern_file *f = NULL;
+  if (tern_file_open(path, &f) != 0) {
     reply_simple(h, 403, NULL, "Forbidden\n");
     return;
   }
@@ -355,8 +355,9 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
     snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Content-Range: bytes %llu-%llu/%llu\r\n", (unsigned long long)start,
              (unsigned long long)end, (unsigned long long)size);
   write_head(h->conn, partial ? 206 : 200, hdr, (int64_t)length, h->keep_alive);
-  if (h->is_head || length == 0) { fclose(f); finish(h); return; }
+  if (h->is_head || length == 0) { tern_file_close(f); finish(h); return; }
   h->file = f;
+  h->file_off = start;
   h->file_left = length;
   h->state = HS_FILE;
   pump_file(h);
@@ -387,7 +388,7 @@ int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg
   h->state = HS_WS;
   h->ws_fn = fn;
   h->ws_arg = arg;
-  tern_buf_init(&h->ws_msg, h->srv->loop->alloc, TERN_WS_MAX_MESSAGE);
+  tern_buf_init(&h->ws_msg, tern_loop_alloc(h->srv->loop), TERN_WS_MAX_MESSAGE);
   return 0;
 }
 
@@ -691,13 +692,13 @@ static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
   switch (ev) {
   case TERN_EV_ACCEPT:
     if (!make_room(s)) { tern_close_now(c); return; }
-    h = tern_alloc(s->loop->alloc, sizeof(*h));
+    h = tern_alloc(tern_loop_alloc(s->loop), sizeof(*h));
     if (!h) { tern_close_now(c); return; }
     h->srv = s;
     h->conn = c;
     h->last_active = tern_loop_now(s->loop);
-    tern_buf_init(&h->body, s->loop->alloc, s->o.max_body);
-    tern_buf_init(&h->pending, s->loop->alloc, 64u * 1024 * 1024);
+    tern_buf_init(&h->body, tern_loop_alloc(s->loop), s->o.max_body);
+    tern_buf_init(&h->pending, tern_loop_alloc(s->loop), 64u * 1024 * 1024);
     h->prev = s->tail;
     if (s->tail) s->tail->next = h; else s->head = h;
     s->tail = h;
@@ -719,13 +720,13 @@ static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
     break;
   case TERN_EV_CLOSE:
     if (!h) break;
-    if (h->file) fclose(h->file);
+    if (h->file) tern_file_close(h->file);
     tern_buf_free(&h->body);
     tern_buf_free(&h->pending);
     if (h->state == HS_WS && h->ws_fn) h->ws_fn(c, TERN_WS_CLOSE, NULL, 0, h->ws_arg);
     tern_buf_free(&h->ws_msg);
     unlink_conn(h);
-    tern_free(s->loop->alloc, h);
+    tern_free(tern_loop_alloc(s->loop), h);
     c->proto = NULL;
     break;
   }
@@ -734,13 +735,13 @@ static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
 static char *dup_s(struct tern_loop *loop, const char *z) {
   if (!z) return NULL;
   size_t n = strlen(z) + 1;
-  char *p = tern_alloc(loop->alloc, n);
+  char *p = tern_alloc(tern_loop_alloc(loop), n);
   if (p) memcpy(p, z, n);
   return p;
 }
 
 struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const struct tern_http_server_opts *o, int *err) {
-  struct tern_http_server *s = tern_alloc(loop->alloc, sizeof(*s));
+  struct tern_http_server *s = tern_alloc(tern_loop_alloc(loop), sizeof(*s));
   if (!s) { *err = TERN_ENOMEM; return NULL; }
   s->loop = loop;
   s->o = *o;
@@ -750,7 +751,7 @@ struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const st
   if (!s->o.request_ms) s->o.request_ms = TERN_HTTP_REQUEST_MS;
   s->root = dup_s(loop, o->root);
   s->listener = tern_listen(loop, o->listen ? o->listen : "tcp://127.0.0.1:8080", server_fn, s);
-  if (!s->listener) { *err = tern_listen_error(loop); tern_free(loop->alloc, s->root); tern_free(loop->alloc, s); return NULL; }
+  if (!s->listener) { *err = tern_listen_error(loop); tern_free(tern_loop_alloc(loop), s->root); tern_free(tern_loop_alloc(loop), s); return NULL; }
   if (o->tls) tern_tls_listen(s->listener, o->tls);
   *err = 0;
   return s;
@@ -760,7 +761,7 @@ uint16_t tern_http_server_port(const struct tern_http_server *s) { return s->lis
 
 int tern_http_route(struct tern_http_server *s, const char *method, const char *pattern, int protect,
                     tern_http_handler fn, void *arg) {
-  struct route *r = tern_alloc(s->loop->alloc, sizeof(*r));
+  struct route *r = tern_alloc(tern_loop_alloc(s->loop), sizeof(*r));
   if (!r) return TERN_ENOMEM;
   r->method = dup_s(s->loop, method);
   r->pattern = dup_s(s->loop, pattern);
@@ -782,20 +783,20 @@ void tern_http_server_stop(struct tern_http_server *s) {
     h->conn->fn = NULL;
     h->conn->proto = NULL;
     tern_close_now(h->conn);
-    if (h->file) fclose(h->file);
+    if (h->file) tern_file_close(h->file);
     tern_buf_free(&h->body);
     tern_buf_free(&h->pending);
     tern_buf_free(&h->ws_msg);
     unlink_conn(h);
-    tern_free(s->loop->alloc, h);
+    tern_free(tern_loop_alloc(s->loop), h);
   }
   while (s->routes) {
     struct route *r = s->routes;
     s->routes = r->next;
-    tern_free(s->loop->alloc, r->method);
-    tern_free(s->loop->alloc, r->pattern);
-    tern_free(s->loop->alloc, r);
+    tern_free(tern_loop_alloc(s->loop), r->method);
+    tern_free(tern_loop_alloc(s->loop), r->pattern);
+    tern_free(tern_loop_alloc(s->loop), r);
   }
-  tern_free(s->loop->alloc, s->root);
-  tern_free(s->loop->alloc, s);
+  tern_free(tern_loop_alloc(s->loop), s->root);
+  tern_free(tern_loop_alloc(s->loop), s);
 }

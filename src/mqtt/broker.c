@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "broker_internal.h"
 #include "tern/creds.h"
 #include "tern/error.h"
@@ -24,7 +27,7 @@ static const char *peer_name(const struct bconn *bc) {
 
 struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
                       uint8_t qos, uint8_t retain) {
-  struct bmsg *m = tern_alloc(b->loop->alloc, sizeof(*m) + tlen + 1 + plen);
+  struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen);
   if (!m) return NULL;
   m->refs = 1;
   m->qos = qos;
@@ -40,7 +43,7 @@ struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size
 }
 
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m) {
-  if (m && --m->refs == 0) tern_free(b->loop->alloc, m);
+  if (m && --m->refs == 0) tern_free(tern_loop_alloc(b->loop), m);
 }
 
 /* ---- sessions ---- */
@@ -52,7 +55,7 @@ static unsigned hash_str(const char *s) {
 }
 
 static char *dup_n(struct tern_broker *b, const char *s, size_t n) {
-  char *p = tern_alloc(b->loop->alloc, n + 1);
+  char *p = tern_alloc(tern_loop_alloc(b->loop), n + 1);
   if (p) { memcpy(p, s, n); p[n] = '\0'; }
   return p;
 }
@@ -62,10 +65,10 @@ struct session *tern_broker_session_get(struct tern_broker *b, const char *clien
   for (struct session *s = b->sessions[h]; s; s = s->hash_next)
     if (strcmp(s->client_id, client_id) == 0) return s;
   if (!create) return NULL;
-  struct session *s = tern_alloc(b->loop->alloc, sizeof(*s));
+  struct session *s = tern_alloc(tern_loop_alloc(b->loop), sizeof(*s));
   if (!s) return NULL;
   s->client_id = dup_n(b, client_id, strlen(client_id));
-  if (!s->client_id) { tern_free(b->loop->alloc, s); return NULL; }
+  if (!s->client_id) { tern_free(tern_loop_alloc(b->loop), s); return NULL; }
   s->next_packet_id = 1;
   s->hash_next = b->sessions[h];
   b->sessions[h] = s;
@@ -76,7 +79,7 @@ static void free_items(struct tern_broker *b, struct qitem *q) {
   while (q) {
     struct qitem *n = q->next;
     tern_broker_bmsg_unref(b, q->msg);
-    tern_free(b->loop->alloc, q);
+    tern_free(tern_loop_alloc(b->loop), q);
     q = n;
   }
 }
@@ -90,10 +93,10 @@ static void session_free(struct tern_broker *b, struct session *s) {
   b->st.queued -= s->nqueued;
   free_items(b, s->inflight_head);
   free_items(b, s->queue_head);
-  tern_free(b->loop->alloc, s->qos2_in);
-  tern_free(b->loop->alloc, s->username);
-  tern_free(b->loop->alloc, s->client_id);
-  tern_free(b->loop->alloc, s);
+  tern_free(tern_loop_alloc(b->loop), s->qos2_in);
+  tern_free(tern_loop_alloc(b->loop), s->username);
+  tern_free(tern_loop_alloc(b->loop), s->client_id);
+  tern_free(tern_loop_alloc(b->loop), s);
 }
 
 /* ---- sending ---- */
@@ -172,7 +175,7 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
     TERN_WARN(b->loop, "queue for '%s' is full (%zu): dropping a message on '%s'", s->client_id, s->nqueued, m->topic);
     return NULL;
   }
-  struct qitem *q = tern_alloc(b->loop->alloc, sizeof(*q));
+  struct qitem *q = tern_alloc(tern_loop_alloc(b->loop), sizeof(*q));
   if (!q) return NULL;
   m->refs++;
   q->msg = m;
@@ -226,7 +229,7 @@ void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist) 
   }
   if (b->nretained == b->retained_cap) {
     size_t cap = b->retained_cap ? b->retained_cap * 2 : 64;
-    struct bmsg **r = b->loop->alloc->realloc(b->loop->alloc->ctx, b->retained, cap * sizeof(*r));
+    struct bmsg **r = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, b->retained, cap * sizeof(*r));
     if (!r) { m->refs--; return; }
     b->retained = r;
     b->retained_cap = cap;
@@ -298,7 +301,7 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
       return 0;
     }
     uint8_t r[8];
-    tern_port_random(r, sizeof(r));
+    tern_random(b->loop, r, sizeof(r));
     snprintf(id, sizeof(id), "tern-auto-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
   } else if (p->client_id.len >= sizeof(id) || memchr(p->client_id.p, 0, p->client_id.len)) {
     send_connack(bc, 0, TERN_MQTT_REFUSED_ID);
@@ -339,7 +342,7 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     s->clean = p->clean_session;
     if (!s->clean) tern_broker_bstore_session(b, s, 1);
   }
-  tern_free(b->loop->alloc, s->username);
+  tern_free(tern_loop_alloc(b->loop), s->username);
   s->username = p->has_username ? dup_n(b, p->username.p, p->username.len) : NULL;
   s->conn = bc;
   bc->session = s;
@@ -389,7 +392,7 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     send_ack(bc, TERN_MQTT_PUBACK, p->packet_id);
   } else if (p->qos == 2) {
     if (s->nqos2_in >= TERN_BROKER_MAX_QOS2_IN) return TERN_ELIMIT;
-    uint16_t *ids = b->loop->alloc->realloc(b->loop->alloc->ctx, s->qos2_in, (s->nqos2_in + 1) * sizeof(*ids));
+    uint16_t *ids = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, s->qos2_in, (s->nqos2_in + 1) * sizeof(*ids));
     if (!ids) return TERN_ENOMEM;
     s->qos2_in = ids;
     ids[s->nqos2_in++] = p->packet_id;
@@ -424,7 +427,7 @@ static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
     if (!q) return; /* unknown id: ignore, as the spec allows */
     if (!s->clean) tern_broker_bstore_msg_done(b, q);
     tern_broker_bmsg_unref(b, q->msg);
-    tern_free(b->loop->alloc, q);
+    tern_free(tern_loop_alloc(b->loop), q);
     pump(b, s);
     return;
   case TERN_MQTT_PUBREC:
@@ -564,7 +567,7 @@ static void on_close(struct bconn *bc) {
   }
   if (s && s->clean) session_free(b, s);
   tern_broker_bstore_flush(b);
-  tern_free(b->loop->alloc, bc);
+  tern_free(tern_loop_alloc(b->loop), bc);
 }
 
 static void check_timeouts(struct bconn *bc) {
@@ -590,7 +593,7 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
       tern_close_now(c);
       return;
     }
-    bc = tern_alloc(b->loop->alloc, sizeof(*bc));
+    bc = tern_alloc(tern_loop_alloc(b->loop), sizeof(*bc));
     if (!bc) { tern_close_now(c); return; }
     bc->broker = b;
     bc->conn = c;
@@ -650,7 +653,7 @@ int tern_broker_reload(struct tern_broker *b) {
   int rc = 0;
   if (b->opts.passwd_file) {
     struct tern_pwfile *pw;
-    rc = tern_pwfile_load(b->opts.passwd_file, &pw);
+    rc = tern_pwfile_load(tern_loop_alloc(b->loop), b->opts.passwd_file, &pw);
     if (rc) {
       TERN_ERR(b->loop, "password file %s: %s (keeping the old one)", b->opts.passwd_file, tern_strerror(rc));
       return rc;
@@ -660,12 +663,12 @@ int tern_broker_reload(struct tern_broker *b) {
   }
   if (b->opts.acl_file) {
     struct acl_rule *acl;
-    rc = tern_broker_acl_load(b->opts.acl_file, &acl);
+    rc = tern_broker_acl_load(tern_loop_alloc(b->loop), b->opts.acl_file, &acl);
     if (rc) {
       TERN_ERR(b->loop, "ACL file %s: %s (keeping the old one)", b->opts.acl_file, tern_strerror(rc));
       return rc;
     }
-    tern_broker_acl_free(b->acl);
+    tern_broker_acl_free(tern_loop_alloc(b->loop), b->acl);
     b->acl = acl;
     b->has_acl = 1;
   }
@@ -684,7 +687,7 @@ static int add_listener(struct tern_broker *b, const char *url, struct tern_tls_
 
 struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts, int *err) {
   int rc = 0;
-  struct tern_broker *b = tern_alloc(loop->alloc, sizeof(*b));
+  struct tern_broker *b = tern_alloc(tern_loop_alloc(loop), sizeof(*b));
   if (!b) { *err = TERN_ENOMEM; return NULL; }
   b->loop = loop;
   b->opts = *opts;
@@ -720,7 +723,7 @@ void tern_broker_stop(struct tern_broker *b) {
   tern_timer_stop(loop, &b->sys_timer);
   for (int i = 0; i < b->nlisteners; i++) { b->listeners[i]->fn = NULL; tern_close_now(b->listeners[i]); }
   /* Connections close now; their handlers run before the broker goes. */
-  for (struct tern_conn *c = loop->conns; c; c = c->next) {
+  for (struct tern_conn *c = tern_loop_conns(loop); c; c = c->next) {
     if (c->fn != broker_conn_fn || c->fn_data != b) continue;
     struct bconn *bc = c->proto;
     if (bc) { tern_broker_bmsg_unref(b, bc->will); bc->will = NULL; on_close(bc); c->proto = NULL; }
@@ -730,13 +733,13 @@ void tern_broker_stop(struct tern_broker *b) {
   for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++)
     while (b->sessions[i]) session_free(b, b->sessions[i]);
   for (size_t i = 0; i < b->nretained; i++) tern_broker_bmsg_unref(b, b->retained[i]);
-  tern_free(loop->alloc, b->retained);
+  tern_free(tern_loop_alloc(loop), b->retained);
   tern_broker_tree_free(b);
   tern_broker_bstore_close(b);
   tern_pwfile_free(b->pw);
-  tern_broker_acl_free(b->acl);
+  tern_broker_acl_free(tern_loop_alloc(b->loop), b->acl);
   tern_tls_ctx_unref(b->tls);
-  tern_free(loop->alloc, b);
+  tern_free(tern_loop_alloc(loop), b);
 }
 
 void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats *st) { *st = b->st; }

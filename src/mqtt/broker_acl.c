@@ -3,25 +3,23 @@
  * starts a user's block; "pattern [access] FILTER" applies to everyone,
  * with %u (user name) and %c (client id) substituted. With an ACL file,
  * what no rule allows is denied; a matching deny rule wins. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "broker_internal.h"
 #include "tern/error.h"
+#include "tern/file.h"
 
 struct acl_rule {
   struct acl_rule *next;
-  char *user;      /* NULL: anonymous block (for "topic"), or every user (for "pattern") */
+  const char *user; /* NULL: anonymous block (for "topic"), or every user (for "pattern") */
   int is_pattern;
-  int access;      /* ACL_READ | ACL_WRITE, or 0 for deny */
-  char filter[];
+  int access;       /* ACL_READ | ACL_WRITE, or 0 for deny */
+  char filter[];    /* then the user name, in the same allocation */
 };
 
-void tern_broker_acl_free(struct acl_rule *r) {
+void tern_broker_acl_free(const struct tern_allocator *alloc, struct acl_rule *r) {
   while (r) {
     struct acl_rule *n = r->next;
-    free(r->user);
-    free(r);
+    tern_free(alloc, r);
     r = n;
   }
 }
@@ -33,21 +31,20 @@ static char *trim(char *s) {
   return s;
 }
 
-int tern_broker_acl_load(const char *path, struct acl_rule **out) {
-  FILE *f = fopen(path, "r");
-  if (!f) return TERN_ENOTFOUND;
-  char line[1024], *user = NULL;
+int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path, struct acl_rule **out) {
+  char *text;
+  int rc = tern_file_load(alloc, path, TERN_BROKER_ACL_FILE_MAX, &text, NULL);
+  if (rc) return rc;
+  const char *user = NULL; /* points into text */
   struct acl_rule *head = NULL, **tail = &head;
-  int rc = 0;
-  while (fgets(line, sizeof(line), f)) {
+  for (char *line = text, *next; line && !rc; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = '\0';
     char *s = trim(line);
     if (!*s || *s == '#') continue;
     int is_pattern = strncmp(s, "pattern ", 8) == 0;
     if (strncmp(s, "user ", 5) == 0) {
-      free(user);
-      user = malloc(strlen(trim(s + 5)) + 1);
-      if (!user) { rc = TERN_ENOMEM; break; }
-      strcpy(user, trim(s + 5));
+      user = trim(s + 5);
       continue;
     }
     if (!is_pattern && strncmp(s, "topic ", 6) != 0) { rc = TERN_EPARSE; break; }
@@ -60,22 +57,19 @@ int tern_broker_acl_load(const char *path, struct acl_rule **out) {
       if (strncmp(s, words[i], wl) == 0) { access = acc[i]; s = trim(s + wl); break; }
     }
     if (!*s) { rc = TERN_EPARSE; break; }
-    struct acl_rule *r = calloc(1, sizeof(*r) + strlen(s) + 1);
+    const char *owner = !is_pattern ? user : NULL;
+    size_t fl = strlen(s) + 1, ul = owner ? strlen(owner) + 1 : 0;
+    struct acl_rule *r = tern_alloc(alloc, sizeof(*r) + fl + ul);
     if (!r) { rc = TERN_ENOMEM; break; }
-    strcpy(r->filter, s);
+    memcpy(r->filter, s, fl);
+    if (owner) r->user = memcpy(r->filter + fl, owner, ul);
     r->is_pattern = is_pattern;
     r->access = access;
-    if (!is_pattern && user) {
-      r->user = malloc(strlen(user) + 1);
-      if (!r->user) { free(r); rc = TERN_ENOMEM; break; }
-      strcpy(r->user, user);
-    }
     *tail = r;
     tail = &r->next;
   }
-  free(user);
-  fclose(f);
-  if (rc) { tern_broker_acl_free(head); return rc; }
+  tern_free(alloc, text);
+  if (rc) { tern_broker_acl_free(alloc, head); return rc; }
   *out = head;
   return 0;
 }

@@ -110,8 +110,8 @@ size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
 
 /* broker_acl.c: Mosquitto acl_file */
 enum { ACL_READ = 1, ACL_WRITE = 2 };
-int tern_broker_acl_load(const char *path, struct acl_rule **out);
-void tern_broker_acl_free(struct acl_rule *r);
+int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path, struct acl_rule **out);
+void tern_broker_acl_free(const struct tern_allocator *alloc, struct acl_rule *r);
 int tern_broker_acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
               const char *topic, size_t tlen, int access);
 

@@ -5,7 +5,10 @@
  * loses nothing the broker acknowledged. */
 #include <stdio.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "broker_internal.h"
 #include "tern/error.h"
 
@@ -119,7 +122,7 @@ static void drop_item(struct tern_broker *b, struct session *s, struct qitem *q)
   s->nqueued--;
   b->st.queued--;
   tern_broker_bmsg_unref(b, q->msg);
-  tern_free(b->loop->alloc, q);
+  tern_free(tern_loop_alloc(b->loop), q);
 }
 
 static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) {

@@ -2,12 +2,15 @@
  * branches its topic can reach ("a", "+", "#" at each level), never a scan
  * of every subscription. */
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "broker_internal.h"
 #include "tern/error.h"
 
 static struct tnode *node_new(struct tern_broker *b, struct tnode *parent, const char *level, size_t len) {
-  struct tnode *n = tern_alloc(b->loop->alloc, sizeof(*n) + len + 1);
+  struct tnode *n = tern_alloc(tern_loop_alloc(b->loop), sizeof(*n) + len + 1);
   if (!n) return NULL;
   memcpy(n->level, level, len);
   n->level[len] = '\0';
@@ -55,7 +58,7 @@ static void prune(struct tern_broker *b, struct tnode *n) {
     struct tnode **pp = &p->child;
     while (*pp != n) pp = &(*pp)->sibling;
     *pp = n->sibling;
-    tern_free(b->loop->alloc, n);
+    tern_free(tern_loop_alloc(b->loop), n);
     n = p;
   }
 }
@@ -69,7 +72,7 @@ int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const c
   if (!n) return TERN_ENOMEM;
   for (struct sub *x = n->subs; x; x = x->node_next)
     if (x->session == s) { x->qos = qos; return 0; } /* same filter again: replace [MQTT-3.8.4-3] */
-  struct sub *x = tern_alloc(b->loop->alloc, sizeof(*x));
+  struct sub *x = tern_alloc(tern_loop_alloc(b->loop), sizeof(*x));
   if (!x) { prune(b, n); return TERN_ENOMEM; }
   x->session = s;
   x->node = n;
@@ -93,7 +96,7 @@ static void unlink_sub(struct tern_broker *b, struct sub *x) {
   *pp = x->session_next;
   count(n, -1);
   b->st.subscriptions--;
-  tern_free(b->loop->alloc, x);
+  tern_free(tern_loop_alloc(b->loop), x);
   prune(b, n);
 }
 
@@ -188,9 +191,9 @@ static void free_node(struct tern_broker *b, struct tnode *n) {
   while (n->subs) {
     struct sub *x = n->subs;
     n->subs = x->node_next;
-    tern_free(b->loop->alloc, x);
+    tern_free(tern_loop_alloc(b->loop), x);
   }
-  tern_free(b->loop->alloc, n);
+  tern_free(tern_loop_alloc(b->loop), n);
 }
 
 void tern_broker_tree_free(struct tern_broker *b) {

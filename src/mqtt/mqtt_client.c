@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
+#include "tern/dns.h"
 #include "tern/error.h"
 #include "tern/mqtt.h"
 #include "tern/mqtt_codec.h"
@@ -80,7 +84,7 @@ static void fail(struct tern_mqtt *m, int err, const char *why) {
 /* ---- store ---- */
 
 static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen, const void *payload, size_t len) {
-  struct omsg *om = tern_alloc(m->loop->alloc, sizeof(*om) + tlen + len);
+  struct omsg *om = tern_alloc(tern_loop_alloc(m->loop), sizeof(*om) + tlen + len);
   if (!om) return NULL;
   om->topic_len = (uint16_t)tlen;
   om->len = len;
@@ -119,7 +123,7 @@ static void on_store_record(void *arg, uint8_t type, const uint8_t *d, size_t le
       *pp = om->next;
       if (m->tail == om) m->tail = prev;
       m->count--;
-      tern_free(m->loop->alloc, om);
+      tern_free(tern_loop_alloc(m->loop), om);
       break;
     }
   }
@@ -235,7 +239,7 @@ static void acked(struct tern_mqtt *m, struct omsg *om) {
   if (om->state != OM_QUEUED && om->qos) m->inflight--;
   uint64_t id = om->id;
   m->last_acked = id;
-  tern_free(m->loop->alloc, om);
+  tern_free(tern_loop_alloc(m->loop), om);
   emit(m, TERN_MQTT_EV_ACKED, &id);
 }
 
@@ -304,7 +308,7 @@ static int on_publish(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     if (m->nqos2_in == m->qos2_cap) {
       size_t cap = m->qos2_cap ? m->qos2_cap * 2 : 16;
       if (cap > 65535) return TERN_ELIMIT;
-      uint16_t *ids = m->loop->alloc->realloc(m->loop->alloc->ctx, m->qos2_in, cap * sizeof(*ids));
+      uint16_t *ids = tern_loop_alloc(m->loop)->realloc(tern_loop_alloc(m->loop)->ctx, m->qos2_in, cap * sizeof(*ids));
       if (!ids) return TERN_ENOMEM;
       m->qos2_in = ids;
       m->qos2_cap = cap;
@@ -312,7 +316,7 @@ static int on_publish(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     m->qos2_in[m->nqos2_in++] = p->packet_id;
     deliver(m, p);
     if (TERN_MQTT_QOS2_HISTORY > 0 && !m->done2)
-      m->done2 = tern_alloc(m->loop->alloc, TERN_MQTT_QOS2_HISTORY * sizeof(*m->done2));
+      m->done2 = tern_alloc(tern_loop_alloc(m->loop), TERN_MQTT_QOS2_HISTORY * sizeof(*m->done2));
     if (m->done2) {
       size_t slot = m->ndone2++ % TERN_MQTT_QOS2_HISTORY;
       m->done2[slot].id = p->packet_id;
@@ -511,7 +515,7 @@ static void reconnect_cb(struct tern_timer *t, void *arg) {
 static void schedule_reconnect(struct tern_mqtt *m) {
   /* exponential backoff with +-25% jitter, so a fleet does not reconnect in step */
   uint32_t r = 0;
-  tern_port_random(&r, sizeof(r));
+  tern_random(m->loop, &r, sizeof(r));
   uint32_t base = m->backoff_ms;
   uint32_t delay = base - base / 4 + (base ? r % (base / 2 + 1) : 0);
   m->backoff_ms = base * 2 > m->o.reconnect_max_ms ? m->o.reconnect_max_ms : base * 2;
@@ -550,7 +554,7 @@ static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) 
 
 static char *copy(struct tern_loop *loop, const char *s) {
   size_t n = strlen(s) + 1;
-  char *p = tern_alloc(loop->alloc, n);
+  char *p = tern_alloc(tern_loop_alloc(loop), n);
   if (p) memcpy(p, s, n);
   return p;
 }
@@ -561,7 +565,8 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   if (!o->url || tern_url_parse(o->url, strlen(o->url), &u) != 0 || !u.host.len) return NULL;
   int tls = tern_str_eq(u.scheme, "mqtts") || tern_str_eq(u.scheme, "ssl");
   if (!tls && !tern_str_eq(u.scheme, "mqtt") && !tern_str_eq(u.scheme, "tcp") && u.scheme.len) return NULL;
-  struct tern_mqtt *m = tern_alloc(loop->alloc, sizeof(*m));
+  if ((*err = tern_dns_attach(loop, NULL)) != 0) return NULL; /* broker names resolve */
+  struct tern_mqtt *m = tern_alloc(tern_loop_alloc(loop), sizeof(*m));
   if (!m) { *err = TERN_ENOMEM; return NULL; }
   m->loop = loop;
   m->o = *o;
@@ -585,7 +590,7 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
     m->client_id = copy(loop, o->client_id);
   } else {
     uint8_t r[6];
-    tern_port_random(r, sizeof(r));
+    tern_random(m->loop, r, sizeof(r));
     snprintf(buf, sizeof(buf), "tern-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
     m->client_id = copy(loop, buf);
   }
@@ -629,7 +634,7 @@ int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_m
   for (s = m->subs; s; s = s->next)
     if (!strcmp(s->filter, filter)) break;
   if (!s) {
-    s = tern_alloc(m->loop->alloc, sizeof(*s) + n + 1);
+    s = tern_alloc(tern_loop_alloc(m->loop), sizeof(*s) + n + 1);
     if (!s) return TERN_ENOMEM;
     memcpy(s->filter, filter, n + 1);
     struct msub **pp = &m->subs;
@@ -665,7 +670,7 @@ int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter) {
     p.filters[0] = (struct tern_str){s->filter, strlen(s->filter)};
     send_pkt(m, &p);
   }
-  tern_free(m->loop->alloc, s);
+  tern_free(tern_loop_alloc(m->loop), s);
   return 0;
 }
 
@@ -689,20 +694,20 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   tern_timer_stop(m->loop, &m->reconnect_timer);
   tern_timer_stop(m->loop, &m->tick_timer);
   if (m->conn) { m->conn->fn = NULL; tern_close(m->conn); }
-  while (m->head) { struct omsg *n = m->head->next; tern_free(m->loop->alloc, m->head); m->head = n; }
-  while (m->subs) { struct msub *n = m->subs->next; tern_free(m->loop->alloc, m->subs); m->subs = n; }
-  tern_free(m->loop->alloc, m->qos2_in);
-  tern_free(m->loop->alloc, m->done2);
+  while (m->head) { struct omsg *n = m->head->next; tern_free(tern_loop_alloc(m->loop), m->head); m->head = n; }
+  while (m->subs) { struct msub *n = m->subs->next; tern_free(tern_loop_alloc(m->loop), m->subs); m->subs = n; }
+  tern_free(tern_loop_alloc(m->loop), m->qos2_in);
+  tern_free(tern_loop_alloc(m->loop), m->done2);
   if (m->store) tern_store_close(m->store);
 #if TERN_ENABLE_TLS
   tern_tls_ctx_unref(m->tls);
 #endif
-  tern_free(m->loop->alloc, m->host);
-  tern_free(m->loop->alloc, m->client_id);
-  tern_free(m->loop->alloc, m->username);
+  tern_free(tern_loop_alloc(m->loop), m->host);
+  tern_free(tern_loop_alloc(m->loop), m->client_id);
+  tern_free(tern_loop_alloc(m->loop), m->username);
   if (m->password) memset(m->password, 0, strlen(m->password));
-  tern_free(m->loop->alloc, m->password);
-  tern_free(m->loop->alloc, m);
+  tern_free(tern_loop_alloc(m->loop), m->password);
+  tern_free(tern_loop_alloc(m->loop), m);
 }
 
 int tern_mqtt_is_connected(const struct tern_mqtt *m) { return m->connected; }

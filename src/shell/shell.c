@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/error.h"
 #include "tern/shell.h"
 
@@ -268,9 +271,10 @@ static int cmd_status(struct tern_shell_session *s, int argc, char **argv, void 
 
 static int cmd_mem(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)argc; (void)argv; (void)arg;
-  struct tern_loop *l = s->sh->loop;
-  tern_shell_printf(s, "connections %zu (peak %zu), timers %zu, buffer cap %zu bytes each\r\n", l->nconns,
-                    l->nconns_peak, l->timers.n, l->buf_cap);
+  struct tern_loop_stats st;
+  tern_loop_stats(s->sh->loop, &st);
+  tern_shell_printf(s, "connections %zu (peak %zu), timers %zu, buffer cap %zu bytes each\r\n", st.conns,
+                    st.conns_peak, st.timers, st.buf_cap);
   return 0;
 }
 
@@ -281,13 +285,13 @@ static int cmd_log(struct tern_shell_session *s, int argc, char **argv, void *ar
     tern_shell_printf(s, "log level is %s; usage: log none|error|warn|info|debug\r\n", names[tern_log_level(s->sh->loop)]);
     return 0;
   }
-  s->sh->loop->log_level = tern_log_level_parse(argv[1]);
+  tern_log_set_level(s->sh->loop, tern_log_level_parse(argv[1]));
   tern_shell_printf(s, "log level %s\r\n", argv[1]);
   return 0;
 }
 
 struct tern_shell *tern_shell_new(struct tern_loop *loop, const char *name) {
-  struct tern_shell *sh = tern_alloc(loop->alloc, sizeof(*sh));
+  struct tern_shell *sh = tern_alloc(tern_loop_alloc(loop), sizeof(*sh));
   if (!sh) return NULL;
   sh->loop = loop;
   sh->started = tern_loop_now(loop);
@@ -303,14 +307,14 @@ struct tern_shell *tern_shell_new(struct tern_loop *loop, const char *name) {
 
 void tern_shell_free(struct tern_shell *sh) {
   if (!sh) return;
-  while (sh->cmds) { struct cmd *c = sh->cmds; sh->cmds = c->next; tern_free(sh->loop->alloc, c); }
-  tern_free(sh->loop->alloc, sh);
+  while (sh->cmds) { struct cmd *c = sh->cmds; sh->cmds = c->next; tern_free(tern_loop_alloc(sh->loop), c); }
+  tern_free(tern_loop_alloc(sh->loop), sh);
 }
 
 int tern_shell_register(struct tern_shell *sh, const char *name, const char *help, tern_shell_fn fn, void *arg) {
   struct cmd *c = find(sh, name);
   if (!c) {
-    c = tern_alloc(sh->loop->alloc, sizeof(*c));
+    c = tern_alloc(tern_loop_alloc(sh->loop), sizeof(*c));
     if (!c) return TERN_ENOMEM;
     struct cmd **pp = &sh->cmds;
     while (*pp) pp = &(*pp)->next;
@@ -328,7 +332,7 @@ struct tern_loop *tern_shell_loop(const struct tern_shell *sh) { return sh->loop
 struct tern_loop *tern_shell_session_loop(const struct tern_shell_session *s) { return s->sh->loop; }
 
 struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_shell_write_fn write, void *ctx, int echo) {
-  struct tern_shell_session *s = tern_alloc(sh->loop->alloc, sizeof(*s));
+  struct tern_shell_session *s = tern_alloc(tern_loop_alloc(sh->loop), sizeof(*s));
   if (!s) return NULL;
   s->sh = sh;
   s->write = write;
@@ -340,7 +344,7 @@ struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_sh
 void tern_shell_session_free(struct tern_shell_session *s) {
   if (!s) return;
   if (s->running && s->cancel) s->cancel(s->cancel_arg);
-  tern_free(s->sh->loop->alloc, s);
+  tern_free(tern_loop_alloc(s->sh->loop), s);
 }
 
 void tern_shell_start(struct tern_shell_session *s) { prompt(s); }

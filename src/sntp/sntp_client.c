@@ -3,7 +3,11 @@
  * Kiss-o'-Death RATE skips a server for a while, DENY/RSTR for good. */
 #include <stdio.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
+#include "tern/dns.h"
 #include "tern/error.h"
 #include "tern/sntp.h"
 
@@ -42,7 +46,7 @@ static uint32_t end_round(struct tern_sntp *s) {
     s->result.synced = 1;
     s->result.error[0] = '\0';
     tern_rtc_adjust(s->loop, s->best.offset);
-    if (s->o.step_system_clock && tern_port_set_wall_time(tern_rtc_now(s->loop)) != 0)
+    if (s->o.step_system_clock && tern_rtc_set_system(s->loop) != 0)
       TERN_WARN(s->loop, "sntp: not allowed to set the system clock; keeping tern's own");
     tern_bus_post(s->loop, TERN_BUS_TIME_SYNCED, &s->result);
     s->failures = 0;
@@ -96,9 +100,9 @@ static void start_round(struct tern_sntp *s) {
     /* The transmit timestamp is our send time with random low bits, so a
      * forged answer cannot guess the origin it must echo. */
     uint16_t r;
-    tern_port_random(&r, sizeof(r));
+    tern_random(s->loop, &r, sizeof(r));
     sv->t1 = tern_rtc_now(s->loop);
-    sv->t1_us = tern_port_micros();
+    sv->t1_us = tern_loop_micros(s->loop);
     sv->sent = (tern_ntp_from_unix(sv->t1) & ~(tern_ntp_time)0xfff) | (r & 0xfff);
     struct tern_sntp_packet p;
     memset(&p, 0, sizeof(p));
@@ -119,7 +123,7 @@ static void start_round(struct tern_sntp *s) {
 }
 
 static void on_reply(struct tern_sntp *s, struct server *sv, const uint8_t *data, size_t len) {
-  uint64_t t4_us = tern_port_micros();
+  uint64_t t4_us = tern_loop_micros(s->loop);
   struct tern_sntp_packet p;
   if (tern_sntp_decode(data, len, &p) != 0) { snprintf(s->why, sizeof(s->why), "%.60s: truncated reply", sv->name); return; }
   int rc = tern_sntp_check_reply(&p, sv->sent);
@@ -168,7 +172,8 @@ static void on_udp(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 struct tern_sntp *tern_sntp_start(struct tern_loop *loop, const struct tern_sntp_opts *o) {
-  struct tern_sntp *s = tern_alloc(loop->alloc, sizeof(*s));
+  if (tern_dns_attach(loop, NULL) != 0) return NULL; /* server names resolve */
+  struct tern_sntp *s = tern_alloc(tern_loop_alloc(loop), sizeof(*s));
   if (!s) return NULL;
   s->loop = loop;
   s->o = *o;
@@ -191,7 +196,7 @@ void tern_sntp_stop(struct tern_sntp *s) {
   tern_timer_stop(s->loop, &s->timer);
   for (int i = 0; i < s->nservers; i++)
     if (s->servers[i].udp) { s->servers[i].udp->fn = NULL; tern_close_now(s->servers[i].udp); }
-  tern_free(s->loop->alloc, s);
+  tern_free(tern_loop_alloc(s->loop), s);
 }
 
 const struct tern_sntp_result *tern_sntp_result(const struct tern_sntp *s) { return &s->result; }

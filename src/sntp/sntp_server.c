@@ -1,7 +1,10 @@
 /* An SNTP server: answers each request with the device clock, so a host or
  * gateway can give devices on a LAN the time without the internet. */
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/sntp.h"
 
 struct tern_sntp_server {
@@ -36,12 +39,12 @@ static void on_request(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url, int stratum) {
-  struct tern_sntp_server *s = tern_alloc(loop->alloc, sizeof(*s));
+  struct tern_sntp_server *s = tern_alloc(tern_loop_alloc(loop), sizeof(*s));
   if (!s) return NULL;
   s->loop = loop;
   s->stratum = stratum > 0 && stratum < 16 ? stratum : 2;
   s->udp = tern_listen(loop, listen_url, on_request, s);
-  if (!s->udp) { tern_free(loop->alloc, s); return NULL; }
+  if (!s->udp) { tern_free(tern_loop_alloc(loop), s); return NULL; }
   return s;
 }
 
@@ -49,7 +52,7 @@ void tern_sntp_server_stop(struct tern_sntp_server *s) {
   if (!s) return;
   s->udp->fn = NULL;
   tern_close_now(s->udp);
-  tern_free(s->loop->alloc, s);
+  tern_free(tern_loop_alloc(s->loop), s);
 }
 
 uint16_t tern_sntp_server_port(const struct tern_sntp_server *s) { return s->udp->local.port; }

@@ -5,7 +5,10 @@
  * that address out for ten minutes, while others still log in. */
 #include <stdio.h>
 #include <string.h>
-#include "../core/loop_internal.h"
+#include "tern/config.h"
+#include "tern/log.h"
+#include "tern/loop.h"
+#include "tern/rtc.h"
 #include "tern/console.h"
 #include "tern/creds.h"
 #include "tern/error.h"
@@ -186,7 +189,7 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
       tern_close(c);
       return;
     }
-    cs = tern_alloc(con->loop->alloc, sizeof(*cs));
+    cs = tern_alloc(tern_loop_alloc(con->loop), sizeof(*cs));
     if (!cs) { tern_close_now(c); return; }
     cs->con = con;
     cs->conn = c;
@@ -205,7 +208,7 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
     if (!cs) { tern_buf_consume(&c->rx, c->rx.len); break; }
     cs->last_active = tern_loop_now(con->loop);
     struct tern_buf data;
-    tern_buf_init(&data, con->loop->alloc, 64 * 1024);
+    tern_buf_init(&data, tern_loop_alloc(con->loop), 64 * 1024);
     int rc = tern_telnet_decode(&cs->tn, c->rx.data, c->rx.len, &data, &c->tx);
     tern_buf_consume(&c->rx, c->rx.len);
     if (c->tx.len) tern_send(c, NULL, 0);
@@ -229,7 +232,7 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
     tern_timer_stop(con->loop, &cs->delay);
     tern_shell_session_free(cs->shell);
     con->sessions--;
-    tern_free(con->loop->alloc, cs);
+    tern_free(tern_loop_alloc(con->loop), cs);
     c->proto = NULL;
     break;
   }
@@ -237,7 +240,7 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
 
 int tern_console_reload(struct tern_console *con) {
   struct tern_pwfile *pw;
-  int rc = tern_pwfile_load(con->o.passwd_file, &pw);
+  int rc = tern_pwfile_load(tern_loop_alloc(con->loop), con->o.passwd_file, &pw);
   if (rc) return rc;
   tern_pwfile_free(con->pw);
   con->pw = pw;
@@ -246,13 +249,13 @@ int tern_console_reload(struct tern_console *con) {
 
 struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o, int *err) {
   if (!o->passwd_file || !o->shell) { *err = TERN_EINVAL; return NULL; }
-  struct tern_console *con = tern_alloc(loop->alloc, sizeof(*con));
+  struct tern_console *con = tern_alloc(tern_loop_alloc(loop), sizeof(*con));
   if (!con) { *err = TERN_ENOMEM; return NULL; }
   con->loop = loop;
   con->o = *o;
   if (!con->o.max_sessions) con->o.max_sessions = 4;
   if (!con->o.idle_ms) con->o.idle_ms = 10u * 60 * 1000;
-  if ((*err = tern_console_reload(con)) != 0) { tern_free(loop->alloc, con); return NULL; }
+  if ((*err = tern_console_reload(con)) != 0) { tern_free(tern_loop_alloc(loop), con); return NULL; }
   if (o->listen && !(con->plain = tern_listen(loop, o->listen, console_fn, con))) { *err = tern_listen_error(loop); tern_console_stop(con); return NULL; }
   if (o->tls_listen && o->tls) {
     if (!(con->secure = tern_listen(loop, o->tls_listen, console_fn, con))) { *err = tern_listen_error(loop); tern_console_stop(con); return NULL; }
@@ -267,16 +270,16 @@ void tern_console_stop(struct tern_console *con) {
   if (!con) return;
   struct tern_conn *ls[2] = {con->plain, con->secure};
   for (int i = 0; i < 2; i++) if (ls[i]) { ls[i]->fn = NULL; tern_close_now(ls[i]); }
-  for (struct tern_conn *c = con->loop->conns; c; c = c->next) {
+  for (struct tern_conn *c = tern_loop_conns(con->loop); c; c = c->next) {
     if (c->fn != console_fn || c->fn_data != con) continue;
     struct csess *cs = c->proto;
-    if (cs) { tern_timer_stop(con->loop, &cs->delay); tern_shell_session_free(cs->shell); tern_free(con->loop->alloc, cs); }
+    if (cs) { tern_timer_stop(con->loop, &cs->delay); tern_shell_session_free(cs->shell); tern_free(tern_loop_alloc(con->loop), cs); }
     c->proto = NULL;
     c->fn = NULL;
     tern_close_now(c);
   }
   tern_pwfile_free(con->pw);
-  tern_free(con->loop->alloc, con);
+  tern_free(tern_loop_alloc(con->loop), con);
 }
 
 uint16_t tern_console_port(const struct tern_console *con, int tls) {

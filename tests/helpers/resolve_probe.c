@@ -19,8 +19,9 @@ static void on_result(struct tern_loop *loop, int err, const struct tern_addr *a
 
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: resolve_probe SERVER NAME [any|4|6]\n"); return 2; }
-  struct tern_loop_opts o = {.dns_servers = argv[1], .hosts_file = ""};
-  struct tern_loop *loop = tern_loop_new(&o);
+  struct tern_loop *loop = tern_loop_new(NULL);
+  struct tern_dns_opts o = {.servers = argv[1], .hosts_file = ""};
+  if (tern_dns_attach(loop, &o) != 0) return 1;
   int family = argc > 3 ? (!strcmp(argv[3], "4") ? TERN_RESOLVE_IP4 : !strcmp(argv[3], "6") ? TERN_RESOLVE_IP6 : TERN_RESOLVE_ANY) : TERN_RESOLVE_ANY;
   int rc = tern_resolve(loop, argv[2], family, on_result, NULL);
   if (rc) { printf("error: %s\n", tern_strerror(rc)); return 1; }

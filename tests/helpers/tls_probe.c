@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tern/dns.h"
 #include "tern/error.h"
 #include "tern/tls.h"
 
@@ -58,6 +59,7 @@ static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
 
 int main(int argc, char **argv) {
   struct tern_loop *loop = tern_loop_new(NULL);
+  tern_dns_attach(loop, NULL); /* "localhost" */
   char err[256] = "";
   if (argc >= 5 && !strcmp(argv[1], "client")) {
     /* TLS_CERT / TLS_KEY: present a client certificate */

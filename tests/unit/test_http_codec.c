@@ -152,7 +152,21 @@ static void test_ws(void) {
   tern_buf_free(&b);
 }
 
+/* Expected strings from Python's email.utils.formatdate(t, usegmt=True). */
+static void test_date(void) {
+  char d[30];
+  tern_http_date(784111777, d);
+  CHECK_STR(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+  tern_http_date(0, d);
+  CHECK_STR(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+  tern_http_date(951782400, d); /* a leap day of a century year */
+  CHECK_STR(d, "Tue, 29 Feb 2000 00:00:00 GMT");
+  tern_http_date(4102444799, d);
+  CHECK_STR(d, "Thu, 31 Dec 2099 23:59:59 GMT");
+}
+
 int main(void) {
+  test_date();
   test_ws();
   test_requests();
   test_responses();

@@ -283,3 +283,26 @@ int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out) {
   freeifaddrs(list);
   return rc;
 }
+
+int tern_port_ifaces(struct tern_iface_info *out, int max) {
+  struct ifaddrs *list, *a;
+  int n = 0;
+  if (getifaddrs(&list) != 0) return TERN_EIO;
+  for (a = list; a && n < max; a = a->ifa_next) {
+    if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6)) continue;
+    struct tern_iface_info *i = &out[n++];
+    memset(i, 0, sizeof(*i));
+    snprintf(i->name, sizeof(i->name), "%s", a->ifa_name);
+    if (a->ifa_addr->sa_family == AF_INET) {
+      memcpy(i->addr.ip, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
+    } else {
+      memcpy(i->addr.ip, &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, 16);
+      i->addr.is_ip6 = 1;
+    }
+    i->up = (a->ifa_flags & IFF_UP) != 0;
+    i->multicast = (a->ifa_flags & IFF_MULTICAST) != 0;
+    i->loopback = (a->ifa_flags & IFF_LOOPBACK) != 0;
+  }
+  freeifaddrs(list);
+  return n;
+}

@@ -1,7 +1,8 @@
-/* The device clock: monotonic time plus an offset learned from SNTP, so
- * setting it needs no privileges and never makes the loop's timers jump. */
-#include "../core/loop_internal.h"
-#include "tern/sntp.h"
+/* The device clock (rtc.h): monotonic time plus an offset learned from
+ * SNTP. Part of the core because TLS, HTTP's Date header and the console
+ * all read it, and only the port knows the OS clock. */
+#include "loop_internal.h"
+#include "tern/rtc.h"
 
 double tern_rtc_now(struct tern_loop *loop) {
   if (!loop->rtc_synced) return tern_port_wall_time();
@@ -15,3 +16,5 @@ void tern_rtc_adjust(struct tern_loop *loop, double offset_s) {
 }
 
 int tern_rtc_synced(struct tern_loop *loop) { return loop->rtc_synced; }
+
+int tern_rtc_set_system(struct tern_loop *loop) { return tern_port_set_wall_time(tern_rtc_now(loop)); }

@@ -1,0 +1,17 @@
+/* The device clock: monotonic time plus an offset learned from SNTP, so
+ * setting it needs no privileges and never makes the loop's timers jump.
+ * Before the first sync it is the port's wall clock (the OS clock; 0 on a
+ * bare device, where it reads 1970). */
+#ifndef TERN_RTC_H
+#define TERN_RTC_H
+#pragma GCC visibility push(default) /* the public API: what libtern.so exports */
+#include "loop.h"
+
+double tern_rtc_now(struct tern_loop *loop); /* Unix seconds */
+void tern_rtc_adjust(struct tern_loop *loop, double offset_s);
+int tern_rtc_synced(struct tern_loop *loop);
+/* Step the OS clock to tern_rtc_now() (sntp -S); TERN_EDENIED without the
+ * privilege, TERN_EUNSUPPORTED on a port without one. */
+int tern_rtc_set_system(struct tern_loop *loop);
+#pragma GCC visibility pop
+#endif
