@@ -20,7 +20,9 @@ th_eq "all 1000 messages arrive after kill -9" 1000 "$(wc -l <"$TMP/got")"
 th_eq "in order" "$(seq 1 1000 | md5sum)" "$(md5sum <"$TMP/got")"
 
 # Retained messages survive too.
-mosquitto_pub -p "$port" -t keep/me -m "still here" -r
+# QoS 1: the PUBACK promises the record is written (QoS 0 promises nothing,
+# and a kill -9 right after it could win the race)
+mosquitto_pub -p "$port" -t keep/me -m "still here" -r -q 1
 kill -9 "$PID_broker"; wait "$PID_broker" 2>/dev/null
 start_broker
 th_eq "retained message survives kill -9" "still here" "$(timeout 10 mosquitto_sub -p "$port" -t keep/me -C 1)"
