@@ -35,9 +35,6 @@ const char *app_opt(int argc, char **argv, int *i, const char *name, int *bad);
  * replaces /etc/resolv.conf's servers (tests point it at a local server). */
 struct tern_loop_opts;
 struct tern_loop *app_loop_new(const struct tern_loop_opts *opts);
-/* Shell commands that tern console and tern device share (get URL, ifconfig). */
-struct tern_shell;
-void app_shell_register_common(struct tern_shell *sh, int with_ifconfig);
 /* Signals: SIGINT/SIGTERM stop the loop, SIGHUP sets app_hup. */
 struct tern_loop;
 void app_signals(struct tern_loop *loop);

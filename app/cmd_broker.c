@@ -5,6 +5,7 @@
 #include <string.h>
 #include "app.h"
 #include "tern/broker.h"
+#include "tern/conf.h"
 #include "tern/error.h"
 #include "tern/log.h"
 
@@ -52,27 +53,27 @@ static int set_key(struct cfg *c, const char *k, const char *v) {
   return 0;
 }
 
-static int read_config(struct cfg *c, const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) { fprintf(stderr, "tern broker: cannot open %s\n", path); return -1; }
-  char line[1024];
-  int n = 0, rc = 0;
-  while (fgets(line, sizeof(line), f)) {
-    n++;
-    char key[64], v1[512] = "", v2[512] = "";
-    if (line[0] == '#' || sscanf(line, "%63s %511s %511s", key, v1, v2) < 1) continue;
-    if (!strcmp(key, "listener")) { /* Mosquitto: listener PORT [ADDR] */
-      snprintf(c->port, sizeof(c->port), "%s", v1);
-      if (v2[0]) snprintf(c->bind, sizeof(c->bind), "%s", v2);
-      continue;
-    }
-    if (set_key(c, key, v1) != 0) {
-      fprintf(stderr, "tern broker: %s:%d: unknown key '%s'\n", path, n, key);
-      rc = -1;
-    }
+/* A line of the config file (the shared reader, conf.h). Mosquitto's
+ * "listener PORT [ADDRESS]" sets the port and address. */
+static int from_file(void *arg, const char *key, const char *value, int line, char *why, size_t whylen) {
+  (void)line;
+  struct cfg *c = arg;
+  if (!strcmp(key, "listener")) {
+    char port[16] = "", addr[64] = "";
+    if (sscanf(value, "%15s %63s", port, addr) < 1) { snprintf(why, whylen, "want PORT [ADDRESS]"); return TERN_EINVAL; }
+    strcpy(c->port, port);
+    if (addr[0]) strcpy(c->bind, addr);
+    return 0;
   }
-  fclose(f);
-  return rc;
+  if (set_key(c, key, value) != 0) { snprintf(why, whylen, "unknown key"); return TERN_ENOTFOUND; }
+  return 0;
+}
+
+static int read_config(struct cfg *c, const char *path) {
+  char err[400];
+  if (tern_conf_load(NULL, path, from_file, c, err, sizeof(err)) == 0) return 0;
+  fprintf(stderr, "tern broker: %s\n", err);
+  return -1;
 }
 
 int cmd_broker(int argc, char **argv) {

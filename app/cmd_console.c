@@ -5,6 +5,7 @@
 #include <string.h>
 #include "app.h"
 #include "tern/console.h"
+#include "tern/device.h"
 #include "tern/error.h"
 #include "tern/log.h"
 #include "tern/shell.h"
@@ -100,7 +101,7 @@ int cmd_console(int argc, char **argv) {
   struct tern_shell *sh = tern_shell_new(loop, name);
   tern_shell_register(sh, "time", "the local time (TZ)", cmd_time, NULL);
   tern_shell_register(sh, "ntp", "ntp [SERVER]: sync the clock (Ctrl-C cancels)", cmd_ntp_sh, NULL);
-  app_shell_register_common(sh, 1);
+  tern_device_shell_common(sh, 1);
   char url[128], tls_url[128];
   snprintf(url, sizeof(url), "tcp://%s:%s", bind, port);
   snprintf(tls_url, sizeof(tls_url), "tcp://%s:%s", bind, tls_port ? tls_port : "0");

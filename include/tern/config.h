@@ -33,6 +33,10 @@
 #define TERN_CONNECT_TIMEOUT_MS 10000
 #endif
 
+#ifndef TERN_CONF_FILE_MAX
+#define TERN_CONF_FILE_MAX (1024 * 1024) /* a configuration file larger than this is refused */
+#endif
+
 #ifndef TERN_BUS_MAX_LISTENERS
 #define TERN_BUS_MAX_LISTENERS 16      /* event-bus subscribers per loop */
 #endif

@@ -123,6 +123,13 @@ for i, u in enumerate(["mqtts://dev:devkey@localhost:8883/dev/feeds/y",
                        "udp://0.0.0.0:5353", "http://u%40x:p%3a@h/%2e%2e/a%2fb?q=%e2%82%ac"]):
     write("fuzz_url", "url%d" % i, u)
 
+# ---- configuration files: a device's and a Mosquitto-style broker's ----
+write("fuzz_conf", "device", "# a device\n[device]\nname = kitchen\nconsole_port 2424\nhttp-port=0\n"
+      "ntp = 127.0.0.1:1123\nntp = 127.0.0.2\nled = on\n")
+write("fuzz_conf", "broker", "listener 1883 127.0.0.1\nallow_anonymous true\npersistence true\n"
+      "persistence_location /var/lib/tern/\nlistener 8883\ncertfile s.crt\nkeyfile s.key\n")
+write("fuzz_conf", "odd", "  key   =   spaced value  \r\n;comment\n[bad\nbare\n=novalue\n")
+
 # ---- WebSocket frames: masked from a client, plain from the server ----
 write("fuzz_ws", "client_text", bytes([0x81, 0x85, 1, 2, 3, 4]) + bytes(a ^ b for a, b in zip(b"hello", b"\x01\x02\x03\x04\x01")))
 write("fuzz_ws", "server_binary_126", bytes([0x82, 126, 0x01, 0x00]) + bytes(256))

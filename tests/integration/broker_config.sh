@@ -66,7 +66,7 @@ th_check "a flag overrides the config file" mosquitto_pub -p "$p2" -t x -m y
 printf 'listener %s\nbogus_key 1\n' "$(th_free_port)" >"$TMP/bad.conf"
 out=$("$TERN" broker -c "$TMP/bad.conf" 2>&1); rc=$?
 th_eq "unknown config key: exit 2" 2 "$rc"
-th_match "unknown config key: says which line" "bad.conf:2: unknown key 'bogus_key'" "$out"
+th_match "unknown config key: FILE:LINE: KEY: reason" "bad.conf:2: bogus_key: unknown key" "$out"
 out=$("$TERN" broker -p "$port" --allow-anonymous 2>&1); rc=$?
 th_check "port in use: a clear error and a non-zero exit (rc=$rc)" [ "$rc" -ne 0 ]
 th_match "port in use: says so" "cannot start: address already in use" "$out"

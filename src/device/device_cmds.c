@@ -1,15 +1,13 @@
-/* Shell commands shared by tern console and tern device: get URL (asynchronous,
- * with output backpressure) and ifconfig. */
-#define _DEFAULT_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
+/* Shell commands shared by tern console and the device runtime: get URL
+ * (asynchronous, with output backpressure) and ifconfig. */
 #include <string.h>
-#include "app.h"
+#include "tern/device.h"
 #include "tern/error.h"
 #include "tern/http.h"
 #include "tern/shell.h"
 
 struct get_job {
+  const struct tern_allocator *alloc;
   struct tern_shell_session *s;
   struct tern_http_call *call;
   char *body;
@@ -18,8 +16,8 @@ struct get_job {
 };
 
 static void get_free(struct get_job *j) {
-  free(j->body);
-  free(j);
+  tern_free(j->alloc, j->body);
+  tern_free(j->alloc, j);
 }
 
 static void get_cancel(void *arg) {
@@ -59,7 +57,7 @@ static void get_done(int err, struct tern_http_response *r, void *arg) {
   }
   j->status = r->status;
   j->len = r->body.len;
-  j->body = malloc(j->len ? j->len : 1);
+  j->body = tern_alloc(j->alloc, j->len ? j->len : 1);
   if (j->len && j->body) memcpy(j->body, r->body.data, j->len);
   if (!j->body) j->len = 0;
   get_pump(j);
@@ -68,12 +66,14 @@ static void get_done(int err, struct tern_http_response *r, void *arg) {
 static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)arg;
   if (argc != 2) { tern_shell_printf(s, "usage: get URL\r\n"); return 0; }
-  struct get_job *j = calloc(1, sizeof(*j));
+  const struct tern_allocator *alloc = tern_loop_alloc(tern_shell_session_loop(s));
+  struct get_job *j = tern_alloc(alloc, sizeof(*j));
   if (!j) return 0;
+  j->alloc = alloc;
   j->s = s;
   struct tern_http_client_opts o = {.url = argv[1], .total_timeout_ms = 15000};
   j->call = tern_http_start(tern_shell_session_loop(s), &o, get_done, j);
-  if (!j->call) { free(j); tern_shell_printf(s, "get: out of memory\r\n"); return 0; }
+  if (!j->call) { tern_free(alloc, j); tern_shell_printf(s, "get: out of memory\r\n"); return 0; }
   tern_shell_on_cancel(s, get_cancel, j);
   return TERN_EAGAIN; /* the loop goes on; get_done finishes the command */
 }
@@ -91,7 +91,7 @@ static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void
   return 0;
 }
 
-void app_shell_register_common(struct tern_shell *sh, int with_ifconfig) {
+void tern_device_shell_common(struct tern_shell *sh, int with_ifconfig) {
   tern_shell_register(sh, "get", "get URL: fetch and print (runs in the background; Ctrl-C stops it)", sh_get, NULL);
   if (with_ifconfig) tern_shell_register(sh, "ifconfig", "the interfaces and their addresses", sh_ifconfig, NULL);
 }
