@@ -8,10 +8,6 @@
 #define TERN_ENABLE_TLS 1
 #endif
 
-#ifndef TERN_ENABLE_MQTT
-#define TERN_ENABLE_MQTT 1
-#endif
-
 /* ---- Core ---- */
 #ifndef TERN_LOG_LINE_MAX
 #define TERN_LOG_LINE_MAX 512          /* one formatted log line */

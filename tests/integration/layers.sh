@@ -11,7 +11,7 @@ th_init layers
 th_need nm
 OBJ=$TERN_BUILD/CMakeFiles/tern_objs.dir/src
 APP=$TERN_BUILD/CMakeFiles/tern_app.dir/app
-os_syms='^(socket|bind|listen|accept4?|connect|send|sendto|sendmsg|recv|recvfrom|recvmsg|read|write|pread|pwrite|writev|open|openat|close|fopen|fdopen|fclose|fread|fwrite|fgets|fputs|fprintf|fseek|ftell|fflush|stat|fstat|lstat|rename|remove|unlink|mkdir|opendir|readdir|getifaddrs|freeifaddrs|if_nametoindex|ioctl|setsockopt|getsockopt|getsockname|poll|select|epoll_[a-z]+|time|gmtime|gmtime_r|localtime|localtime_r|mktime|strftime|clock_gettime|gettimeofday|settimeofday|clock_settime|nanosleep|usleep|sleep|malloc|calloc|realloc|free|getrandom|getentropy|rand|random)$'
+os_syms='^(socket|bind|listen|accept4?|connect|send|sendto|sendmsg|recv|recvfrom|recvmsg|read|write|pread|pwrite|writev|open|openat|close|fopen|fdopen|fclose|fread|fwrite|fgets|fputs|fprintf|printf|vprintf|puts|putchar|fputc|perror|fseek|ftell|fflush|stat|fstat|lstat|rename|remove|unlink|mkdir|opendir|readdir|getifaddrs|freeifaddrs|if_nametoindex|ioctl|setsockopt|getsockopt|getsockname|poll|select|epoll_[a-z]+|time|gmtime|gmtime_r|localtime|localtime_r|mktime|strftime|clock_gettime|gettimeofday|settimeofday|clock_settime|nanosleep|usleep|sleep|malloc|calloc|realloc|free|getrandom|getentropy|rand|random)$'
 n=0; bad=""
 for dir in mqtt http dns sntp telnet shell auth wlan device; do
   for o in "$OBJ/$dir"/*.o; do
