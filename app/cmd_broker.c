@@ -11,7 +11,8 @@
 
 static const char usage[] =
     "usage: tern broker [-c FILE] [-p PORT] [-b ADDR] [--allow-anonymous] [--passwd FILE]\n"
-    "                   [--acl FILE] [--persist DIR] [--fsync] [--tls-port PORT --cert F --key F] [-v]\n"
+    "                   [--acl FILE] [--persist DIR] [--fsync] [--tls-port PORT --cert F --key F] "
+    "[-v]\n"
     "An MQTT 3.1.1 broker. Listens on 127.0.0.1:1883 unless told otherwise.\n"
     "  -c FILE            config file: one 'key value' per line, keys as the long options\n"
     "                     (port, bind, allow_anonymous, passwd, acl, persist, fsync, tls_port,\n"
@@ -33,7 +34,9 @@ struct cfg {
   int anon, fsync, verbose;
 };
 
-static int truthy(const char *v) { return !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes"); }
+static int truthy(const char *v) {
+  return !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes");
+}
 
 static int set_key(struct cfg *c, const char *k, const char *v) {
 #define SET(field) snprintf(c->field, sizeof(c->field), "%s", v)
@@ -47,25 +50,33 @@ static int set_key(struct cfg *c, const char *k, const char *v) {
   else if (!strcmp(k, "tls_port") || !strcmp(k, "tls-port")) SET(tls_port);
   else if (!strcmp(k, "cert") || !strcmp(k, "certfile")) SET(cert);
   else if (!strcmp(k, "key") || !strcmp(k, "keyfile")) SET(key);
-  else if (!strcmp(k, "persistence") || !strcmp(k, "log_type") || !strcmp(k, "log_dest")) { /* accepted, no effect */ }
-  else return -1;
+  else if (!strcmp(k, "persistence") || !strcmp(k, "log_type") ||
+           !strcmp(k, "log_dest")) { /* accepted, no effect */
+  } else return -1;
 #undef SET
   return 0;
 }
 
 /* A line of the config file (the shared reader, conf.h). Mosquitto's
  * "listener PORT [ADDRESS]" sets the port and address. */
-static int from_file(void *arg, const char *key, const char *value, int line, char *why, size_t whylen) {
+static int from_file(void *arg, const char *key, const char *value, int line, char *why,
+                     size_t whylen) {
   (void)line;
   struct cfg *c = arg;
   if (!strcmp(key, "listener")) {
     char port[16] = "", addr[64] = "";
-    if (sscanf(value, "%15s %63s", port, addr) < 1) { snprintf(why, whylen, "want PORT [ADDRESS]"); return TERN_EINVAL; }
+    if (sscanf(value, "%15s %63s", port, addr) < 1) {
+      snprintf(why, whylen, "want PORT [ADDRESS]");
+      return TERN_EINVAL;
+    }
     strcpy(c->port, port);
     if (addr[0]) strcpy(c->bind, addr);
     return 0;
   }
-  if (set_key(c, key, value) != 0) { snprintf(why, whylen, "unknown key"); return TERN_ENOTFOUND; }
+  if (set_key(c, key, value) != 0) {
+    snprintf(why, whylen, "unknown key");
+    return TERN_ENOTFOUND;
+  }
   return 0;
 }
 
@@ -89,10 +100,16 @@ int cmd_broker(int argc, char **argv) {
   }
   for (int i = 1; i < argc && !bad; i++) {
     const char *a = argv[i], *v;
-    if (app_is_help(a)) { fputs(usage, stdout); return 0; }
+    if (app_is_help(a)) {
+      fputs(usage, stdout);
+      return 0;
+    }
     if ((v = app_opt(argc, argv, &i, "-c", &bad))) continue;
-    if ((v = app_opt(argc, argv, &i, "-p", &bad)) || (v = app_opt(argc, argv, &i, "--port", &bad))) set_key(&c, "port", v);
-    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) || (v = app_opt(argc, argv, &i, "--bind", &bad))) set_key(&c, "bind", v);
+    if ((v = app_opt(argc, argv, &i, "-p", &bad)) || (v = app_opt(argc, argv, &i, "--port", &bad)))
+      set_key(&c, "port", v);
+    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--bind", &bad)))
+      set_key(&c, "bind", v);
     else if (!strcmp(a, "--allow-anonymous")) c.anon = 1;
     else if ((v = app_opt(argc, argv, &i, "--passwd", &bad))) set_key(&c, "passwd", v);
     else if ((v = app_opt(argc, argv, &i, "--acl", &bad))) set_key(&c, "acl", v);
@@ -111,10 +128,15 @@ int cmd_broker(int argc, char **argv) {
   }
   struct tern_loop *loop = app_loop_new(NULL);
   if (!loop) return 1;
-  tern_log_set(loop, c.verbose >= 2 ? TERN_LOG_DEBUG : c.verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
+  tern_log_set(loop,
+               c.verbose >= 2 ? TERN_LOG_DEBUG
+               : c.verbose    ? TERN_LOG_INFO
+                              : TERN_LOG_WARN,
+               NULL, NULL);
   char url[128], tls_url[128];
   snprintf(url, sizeof(url), strchr(c.bind, ':') ? "tcp://[%s]:%s" : "tcp://%s:%s", c.bind, c.port);
-  snprintf(tls_url, sizeof(tls_url), strchr(c.bind, ':') ? "tcp://[%s]:%s" : "tcp://%s:%s", c.bind, c.tls_port);
+  snprintf(tls_url, sizeof(tls_url), strchr(c.bind, ':') ? "tcp://[%s]:%s" : "tcp://%s:%s", c.bind,
+           c.tls_port);
   struct tern_broker_opts o = {0};
   o.listen[0] = url;
   o.allow_anonymous = c.anon;
@@ -122,9 +144,14 @@ int cmd_broker(int argc, char **argv) {
   o.acl_file = c.acl[0] ? c.acl : NULL;
   o.persist_dir = c.persist[0] ? c.persist : NULL;
   o.fsync = c.fsync;
-  if (c.tls_port[0]) { o.tls_listen = tls_url; o.cert_file = c.cert; o.key_file = c.key; }
+  if (c.tls_port[0]) {
+    o.tls_listen = tls_url;
+    o.cert_file = c.cert;
+    o.key_file = c.key;
+  }
   if (!o.allow_anonymous && !o.passwd_file)
-    fprintf(stderr, "tern broker: no --passwd and no --allow-anonymous: every client will be refused\n");
+    fprintf(stderr,
+            "tern broker: no --passwd and no --allow-anonymous: every client will be refused\n");
   int err = 0;
   struct tern_broker *b = tern_broker_start(loop, &o, &err);
   if (!b) {
@@ -132,15 +159,18 @@ int cmd_broker(int argc, char **argv) {
     tern_loop_free(loop);
     return 1;
   }
-  printf("tern broker listening on %s:%u%s\n", c.bind, tern_broker_port(b, 0), o.persist_dir ? " (persistent)" : "");
-  if (c.tls_port[0]) printf("tern broker listening on %s:%u (TLS)\n", c.bind, tern_broker_port(b, 1));
+  printf("tern broker listening on %s:%u%s\n", c.bind, tern_broker_port(b, 0),
+         o.persist_dir ? " (persistent)" : "");
+  if (c.tls_port[0])
+    printf("tern broker listening on %s:%u (TLS)\n", c.bind, tern_broker_port(b, 1));
   fflush(stdout);
   app_signals(loop);
   while (!app_stop) {
     tern_loop_poll(loop, 1000);
     if (app_hup) {
       app_hup = 0;
-      if (tern_broker_reload(b) == 0) fprintf(stderr, "tern broker: reloaded password and ACL files\n");
+      if (tern_broker_reload(b) == 0)
+        fprintf(stderr, "tern broker: reloaded password and ACL files\n");
     }
   }
   tern_broker_stop(b);

@@ -16,10 +16,13 @@ static const char usage[] =
     "usage: tern console --user U --password-file F [--port P] [-b ADDR] [--name NAME]\n"
     "                    [--tls-port P --cert F --key F]\n"
     "A telnet console with a login ($7$ password file from tern passwd) on 127.0.0.1:2323.\n"
-    "Commands: help, status, time, uptime, mem, log LEVEL, ntp [SERVER], get URL, ifconfig, exit.\n";
+    "Commands: help, status, time, uptime, mem, log LEVEL, ntp [SERVER], get URL, ifconfig, "
+    "exit.\n";
 
 static int cmd_time(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
+  (void)argc;
+  (void)argv;
+  (void)arg;
   struct tern_tz tz;
   const char *spec = getenv("TZ");
   if (!spec || tern_tz_parse(spec, &tz) != 0) tern_tz_parse("UTC0", &tz);
@@ -53,8 +56,11 @@ static void ntp_check(struct tern_timer *t, void *arg) {
   struct ntp_job *j = arg;
   struct tern_loop *loop = tern_shell_session_loop(j->s);
   const struct tern_sntp_result *r = tern_sntp_result(j->sntp);
-  if (r->synced) tern_shell_printf(j->s, "synced with %s: offset %+.6f s, delay %.6f s, stratum %d\r\n", r->server, r->offset, r->delay, r->stratum);
-  else if (r->error[0] || tern_loop_now(loop) - j->started > 5000) tern_shell_printf(j->s, "Unable to get NTP time: %s\r\n", r->error[0] ? r->error : "timed out");
+  if (r->synced)
+    tern_shell_printf(j->s, "synced with %s: offset %+.6f s, delay %.6f s, stratum %d\r\n",
+                      r->server, r->offset, r->delay, r->stratum);
+  else if (r->error[0] || tern_loop_now(loop) - j->started > 5000)
+    tern_shell_printf(j->s, "Unable to get NTP time: %s\r\n", r->error[0] ? r->error : "timed out");
   else return;
   ntp_cancel(j);
   tern_shell_done(j->s);
@@ -63,12 +69,19 @@ static void ntp_check(struct tern_timer *t, void *arg) {
 static int cmd_ntp_sh(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)arg;
   struct tern_loop *loop = tern_shell_session_loop(s);
-  if (job.sntp) { tern_shell_printf(s, "ntp is already running\r\n"); return 0; }
-  struct tern_sntp_opts o = {.servers = {argc > 1 ? argv[1] : "pool.ntp.org"}, .timeout_ms = 3000, .poll_s = 3600};
+  if (job.sntp) {
+    tern_shell_printf(s, "ntp is already running\r\n");
+    return 0;
+  }
+  struct tern_sntp_opts o = {
+      .servers = {argc > 1 ? argv[1] : "pool.ntp.org"}, .timeout_ms = 3000, .poll_s = 3600};
   job.s = s;
   job.started = tern_loop_now(loop);
   job.sntp = tern_sntp_start(loop, &o);
-  if (!job.sntp) { tern_shell_printf(s, "out of memory\r\n"); return 0; }
+  if (!job.sntp) {
+    tern_shell_printf(s, "out of memory\r\n");
+    return 0;
+  }
   tern_shell_printf(s, "asking %s ...\r\n", o.servers[0]);
   tern_shell_on_cancel(s, ntp_cancel, &job);
   tern_timer_start(loop, &job.check, 100, 100, ntp_check, &job);
@@ -81,9 +94,15 @@ int cmd_console(int argc, char **argv) {
   int bad = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i])) { fputs(usage, stdout); return 0; }
-    if ((v = app_opt(argc, argv, &i, "--port", &bad)) || (v = app_opt(argc, argv, &i, "-p", &bad))) port = v;
-    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) || (v = app_opt(argc, argv, &i, "--bind", &bad))) bind = v;
+    if (app_is_help(argv[i])) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if ((v = app_opt(argc, argv, &i, "--port", &bad)) || (v = app_opt(argc, argv, &i, "-p", &bad)))
+      port = v;
+    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--bind", &bad)))
+      bind = v;
     else if ((v = app_opt(argc, argv, &i, "--user", &bad))) user = v;
     else if ((v = app_opt(argc, argv, &i, "--password-file", &bad))) pwfile = v;
     else if ((v = app_opt(argc, argv, &i, "--name", &bad))) name = v;
@@ -94,8 +113,16 @@ int cmd_console(int argc, char **argv) {
     else return app_bad_flag("console", argv[i]);
     if (bad) return 2;
   }
-  if (!pwfile) { fprintf(stderr, "tern console: refusing to start without --password-file (make one with tern passwd)\n"); return 2; }
-  if (tls_port && (!cert || !key)) { fprintf(stderr, "tern console: --tls-port needs --cert and --key\n"); return 2; }
+  if (!pwfile) {
+    fprintf(
+        stderr,
+        "tern console: refusing to start without --password-file (make one with tern passwd)\n");
+    return 2;
+  }
+  if (tls_port && (!cert || !key)) {
+    fprintf(stderr, "tern console: --tls-port needs --cert and --key\n");
+    return 2;
+  }
   struct tern_loop *loop = app_loop_new(NULL);
   tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);
   struct tern_shell *sh = tern_shell_new(loop, name);
@@ -111,13 +138,19 @@ int cmd_console(int argc, char **argv) {
     char msg[200];
     struct tern_tls_opts to = {.cert_file = cert, .key_file = key};
     tls = tern_tls_ctx_new(loop, &to, 1, msg, sizeof(msg));
-    if (!tls) { fprintf(stderr, "tern console: %s\n", msg); return 1; }
+    if (!tls) {
+      fprintf(stderr, "tern console: %s\n", msg);
+      return 1;
+    }
     o.tls = tls;
     o.tls_listen = tls_url;
   }
   int err;
   struct tern_console *con = tern_console_start(loop, &o, &err);
-  if (!con) { fprintf(stderr, "tern console: cannot start: %s\n", tern_strerror(err)); return 1; }
+  if (!con) {
+    fprintf(stderr, "tern console: cannot start: %s\n", tern_strerror(err));
+    return 1;
+  }
   printf("tern console on %s:%u", bind, tern_console_port(con, 0));
   if (tls) printf(" (TLS on %s:%u)", bind, tern_console_port(con, 1));
   printf("\n");

@@ -44,7 +44,10 @@ int cmd_demo(int argc, char **argv) {
   int exit_after = 0, samples = 100, period = 20, verbose = 0, bad = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i])) { fputs(usage, stdout); return 0; }
+    if (app_is_help(argv[i])) {
+      fputs(usage, stdout);
+      return 0;
+    }
     if (!strcmp(argv[i], "--exit")) exit_after = 1;
     else if (!strcmp(argv[i], "-v")) verbose = 1;
     else if ((v = app_opt(argc, argv, &i, "--broker", &bad))) broker_url = v;
@@ -55,7 +58,10 @@ int cmd_demo(int argc, char **argv) {
     else return app_bad_flag("demo", argv[i]);
     if (bad) return 2;
   }
-  if (samples < 1 || period < 1) { fprintf(stderr, "tern demo: --samples and --period-ms must be positive\n"); return 2; }
+  if (samples < 1 || period < 1) {
+    fprintf(stderr, "tern demo: --samples and --period-ms must be positive\n");
+    return 2;
+  }
   setvbuf(stdout, NULL, _IOLBF, 0);
   struct tern_loop *loop = app_loop_new(NULL);
   tern_log_set(loop, verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
@@ -68,30 +74,46 @@ int cmd_demo(int argc, char **argv) {
     snprintf(url, sizeof(url), "%s", broker_url);
     printf("[demo] broker: %s (external)\n", url);
   } else {
-    struct tern_broker_opts bo = {.listen = {"tcp://127.0.0.1:0"}, .allow_anonymous = 1}; /* loopback only */
+    struct tern_broker_opts bo = {.listen = {"tcp://127.0.0.1:0"},
+                                  .allow_anonymous = 1}; /* loopback only */
     int err;
     broker = tern_broker_start(loop, &bo, &err);
-    if (!broker) { fprintf(stderr, "tern demo: broker: %s\n", tern_strerror(err)); return 1; }
+    if (!broker) {
+      fprintf(stderr, "tern demo: broker: %s\n", tern_strerror(err));
+      return 1;
+    }
     snprintf(url, sizeof(url), "mqtt://127.0.0.1:%u", tern_broker_port(broker, 0));
     printf("[demo] broker: tern broker on 127.0.0.1:%u\n", tern_broker_port(broker, 0));
   }
   /* the time server the device syncs from */
   struct tern_sntp_server *ntp = tern_sntp_server_start(loop, "udp://127.0.0.1:0", 2);
-  if (!ntp) { fprintf(stderr, "tern demo: cannot start the SNTP server\n"); return 1; }
+  if (!ntp) {
+    fprintf(stderr, "tern demo: cannot start the SNTP server\n");
+    return 1;
+  }
   printf("[demo] SNTP server on 127.0.0.1:%u\n", tern_sntp_server_port(ntp));
 
   /* a console password, generated for this run */
   char dir[] = "/tmp/tern-demo-XXXXXX", pwfile[64], password[16];
-  if (!mkdtemp(dir)) { perror("tern demo: mkdtemp"); return 1; }
+  if (!mkdtemp(dir)) {
+    perror("tern demo: mkdtemp");
+    return 1;
+  }
   snprintf(pwfile, sizeof(pwfile), "%s/passwd", dir);
   uint8_t r[12];
   FILE *rnd = fopen("/dev/urandom", "rb");
-  if (!rnd || fread(r, 1, sizeof(r), rnd) != sizeof(r)) { fprintf(stderr, "tern demo: no randomness\n"); return 1; }
+  if (!rnd || fread(r, 1, sizeof(r), rnd) != sizeof(r)) {
+    fprintf(stderr, "tern demo: no randomness\n");
+    return 1;
+  }
   fclose(rnd);
   static const char alphabet[] = "abcdefghijkmnopqrstuvwxyz23456789";
   for (int i = 0; i < 10; i++) password[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
   password[10] = '\0';
-  if (tern_pwfile_set(pwfile, "admin", password, 1) != 0) { fprintf(stderr, "tern demo: cannot write %s\n", pwfile); return 1; }
+  if (tern_pwfile_set(pwfile, "admin", password, 1) != 0) {
+    fprintf(stderr, "tern demo: cannot write %s\n", pwfile);
+    return 1;
+  }
 
   /* the host: subscribed before the device starts, so no sample is missed */
   static struct host h;
@@ -103,14 +125,20 @@ int cmd_demo(int argc, char **argv) {
   h.height = 600;
   h.quiet = 1;
   int rc = host_start(&h, loop, url, NULL);
-  if (rc) { fprintf(stderr, "tern demo: host cannot connect to %s: %s\n", url, tern_strerror(rc)); return 1; }
+  if (rc) {
+    fprintf(stderr, "tern demo: host cannot connect to %s: %s\n", url, tern_strerror(rc));
+    return 1;
+  }
   host_serve_http(&h, "tcp://127.0.0.1:0");
   printf("[demo] host: subscribed to %s/data and %s/plot\n", session, session);
 
   /* the device, as its own process */
   char exe[512];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n <= 0) { fprintf(stderr, "tern demo: cannot find the tern program\n"); return 1; }
+  if (n <= 0) {
+    fprintf(stderr, "tern demo: cannot find the tern program\n");
+    return 1;
+  }
   exe[n] = '\0';
   char ntp_arg[64], cport[16], hport[16], samples_arg[16], period_arg[16];
   snprintf(ntp_arg, sizeof(ntp_arg), "127.0.0.1:%u", tern_sntp_server_port(ntp));
@@ -119,12 +147,39 @@ int cmd_demo(int argc, char **argv) {
   tern_loop_poll(loop, 0); /* the two probe listeners close here, before the device binds */
   snprintf(samples_arg, sizeof(samples_arg), "%d", samples);
   snprintf(period_arg, sizeof(period_arg), "%d", period);
-  char *dargv[] = {exe, "device", "--name", (char *)session, "--iface", "lo", "--ntp", ntp_arg, "--console-port", cport,
-                   "--console-user", "admin", "--console-password-file", pwfile, "--http-port", hport, "--broker", url,
-                   "--session", (char *)session, "--samples", samples_arg, "--period-ms", period_arg, NULL};
+  char *dargv[] = {exe,
+                   "device",
+                   "--name",
+                   (char *)session,
+                   "--iface",
+                   "lo",
+                   "--ntp",
+                   ntp_arg,
+                   "--console-port",
+                   cport,
+                   "--console-user",
+                   "admin",
+                   "--console-password-file",
+                   pwfile,
+                   "--http-port",
+                   hport,
+                   "--broker",
+                   url,
+                   "--session",
+                   (char *)session,
+                   "--samples",
+                   samples_arg,
+                   "--period-ms",
+                   period_arg,
+                   NULL};
   pid_t dev;
-  if (posix_spawn(&dev, exe, NULL, NULL, dargv, environ) != 0) { perror("tern demo: device"); return 1; }
-  printf("[demo] device: started (pid %d); console: telnet 127.0.0.1 %s, login admin, password %s\n", (int)dev, cport, password);
+  if (posix_spawn(&dev, exe, NULL, NULL, dargv, environ) != 0) {
+    perror("tern demo: device");
+    return 1;
+  }
+  printf(
+      "[demo] device: started (pid %d); console: telnet 127.0.0.1 %s, login admin, password %s\n",
+      (int)dev, cport, password);
   printf("[demo] LED page: http://127.0.0.1:%s/\n", hport);
   printf("[demo] dashboard: http://127.0.0.1:%u/\n", tern_http_server_port(h.http));
 
@@ -140,13 +195,17 @@ int cmd_demo(int argc, char **argv) {
   int ok = h.plots > 0;
   if (ok) printf("[demo] wrote demo.png (800x600) and demo.csv (%zu samples)\n", h.series.n);
   if (ok && !exit_after) {
-    printf("[demo] serving until Ctrl-C: the dashboard shows the samples, its buttons switch the LED\n");
+    printf("[demo] serving until Ctrl-C: the dashboard shows the samples, its buttons switch the "
+           "LED\n");
     while (!app_stop) tern_loop_poll(loop, 1000);
   }
   kill(dev, SIGTERM);
   int status = 0;
   for (int i = 0; i < 50 && waitpid(dev, &status, WNOHANG) == 0; i++) tern_loop_poll(loop, 100);
-  if (waitpid(dev, &status, WNOHANG) == 0) { kill(dev, SIGKILL); waitpid(dev, &status, 0); }
+  if (waitpid(dev, &status, WNOHANG) == 0) {
+    kill(dev, SIGKILL);
+    waitpid(dev, &status, 0);
+  }
   host_stop(&h);
   tern_sntp_server_stop(ntp);
   tern_broker_stop(broker);

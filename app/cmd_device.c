@@ -14,8 +14,10 @@ static const char usage[] =
     "Every key of the config file (key = value, or key value) is also a flag:\n"
     "  name (tern)  iface  ssid  password-file  connect-timeout (10)  tz (UTC0)  bind (127.0.0.1)\n"
     "  ntp SERVER[:PORT] (repeatable; pool.ntp.org)  console-port (2323)  console-user (admin)\n"
-    "  console-password-file  http-port (8080)  broker (mqtt://127.0.0.1:1883)  cafile  session (NAME)\n"
-    "  qos (1)  sensor sine|random|FILE (sine)  samples (100)  period-ms (100)  led on|off (off)  once\n"
+    "  console-password-file  http-port (8080)  broker (mqtt://127.0.0.1:1883)  cafile  session "
+    "(NAME)\n"
+    "  qos (1)  sensor sine|random|FILE (sine)  samples (100)  period-ms (100)  led on|off (off)  "
+    "once\n"
     "A port of 0 turns that service off.\n";
 
 static void print_line(void *arg, const char *line) {
@@ -24,9 +26,13 @@ static void print_line(void *arg, const char *line) {
   fflush(stdout);
 }
 static void print_led(void *arg, int on) { print_line(arg, on ? "LED on" : "LED off"); }
-static void done(void *arg) { (void)arg; app_stop = 1; } /* --once: report, then sleep */
+static void done(void *arg) {
+  (void)arg;
+  app_stop = 1;
+} /* --once: report, then sleep */
 
-static int from_file(void *arg, const char *key, const char *value, int line, char *why, size_t whylen) {
+static int from_file(void *arg, const char *key, const char *value, int line, char *why,
+                     size_t whylen) {
   (void)line;
   if (*key == '[') return 0; /* [sections] group keys for people; they mean nothing here */
   return tern_device_opts_set(arg, key, value, why, whylen);
@@ -46,10 +52,19 @@ static int parse(int argc, char **argv, struct tern_device_opts *o, int *print) 
   }
   for (int i = 1; i < argc && !bad; i++) {
     const char *a = argv[i], *v;
-    if (app_is_help(a)) { fputs(usage, stdout); return 0; }
+    if (app_is_help(a)) {
+      fputs(usage, stdout);
+      return 0;
+    }
     if ((v = app_opt(argc, argv, &i, "-c", &bad))) continue;
-    if (!strcmp(a, "--print-config")) { *print = 1; continue; }
-    if (!strcmp(a, "--once")) { o->once = 1; continue; }
+    if (!strcmp(a, "--print-config")) {
+      *print = 1;
+      continue;
+    }
+    if (!strcmp(a, "--once")) {
+      o->once = 1;
+      continue;
+    }
     int taken = 0;
     for (int k = 0; tern_device_keys[k] && !taken; k++) {
       char flag[64];
@@ -72,7 +87,8 @@ int cmd_device(int argc, char **argv) {
   tern_device_opts_init(&o);
   int print = 0, rc = parse(argc, argv, &o, &print);
   if (rc >= 0) return rc;
-  if (!o.nntp) strcpy(o.ntp[o.nntp++], "pool.ntp.org"); /* for a real device; tests give their own */
+  if (!o.nntp)
+    strcpy(o.ntp[o.nntp++], "pool.ntp.org"); /* for a real device; tests give their own */
   if (!o.session[0]) snprintf(o.session, sizeof(o.session), "%s", o.name);
   if (print) {
     char text[4096];

@@ -12,12 +12,15 @@
 #include "tern/tls.h"
 
 static const char usage[] =
-    "usage: tern get|post URL [-H 'Name: value'] [-u USER:PASS] [-d DATA] [--data-urlencode NAME=VALUE]\n"
-    "                [-o FILE] [-i] [-k] [--cacert F] [-L] [--max-time S] [-X METHOD] [--json PATH]\n"
+    "usage: tern get|post URL [-H 'Name: value'] [-u USER:PASS] [-d DATA] [--data-urlencode "
+    "NAME=VALUE]\n"
+    "                [-o FILE] [-i] [-k] [--cacert F] [-L] [--max-time S] [-X METHOD] [--json "
+    "PATH]\n"
     "Fetches URL and prints the body, with curl's flags and exit codes.\n"
     "  -H LINE               extra header (repeatable)\n"
     "  -u USER:PASS          Basic auth\n"
-    "  -d DATA               body (repeatable, joined with '&'; @FILE reads a file); POST by default\n"
+    "  -d DATA               body (repeatable, joined with '&'; @FILE reads a file); POST by "
+    "default\n"
     "  --data-urlencode N=V  form field, V percent-encoded\n"
     "  -o FILE               write the body to FILE\n"
     "  -i                    print the response head too\n"
@@ -30,12 +33,17 @@ static const char usage[] =
 static int exit_code(int err) {
   switch (err) {
   case TERN_ERESOLVE: return 6;
-  case TERN_ECONNREFUSED: case TERN_EUNREACH: case TERN_ECONNRESET: return 7;
+  case TERN_ECONNREFUSED:
+  case TERN_EUNREACH:
+  case TERN_ECONNRESET: return 7;
   case TERN_ETIMEDOUT: return 28;
   case TERN_ETLS: return 35;
-  case TERN_ETLS_CA: case TERN_ETLS_HOST: case TERN_ETLS_EXPIRED: return 60;
+  case TERN_ETLS_CA:
+  case TERN_ETLS_HOST:
+  case TERN_ETLS_EXPIRED: return 60;
   case TERN_ELIMIT: return 47;
-  case TERN_EINVAL: case TERN_EUNSUPPORTED: return 3;
+  case TERN_EINVAL:
+  case TERN_EUNSUPPORTED: return 3;
   default: return 1;
   }
 }
@@ -62,10 +70,16 @@ static int append_data(struct tern_buf *b, const char *d) {
   if (b->len) tern_buf_append(b, "&", 1);
   if (d[0] == '@') { /* curl: -d @file (newlines dropped) */
     FILE *f = fopen(d + 1, "rb");
-    if (!f) { fprintf(stderr, "tern: cannot read %s\n", d + 1); return -1; }
+    if (!f) {
+      fprintf(stderr, "tern: cannot read %s\n", d + 1);
+      return -1;
+    }
     int c;
     while ((c = fgetc(f)) != EOF)
-      if (c != '\n' && c != '\r') { char ch = (char)c; tern_buf_append(b, &ch, 1); }
+      if (c != '\n' && c != '\r') {
+        char ch = (char)c;
+        tern_buf_append(b, &ch, 1);
+      }
     fclose(f);
     return 0;
   }
@@ -92,31 +106,52 @@ static int run(int argc, char **argv, const char *cmd, int post) {
   double max_time = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(usage, stdout); return 0; }
-    if ((v = app_opt(argc, argv, &i, "-H", &bad)) || (v = app_opt(argc, argv, &i, "--header", &bad))) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if ((v = app_opt(argc, argv, &i, "-H", &bad)) ||
+        (v = app_opt(argc, argv, &i, "--header", &bad))) {
       tern_buf_append(&headers, v, strlen(v));
       tern_buf_append(&headers, "\r\n", 2);
-    } else if ((v = app_opt(argc, argv, &i, "-u", &bad)) || (v = app_opt(argc, argv, &i, "--user", &bad))) userpass = v;
-    else if ((v = app_opt(argc, argv, &i, "-d", &bad)) || (v = app_opt(argc, argv, &i, "--data", &bad))) {
+    } else if ((v = app_opt(argc, argv, &i, "-u", &bad)) ||
+               (v = app_opt(argc, argv, &i, "--user", &bad)))
+      userpass = v;
+    else if ((v = app_opt(argc, argv, &i, "-d", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--data", &bad))) {
       if (append_data(&data, v)) return 26;
       has_data = 1;
-    } else if ((v = app_opt(argc, argv, &i, "--data-urlencode", &bad))) { urlencode_field(&data, v); has_data = 1; }
-    else if ((v = app_opt(argc, argv, &i, "-o", &bad)) || (v = app_opt(argc, argv, &i, "--output", &bad))) out = v;
+    } else if ((v = app_opt(argc, argv, &i, "--data-urlencode", &bad))) {
+      urlencode_field(&data, v);
+      has_data = 1;
+    } else if ((v = app_opt(argc, argv, &i, "-o", &bad)) ||
+               (v = app_opt(argc, argv, &i, "--output", &bad)))
+      out = v;
     else if (!strcmp(argv[i], "-i") || !strcmp(argv[i], "--include")) include = 1;
     else if (!strcmp(argv[i], "-k") || !strcmp(argv[i], "--insecure")) tls.insecure = 1;
     else if ((v = app_opt(argc, argv, &i, "--cacert", &bad))) tls.ca_file = v;
     else if (!strcmp(argv[i], "-L") || !strcmp(argv[i], "--location")) o.follow_redirects = 1;
-    else if ((v = app_opt(argc, argv, &i, "--max-time", &bad)) || (v = app_opt(argc, argv, &i, "-m", &bad))) max_time = atof(v);
-    else if ((v = app_opt(argc, argv, &i, "-X", &bad)) || (v = app_opt(argc, argv, &i, "--request", &bad))) o.method = v;
+    else if ((v = app_opt(argc, argv, &i, "--max-time", &bad)) ||
+             (v = app_opt(argc, argv, &i, "-m", &bad)))
+      max_time = atof(v);
+    else if ((v = app_opt(argc, argv, &i, "-X", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--request", &bad)))
+      o.method = v;
     else if ((v = app_opt(argc, argv, &i, "--json", &bad))) json = v;
-    else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--silent")) { /* we are quiet already */ }
-    else if (bad) return 2;
+    else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--silent")) { /* we are quiet already */
+    } else if (bad) return 2;
     else if (argv[i][0] == '-') return app_bad_flag(cmd, argv[i]);
     else if (!url) url = argv[i];
-    else { fprintf(stderr, "tern %s: one URL only\n", cmd); return 2; }
+    else {
+      fprintf(stderr, "tern %s: one URL only\n", cmd);
+      return 2;
+    }
     if (bad) return 2;
   }
-  if (!url) { fprintf(stderr, "tern %s: give a URL (see --help)\n", cmd); return 2; }
+  if (!url) {
+    fprintf(stderr, "tern %s: give a URL (see --help)\n", cmd);
+    return 2;
+  }
   char user[256] = "", *pass = NULL;
   if (userpass) {
     snprintf(user, sizeof(user), "%s", userpass);
@@ -131,9 +166,13 @@ static int run(int argc, char **argv, const char *cmd, int post) {
     tern_buf_append(&headers, "", 1);
     o.headers = (const char *)headers.data;
   }
-  if (has_data || post) { o.body = data.len ? (const char *)data.data : ""; o.body_len = data.len; }
+  if (has_data || post) {
+    o.body = data.len ? (const char *)data.data : "";
+    o.body_len = data.len;
+  }
   if (post && !o.method) o.method = "POST";
-  if (max_time > 0) o.total_timeout_ms = o.connect_timeout_ms = o.header_timeout_ms = (uint32_t)(max_time * 1000);
+  if (max_time > 0)
+    o.total_timeout_ms = o.connect_timeout_ms = o.header_timeout_ms = (uint32_t)(max_time * 1000);
   struct tern_loop_opts lo = {.connect_timeout_ms = o.connect_timeout_ms};
   struct tern_loop *loop = app_loop_new(&lo);
   tern_log_set(loop, TERN_LOG_NONE, NULL, NULL);
@@ -145,7 +184,10 @@ static int run(int argc, char **argv, const char *cmd, int post) {
     code = exit_code(rc);
   } else {
     FILE *dst = stdout;
-    if (out && !(dst = fopen(out, "wb"))) { fprintf(stderr, "tern %s: cannot write %s\n", cmd, out); code = 23; }
+    if (out && !(dst = fopen(out, "wb"))) {
+      fprintf(stderr, "tern %s: cannot write %s\n", cmd, out);
+      code = 23;
+    }
     if (!code && include) fwrite(r.head.data, 1, r.head.len, stdout);
     if (!code && json) {
       struct tern_str v;
@@ -160,7 +202,8 @@ static int run(int argc, char **argv, const char *cmd, int post) {
       } else if (t > 0) {
         printf("%.*s\n", (int)v.len, v.p);
       } else if (r.status < 400) {
-        fprintf(stderr, "tern %s: %s: %s\n", cmd, json, t == TERN_ENOTFOUND ? "no such field" : "the body is not valid JSON");
+        fprintf(stderr, "tern %s: %s: %s\n", cmd, json,
+                t == TERN_ENOTFOUND ? "no such field" : "the body is not valid JSON");
         code = 1;
       }
     } else if (!code && r.body.len) {
@@ -168,7 +211,8 @@ static int run(int argc, char **argv, const char *cmd, int post) {
     }
     if (dst && dst != stdout) fclose(dst);
     if (!code && r.status >= 400) {
-      fprintf(stderr, "tern %s: HTTP %d %.*s\n", cmd, r.status, (int)r.msg.reason.len, r.msg.reason.p);
+      fprintf(stderr, "tern %s: HTTP %d %.*s\n", cmd, r.status, (int)r.msg.reason.len,
+              r.msg.reason.p);
       code = 22;
     }
   }

@@ -30,12 +30,18 @@ static int default_ifaces(struct tern_loop *loop, const char **out, int max) {
 
 static void on_event(int ev, const char *name, void *arg) {
   (void)arg;
-  if (ev == TERN_MDNS_EV_NAME) { printf("%s.local\n", name); fflush(stdout); }
-  else if (ev == TERN_MDNS_EV_CONFLICT) fprintf(stderr, "tern mdns: %s.local is taken; renaming\n", name);
+  if (ev == TERN_MDNS_EV_NAME) {
+    printf("%s.local\n", name);
+    fflush(stdout);
+  } else if (ev == TERN_MDNS_EV_CONFLICT)
+    fprintf(stderr, "tern mdns: %s.local is taken; renaming\n", name);
 }
 
 int cmd_mdns(int argc, char **argv) {
-  if (argc < 2 || app_is_help(argv[1])) { fputs(usage, argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
+  if (argc < 2 || app_is_help(argv[1])) {
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
   if (argv[1][0] == '-') return app_bad_flag("mdns", argv[1]);
   const char *verb = argv[1];
   const char *ifaces[TERN_MDNS_MAX_IFACES + 1] = {0};
@@ -44,9 +50,13 @@ int cmd_mdns(int argc, char **argv) {
   double timeout = 3;
   for (int i = 2; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i])) { fputs(usage, stdout); return 0; }
-    if ((v = app_opt(argc, argv, &i, "--iface", &bad))) { if (nif < TERN_MDNS_MAX_IFACES) ifaces[nif++] = v; }
-    else if ((v = app_opt(argc, argv, &i, "--timeout", &bad))) timeout = atof(v);
+    if (app_is_help(argv[i])) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if ((v = app_opt(argc, argv, &i, "--iface", &bad))) {
+      if (nif < TERN_MDNS_MAX_IFACES) ifaces[nif++] = v;
+    } else if ((v = app_opt(argc, argv, &i, "--timeout", &bad))) timeout = atof(v);
     else if (bad) return 2;
     else if (argv[i][0] == '-') return app_bad_flag("mdns", argv[i]);
     else if (npos < (int)(sizeof(pos) / sizeof(pos[0]))) pos[npos++] = argv[i];
@@ -63,12 +73,18 @@ int cmd_mdns(int argc, char **argv) {
   tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);
   int rc = 0;
   if (!strcmp(verb, "advertise")) {
-    if (npos < 1 || (npos - 1) % 2) { fprintf(stderr, "tern mdns advertise: NAME [TYPE PORT]...\n"); return 2; }
+    if (npos < 1 || (npos - 1) % 2) {
+      fprintf(stderr, "tern mdns advertise: NAME [TYPE PORT]...\n");
+      return 2;
+    }
     struct tern_mdns_opts o = {.name = pos[0], .fn = on_event};
     for (int i = 0; i < nif; i++) o.ifaces[i] = ifaces[i];
     int err;
     struct tern_mdns *m = tern_mdns_start(loop, &o, &err);
-    if (!m) { fprintf(stderr, "tern mdns: %s\n", tern_strerror(err)); return 1; }
+    if (!m) {
+      fprintf(stderr, "tern mdns: %s\n", tern_strerror(err));
+      return 1;
+    }
     /* watch the interfaces: a new address or a link back re-announces */
     struct tern_wlan *watch[TERN_MDNS_MAX_IFACES] = {0};
     for (int i = 0; i < nif; i++) {
@@ -78,7 +94,10 @@ int cmd_mdns(int argc, char **argv) {
     }
     for (int i = 1; i + 1 < npos; i += 2) {
       struct tern_mdns_service s = {.type = pos[i], .port = (uint16_t)atoi(pos[i + 1])};
-      if (tern_mdns_add_service(m, &s) != 0) { fprintf(stderr, "tern mdns: bad service %s\n", pos[i]); return 2; }
+      if (tern_mdns_add_service(m, &s) != 0) {
+        fprintf(stderr, "tern mdns: bad service %s\n", pos[i]);
+        return 2;
+      }
     }
     app_signals(loop);
     while (!app_stop) tern_loop_poll(loop, 1000);
@@ -90,14 +109,16 @@ int cmd_mdns(int argc, char **argv) {
     size_t n = 0;
     char s[64];
     rc = tern_mdns_resolve(loop, pos[0], ifaces[0], (uint32_t)(timeout * 1000), addrs, 8, &n);
-    for (size_t i = 0; i < n; i++) printf("%s %s\n", pos[0], tern_addr_str(&addrs[i], s, sizeof(s), 0));
+    for (size_t i = 0; i < n; i++)
+      printf("%s %s\n", pos[0], tern_addr_str(&addrs[i], s, sizeof(s), 0));
     if (rc) fprintf(stderr, "tern mdns: %s: no answer\n", pos[0]);
     rc = rc ? 1 : 0;
   } else if (!strcmp(verb, "browse") && npos == 1) {
     struct tern_mdns_instance it[16];
     size_t n = 0;
     rc = tern_mdns_browse(loop, pos[0], ifaces[0], (uint32_t)(timeout * 1000), it, 16, &n);
-    for (size_t i = 0; i < n; i++) printf("%s %s %s %u\n", it[i].instance, it[i].type, it[i].host, it[i].port);
+    for (size_t i = 0; i < n; i++)
+      printf("%s %s %s %u\n", it[i].instance, it[i].type, it[i].host, it[i].port);
     rc = rc ? 1 : 0;
   } else {
     fputs(usage, stderr);

@@ -21,7 +21,10 @@ static int serve(const char *port, const char *bind, int stratum) {
   char url[128];
   snprintf(url, sizeof(url), strchr(bind, ':') ? "udp://[%s]:%s" : "udp://%s:%s", bind, port);
   struct tern_sntp_server *s = tern_sntp_server_start(loop, url, stratum);
-  if (!s) { fprintf(stderr, "tern ntp: cannot listen on %s:%s\n", bind, port); return 1; }
+  if (!s) {
+    fprintf(stderr, "tern ntp: cannot listen on %s:%s\n", bind, port);
+    return 1;
+  }
   printf("tern ntp: serving time on %s:%u (stratum %d)\n", bind, tern_sntp_server_port(s), stratum);
   fflush(stdout);
   app_signals(loop);
@@ -39,11 +42,18 @@ int cmd_ntp(int argc, char **argv) {
   const char *port = "123", *bind = "127.0.0.1";
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i])) { fputs(usage, stdout); return 0; }
+    if (app_is_help(argv[i])) {
+      fputs(usage, stdout);
+      return 0;
+    }
     if ((v = app_opt(argc, argv, &i, "--timeout", &bad))) timeout = atof(v);
     else if (!strcmp(argv[i], "--serve")) do_serve = 1;
-    else if ((v = app_opt(argc, argv, &i, "-p", &bad)) || (v = app_opt(argc, argv, &i, "--port", &bad))) port = v;
-    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) || (v = app_opt(argc, argv, &i, "--bind", &bad))) bind = v;
+    else if ((v = app_opt(argc, argv, &i, "-p", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--port", &bad)))
+      port = v;
+    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--bind", &bad)))
+      bind = v;
     else if ((v = app_opt(argc, argv, &i, "--stratum", &bad))) stratum = atoi(v);
     else if (bad) return 2;
     else if (argv[i][0] == '-') return app_bad_flag("ntp", argv[i]);
@@ -70,7 +80,8 @@ int cmd_ntp(int argc, char **argv) {
   tern_localtime(&tz, (int64_t)tern_rtc_now(loop), &lt);
   char when[64];
   tern_strftime(when, sizeof(when), "%c", &lt);
-  printf("server %s\nstratum %d\noffset %+.6f s\ndelay %.6f s\ntime %s\n", r.server, r.stratum, r.offset, r.delay, when);
+  printf("server %s\nstratum %d\noffset %+.6f s\ndelay %.6f s\ntime %s\n", r.server, r.stratum,
+         r.offset, r.delay, when);
   tern_loop_free(loop);
   return 0;
 }

@@ -10,7 +10,8 @@
 #include "tern/log.h"
 
 static const char usage[] =
-    "usage: tern pub [-h HOST] [-p PORT] -t TOPIC (-m MSG | -f FILE | -l | -n | -s) [-q QOS] [-r] ...\n"
+    "usage: tern pub [-h HOST] [-p PORT] -t TOPIC (-m MSG | -f FILE | -l | -n | -s) [-q QOS] [-r] "
+    "...\n"
     "Publishes to an MQTT broker, with mosquitto_pub's flags.\n"
     "  -m MSG         the message\n"
     "  -f FILE        send the file's contents as one message\n"
@@ -61,7 +62,14 @@ static char *read_all(FILE *f, size_t *len) {
   size_t got;
   while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
     n += got;
-    if (n == cap) { char *b = realloc(buf, cap *= 2); if (!b) { free(buf); return NULL; } buf = b; }
+    if (n == cap) {
+      char *b = realloc(buf, cap *= 2);
+      if (!b) {
+        free(buf);
+        return NULL;
+      }
+      buf = b;
+    }
   }
   *len = n;
   return buf;
@@ -75,12 +83,19 @@ int cmd_pub(int argc, char **argv) {
   int lines = 0, null_msg = 0, whole_stdin = 0, retain = 0, bad = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i]) && strcmp(argv[i], "-h")) { printf("%s%s", usage, mqtt_cli_common_help); return 0; }
+    if (app_is_help(argv[i]) && strcmp(argv[i], "-h")) {
+      printf("%s%s", usage, mqtt_cli_common_help);
+      return 0;
+    }
     int r = mqtt_cli_flag(&c, argc, argv, &i);
     if (r == 2) return 2;
     if (r == 1) continue;
-    if ((v = app_opt(argc, argv, &i, "-m", &bad)) || (v = app_opt(argc, argv, &i, "--message", &bad))) msg = v;
-    else if ((v = app_opt(argc, argv, &i, "-f", &bad)) || (v = app_opt(argc, argv, &i, "--file", &bad))) file = v;
+    if ((v = app_opt(argc, argv, &i, "-m", &bad)) ||
+        (v = app_opt(argc, argv, &i, "--message", &bad)))
+      msg = v;
+    else if ((v = app_opt(argc, argv, &i, "-f", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--file", &bad)))
+      file = v;
     else if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--stdin-line")) lines = 1;
     else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--null-message")) null_msg = 1;
     else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stdin-file")) whole_stdin = 1;
@@ -89,7 +104,10 @@ int cmd_pub(int argc, char **argv) {
     else return app_bad_flag("pub", argv[i]);
     if (bad) return 2;
   }
-  if (c.ntopics != 1) { fprintf(stderr, "tern pub: give one topic with -t (or -L)\n"); return 2; }
+  if (c.ntopics != 1) {
+    fprintf(stderr, "tern pub: give one topic with -t (or -L)\n");
+    return 2;
+  }
   if ((msg != NULL) + (file != NULL) + lines + null_msg + whole_stdin != 1) {
     fprintf(stderr, "tern pub: give exactly one of -m, -f, -l, -n, -s\n");
     return 2;
@@ -102,7 +120,11 @@ int cmd_pub(int argc, char **argv) {
   mqtt_cli_opts(&c, &o);
   int err;
   struct tern_mqtt *m = tern_mqtt_new(loop, &o, &err);
-  if (!m) { fprintf(stderr, "tern pub: %s\n", tern_strerror(err)); tern_loop_free(loop); return 1; }
+  if (!m) {
+    fprintf(stderr, "tern pub: %s\n", tern_strerror(err));
+    tern_loop_free(loop);
+    return 1;
+  }
   int rc = tern_mqtt_connect_wait(m, 30000);
   if (rc) {
     int code = mqtt_cli_connect_error(&c, rc);
@@ -142,8 +164,13 @@ int cmd_pub(int argc, char **argv) {
     char *data = NULL;
     if (file) {
       FILE *f = fopen(file, "rb");
-      if (!f) { fprintf(stderr, "tern pub: cannot open %s\n", file); exit_code = 1; }
-      else { data = read_all(f, &len); fclose(f); }
+      if (!f) {
+        fprintf(stderr, "tern pub: cannot open %s\n", file);
+        exit_code = 1;
+      } else {
+        data = read_all(f, &len);
+        fclose(f);
+      }
     } else if (whole_stdin) {
       data = read_all(stdin, &len);
     }
@@ -151,7 +178,10 @@ int cmd_pub(int argc, char **argv) {
       const char *payload = msg ? msg : data ? data : "";
       if (msg) len = strlen(msg);
       rc = tern_mqtt_publish_wait(m, topic, payload, len, c.qos, retain, 30000);
-      if (rc) { fprintf(stderr, "tern pub: publish failed: %s\n", tern_strerror(rc)); exit_code = 1; }
+      if (rc) {
+        fprintf(stderr, "tern pub: publish failed: %s\n", tern_strerror(rc));
+        exit_code = 1;
+      }
     }
     free(data);
   }

@@ -23,13 +23,20 @@ static void healthz(struct tern_http_request *req, void *arg) {
 }
 
 int cmd_serve(int argc, char **argv) {
-  const char *dir = ".", *port = "8000", *bind = "127.0.0.1", *cert = NULL, *key = NULL, *auth = NULL;
+  const char *dir = ".", *port = "8000", *bind = "127.0.0.1", *cert = NULL, *key = NULL,
+             *auth = NULL;
   int bad = 0, verbose = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i])) { fputs(usage, stdout); return 0; }
-    if ((v = app_opt(argc, argv, &i, "-p", &bad)) || (v = app_opt(argc, argv, &i, "--port", &bad))) port = v;
-    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) || (v = app_opt(argc, argv, &i, "--bind", &bad))) bind = v;
+    if (app_is_help(argv[i])) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if ((v = app_opt(argc, argv, &i, "-p", &bad)) || (v = app_opt(argc, argv, &i, "--port", &bad)))
+      port = v;
+    else if ((v = app_opt(argc, argv, &i, "-b", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--bind", &bad)))
+      bind = v;
     else if ((v = app_opt(argc, argv, &i, "--cert", &bad))) cert = v;
     else if ((v = app_opt(argc, argv, &i, "--key", &bad))) key = v;
     else if ((v = app_opt(argc, argv, &i, "--auth", &bad))) auth = v;
@@ -39,7 +46,10 @@ int cmd_serve(int argc, char **argv) {
     else dir = argv[i];
     if (bad) return 2;
   }
-  if ((cert != NULL) != (key != NULL)) { fprintf(stderr, "tern serve: --cert and --key go together\n"); return 2; }
+  if ((cert != NULL) != (key != NULL)) {
+    fprintf(stderr, "tern serve: --cert and --key go together\n");
+    return 2;
+  }
   struct tern_loop *loop = app_loop_new(NULL);
   tern_log_set(loop, verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
   char url[128], user[128] = "";
@@ -48,7 +58,10 @@ int cmd_serve(int argc, char **argv) {
   if (auth) {
     snprintf(user, sizeof(user), "%s", auth);
     char *colon = strchr(user, ':');
-    if (!colon) { fprintf(stderr, "tern serve: --auth wants USER:PASS\n"); return 2; }
+    if (!colon) {
+      fprintf(stderr, "tern serve: --auth wants USER:PASS\n");
+      return 2;
+    }
     *colon = '\0';
     o.auth_user = user;
     o.auth_pass = colon + 1;
@@ -58,14 +71,21 @@ int cmd_serve(int argc, char **argv) {
     char msg[200];
     struct tern_tls_opts to = {.cert_file = cert, .key_file = key};
     tls = tern_tls_ctx_new(loop, &to, 1, msg, sizeof(msg));
-    if (!tls) { fprintf(stderr, "tern serve: %s\n", msg); return 1; }
+    if (!tls) {
+      fprintf(stderr, "tern serve: %s\n", msg);
+      return 1;
+    }
     o.tls = tls;
   }
   int err;
   struct tern_http_server *s = tern_http_server_start(loop, &o, &err);
-  if (!s) { fprintf(stderr, "tern serve: cannot listen on %s:%s: %s\n", bind, port, tern_strerror(err)); return 1; }
+  if (!s) {
+    fprintf(stderr, "tern serve: cannot listen on %s:%s: %s\n", bind, port, tern_strerror(err));
+    return 1;
+  }
   tern_http_route(s, "GET", "/healthz", 0, healthz, NULL);
-  printf("tern serve: %s on %s://%s:%u/\n", dir, tls ? "https" : "http", bind, tern_http_server_port(s));
+  printf("tern serve: %s on %s://%s:%u/\n", dir, tls ? "https" : "http", bind,
+         tern_http_server_port(s));
   fflush(stdout);
   app_signals(loop);
   while (!app_stop) tern_loop_poll(loop, 1000);

@@ -9,7 +9,8 @@
 #include "tern/log.h"
 
 static const char usage[] =
-    "usage: tern sub [-h HOST] [-p PORT] -t TOPIC [-t TOPIC...] [-q QOS] [-v] [-C COUNT] [-W SECONDS] ...\n"
+    "usage: tern sub [-h HOST] [-p PORT] -t TOPIC [-t TOPIC...] [-q QOS] [-v] [-C COUNT] [-W "
+    "SECONDS] ...\n"
     "Subscribes to an MQTT broker and prints what arrives, with mosquitto_sub's flags.\n"
     "  -v             print 'topic payload'\n"
     "  -C COUNT       exit after COUNT messages\n"
@@ -54,7 +55,10 @@ int cmd_sub(int argc, char **argv) {
   int timeout = 0, exit_after_sub = 0, bad = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (app_is_help(argv[i]) && strcmp(argv[i], "-h")) { printf("%s%s", usage, mqtt_cli_common_help); return 0; }
+    if (app_is_help(argv[i]) && strcmp(argv[i], "-h")) {
+      printf("%s%s", usage, mqtt_cli_common_help);
+      return 0;
+    }
     int r = mqtt_cli_flag(&c, argc, argv, &i);
     if (r == 2) return 2;
     if (r == 1) continue;
@@ -68,7 +72,10 @@ int cmd_sub(int argc, char **argv) {
     else return app_bad_flag("sub", argv[i]);
     if (bad) return 2;
   }
-  if (c.ntopics == 0) { fprintf(stderr, "tern sub: give at least one topic with -t\n"); return 2; }
+  if (c.ntopics == 0) {
+    fprintf(stderr, "tern sub: give at least one topic with -t\n");
+    return 2;
+  }
   struct tern_loop *loop = app_loop_new(NULL);
   if (!loop) return 1;
   tern_log_set(loop, c.debug ? TERN_LOG_DEBUG : TERN_LOG_ERROR, NULL, NULL);
@@ -78,7 +85,11 @@ int cmd_sub(int argc, char **argv) {
   o.arg = &st;
   int err;
   struct tern_mqtt *m = tern_mqtt_new(loop, &o, &err);
-  if (!m) { fprintf(stderr, "tern sub: %s\n", tern_strerror(err)); tern_loop_free(loop); return 1; }
+  if (!m) {
+    fprintf(stderr, "tern sub: %s\n", tern_strerror(err));
+    tern_loop_free(loop);
+    return 1;
+  }
   for (int i = 0; i < c.ntopics; i++) {
     if (tern_mqtt_subscribe(m, c.topics[i], c.qos, on_message, &st) != 0) {
       fprintf(stderr, "tern sub: invalid topic filter '%s'\n", c.topics[i]);

@@ -7,17 +7,28 @@
 
 static const char dashboard[] =
     "<!doctype html><html><head><meta charset=utf-8><title>tern host</title>"
-    "<style>body{font-family:sans-serif;margin:2em}canvas{border:1px solid #ccc}</style></head><body>"
+    "<style>body{font-family:sans-serif;margin:2em}canvas{border:1px solid "
+    "#ccc}</style></head><body>"
     "<h1>tern host: <span id=session></span></h1>"
-    "<p>samples: <b id=count>0</b> &middot; <span id=rate></span> &middot; device: <span id=status>unknown</span></p>"
-    "<p><button id=on onclick=\"led('ON')\">LED ON</button> <button id=off onclick=\"led('OFF')\">LED OFF</button> "
+    "<p>samples: <b id=count>0</b> &middot; <span id=rate></span> &middot; device: <span "
+    "id=status>unknown</span></p>"
+    "<p><button id=on onclick=\"led('ON')\">LED ON</button> <button id=off "
+    "onclick=\"led('OFF')\">LED OFF</button> "
     "<span id=ledsent></span></p><canvas id=chart width=800 height=400></canvas>"
     "<script>\n"
     "const pts=[];const c=document.getElementById('chart').getContext('2d');\n"
-    "function draw(){c.clearRect(0,0,800,400);if(!pts.length)return;let xs=pts.map(p=>p[0]),ys=pts.map(p=>p[1]);"
-    "let x0=Math.min(...xs),x1=Math.max(...xs)||1,y0=Math.min(...ys),y1=Math.max(...ys);if(y1==y0){y0-=1;y1+=1}"
-    "c.fillStyle='#1f77b4';for(const p of pts){c.beginPath();c.arc(20+(p[0]-x0)/((x1-x0)||1)*760,380-(p[1]-y0)/(y1-y0)*360,3,0,7);c.fill()}}\n"
-    "function led(s){fetch('/led?state='+s,{method:'POST'}).then(r=>r.text()).then(t=>document.getElementById('ledsent').textContent=t)}\n"
+    "function draw(){c.clearRect(0,0,800,400);if(!pts.length)return;let "
+    "xs=pts.map(p=>p[0]),ys=pts.map(p=>p[1]);"
+    "let "
+    "x0=Math.min(...xs),x1=Math.max(...xs)||1,y0=Math.min(...ys),y1=Math.max(...ys);if(y1==y0){y0-="
+    "1;y1+=1}"
+    "c.fillStyle='#1f77b4';for(const p of "
+    "pts){c.beginPath();c.arc(20+(p[0]-x0)/((x1-x0)||1)*760,380-(p[1]-y0)/"
+    "(y1-y0)*360,3,0,7);c.fill()}}\n"
+    "function "
+    "led(s){fetch('/"
+    "led?state='+s,{method:'POST'}).then(r=>r.text()).then(t=>document.getElementById('ledsent')."
+    "textContent=t)}\n"
     "const es=new EventSource('/events');\n"
     "es.addEventListener('sample',e=>{const v=e.data.split(',').map(Number);pts.push(v);"
     "document.getElementById('count').textContent=pts.length;draw()});\n"
@@ -30,7 +41,10 @@ static void broadcast(struct host *h, const char *event, const char *data) {
   for (int i = 0; i < HOST_MAX_VIEWERS; i++) {
     if (!h->viewers[i]) continue;
     struct tern_conn *c = tern_loop_find_conn(h->loop, h->viewers[i]);
-    if (!c) { h->viewers[i] = 0; continue; } /* the viewer left */
+    if (!c) {
+      h->viewers[i] = 0;
+      continue;
+    } /* the viewer left */
     tern_http_sse_send(c, event, data);
   }
 }
@@ -55,8 +69,9 @@ static void on_data(struct tern_mqtt *m, const struct tern_mqtt_message *msg, vo
   double now = series_now_unix();
   if (!h->series.n) h->first_rx = now;
   if (series_add(&h->series, msg->payload, msg->len, now) != 0) {
-    fprintf(stderr, "tern host: bad payload #%zu on %.*s: %.*s\n", h->series.bad, (int)msg->topic_len, msg->topic,
-            (int)(msg->len > 60 ? 60 : msg->len), (const char *)msg->payload);
+    fprintf(stderr, "tern host: bad payload #%zu on %.*s: %.*s\n", h->series.bad,
+            (int)msg->topic_len, msg->topic, (int)(msg->len > 60 ? 60 : msg->len),
+            (const char *)msg->payload);
     return;
   }
   if (h->csv_file) {
@@ -71,20 +86,23 @@ static void on_data(struct tern_mqtt *m, const struct tern_mqtt_message *msg, vo
     fprintf(h->csv_file, ",%.6f\n", row[h->series.ncols + 1]);
   }
   char sample[256];
-  snprintf(sample, sizeof(sample), "%.*s", (int)(msg->len < 255 ? msg->len : 255), (const char *)msg->payload);
+  snprintf(sample, sizeof(sample), "%.*s", (int)(msg->len < 255 ? msg->len : 255),
+           (const char *)msg->payload);
   broadcast(h, "sample", sample);
   if (h->count && (int)h->series.n >= h->count && !h->plots) host_plot(h);
 }
 
 static void on_plot(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
-  (void)m; (void)msg;
+  (void)m;
+  (void)msg;
   host_plot(arg);
 }
 
 static void on_status(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
   (void)m;
   struct host *h = arg;
-  snprintf(h->status, sizeof(h->status), "%.*s", (int)(msg->len < 255 ? msg->len : 255), (const char *)msg->payload);
+  snprintf(h->status, sizeof(h->status), "%.*s", (int)(msg->len < 255 ? msg->len : 255),
+           (const char *)msg->payload);
   broadcast(h, "status", h->status);
 }
 
@@ -93,19 +111,27 @@ static void status_line(struct tern_timer *t, void *arg) {
   struct host *h = arg;
   double secs = series_now_unix() - h->first_rx;
   char rate[96];
-  snprintf(rate, sizeof(rate), "%zu samples, %.1f/s, %zu bad", h->series.n, h->series.n && secs > 0 ? h->series.n / secs : 0.0, h->series.bad);
+  snprintf(rate, sizeof(rate), "%zu samples, %.1f/s, %zu bad", h->series.n,
+           h->series.n && secs > 0 ? h->series.n / secs : 0.0, h->series.bad);
   broadcast(h, "rate", rate);
-  if (!h->quiet) { fprintf(stderr, "\r%s   ", rate); fflush(stderr); }
+  if (!h->quiet) {
+    fprintf(stderr, "\r%s   ", rate);
+    fflush(stderr);
+  }
 }
 
-int host_start(struct host *h, struct tern_loop *loop, const char *url, const struct tern_tls_opts *tls) {
+int host_start(struct host *h, struct tern_loop *loop, const char *url,
+               const struct tern_tls_opts *tls) {
   h->loop = loop;
   snprintf(h->topic_data, sizeof(h->topic_data), "%.60s/data", h->session);
   snprintf(h->topic_plot, sizeof(h->topic_plot), "%.60s/plot", h->session);
   snprintf(h->topic_status, sizeof(h->topic_status), "%.60s/status", h->session);
   snprintf(h->topic_led, sizeof(h->topic_led), "%.60s/led", h->session);
   snprintf(h->status, sizeof(h->status), "unknown");
-  if (h->csv && !(h->csv_file = fopen(h->csv, "w"))) { fprintf(stderr, "tern host: cannot write %s\n", h->csv); return TERN_EIO; }
+  if (h->csv && !(h->csv_file = fopen(h->csv, "w"))) {
+    fprintf(stderr, "tern host: cannot write %s\n", h->csv);
+    return TERN_EIO;
+  }
   struct tern_mqtt_opts o = {.url = url, .tls = tls};
   int err;
   h->mqtt = tern_mqtt_new(loop, &o, &err);
@@ -127,7 +153,10 @@ static void events(struct tern_http_request *req, void *arg) {
   int slot = -1;
   for (int i = 0; i < HOST_MAX_VIEWERS && slot < 0; i++)
     if (!h->viewers[i] || !tern_loop_find_conn(h->loop, h->viewers[i])) slot = i;
-  if (slot < 0) { tern_http_reply_text(req, 503, NULL, "too many viewers\n"); return; }
+  if (slot < 0) {
+    tern_http_reply_text(req, 503, NULL, "too many viewers\n");
+    return;
+  }
   tern_http_sse_start(req);
   h->viewers[slot] = req->conn->id;
   tern_http_sse_send(req->conn, "session", h->session);
@@ -138,7 +167,8 @@ static void events(struct tern_http_request *req, void *arg) {
     char line[256];
     size_t o = 0;
     for (int c = 0; c <= h->series.ncols && o < sizeof(line) - 32; c++)
-      o += (size_t)snprintf(line + o, sizeof(line) - o, c ? ",%.9g" : "%.9g", h->series.rows[i * stride + (size_t)c]);
+      o += (size_t)snprintf(line + o, sizeof(line) - o, c ? ",%.9g" : "%.9g",
+                            h->series.rows[i * stride + (size_t)c]);
     tern_http_sse_send(req->conn, "sample", line);
   }
 }
@@ -146,7 +176,8 @@ static void events(struct tern_http_request *req, void *arg) {
 static void led(struct tern_http_request *req, void *arg) {
   struct host *h = arg;
   char state[8];
-  if (tern_form_get(req->query, "state", state, sizeof(state)) != 0 || (strcmp(state, "ON") && strcmp(state, "OFF"))) {
+  if (tern_form_get(req->query, "state", state, sizeof(state)) != 0 ||
+      (strcmp(state, "ON") && strcmp(state, "OFF"))) {
     tern_http_reply_text(req, 400, NULL, "state=ON or state=OFF\n");
     return;
   }
@@ -169,8 +200,19 @@ int host_serve_http(struct host *h, const char *listen_url) {
 
 void host_stop(struct host *h) {
   tern_timer_stop(h->loop, &h->status_timer);
-  if (h->mqtt) { tern_mqtt_disconnect(h->mqtt); tern_loop_poll(h->loop, 50); tern_mqtt_free(h->mqtt); h->mqtt = NULL; }
-  if (h->http) { tern_http_server_stop(h->http); h->http = NULL; }
-  if (h->csv_file) { fclose(h->csv_file); h->csv_file = NULL; }
+  if (h->mqtt) {
+    tern_mqtt_disconnect(h->mqtt);
+    tern_loop_poll(h->loop, 50);
+    tern_mqtt_free(h->mqtt);
+    h->mqtt = NULL;
+  }
+  if (h->http) {
+    tern_http_server_stop(h->http);
+    h->http = NULL;
+  }
+  if (h->csv_file) {
+    fclose(h->csv_file);
+    h->csv_file = NULL;
+  }
   series_free(&h->series);
 }

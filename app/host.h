@@ -25,8 +25,9 @@ struct host {
 };
 
 /* Connects (url) and subscribes; 0 or a TERN_E code. */
-int host_start(struct host *h, struct tern_loop *loop, const char *url, const struct tern_tls_opts *tls);
+int host_start(struct host *h, struct tern_loop *loop, const char *url,
+               const struct tern_tls_opts *tls);
 int host_serve_http(struct host *h, const char *listen_url); /* the live page */
-int host_plot(struct host *h);                                /* write the PNG now */
+int host_plot(struct host *h);                               /* write the PNG now */
 void host_stop(struct host *h);
 #endif

@@ -46,9 +46,12 @@ static int parse_url(struct mqtt_cli *c, const char *v) {
   tern_str_copy(u.host, c->host, sizeof(c->host));
   c->use_tls = tern_str_eq(u.scheme, "mqtts");
   if (u.has_port) c->port = u.port;
-  if (u.user.len && tern_url_decode(u.user.p, u.user.len, user, sizeof(user), 0) >= 0) c->user = user;
-  if (u.pass.len && tern_url_decode(u.pass.p, u.pass.len, pass, sizeof(pass), 0) >= 0) c->pass = pass;
-  if (u.path.len > 1 && tern_url_decode(u.path.p + 1, u.path.len - 1, topic, sizeof(topic), 0) >= 0 &&
+  if (u.user.len && tern_url_decode(u.user.p, u.user.len, user, sizeof(user), 0) >= 0)
+    c->user = user;
+  if (u.pass.len && tern_url_decode(u.pass.p, u.pass.len, pass, sizeof(pass), 0) >= 0)
+    c->pass = pass;
+  if (u.path.len > 1 &&
+      tern_url_decode(u.path.p + 1, u.path.len - 1, topic, sizeof(topic), 0) >= 0 &&
       c->ntopics < MQTT_CLI_MAX_TOPICS)
     c->topics[c->ntopics++] = topic;
   return 0;
@@ -59,26 +62,38 @@ int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
   const char *v;
   if ((v = app_opt(argc, argv, i, "-h", &bad)) || (v = app_opt(argc, argv, i, "--host", &bad))) {
     snprintf(c->host, sizeof(c->host), "%s", v);
-  } else if ((v = app_opt(argc, argv, i, "-p", &bad)) || (v = app_opt(argc, argv, i, "--port", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-p", &bad)) ||
+             (v = app_opt(argc, argv, i, "--port", &bad))) {
     return parse_int(c->cmd, "-p", v, 1, 65535, &c->port) ? 2 : 1;
-  } else if ((v = app_opt(argc, argv, i, "-L", &bad)) || (v = app_opt(argc, argv, i, "--url", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-L", &bad)) ||
+             (v = app_opt(argc, argv, i, "--url", &bad))) {
     return parse_url(c, v) ? 2 : 1;
-  } else if ((v = app_opt(argc, argv, i, "-t", &bad)) || (v = app_opt(argc, argv, i, "--topic", &bad))) {
-    if (c->ntopics == MQTT_CLI_MAX_TOPICS) { fprintf(stderr, "tern %s: too many -t\n", c->cmd); return 2; }
+  } else if ((v = app_opt(argc, argv, i, "-t", &bad)) ||
+             (v = app_opt(argc, argv, i, "--topic", &bad))) {
+    if (c->ntopics == MQTT_CLI_MAX_TOPICS) {
+      fprintf(stderr, "tern %s: too many -t\n", c->cmd);
+      return 2;
+    }
     c->topics[c->ntopics++] = v;
-  } else if ((v = app_opt(argc, argv, i, "-q", &bad)) || (v = app_opt(argc, argv, i, "--qos", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-q", &bad)) ||
+             (v = app_opt(argc, argv, i, "--qos", &bad))) {
     return parse_int(c->cmd, "-q", v, 0, 2, &c->qos) ? 2 : 1;
-  } else if ((v = app_opt(argc, argv, i, "-i", &bad)) || (v = app_opt(argc, argv, i, "--id", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-i", &bad)) ||
+             (v = app_opt(argc, argv, i, "--id", &bad))) {
     c->id = v;
-  } else if ((v = app_opt(argc, argv, i, "-u", &bad)) || (v = app_opt(argc, argv, i, "--username", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-u", &bad)) ||
+             (v = app_opt(argc, argv, i, "--username", &bad))) {
     c->user = v;
-  } else if ((v = app_opt(argc, argv, i, "-P", &bad)) || (v = app_opt(argc, argv, i, "--pw", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-P", &bad)) ||
+             (v = app_opt(argc, argv, i, "--pw", &bad))) {
     c->pass = v;
-  } else if ((v = app_opt(argc, argv, i, "-k", &bad)) || (v = app_opt(argc, argv, i, "--keepalive", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-k", &bad)) ||
+             (v = app_opt(argc, argv, i, "--keepalive", &bad))) {
     return parse_int(c->cmd, "-k", v, 5, 65535, &c->keepalive) ? 2 : 1;
   } else if (!strcmp(argv[*i], "-c") || !strcmp(argv[*i], "--disable-clean-session")) {
     c->persistent = 1;
-  } else if ((v = app_opt(argc, argv, i, "-V", &bad)) || (v = app_opt(argc, argv, i, "--protocol-version", &bad))) {
+  } else if ((v = app_opt(argc, argv, i, "-V", &bad)) ||
+             (v = app_opt(argc, argv, i, "--protocol-version", &bad))) {
     if (strcmp(v, "311") && strcmp(v, "mqttv311")) {
       fprintf(stderr, "tern %s: only MQTT 3.1.1 (-V 311) is supported\n", c->cmd);
       return 2;

@@ -20,12 +20,19 @@ static void range(const double *rows, size_t n, int stride, int col, double *lo,
     if (v < *lo) *lo = v;
     if (v > *hi) *hi = v;
   }
-  if (!(*lo <= *hi)) { *lo = 0; *hi = 1; }
-  if (*hi - *lo < 1e-12) { *lo -= 1; *hi += 1; }
+  if (!(*lo <= *hi)) {
+    *lo = 0;
+    *hi = 1;
+  }
+  if (*hi - *lo < 1e-12) {
+    *lo -= 1;
+    *hi += 1;
+  }
 }
 
-int plot_png(const char *path, int width, int height, const char *title, const double *rows, size_t n, int ncols) {
-  static const double colors[][3] = {{0.12, 0.47, 0.71}, {1.0, 0.5, 0.05}, {0.17, 0.63, 0.17},
+int plot_png(const char *path, int width, int height, const char *title, const double *rows,
+             size_t n, int ncols) {
+  static const double colors[][3] = {{0.12, 0.47, 0.71}, {1.0, 0.5, 0.05},  {0.17, 0.63, 0.17},
                                      {0.84, 0.15, 0.16}, {0.58, 0.4, 0.74}, {0.55, 0.34, 0.29}};
   int stride = ncols + 1;
   double xlo, xhi, ylo = INFINITY, yhi = -INFINITY;

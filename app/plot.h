@@ -4,5 +4,6 @@
 #include <stddef.h>
 
 /* rows: n rows of (1 + ncols) doubles: x, then each column's y. */
-int plot_png(const char *path, int width, int height, const char *title, const double *rows, size_t n, int ncols);
+int plot_png(const char *path, int width, int height, const char *title, const double *rows,
+             size_t n, int ncols);
 #endif

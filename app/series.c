@@ -19,23 +19,38 @@ int series_add(struct series *s, const void *payload, size_t len, double receive
   char buf[512];
   double vals[MAX_COLS + 1];
   int n = 0;
-  if (len == 0 || len >= sizeof(buf)) { s->bad++; return -1; }
+  if (len == 0 || len >= sizeof(buf)) {
+    s->bad++;
+    return -1;
+  }
   memcpy(buf, payload, len);
   buf[len] = '\0';
   char *p = buf;
   for (;;) {
     char *end;
     double v = strtod(p, &end);
-    if (end == p || !isfinite(v) || n > MAX_COLS) { s->bad++; return -1; }
+    if (end == p || !isfinite(v) || n > MAX_COLS) {
+      s->bad++;
+      return -1;
+    }
     vals[n++] = v;
     while (*end == ' ') end++;
     if (*end == '\0') break;
-    if (*end != ',') { s->bad++; return -1; }
+    if (*end != ',') {
+      s->bad++;
+      return -1;
+    }
     p = end + 1;
   }
-  if (n < 2) { s->bad++; return -1; }                     /* t and at least one value */
+  if (n < 2) {
+    s->bad++;
+    return -1;
+  } /* t and at least one value */
   if (s->n == 0) s->ncols = n - 1;
-  else if (n - 1 != s->ncols) { s->bad++; return -1; }   /* columns must stay the same */
+  else if (n - 1 != s->ncols) {
+    s->bad++;
+    return -1;
+  } /* columns must stay the same */
   size_t stride = (size_t)s->ncols + 2;
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 256;

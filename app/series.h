@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 struct series {
-  double *rows;     /* n rows of (ncols + 2): t, values..., received_unix */
+  double *rows; /* n rows of (ncols + 2): t, values..., received_unix */
   size_t n, cap;
-  int ncols;        /* value columns (after t), fixed by the first sample */
-  size_t bad;       /* payloads that did not parse */
+  int ncols;  /* value columns (after t), fixed by the first sample */
+  size_t bad; /* payloads that did not parse */
 };
 
 /* Parses one payload; returns 0, or -1 (counted in s->bad) for a bad one. */

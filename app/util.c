@@ -27,7 +27,10 @@ int app_read_password(const char *prompt, char *buf, size_t len) {
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
   char *got = fgets(buf, (int)len, stdin);
-  if (tty) { tcsetattr(STDIN_FILENO, TCSAFLUSH, &old); fputc('\n', stderr); }
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    fputc('\n', stderr);
+  }
   if (!got) return -1;
   buf[strcspn(buf, "\r\n")] = '\0';
   return 0;

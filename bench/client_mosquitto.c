@@ -6,11 +6,23 @@
 
 static long acked;
 static int connected;
-static void on_publish(struct mosquitto *m, void *o, int mid) { (void)m; (void)o; (void)mid; acked++; }
-static void on_connect(struct mosquitto *m, void *o, int rc) { (void)m; (void)o; if (!rc) connected++; }
+static void on_publish(struct mosquitto *m, void *o, int mid) {
+  (void)m;
+  (void)o;
+  (void)mid;
+  acked++;
+}
+static void on_connect(struct mosquitto *m, void *o, int rc) {
+  (void)m;
+  (void)o;
+  if (!rc) connected++;
+}
 
 int main(int argc, char **argv) {
-  if (argc < 5) { fprintf(stderr, "usage: HOST PORT QOS N | HOST PORT mem CLIENTS\n"); return 2; }
+  if (argc < 5) {
+    fprintf(stderr, "usage: HOST PORT QOS N | HOST PORT mem CLIENTS\n");
+    return 2;
+  }
   mosquitto_lib_init();
   int port = atoi(argv[2]);
   if (!strcmp(argv[3], "mem")) {
@@ -24,7 +36,8 @@ int main(int argc, char **argv) {
     }
     for (int k = 0; k < 200 && connected < n; k++)
       for (int i = 0; i < n; i++) mosquitto_loop(ms[i], 1, 1);
-    printf("libmosquitto clients=%d heap_bytes_per_client=%zu\n", n, (bench_heap() - before) / (size_t)n);
+    printf("libmosquitto clients=%d heap_bytes_per_client=%zu\n", n,
+           (bench_heap() - before) / (size_t)n);
     return 0;
   }
   int qos = atoi(argv[3]);

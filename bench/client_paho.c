@@ -7,8 +7,16 @@
 
 static volatile long acked;
 static volatile int connected;
-static void on_ok(void *ctx, MQTTAsync_successData *r) { (void)ctx; (void)r; __sync_fetch_and_add(&acked, 1); }
-static void on_conn(void *ctx, MQTTAsync_successData *r) { (void)ctx; (void)r; __sync_fetch_and_add(&connected, 1); }
+static void on_ok(void *ctx, MQTTAsync_successData *r) {
+  (void)ctx;
+  (void)r;
+  __sync_fetch_and_add(&acked, 1);
+}
+static void on_conn(void *ctx, MQTTAsync_successData *r) {
+  (void)ctx;
+  (void)r;
+  __sync_fetch_and_add(&connected, 1);
+}
 
 static MQTTAsync make(const char *uri, int i) {
   MQTTAsync c;
@@ -27,7 +35,10 @@ static MQTTAsync make(const char *uri, int i) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 5) { fprintf(stderr, "usage: HOST PORT QOS N | HOST PORT mem CLIENTS\n"); return 2; }
+  if (argc < 5) {
+    fprintf(stderr, "usage: HOST PORT QOS N | HOST PORT mem CLIENTS\n");
+    return 2;
+  }
   char uri[256];
   snprintf(uri, sizeof(uri), "tcp://%s:%s", argv[1], argv[2]);
   if (!strcmp(argv[3], "mem")) {
@@ -48,7 +59,8 @@ int main(int argc, char **argv) {
   ro.onSuccess = on_ok;
   double t0 = bench_now();
   for (long i = 0; i < n; i++) {
-    while (MQTTAsync_send(c, "bench/x", sizeof(payload), payload, qos, 0, &ro) != MQTTASYNC_SUCCESS) usleep(50);
+    while (MQTTAsync_send(c, "bench/x", sizeof(payload), payload, qos, 0, &ro) != MQTTASYNC_SUCCESS)
+      usleep(50);
   }
   MQTTAsync_send(c, "bench/x", 3, "end", 1, 0, &ro);
   while (acked < n + 1) usleep(200);

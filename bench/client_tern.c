@@ -5,7 +5,10 @@
 #include "tern/mqtt.h"
 
 int main(int argc, char **argv) {
-  if (argc < 5) { fprintf(stderr, "usage: HOST PORT QOS N | HOST PORT mem CLIENTS\n"); return 2; }
+  if (argc < 5) {
+    fprintf(stderr, "usage: HOST PORT QOS N | HOST PORT mem CLIENTS\n");
+    return 2;
+  }
   char url[256];
   snprintf(url, sizeof(url), "mqtt://%s:%s", argv[1], argv[2]);
   struct tern_loop *loop = tern_loop_new(NULL);

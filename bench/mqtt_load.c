@@ -65,7 +65,10 @@ static long rss_kb(int pid) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: mqtt_load HOST PORT MODE [N]\n"); return 2; }
+  if (argc < 4) {
+    fprintf(stderr, "usage: mqtt_load HOST PORT MODE [N]\n");
+    return 2;
+  }
   char url[256];
   snprintf(url, sizeof(url), "mqtt://%s:%s", argv[1], argv[2]);
   const char *mode = argv[3];
@@ -86,10 +89,13 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) ms[i] = client(loop, url);
     wait_connected(loop, ms, (int)n);
     long after = rss_kb(pid);
-    printf("idle clients=%ld broker_rss_kb_before=%ld after=%ld bytes_per_client=%ld\n", n, before, after,
-           (after - before) * 1024 / n);
+    printf("idle clients=%ld broker_rss_kb_before=%ld after=%ld bytes_per_client=%ld\n", n, before,
+           after, (after - before) * 1024 / n);
     return 0;
-  } else if (strcmp(mode, "one2one")) { fprintf(stderr, "unknown mode\n"); return 2; }
+  } else if (strcmp(mode, "one2one")) {
+    fprintf(stderr, "unknown mode\n");
+    return 2;
+  }
 
   struct tern_mqtt *subs[100], *pubs[100];
   for (int i = 0; i < nsub; i++) {
@@ -111,19 +117,22 @@ int main(int argc, char **argv) {
       while (received < want) tern_loop_poll(loop, 100);
     }
     qsort(lat, (size_t)nlat, sizeof(double), cmp);
-    printf("latency messages=%ld p50_us=%.0f p99_us=%.0f\n", nlat, lat[nlat / 2] * 1e6, lat[nlat * 99 / 100] * 1e6);
+    printf("latency messages=%ld p50_us=%.0f p99_us=%.0f\n", nlat, lat[nlat / 2] * 1e6,
+           lat[nlat * 99 / 100] * 1e6);
     return 0;
   }
   long want = n * nsub;
   double t0 = now_s();
   for (long i = 0; i < n; i++) {
     struct tern_mqtt *p = pubs[i % npub];
-    while (tern_mqtt_publish(p, "load/t", payload, sizeof(payload), qos, 0) < 0) tern_loop_poll(loop, 1);
+    while (tern_mqtt_publish(p, "load/t", payload, sizeof(payload), qos, 0) < 0)
+      tern_loop_poll(loop, 1);
     if (i % 64 == 0) tern_loop_poll(loop, 0);
   }
   double deadline = now_s() + 60;
   while (received < want && now_s() < deadline) tern_loop_poll(loop, 10);
   double secs = now_s() - t0;
-  printf("%s messages=%ld delivered=%ld seconds=%.3f deliveries_per_s=%.0f\n", mode, n, received, secs, received / secs);
+  printf("%s messages=%ld delivered=%ld seconds=%.3f deliveries_per_s=%.0f\n", mode, n, received,
+         secs, received / secs);
   return 0;
 }

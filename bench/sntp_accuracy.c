@@ -28,6 +28,7 @@ int main(int argc, char **argv) {
     sum += err[ok++];
   }
   qsort(err, (size_t)ok, sizeof(double), cmp);
-  printf("syncs=%d/%d mean_error_us=%.0f p99_error_us=%.0f\n", ok, n, ok ? sum / ok : 0, ok ? err[(ok * 99) / 100 - (ok >= 100 ? 1 : 0)] : 0);
+  printf("syncs=%d/%d mean_error_us=%.0f p99_error_us=%.0f\n", ok, n, ok ? sum / ok : 0,
+         ok ? err[(ok * 99) / 100 - (ok >= 100 ? 1 : 0)] : 0);
   return ok == n ? 0 : 1;
 }

@@ -14,7 +14,8 @@
 static void on_info(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
   (void)m;
   (void)arg;
-  printf("%.*s: %.*s\n", (int)msg->topic_len, msg->topic, (int)msg->len, (const char *)msg->payload);
+  printf("%.*s: %.*s\n", (int)msg->topic_len, msg->topic, (int)msg->len,
+         (const char *)msg->payload);
   fflush(stdout);
 }
 
@@ -23,7 +24,8 @@ int main(int argc, char **argv) {
   int seconds = argc > 2 ? atoi(argv[2]) : 10;
   struct tern_url u;
   char user[128];
-  if (!url || tern_url_parse(url, strlen(url), &u) != 0 || tern_str_copy(u.user, user, sizeof(user)) != 0 || !user[0]) {
+  if (!url || tern_url_parse(url, strlen(url), &u) != 0 ||
+      tern_str_copy(u.user, user, sizeof(user)) != 0 || !user[0]) {
     fprintf(stderr, "usage: adafruit_io mqtts://USER:KEY@HOST:8883 [SECONDS]\n");
     return 2;
   }
@@ -36,17 +38,21 @@ int main(int argc, char **argv) {
   struct tern_mqtt_opts opts = {.url = url, .tls = &tls};
   int err;
   struct tern_mqtt *mqtt = tern_mqtt_new(loop, &opts, &err);
-  if (!mqtt) { fprintf(stderr, "setup: %s\n", tern_strerror(err)); return 1; }
+  if (!mqtt) {
+    fprintf(stderr, "setup: %s\n", tern_strerror(err));
+    return 1;
+  }
   tern_mqtt_subscribe(mqtt, info, 1, on_info, NULL);
   if ((err = tern_mqtt_connect_wait(mqtt, 10000)) != 0) {
     fprintf(stderr, "cannot connect: %s\n", tern_strerror(err));
     return 1;
   }
-  if (tern_mqtt_publish_wait(mqtt, sms, "200", 3, 1, 0, 10000) == 0) printf("sent 200 to %s\n", sms);
+  if (tern_mqtt_publish_wait(mqtt, sms, "200", 3, 1, 0, 10000) == 0)
+    printf("sent 200 to %s\n", sms);
   fflush(stdout);
   for (int i = 0; i < seconds * 10; i++) {
-    tern_mqtt_check_msg(mqtt);       /* handlers run for what has arrived */
-    tern_mqtt_wait_msg(mqtt, 100);   /* or wait up to 100 ms for the next */
+    tern_mqtt_check_msg(mqtt);     /* handlers run for what has arrived */
+    tern_mqtt_wait_msg(mqtt, 100); /* or wait up to 100 ms for the next */
   }
   tern_mqtt_disconnect(mqtt);
   tern_loop_poll(loop, 100);

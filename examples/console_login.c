@@ -8,7 +8,10 @@
 #include "tern/shell.h"
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig) {
+  (void)sig;
+  stop = 1;
+}
 
 static int hello(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)arg;
@@ -17,7 +20,10 @@ static int hello(struct tern_shell_session *s, int argc, char **argv, void *arg)
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) { fprintf(stderr, "usage: console_login PASSWORD_FILE [PORT]\n"); return 2; }
+  if (argc < 2) {
+    fprintf(stderr, "usage: console_login PASSWORD_FILE [PORT]\n");
+    return 2;
+  }
   char url[64];
   snprintf(url, sizeof(url), "tcp://127.0.0.1:%s", argc > 2 ? argv[2] : "2323");
   signal(SIGINT, on_signal);
@@ -28,8 +34,12 @@ int main(int argc, char **argv) {
   struct tern_console_opts opts = {.listen = url, .passwd_file = argv[1], .shell = shell};
   int err;
   struct tern_console *console = tern_console_start(loop, &opts, &err);
-  if (!console) { fprintf(stderr, "console: %s\n", tern_strerror(err)); return 1; }
-  printf("console on port %u: telnet 127.0.0.1 %u\n", tern_console_port(console, 0), tern_console_port(console, 0));
+  if (!console) {
+    fprintf(stderr, "console: %s\n", tern_strerror(err));
+    return 1;
+  }
+  printf("console on port %u: telnet 127.0.0.1 %u\n", tern_console_port(console, 0),
+         tern_console_port(console, 0));
   fflush(stdout);
   while (!stop) tern_loop_poll(loop, 500);
   tern_console_stop(console);

@@ -8,7 +8,10 @@
 #include "tern/http.h"
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig) {
+  (void)sig;
+  stop = 1;
+}
 static int led_on;
 
 static void page(struct tern_http_request *req, void *arg) {
@@ -36,7 +39,10 @@ int main(int argc, char **argv) {
   struct tern_http_server_opts opts = {.listen = url};
   int err;
   struct tern_http_server *server = tern_http_server_start(loop, &opts, &err);
-  if (!server) { fprintf(stderr, "led_server: %s\n", tern_strerror(err)); return 1; }
+  if (!server) {
+    fprintf(stderr, "led_server: %s\n", tern_strerror(err));
+    return 1;
+  }
   tern_http_route(server, "GET", "/", 0, page, NULL);
   printf("LED page on http://127.0.0.1:%u/\n", tern_http_server_port(server));
   fflush(stdout);

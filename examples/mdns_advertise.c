@@ -7,7 +7,10 @@
 #include "tern/mdns.h"
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig) {
+  (void)sig;
+  stop = 1;
+}
 
 static void on_name(int ev, const char *name, void *arg) {
   (void)arg;
@@ -16,7 +19,10 @@ static void on_name(int ev, const char *name, void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: mdns_advertise NAME IFACE [SECONDS]\n"); return 2; }
+  if (argc < 3) {
+    fprintf(stderr, "usage: mdns_advertise NAME IFACE [SECONDS]\n");
+    return 2;
+  }
   int seconds = argc > 3 ? atoi(argv[3]) : 0;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -24,7 +30,10 @@ int main(int argc, char **argv) {
   struct tern_mdns_opts opts = {.name = argv[1], .ifaces = {argv[2]}, .fn = on_name};
   int err;
   struct tern_mdns *mdns = tern_mdns_start(loop, &opts, &err);
-  if (!mdns) { fprintf(stderr, "mdns: %s\n", tern_strerror(err)); return 1; }
+  if (!mdns) {
+    fprintf(stderr, "mdns: %s\n", tern_strerror(err));
+    return 1;
+  }
   struct tern_mdns_service telnet = {.type = "_telnet._tcp", .port = 2323};
   struct tern_mdns_service repl = {.type = "_repl._tcp", .port = 2323};
   struct tern_mdns_service http = {.type = "_http._tcp", .port = 8080, .txt = {"path=/"}};

@@ -6,10 +6,15 @@
 #include "tern/sntp.h"
 
 int main(int argc, char **argv) {
-  const char *server = argc > 1 ? argv[1] : getenv("TERN_NTP") ? getenv("TERN_NTP") : "pool.ntp.org";
+  const char *server = argc > 1             ? argv[1]
+                       : getenv("TERN_NTP") ? getenv("TERN_NTP")
+                                            : "pool.ntp.org";
   const char *tz_spec = argc > 2 ? argv[2] : "UTC0";
   struct tern_tz tz;
-  if (tern_tz_parse(tz_spec, &tz) != 0) { fprintf(stderr, "bad TZ string: %s\n", tz_spec); return 2; }
+  if (tern_tz_parse(tz_spec, &tz) != 0) {
+    fprintf(stderr, "bad TZ string: %s\n", tz_spec);
+    return 2;
+  }
 
   struct tern_loop *loop = tern_loop_new(NULL);
   struct tern_sntp_opts opts = {.servers = {server}, .timeout_ms = 3000};

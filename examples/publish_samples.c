@@ -35,7 +35,10 @@ int main(int argc, char **argv) {
     int n = snprintf(payload, sizeof(payload), "%d,%.7g", t, sin(t / 10.0));
     tern_mqtt_publish(mqtt, data_topic, payload, (size_t)n, 1, 0); /* queued, sent in order */
   }
-  if (tern_mqtt_drain(mqtt, 30000) != 0) { fprintf(stderr, "samples not acknowledged\n"); return 1; }
+  if (tern_mqtt_drain(mqtt, 30000) != 0) {
+    fprintf(stderr, "samples not acknowledged\n");
+    return 1;
+  }
   tern_mqtt_publish_wait(mqtt, plot_topic, "create the plot", 15, 1, 0, 10000);
   printf("published 100 samples on %s and the plot request on %s\n", data_topic, plot_topic);
   tern_mqtt_disconnect(mqtt);

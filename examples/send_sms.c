@@ -9,7 +9,10 @@
 #include "tern/tls.h"
 
 int main(int argc, char **argv) {
-  if (argc != 7) { fprintf(stderr, "usage: send_sms BASE_URL ACCOUNT_SID AUTH_TOKEN FROM TO BODY\n"); return 2; }
+  if (argc != 7) {
+    fprintf(stderr, "usage: send_sms BASE_URL ACCOUNT_SID AUTH_TOKEN FROM TO BODY\n");
+    return 2;
+  }
   char url[512];
   snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s/Messages.json", argv[1], argv[2]);
   struct tern_buf form;
@@ -20,12 +23,18 @@ int main(int argc, char **argv) {
 
   struct tern_loop *loop = tern_loop_new(NULL);
   struct tern_tls_opts tls = {.ca_file = getenv("TERN_CAFILE")};
-  struct tern_http_client_opts opts = {.method = "POST", .url = url, .body = form.data, .body_len = form.len,
-                                       .user = argv[2], .pass = argv[3], .tls = &tls};
+  struct tern_http_client_opts opts = {.method = "POST",
+                                       .url = url,
+                                       .body = form.data,
+                                       .body_len = form.len,
+                                       .user = argv[2],
+                                       .pass = argv[3],
+                                       .tls = &tls};
   struct tern_http_response r;
   int rc = tern_http_fetch(loop, &opts, &r);
   if (rc || r.status != 201) {
-    fprintf(stderr, "send_sms: %s (HTTP %d) %.*s\n", rc ? r.error : "refused", r.status, (int)r.body.len, (const char *)r.body.data);
+    fprintf(stderr, "send_sms: %s (HTTP %d) %.*s\n", rc ? r.error : "refused", r.status,
+            (int)r.body.len, (const char *)r.body.data);
     return 1;
   }
   struct tern_str sid, status;

@@ -12,7 +12,8 @@ static double ts[10000], vs[10000];
 static int samples, done;
 
 static void on_data(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
-  (void)m; (void)arg;
+  (void)m;
+  (void)arg;
   char text[64];
   snprintf(text, sizeof(text), "%.*s", (int)msg->len, (const char *)msg->payload); /* "t,value" */
   if (samples < 10000 && sscanf(text, "%lf,%lf", &ts[samples], &vs[samples]) == 2) samples++;
@@ -34,7 +35,9 @@ static void draw_png(const char *png) { /* markers on an 800x600 canvas, value -
 }
 
 static void on_plot(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
-  (void)m; (void)msg; (void)arg;
+  (void)m;
+  (void)msg;
+  (void)arg;
   done = 1;
 }
 
@@ -52,7 +55,10 @@ int main(int argc, char **argv) {
   struct tern_mqtt *mqtt = tern_mqtt_new(loop, &opts, &err);
   tern_mqtt_subscribe(mqtt, data, 1, on_data, NULL);
   tern_mqtt_subscribe(mqtt, plot, 1, on_plot, NULL);
-  if ((err = tern_mqtt_connect_wait(mqtt, 10000)) != 0) { fprintf(stderr, "connect: %s\n", tern_strerror(err)); return 1; }
+  if ((err = tern_mqtt_connect_wait(mqtt, 10000)) != 0) {
+    fprintf(stderr, "connect: %s\n", tern_strerror(err));
+    return 1;
+  }
   printf("waiting for %s ...\n", data);
   fflush(stdout);
   while (!done) tern_mqtt_wait_msg(mqtt, 1000);

@@ -10,18 +10,18 @@
 
 struct tern_broker_opts {
   const char *listen[TERN_BROKER_MAX_LISTENERS]; /* "tcp://127.0.0.1:1883"; NULL-terminated */
-  const char *tls_listen;        /* "tcp://127.0.0.1:8883" with cert_file/key_file */
+  const char *tls_listen; /* "tcp://127.0.0.1:8883" with cert_file/key_file */
   const char *cert_file, *key_file;
-  int allow_anonymous;           /* default: refused, as Mosquitto 2 */
-  const char *passwd_file;       /* $7$ file (tern passwd / mosquitto_passwd) */
-  const char *acl_file;          /* Mosquitto acl_file format */
-  const char *persist_dir;       /* NULL: nothing survives a restart */
-  int fsync;                     /* fsync before acknowledging (power-loss safe) */
-  size_t max_packet;             /* 0: TERN_MQTT_MAX_PACKET */
-  size_t max_clients;            /* 0: TERN_BROKER_MAX_CLIENTS */
-  size_t max_inflight;           /* per client, QoS 1/2 out; 0: TERN_MQTT_INFLIGHT */
-  size_t max_queued;             /* per offline/slow client; 0: TERN_MQTT_QUEUE_MAX */
-  uint32_t sys_interval_s;       /* $SYS/broker/... period; 0: 10 s */
+  int allow_anonymous;     /* default: refused, as Mosquitto 2 */
+  const char *passwd_file; /* $7$ file (tern passwd / mosquitto_passwd) */
+  const char *acl_file;    /* Mosquitto acl_file format */
+  const char *persist_dir; /* NULL: nothing survives a restart */
+  int fsync;               /* fsync before acknowledging (power-loss safe) */
+  size_t max_packet;       /* 0: TERN_MQTT_MAX_PACKET */
+  size_t max_clients;      /* 0: TERN_BROKER_MAX_CLIENTS */
+  size_t max_inflight;     /* per client, QoS 1/2 out; 0: TERN_MQTT_INFLIGHT */
+  size_t max_queued;       /* per offline/slow client; 0: TERN_MQTT_QUEUE_MAX */
+  uint32_t sys_interval_s; /* $SYS/broker/... period; 0: 10 s */
 };
 
 struct tern_broker_stats {
@@ -32,7 +32,8 @@ struct tern_broker_stats {
 struct tern_broker;
 /* Starts listening. On failure returns NULL and sets *err (a TERN_E code)
  * and logs why. */
-struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts, int *err);
+struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts,
+                                      int *err);
 /* Disconnects everyone, writes state (with persist_dir), frees. */
 void tern_broker_stop(struct tern_broker *b);
 /* Re-read the password and ACL files (SIGHUP). */

@@ -13,14 +13,14 @@ struct tern_allocator {
 };
 extern const struct tern_allocator tern_default_allocator;
 
-void *tern_alloc(const struct tern_allocator *a, size_t n);       /* zeroed */
+void *tern_alloc(const struct tern_allocator *a, size_t n); /* zeroed */
 void tern_free(const struct tern_allocator *a, void *p);
 
 struct tern_buf {
   uint8_t *data;
-  size_t len;   /* bytes in use */
-  size_t size;  /* bytes allocated */
-  size_t cap;   /* never grow beyond this */
+  size_t len;  /* bytes in use */
+  size_t size; /* bytes allocated */
+  size_t cap;  /* never grow beyond this */
   const struct tern_allocator *alloc;
 };
 

@@ -18,7 +18,8 @@ typedef int (*tern_conf_fn)(void *arg, const char *key, const char *value, int l
 /* Parses text in place (it is cut into strings). Stops at the first error,
  * written to err as "NAME:LINE: KEY: reason"; returns its code, or 0.
  * "[section]" lines are passed with key "[" and the section name as value. */
-int tern_conf_parse(char *text, const char *name, tern_conf_fn fn, void *arg, char *err, size_t errlen);
+int tern_conf_parse(char *text, const char *name, tern_conf_fn fn, void *arg, char *err,
+                    size_t errlen);
 /* Reads path (through the port, at most TERN_CONF_FILE_MAX bytes) and parses it. */
 int tern_conf_load(const struct tern_allocator *alloc, const char *path, tern_conf_fn fn, void *arg,
                    char *err, size_t errlen);

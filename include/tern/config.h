@@ -10,7 +10,7 @@
 
 /* ---- Core ---- */
 #ifndef TERN_LOG_LINE_MAX
-#define TERN_LOG_LINE_MAX 512          /* one formatted log line */
+#define TERN_LOG_LINE_MAX 512 /* one formatted log line */
 #endif
 
 #ifndef TERN_BUF_DEFAULT_CAP
@@ -18,11 +18,11 @@
 #endif
 
 #ifndef TERN_IO_CHUNK
-#define TERN_IO_CHUNK 16384            /* bytes read per readiness event */
+#define TERN_IO_CHUNK 16384 /* bytes read per readiness event */
 #endif
 
 #ifndef TERN_MAX_CONNS
-#define TERN_MAX_CONNS 20000           /* connections one loop will hold */
+#define TERN_MAX_CONNS 20000 /* connections one loop will hold */
 #endif
 
 #ifndef TERN_CONNECT_TIMEOUT_MS
@@ -34,11 +34,11 @@
 #endif
 
 #ifndef TERN_BUS_MAX_LISTENERS
-#define TERN_BUS_MAX_LISTENERS 16      /* event-bus subscribers per loop */
+#define TERN_BUS_MAX_LISTENERS 16 /* event-bus subscribers per loop */
 #endif
 
 #ifndef TERN_URL_MAX
-#define TERN_URL_MAX 2048              /* longest URL the parser accepts */
+#define TERN_URL_MAX 2048 /* longest URL the parser accepts */
 #endif
 
 /* ---- DNS resolver ---- */
@@ -53,31 +53,31 @@
 #endif
 
 #ifndef TERN_DNS_TIMEOUT_MS
-#define TERN_DNS_TIMEOUT_MS 1500       /* per attempt */
+#define TERN_DNS_TIMEOUT_MS 1500 /* per attempt */
 #endif
 
 #ifndef TERN_DNS_ATTEMPTS
-#define TERN_DNS_ATTEMPTS 3            /* attempts across servers */
+#define TERN_DNS_ATTEMPTS 3 /* attempts across servers */
 #endif
 
 #ifndef TERN_DNS_CACHE_SIZE
-#define TERN_DNS_CACHE_SIZE 16         /* cached names */
+#define TERN_DNS_CACHE_SIZE 16 /* cached names */
 #endif
 
 #ifndef TERN_DNS_CACHE_MAX_TTL
-#define TERN_DNS_CACHE_MAX_TTL 300     /* seconds, upper bound on cached TTL */
+#define TERN_DNS_CACHE_MAX_TTL 300 /* seconds, upper bound on cached TTL */
 #endif
 
 #ifndef TERN_DNS_MAX_ADDRS
-#define TERN_DNS_MAX_ADDRS 8           /* addresses kept per answer */
+#define TERN_DNS_MAX_ADDRS 8 /* addresses kept per answer */
 #endif
 
 #ifndef TERN_DNS_MAX_RR
-#define TERN_DNS_MAX_RR 64             /* records decoded per message */
+#define TERN_DNS_MAX_RR 64 /* records decoded per message */
 #endif
 
 #ifndef TERN_DNS_MSG_MAX
-#define TERN_DNS_MSG_MAX 1500          /* largest DNS message handled */
+#define TERN_DNS_MSG_MAX 1500 /* largest DNS message handled */
 #endif
 
 /* ---- TLS ---- */
@@ -90,7 +90,7 @@
 
 /* ---- Credentials ---- */
 #ifndef TERN_PW_ITERATIONS
-#define TERN_PW_ITERATIONS 101         /* mosquitto_passwd's default for $7$ */
+#define TERN_PW_ITERATIONS 101 /* mosquitto_passwd's default for $7$ */
 #endif
 
 #ifndef TERN_PW_FILE_MAX
@@ -110,25 +110,26 @@
 #endif
 
 #ifndef TERN_MQTT_MAX_FILTERS
-#define TERN_MQTT_MAX_FILTERS 16       /* filters in one SUBSCRIBE */
+#define TERN_MQTT_MAX_FILTERS 16 /* filters in one SUBSCRIBE */
 #endif
 
 #ifndef TERN_MQTT_INFLIGHT
-#define TERN_MQTT_INFLIGHT 20          /* unacknowledged QoS>0 messages out */
+#define TERN_MQTT_INFLIGHT 20 /* unacknowledged QoS>0 messages out */
 #endif
 
 #ifndef TERN_MQTT_QOS2_HISTORY
-#define TERN_MQTT_QOS2_HISTORY 4096    /* delivered QoS 2 messages remembered against stale resends
-                                          (8 bytes each, allocated on the first QoS 2 message) */
+#define TERN_MQTT_QOS2_HISTORY                                                                     \
+  4096 /* delivered QoS 2 messages remembered against stale resends                                \
+          (8 bytes each, allocated on the first QoS 2 message) */
 #endif
 
 #ifndef TERN_MQTT_QUEUE_MAX
-#define TERN_MQTT_QUEUE_MAX 100000     /* messages queued per session */
+#define TERN_MQTT_QUEUE_MAX 100000 /* messages queued per session */
 #endif
 
 /* ---- MQTT broker ---- */
 #ifndef TERN_BROKER_MAX_CLIENTS
-#define TERN_BROKER_MAX_CLIENTS 19000   /* below the hard fd limit of 20,000 */
+#define TERN_BROKER_MAX_CLIENTS 19000 /* below the hard fd limit of 20,000 */
 #endif
 
 #ifndef TERN_BROKER_SESSION_BUCKETS
@@ -144,7 +145,7 @@
 #endif
 
 #ifndef TERN_BROKER_MAX_QOS2_IN
-#define TERN_BROKER_MAX_QOS2_IN 1024     /* QoS 2 ids awaiting PUBREL per client */
+#define TERN_BROKER_MAX_QOS2_IN 1024 /* QoS 2 ids awaiting PUBREL per client */
 #endif
 
 #ifndef TERN_STORE_COMPACT_BYTES
@@ -153,11 +154,11 @@
 
 /* ---- HTTP ---- */
 #ifndef TERN_HTTP_MAX_HEADERS
-#define TERN_HTTP_MAX_HEADERS 48        /* header fields per message (431 beyond) */
+#define TERN_HTTP_MAX_HEADERS 48 /* header fields per message (431 beyond) */
 #endif
 
 #ifndef TERN_HTTP_MAX_HEAD
-#define TERN_HTTP_MAX_HEAD 16384        /* request/status line + headers (431 beyond) */
+#define TERN_HTTP_MAX_HEAD 16384 /* request/status line + headers (431 beyond) */
 #endif
 
 #ifndef TERN_HTTP_MAX_BODY
@@ -165,23 +166,24 @@
 #endif
 
 #ifndef TERN_HTTP_MAX_BODY_FILE
-#define TERN_HTTP_MAX_BODY_FILE (64 * 1024 * 1024) /* a request body read from a file (-d @FILE) */
+#define TERN_HTTP_MAX_BODY_FILE (64 * 1024 * 1024) /* a request body read from a file (-d @FILE)   \
+                                                    */
 #endif
 
 #ifndef TERN_HTTP_MAX_CONNS
-#define TERN_HTTP_MAX_CONNS 256         /* server connections; the oldest idle one goes first */
+#define TERN_HTTP_MAX_CONNS 256 /* server connections; the oldest idle one goes first */
 #endif
 
 #ifndef TERN_HTTP_IDLE_MS
-#define TERN_HTTP_IDLE_MS 30000         /* keep-alive connection with nothing to do */
+#define TERN_HTTP_IDLE_MS 30000 /* keep-alive connection with nothing to do */
 #endif
 
 #ifndef TERN_HTTP_REQUEST_MS
-#define TERN_HTTP_REQUEST_MS 10000      /* a whole request must arrive within this (408) */
+#define TERN_HTTP_REQUEST_MS 10000 /* a whole request must arrive within this (408) */
 #endif
 
 #ifndef TERN_HTTP_CLIENT_IDLE
-#define TERN_HTTP_CLIENT_IDLE 4         /* kept-alive client connections held for reuse */
+#define TERN_HTTP_CLIENT_IDLE 4 /* kept-alive client connections held for reuse */
 #endif
 
 #ifndef TERN_HTTP_MAX_REDIRECTS
@@ -197,7 +199,7 @@
 #error "TERN_BUF_DEFAULT_CAP must hold at least one TERN_IO_CHUNK read"
 #endif
 #if TERN_MQTT_MAX_PACKET > TERN_BUF_DEFAULT_CAP
-#error "TERN_MQTT_MAX_PACKET larger than a connection's buffer (TERN_BUF_DEFAULT_CAP): such packets could never be read"
+#error "TERN_MQTT_MAX_PACKET exceeds TERN_BUF_DEFAULT_CAP: such packets could never be read"
 #endif
 #if TERN_MQTT_MAX_TOPIC > TERN_MQTT_MAX_PACKET
 #error "TERN_MQTT_MAX_TOPIC cannot exceed TERN_MQTT_MAX_PACKET"

@@ -11,18 +11,19 @@ struct tern_shell;
 struct tern_tls_ctx;
 
 struct tern_console_opts {
-  const char *listen;            /* "tcp://127.0.0.1:2323"; NULL: no plain listener */
-  const char *tls_listen;        /* with tls: telnet over TLS */
+  const char *listen;     /* "tcp://127.0.0.1:2323"; NULL: no plain listener */
+  const char *tls_listen; /* with tls: telnet over TLS */
   struct tern_tls_ctx *tls;
-  const char *passwd_file;       /* required: no password file, no console */
-  const char *user;              /* only this user may log in; NULL: anyone in the file */
+  const char *passwd_file; /* required: no password file, no console */
+  const char *user;        /* only this user may log in; NULL: anyone in the file */
   struct tern_shell *shell;
-  size_t max_sessions;           /* 0: 4 */
-  uint32_t idle_ms;              /* 0: 10 minutes */
+  size_t max_sessions; /* 0: 4 */
+  uint32_t idle_ms;    /* 0: 10 minutes */
 };
 
 struct tern_console;
-struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o, int *err);
+struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o,
+                                        int *err);
 void tern_console_stop(struct tern_console *c);
 uint16_t tern_console_port(const struct tern_console *c, int tls);
 int tern_console_reload(struct tern_console *c); /* re-read the password file */

@@ -16,7 +16,8 @@ int tern_pw_verify(const char *hash, const char *password);
 struct tern_pwfile; /* a loaded password file */
 /* alloc: where it lives (tern_loop_alloc(loop); NULL: malloc). Read through
  * the port's files (file.h). */
-int tern_pwfile_load(const struct tern_allocator *alloc, const char *path, struct tern_pwfile **out);
+int tern_pwfile_load(const struct tern_allocator *alloc, const char *path,
+                     struct tern_pwfile **out);
 void tern_pwfile_free(struct tern_pwfile *pf);
 /* 0 when user exists and password matches; TERN_EAUTH otherwise. An unknown
  * user costs the same time as a wrong password. */

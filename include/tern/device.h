@@ -56,8 +56,8 @@ struct tern_device;
 /* Starts every service whose settings are there; a service that cannot
  * start says why through on_status and the others go on. NULL only for bad
  * options (err, why). */
-struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_device_opts *o, int *err,
-                                      char *why, size_t whylen);
+struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_device_opts *o,
+                                      int *err, char *why, size_t whylen);
 /* A clean stop: mDNS goodbyes, the offline status, MQTT disconnect. */
 void tern_device_stop(struct tern_device *d);
 int tern_device_led(const struct tern_device *d);

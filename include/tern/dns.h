@@ -8,8 +8,17 @@
 #include <stdint.h>
 #include "loop.h"
 
-enum { TERN_DNS_A = 1, TERN_DNS_NS = 2, TERN_DNS_CNAME = 5, TERN_DNS_PTR = 12, TERN_DNS_TXT = 16,
-       TERN_DNS_AAAA = 28, TERN_DNS_SRV = 33, TERN_DNS_NSEC = 47, TERN_DNS_ANY = 255 };
+enum {
+  TERN_DNS_A = 1,
+  TERN_DNS_NS = 2,
+  TERN_DNS_CNAME = 5,
+  TERN_DNS_PTR = 12,
+  TERN_DNS_TXT = 16,
+  TERN_DNS_AAAA = 28,
+  TERN_DNS_SRV = 33,
+  TERN_DNS_NSEC = 47,
+  TERN_DNS_ANY = 255
+};
 enum { TERN_DNS_IN = 1 };
 enum { TERN_DNS_QUESTION = 0, TERN_DNS_ANSWER, TERN_DNS_AUTHORITY, TERN_DNS_ADDITIONAL };
 #define TERN_DNS_FLAG_QR 0x8000u
@@ -17,15 +26,17 @@ enum { TERN_DNS_QUESTION = 0, TERN_DNS_ANSWER, TERN_DNS_AUTHORITY, TERN_DNS_ADDI
 #define TERN_DNS_FLAG_TC 0x0200u
 #define TERN_DNS_FLAG_RD 0x0100u
 #define TERN_DNS_FLAG_RA 0x0080u
-#define TERN_DNS_RCODE(flags) ((flags) & 0xfu)
+#define TERN_DNS_RCODE(flags) ((flags)&0xfu)
 #define TERN_DNS_NAME_MAX 255 /* presentation form, without the final dot */
 
-struct tern_dns_header { uint16_t id, flags, qdcount, ancount, nscount, arcount; };
+struct tern_dns_header {
+  uint16_t id, flags, qdcount, ancount, nscount, arcount;
+};
 
 struct tern_dns_record {
-  int section;         /* TERN_DNS_QUESTION .. TERN_DNS_ADDITIONAL */
-  uint16_t name_off;   /* where the owner name starts in the message */
-  uint16_t type, cls;  /* cls keeps the top bit (mDNS cache-flush / QU) */
+  int section;        /* TERN_DNS_QUESTION .. TERN_DNS_ADDITIONAL */
+  uint16_t name_off;  /* where the owner name starts in the message */
+  uint16_t type, cls; /* cls keeps the top bit (mDNS cache-flush / QU) */
   uint32_t ttl;
   uint16_t rdlen, rdata_off;
 };
@@ -43,18 +54,20 @@ int tern_dns_reader_init(struct tern_dns_reader *r, const uint8_t *msg, size_t l
 int tern_dns_reader_next(struct tern_dns_reader *r, struct tern_dns_record *rec);
 /* Decode the (possibly compressed) name at off as "a.b.c" (root is "").
  * *next (may be NULL) gets the offset just past the name's bytes at off. */
-int tern_dns_name_decode(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen, size_t *next);
+int tern_dns_name_decode(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen,
+                         size_t *next);
 int tern_dns_name_eq(const char *a, const char *b); /* case-insensitive, ignores a final dot */
 
 struct tern_dns_writer {
   uint8_t *buf;
   size_t cap, len;
-  int err;            /* first error; later puts are no-ops */
+  int err; /* first error; later puts are no-ops */
   uint16_t counts[4];
   uint16_t names[32]; /* offsets of names written, for compression */
   int nnames;
 };
-void tern_dns_writer_init(struct tern_dns_writer *w, uint8_t *buf, size_t cap, uint16_t id, uint16_t flags);
+void tern_dns_writer_init(struct tern_dns_writer *w, uint8_t *buf, size_t cap, uint16_t id,
+                          uint16_t flags);
 /* compress: 0 for names that must stay whole (NSEC's next-domain name) */
 int tern_dns_put_name(struct tern_dns_writer *w, const char *name, int compress);
 int tern_dns_put_question(struct tern_dns_writer *w, const char *name, uint16_t type, uint16_t cls);
@@ -85,7 +98,8 @@ int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts);
 /* fn may run before tern_resolve returns (hosts file, cache). Attaches the
  * resolver with its defaults when the loop has none. */
 enum { TERN_RESOLVE_ANY = 0, TERN_RESOLVE_IP4 = 4, TERN_RESOLVE_IP6 = 6 };
-int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
+int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                 void *arg);
 void tern_resolve_cancel(struct tern_loop *loop, void *arg);
 
 #pragma GCC visibility pop

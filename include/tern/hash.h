@@ -29,8 +29,8 @@ void tern_sha512_update(struct tern_sha512 *s, const void *data, size_t n);
 void tern_sha512_final(struct tern_sha512 *s, uint8_t out[TERN_SHA512_LEN]);
 
 /* PBKDF2 with HMAC-SHA-512 (RFC 8018); out_len up to any size. */
-void tern_pbkdf2_sha512(const void *password, size_t password_len, const void *salt, size_t salt_len,
-                        unsigned iterations, uint8_t *out, size_t out_len);
+void tern_pbkdf2_sha512(const void *password, size_t password_len, const void *salt,
+                        size_t salt_len, unsigned iterations, uint8_t *out, size_t out_len);
 
 /* 1 when the n bytes are equal; the time taken does not depend on where
  * they differ (password and MAC checks). */

@@ -20,32 +20,35 @@ struct tern_http_request {
   struct tern_str body;                        /* whole, decoded from chunked if need be */
   struct tern_conn *conn;
   struct tern_http_server *server;
-  const char *user;                            /* Basic-auth user, when authenticated */
+  const char *user; /* Basic-auth user, when authenticated */
 };
 typedef void (*tern_http_handler)(struct tern_http_request *req, void *arg);
 
 struct tern_http_server_opts {
-  const char *listen;          /* "tcp://127.0.0.1:8080" (0 picks a port) */
-  struct tern_tls_ctx *tls;    /* serve HTTPS (server context) */
-  const char *root;            /* serve files from here when no route matches */
+  const char *listen;                /* "tcp://127.0.0.1:8080" (0 picks a port) */
+  struct tern_tls_ctx *tls;          /* serve HTTPS (server context) */
+  const char *root;                  /* serve files from here when no route matches */
   const char *auth_user, *auth_pass; /* Basic auth on protected routes (all, with root) */
-  size_t max_conns;            /* 0: TERN_HTTP_MAX_CONNS */
-  size_t max_body;             /* 0: TERN_HTTP_MAX_BODY */
-  uint32_t idle_ms, request_ms; /* 0: TERN_HTTP_IDLE_MS, TERN_HTTP_REQUEST_MS */
+  size_t max_conns;                  /* 0: TERN_HTTP_MAX_CONNS */
+  size_t max_body;                   /* 0: TERN_HTTP_MAX_BODY */
+  uint32_t idle_ms, request_ms;      /* 0: TERN_HTTP_IDLE_MS, TERN_HTTP_REQUEST_MS */
 };
 
-struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const struct tern_http_server_opts *o, int *err);
+struct tern_http_server *tern_http_server_start(struct tern_loop *loop,
+                                                const struct tern_http_server_opts *o, int *err);
 void tern_http_server_stop(struct tern_http_server *s);
 uint16_t tern_http_server_port(const struct tern_http_server *s);
 /* pattern: an exact path ("/api/led"), or a prefix when it ends in an
  * asterisk ("/files/" followed by one matches everything below /files/).
  * method NULL matches any. protect = 1 requires the Basic-auth user. */
-int tern_http_route(struct tern_http_server *s, const char *method, const char *pattern, int protect,
-                    tern_http_handler fn, void *arg);
+int tern_http_route(struct tern_http_server *s, const char *method, const char *pattern,
+                    int protect, tern_http_handler fn, void *arg);
 
 /* Replies from inside a handler. headers: extra "Name: value\r\n" lines or NULL. */
-int tern_http_reply(struct tern_http_request *req, int status, const char *headers, const void *body, size_t len);
-int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type, const char *text);
+int tern_http_reply(struct tern_http_request *req, int status, const char *headers,
+                    const void *body, size_t len);
+int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type,
+                         const char *text);
 /* Chunked streaming: start, send pieces as they come (from any handler or
  * timer while the connection lives), then end. */
 int tern_http_reply_chunked(struct tern_http_request *req, int status, const char *headers);
@@ -59,40 +62,42 @@ const char *tern_http_status_text(int status);
 /* ---- client ---- */
 
 struct tern_http_client_opts {
-  const char *method;          /* NULL: GET, or POST when there is a body */
-  const char *url;             /* http:// or https:// */
-  const char *headers;         /* extra "Name: value\r\n" lines */
+  const char *method;  /* NULL: GET, or POST when there is a body */
+  const char *url;     /* http:// or https:// */
+  const char *headers; /* extra "Name: value\r\n" lines */
   const void *body;
   size_t body_len;
-  const char *body_file;       /* send this file as the body */
-  const char *content_type;    /* for the body; form data gets its own */
-  const char *user, *pass;     /* Basic auth */
-  const char *bearer;          /* Authorization: Bearer */
+  const char *body_file;    /* send this file as the body */
+  const char *content_type; /* for the body; form data gets its own */
+  const char *user, *pass;  /* Basic auth */
+  const char *bearer;       /* Authorization: Bearer */
   const struct tern_tls_opts *tls;
-  int follow_redirects;        /* up to TERN_HTTP_MAX_REDIRECTS; Authorization dropped across hosts */
+  int follow_redirects; /* up to TERN_HTTP_MAX_REDIRECTS; Authorization dropped across hosts */
   uint32_t connect_timeout_ms, header_timeout_ms, total_timeout_ms; /* 0: 10 s, 30 s, 60 s */
-  size_t max_response;         /* body cap; 0: 64 MiB */
+  size_t max_response;                                              /* body cap; 0: 64 MiB */
 };
 
 struct tern_http_response {
   int status;
-  struct tern_buf head;        /* the final response's head bytes (headers point here) */
+  struct tern_buf head; /* the final response's head bytes (headers point here) */
   struct tern_http_msg msg;
   struct tern_buf body;
   int redirects;
-  char error[160];             /* why, when the call failed */
+  char error[160]; /* why, when the call failed */
 };
 
 /* Blocking for short programs: runs the loop until done. 0 or a TERN_E
  * code (TERN_ERESOLVE, TERN_ECONNREFUSED, TERN_ETIMEDOUT, TERN_ETLS*...). */
-int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r);
+int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o,
+                    struct tern_http_response *r);
 
 /* Asynchronous: fn runs once, from the loop, with the response (borrowed
  * for the call). The URL is copied; other strings in o must outlive the call. */
 struct tern_http_call;
 typedef void (*tern_http_done_fn)(int err, struct tern_http_response *r, void *arg);
-struct tern_http_call *tern_http_start(struct tern_loop *loop, const struct tern_http_client_opts *o,
-                                       tern_http_done_fn fn, void *arg);
+struct tern_http_call *tern_http_start(struct tern_loop *loop,
+                                       const struct tern_http_client_opts *o, tern_http_done_fn fn,
+                                       void *arg);
 void tern_http_cancel(struct tern_http_call *c); /* fn is not called */
 
 /* A client keeps kept-alive connections between requests (one per origin,

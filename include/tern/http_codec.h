@@ -10,18 +10,20 @@
 #include "config.h"
 #include "url.h"
 
-struct tern_http_header { struct tern_str name, value; };
+struct tern_http_header {
+  struct tern_str name, value;
+};
 
 struct tern_http_msg {
-  struct tern_str method, target;  /* requests */
-  int status;                      /* responses */
+  struct tern_str method, target; /* requests */
+  int status;                     /* responses */
   struct tern_str reason;
-  int minor;                       /* HTTP/1.minor */
+  int minor; /* HTTP/1.minor */
   struct tern_http_header headers[TERN_HTTP_MAX_HEADERS];
   size_t nheaders;
-  int64_t content_length;          /* -1 when absent */
+  int64_t content_length; /* -1 when absent */
   uint8_t chunked, keep_alive, upgrade, expect_continue;
-  size_t head_len;                 /* bytes up to and including the blank line */
+  size_t head_len; /* bytes up to and including the blank line */
 };
 
 /* Returns head_len (> 0), TERN_EAGAIN (need more), TERN_EPARSE (400) or
@@ -34,14 +36,14 @@ const struct tern_str *tern_http_header(const struct tern_http_msg *m, const cha
 /* Chunked transfer coding, decoded incrementally into out. */
 struct tern_http_chunked {
   int state;
-  uint64_t left;       /* bytes left in the current chunk */
-  size_t line;         /* length of the size or trailer line so far */
-  size_t trailer;      /* trailer bytes so far */
+  uint64_t left;  /* bytes left in the current chunk */
+  size_t line;    /* length of the size or trailer line so far */
+  size_t trailer; /* trailer bytes so far */
 };
 /* Consumes from in, appends data to out. Returns bytes consumed (>= 0) and
  * sets *done once the last chunk and trailers are through; TERN_EPARSE. */
-int tern_http_chunked_feed(struct tern_http_chunked *st, const uint8_t *in, size_t len, struct tern_buf *out,
-                           int *done);
+int tern_http_chunked_feed(struct tern_http_chunked *st, const uint8_t *in, size_t len,
+                           struct tern_buf *out, int *done);
 
 /* Forms and query strings: application/x-www-form-urlencoded. */
 /* Finds key in "a=1&b=2" and decodes its value into out; TERN_ENOTFOUND. */
@@ -57,8 +59,15 @@ void tern_http_date(int64_t t, char out[30]);
 /* JSON lookup by path ("current.temperature_2m", "list[0].name") without
  * allocating: the value's text (strings without quotes, raw escapes kept),
  * its type, or TERN_ENOTFOUND / TERN_EPARSE. */
-enum { TERN_JSON_STRING = 1, TERN_JSON_NUMBER, TERN_JSON_OBJECT, TERN_JSON_ARRAY, TERN_JSON_TRUE,
-       TERN_JSON_FALSE, TERN_JSON_NULL };
+enum {
+  TERN_JSON_STRING = 1,
+  TERN_JSON_NUMBER,
+  TERN_JSON_OBJECT,
+  TERN_JSON_ARRAY,
+  TERN_JSON_TRUE,
+  TERN_JSON_FALSE,
+  TERN_JSON_NULL
+};
 int tern_json_get(const char *json, size_t len, const char *path, struct tern_str *value);
 /* Decodes a JSON string's escapes (\n, \u00e9 ...) into UTF-8. */
 int tern_json_unescape(struct tern_str s, char *out, size_t outlen);

@@ -12,7 +12,7 @@ typedef void (*tern_log_sink)(void *ctx, int level, const char *line);
 void tern_log_set(struct tern_loop *loop, int level, tern_log_sink sink, void *ctx);
 int tern_log_level(const struct tern_loop *loop);
 void tern_log_set_level(struct tern_loop *loop, int level); /* keeps the sink */
-int tern_log_level_parse(const char *name); /* "error".."debug" -> level, or -1 */
+int tern_log_level_parse(const char *name);                 /* "error".."debug" -> level, or -1 */
 void tern_log(struct tern_loop *loop, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -22,8 +22,10 @@ void tern_log(struct tern_loop *loop, int level, const char *fmt, ...)
 #define TERN_ERR(l, ...) tern_log((l), TERN_LOG_ERROR, __VA_ARGS__)
 #define TERN_WARN(l, ...) tern_log((l), TERN_LOG_WARN, __VA_ARGS__)
 #define TERN_INFO(l, ...) tern_log((l), TERN_LOG_INFO, __VA_ARGS__)
-#define TERN_DEBUG(l, ...) \
-  do { if (tern_log_level(l) >= TERN_LOG_DEBUG) tern_log((l), TERN_LOG_DEBUG, __VA_ARGS__); } while (0)
+#define TERN_DEBUG(l, ...)                                                                         \
+  do {                                                                                             \
+    if (tern_log_level(l) >= TERN_LOG_DEBUG) tern_log((l), TERN_LOG_DEBUG, __VA_ARGS__);           \
+  } while (0)
 
 #pragma GCC visibility pop
 #endif

@@ -16,8 +16,8 @@ struct tern_tls_opts;
 
 /* An address without any OS type in it. */
 struct tern_addr {
-  uint8_t ip[16];   /* IPv4 in the first 4 bytes */
-  uint16_t port;    /* host byte order */
+  uint8_t ip[16]; /* IPv4 in the first 4 bytes */
+  uint16_t port;  /* host byte order */
   uint8_t is_ip6;
 };
 int tern_addr_parse(const char *ip, uint16_t port, struct tern_addr *out);
@@ -42,31 +42,31 @@ struct tern_conn {
   struct tern_conn *next, *prev;
   struct tern_loop *loop;
   unsigned long id;
-  struct tern_buf rx;       /* plaintext received, not yet consumed */
-  struct tern_buf tx;       /* plaintext queued to send */
+  struct tern_buf rx; /* plaintext received, not yet consumed */
+  struct tern_buf tx; /* plaintext queued to send */
   struct tern_addr local, peer;
   tern_conn_fn fn;
-  void *fn_data;            /* the application's, per connection */
-  void *proto;              /* the protocol driver's, per connection */
-  struct tern_tls *tls;     /* TLS filter, or NULL */
+  void *fn_data;        /* the application's, per connection */
+  void *proto;          /* the protocol driver's, per connection */
+  struct tern_tls *tls; /* TLS filter, or NULL */
   struct tern_timer connect_timer;
-  int err;                  /* last TERN_E code */
-  intptr_t fd;              /* port handle */
-  char *host;               /* host name given to tern_connect (SNI), or NULL */
-  unsigned is_listening : 1, is_client : 1, is_udp : 1, is_connecting : 1,
-      is_resolving : 1, is_closing : 1, is_draining : 1, is_tls_hs : 1,
-      is_readable_shut : 1, is_writable : 1, is_accepted : 1;
-  struct tern_conn *listener;     /* for accepted connections */
+  int err;     /* last TERN_E code */
+  intptr_t fd; /* port handle */
+  char *host;  /* host name given to tern_connect (SNI), or NULL */
+  unsigned is_listening : 1, is_client : 1, is_udp : 1, is_connecting : 1, is_resolving : 1,
+      is_closing : 1, is_draining : 1, is_tls_hs : 1, is_readable_shut : 1, is_writable : 1,
+      is_accepted : 1;
+  struct tern_conn *listener; /* for accepted connections */
   /* listener: called for each accepted connection (TLS attaches here) */
   int (*accept_hook)(struct tern_conn *listener, struct tern_conn *c);
   void *accept_hook_arg;
-  uint32_t events_watched;        /* port bookkeeping */
+  uint32_t events_watched; /* port bookkeeping */
 };
 
 struct tern_loop_opts {
   const struct tern_allocator *alloc; /* NULL: malloc */
-  size_t conn_buf_cap;      /* per-connection rx/tx cap; 0: TERN_BUF_DEFAULT_CAP */
-  uint32_t connect_timeout_ms; /* 0: TERN_CONNECT_TIMEOUT_MS */
+  size_t conn_buf_cap;                /* per-connection rx/tx cap; 0: TERN_BUF_DEFAULT_CAP */
+  uint32_t connect_timeout_ms;        /* 0: TERN_CONNECT_TIMEOUT_MS */
 };
 
 struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts);
@@ -75,7 +75,7 @@ const struct tern_allocator *tern_loop_alloc(struct tern_loop *loop);
 
 /* Wait at most timeout_ms for I/O, dispatch events, run due timers. */
 int tern_loop_poll(struct tern_loop *loop, int timeout_ms);
-int tern_loop_run(struct tern_loop *loop);  /* until tern_loop_stop() */
+int tern_loop_run(struct tern_loop *loop); /* until tern_loop_stop() */
 void tern_loop_stop(struct tern_loop *loop);
 /* Blocking convenience for short programs: poll until *done != 0 or the
  * timeout passes. Never call it from inside a handler. */
@@ -96,11 +96,13 @@ void tern_timer_stop(struct tern_loop *loop, struct tern_timer *t);
 
 /* URLs: tcp://HOST:PORT, udp://HOST:PORT, tls://HOST:PORT (or any scheme
  * with a port; host names are resolved asynchronously). */
-struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data);
+struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn,
+                              void *fn_data);
 /* Why the last tern_listen() on this loop returned NULL (a TERN_E... code),
  * so a server can say "address already in use" rather than guess. */
 int tern_listen_error(const struct tern_loop *loop);
-struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data);
+struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn,
+                               void *fn_data);
 /* Same, with a numeric address (no resolver). */
 struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_addr *a, int udp,
                                     tern_conn_fn fn, void *fn_data);
@@ -119,12 +121,15 @@ int tern_udp_set_multicast_if(struct tern_conn *c, const char *ifname, int loop_
  * follow c->next (skip those whose fn is not the server's). */
 struct tern_conn *tern_loop_conns(struct tern_loop *loop);
 /* What the loop holds now (the console's "mem" command). */
-struct tern_loop_stats { size_t conns, conns_peak, timers, buf_cap; };
+struct tern_loop_stats {
+  size_t conns, conns_peak, timers, buf_cap;
+};
 void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out);
 
 /* ---- what the OS gives, through the port (src/port/port.h) ---- */
 uint64_t tern_loop_micros(struct tern_loop *loop); /* monotonic microseconds, 64-bit */
-int tern_random(struct tern_loop *loop, void *buf, size_t n); /* cryptographic quality; loop may be NULL */
+int tern_random(struct tern_loop *loop, void *buf,
+                size_t n); /* cryptographic quality; loop may be NULL */
 /* The first IPv4 / IPv6 address of a network interface; TERN_ENOTFOUND if none. */
 int tern_iface_ipv4(struct tern_loop *loop, const char *ifname, struct tern_addr *out);
 int tern_iface_ipv6(struct tern_loop *loop, const char *ifname, struct tern_addr *out);
@@ -140,19 +145,24 @@ int tern_ifaces(struct tern_loop *loop, struct tern_iface_info *out, int max); /
  * tern_dns_attach() (dns.h) installs tern's resolver; the MQTT, HTTP and
  * SNTP clients attach it when they start. Without one, tern_connect()
  * takes numeric addresses only. */
-typedef void (*tern_resolve_fn)(struct tern_loop *loop, int err, const struct tern_addr *addrs, size_t n,
-                                void *arg);
+typedef void (*tern_resolve_fn)(struct tern_loop *loop, int err, const struct tern_addr *addrs,
+                                size_t n, void *arg);
 struct tern_resolver_ops {
-  int (*resolve)(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
+  int (*resolve)(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                 void *arg);
   void (*cancel)(struct tern_loop *loop, void *arg); /* every query made with arg */
-  void (*free)(struct tern_loop *loop);               /* at tern_loop_free */
+  void (*free)(struct tern_loop *loop);              /* at tern_loop_free */
 };
-void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops, void *state);
+void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops,
+                            void *state);
 void *tern_loop_resolver(struct tern_loop *loop); /* the state given, or NULL */
 
 /* ---- event bus: system events, so services react without calling each other ---- */
 enum tern_bus_ev {
-  TERN_BUS_NET_UP = 1, TERN_BUS_NET_DOWN, TERN_BUS_ADDR_CHANGED, TERN_BUS_TIME_SYNCED,
+  TERN_BUS_NET_UP = 1,
+  TERN_BUS_NET_DOWN,
+  TERN_BUS_ADDR_CHANGED,
+  TERN_BUS_TIME_SYNCED,
   TERN_BUS_USER = 100
 };
 typedef void (*tern_bus_fn)(struct tern_loop *loop, int ev, const void *data, void *arg);

@@ -12,18 +12,21 @@
 #define TERN_MDNS_MAX_SERVICES 8
 #define TERN_MDNS_MAX_TXT 8
 
-enum { TERN_MDNS_EV_NAME = 1 /* data: const char * the name now held */, TERN_MDNS_EV_CONFLICT /* data: the lost name */ };
+enum {
+  TERN_MDNS_EV_NAME = 1 /* data: const char * the name now held */,
+  TERN_MDNS_EV_CONFLICT /* data: the lost name */
+};
 typedef void (*tern_mdns_event_fn)(int ev, const char *name, void *arg);
 
 struct tern_mdns_opts {
-  const char *name;                            /* host label, "dev" for dev.local */
-  const char *ifaces[TERN_MDNS_MAX_IFACES];    /* NULL-terminated; required */
+  const char *name;                         /* host label, "dev" for dev.local */
+  const char *ifaces[TERN_MDNS_MAX_IFACES]; /* NULL-terminated; required */
   tern_mdns_event_fn fn;
   void *arg;
 };
 
 struct tern_mdns_service {
-  const char *type;   /* "_http._tcp" */
+  const char *type; /* "_http._tcp" */
   uint16_t port;
   const char *txt[TERN_MDNS_MAX_TXT]; /* "key=value", NULL-terminated */
 };
@@ -37,12 +40,16 @@ const char *tern_mdns_name(const struct tern_mdns *m);               /* "dev" or
 int tern_mdns_ready(const struct tern_mdns *m);                      /* probing done */
 
 /* ---- browser / resolver (blocking, for tools and short programs) ---- */
-struct tern_mdns_instance { char instance[128], type[64], host[128]; uint16_t port; struct tern_addr addr; };
+struct tern_mdns_instance {
+  char instance[128], type[64], host[128];
+  uint16_t port;
+  struct tern_addr addr;
+};
 /* NAME.local -> addresses; 0 with n > 0, or TERN_ETIMEDOUT. */
-int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *iface, uint32_t timeout_ms,
-                      struct tern_addr *addrs, size_t max, size_t *n);
+int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *iface,
+                      uint32_t timeout_ms, struct tern_addr *addrs, size_t max, size_t *n);
 /* Instances of a service type seen within timeout_ms. */
-int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface, uint32_t timeout_ms,
-                     struct tern_mdns_instance *out, size_t max, size_t *n);
+int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface,
+                     uint32_t timeout_ms, struct tern_mdns_instance *out, size_t max, size_t *n);
 #pragma GCC visibility pop
 #endif

@@ -30,46 +30,49 @@ enum tern_mqtt_event {
   TERN_MQTT_EV_CONNECTED = 1, /* data: int * session_present */
   TERN_MQTT_EV_DISCONNECTED,  /* data: const char * reason */
   TERN_MQTT_EV_ERROR,         /* data: const char * reason; tern_mqtt_last_error() has the code */
-  TERN_MQTT_EV_MESSAGE,       /* data: const struct tern_mqtt_message * (no subscription handler took it) */
-  TERN_MQTT_EV_ACKED,         /* data: uint64_t * message id: the broker has it */
-  TERN_MQTT_EV_SUBACK         /* data: const uint8_t * granted QoS (0x80: refused) */
+  TERN_MQTT_EV_MESSAGE, /* data: const struct tern_mqtt_message * (no subscription handler took it)
+                         */
+  TERN_MQTT_EV_ACKED,   /* data: uint64_t * message id: the broker has it */
+  TERN_MQTT_EV_SUBACK   /* data: const uint8_t * granted QoS (0x80: refused) */
 };
 
 typedef void (*tern_mqtt_event_fn)(struct tern_mqtt *m, int ev, const void *data, void *arg);
-typedef void (*tern_mqtt_msg_fn)(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg);
+typedef void (*tern_mqtt_msg_fn)(struct tern_mqtt *m, const struct tern_mqtt_message *msg,
+                                 void *arg);
 
 struct tern_mqtt_opts {
-  const char *url;               /* mqtt://[user[:pass]@]host[:port] or mqtts://... (8883) */
-  const char *client_id;         /* NULL or "": generated */
+  const char *url;                 /* mqtt://[user[:pass]@]host[:port] or mqtts://... (8883) */
+  const char *client_id;           /* NULL or "": generated */
   const char *username, *password; /* override the URL's */
-  uint16_t keepalive;            /* seconds; 0: 60 */
-  int persistent;                /* clean session off: the broker keeps our session */
+  uint16_t keepalive;              /* seconds; 0: 60 */
+  int persistent;                  /* clean session off: the broker keeps our session */
   const char *will_topic;
   const void *will_payload;
   size_t will_len;
   uint8_t will_qos, will_retain;
   const struct tern_tls_opts *tls; /* for mqtts; NULL: system CAs, full verification */
-  const char *store_path;        /* keep unacknowledged messages in this file */
-  int store_sync;                /* TERN_STORE_OS (default) or TERN_STORE_FSYNC */
-  size_t queue_max;              /* messages waiting or in flight; 0: TERN_MQTT_QUEUE_MAX */
-  size_t inflight;               /* unacknowledged at once; 0: TERN_MQTT_INFLIGHT */
-  uint32_t reconnect_min_ms;     /* backoff start; 0: 250 */
-  uint32_t reconnect_max_ms;     /* backoff cap; 0: 30000 */
-  int no_reconnect;              /* give up after the first connection ends */
+  const char *store_path;          /* keep unacknowledged messages in this file */
+  int store_sync;                  /* TERN_STORE_OS (default) or TERN_STORE_FSYNC */
+  size_t queue_max;                /* messages waiting or in flight; 0: TERN_MQTT_QUEUE_MAX */
+  size_t inflight;                 /* unacknowledged at once; 0: TERN_MQTT_INFLIGHT */
+  uint32_t reconnect_min_ms;       /* backoff start; 0: 250 */
+  uint32_t reconnect_max_ms;       /* backoff cap; 0: 30000 */
+  int no_reconnect;                /* give up after the first connection ends */
   tern_mqtt_event_fn on_event;
   void *arg;
 };
 
 struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_opts *o, int *err);
-int tern_mqtt_connect(struct tern_mqtt *m);        /* asynchronous; reconnects by itself */
+int tern_mqtt_connect(struct tern_mqtt *m); /* asynchronous; reconnects by itself */
 /* Returns a message id (> 0) or a negative TERN_E code. Copies topic and payload. */
 int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
                           int qos, int retain);
 /* fn (may be NULL: use opts.on_event) gets every message matching filter;
  * kept and re-sent after a reconnect. */
-int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn, void *arg);
+int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
+                        void *arg);
 int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter);
-int tern_mqtt_disconnect(struct tern_mqtt *m);     /* graceful: DISCONNECT, no will */
+int tern_mqtt_disconnect(struct tern_mqtt *m); /* graceful: DISCONNECT, no will */
 void tern_mqtt_free(struct tern_mqtt *m);
 
 int tern_mqtt_is_connected(const struct tern_mqtt *m);

@@ -11,21 +11,36 @@
 #include "url.h"
 
 enum tern_mqtt_type {
-  TERN_MQTT_CONNECT = 1, TERN_MQTT_CONNACK, TERN_MQTT_PUBLISH, TERN_MQTT_PUBACK, TERN_MQTT_PUBREC,
-  TERN_MQTT_PUBREL, TERN_MQTT_PUBCOMP, TERN_MQTT_SUBSCRIBE, TERN_MQTT_SUBACK, TERN_MQTT_UNSUBSCRIBE,
-  TERN_MQTT_UNSUBACK, TERN_MQTT_PINGREQ, TERN_MQTT_PINGRESP, TERN_MQTT_DISCONNECT
+  TERN_MQTT_CONNECT = 1,
+  TERN_MQTT_CONNACK,
+  TERN_MQTT_PUBLISH,
+  TERN_MQTT_PUBACK,
+  TERN_MQTT_PUBREC,
+  TERN_MQTT_PUBREL,
+  TERN_MQTT_PUBCOMP,
+  TERN_MQTT_SUBSCRIBE,
+  TERN_MQTT_SUBACK,
+  TERN_MQTT_UNSUBSCRIBE,
+  TERN_MQTT_UNSUBACK,
+  TERN_MQTT_PINGREQ,
+  TERN_MQTT_PINGRESP,
+  TERN_MQTT_DISCONNECT
 };
 
 /* CONNACK return codes */
 enum {
-  TERN_MQTT_ACCEPTED = 0, TERN_MQTT_REFUSED_PROTOCOL = 1, TERN_MQTT_REFUSED_ID = 2,
-  TERN_MQTT_REFUSED_UNAVAILABLE = 3, TERN_MQTT_REFUSED_BAD_AUTH = 4, TERN_MQTT_REFUSED_NOT_AUTHORIZED = 5
+  TERN_MQTT_ACCEPTED = 0,
+  TERN_MQTT_REFUSED_PROTOCOL = 1,
+  TERN_MQTT_REFUSED_ID = 2,
+  TERN_MQTT_REFUSED_UNAVAILABLE = 3,
+  TERN_MQTT_REFUSED_BAD_AUTH = 4,
+  TERN_MQTT_REFUSED_NOT_AUTHORIZED = 5
 };
 #define TERN_MQTT_SUBACK_FAILURE 0x80
 
 struct tern_mqtt_packet {
   uint8_t type;
-  uint8_t flags;           /* the fixed header's low nibble */
+  uint8_t flags; /* the fixed header's low nibble */
   uint16_t packet_id;
   /* CONNECT */
   struct tern_str protocol_name;
@@ -58,9 +73,9 @@ int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p);
 size_t tern_mqtt_encoded_size(const struct tern_mqtt_packet *p);
 
 /* Topic rules (src/mqtt/topic.c). */
-int tern_mqtt_valid_utf8(const uint8_t *s, size_t n);     /* MQTT's UTF-8 rules, no U+0000 */
-int tern_mqtt_valid_topic(const char *t, size_t n);       /* a PUBLISH topic: no wildcards */
-int tern_mqtt_valid_filter(const char *f, size_t n);      /* a subscription filter */
+int tern_mqtt_valid_utf8(const uint8_t *s, size_t n); /* MQTT's UTF-8 rules, no U+0000 */
+int tern_mqtt_valid_topic(const char *t, size_t n);   /* a PUBLISH topic: no wildcards */
+int tern_mqtt_valid_filter(const char *f, size_t n);  /* a subscription filter */
 /* Does filter match topic? A leading wildcard never matches a $-topic. */
 int tern_mqtt_topic_matches(const char *filter, size_t flen, const char *topic, size_t tlen);
 

@@ -10,7 +10,7 @@
 #include "loop.h"
 
 #ifndef TERN_SHELL_LINE_MAX
-#define TERN_SHELL_LINE_MAX 256   /* longest command line; more is refused with a bell */
+#define TERN_SHELL_LINE_MAX 256 /* longest command line; more is refused with a bell */
 #endif
 #ifndef TERN_SHELL_HISTORY
 #define TERN_SHELL_HISTORY 16
@@ -28,22 +28,24 @@ typedef void (*tern_shell_write_fn)(void *ctx, const char *data, size_t len);
 
 struct tern_shell *tern_shell_new(struct tern_loop *loop, const char *name);
 void tern_shell_free(struct tern_shell *sh);
-int tern_shell_register(struct tern_shell *sh, const char *name, const char *help, tern_shell_fn fn, void *arg);
+int tern_shell_register(struct tern_shell *sh, const char *name, const char *help, tern_shell_fn fn,
+                        void *arg);
 const char *tern_shell_name(const struct tern_shell *sh);
 struct tern_loop *tern_shell_loop(const struct tern_shell *sh);
 struct tern_loop *tern_shell_session_loop(const struct tern_shell_session *s);
 
 /* echo: the shell echoes what is typed (telnet with WILL ECHO). */
-struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_shell_write_fn write, void *ctx, int echo);
+struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_shell_write_fn write,
+                                                  void *ctx, int echo);
 void tern_shell_session_free(struct tern_shell_session *s);
-void tern_shell_start(struct tern_shell_session *s);              /* print the first prompt */
+void tern_shell_start(struct tern_shell_session *s); /* print the first prompt */
 void tern_shell_input(struct tern_shell_session *s, const uint8_t *data, size_t len);
 int tern_shell_printf(struct tern_shell_session *s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-void tern_shell_done(struct tern_shell_session *s);              /* an async command finished */
+void tern_shell_done(struct tern_shell_session *s); /* an async command finished */
 /* Backpressure: the owner tells how much its output can take now, and calls
  * tern_shell_drained() as output leaves; a command writing much checks
  * tern_shell_writable() and waits for tern_shell_on_writable(). */
@@ -55,7 +57,7 @@ void tern_shell_drained(struct tern_shell_session *s);
 int tern_shell_write(struct tern_shell_session *s, const char *data, size_t len);
 void tern_shell_on_cancel(struct tern_shell_session *s, void (*fn)(void *), void *arg);
 int tern_shell_ended(const struct tern_shell_session *s);
-void *tern_shell_user(struct tern_shell_session *s);             /* the session's owner data */
+void *tern_shell_user(struct tern_shell_session *s); /* the session's owner data */
 void tern_shell_set_user(struct tern_shell_session *s, void *p);
 /* Split a command line like a shell: "double", 'single' and \ escapes. */
 int tern_shell_split(char *line, char **argv, int max);

@@ -42,11 +42,18 @@ struct tern_tz {
   char std_name[8], dst_name[8];
   int32_t std_offset, dst_offset; /* seconds east of UTC */
   int has_dst;
-  struct { int month, week, wday; int32_t time; } start, end;
+  struct {
+    int month, week, wday;
+    int32_t time;
+  } start, end;
 };
 int tern_tz_parse(const char *spec, struct tern_tz *tz);
 /* Broken-down local time (struct tm fields as ints) for Unix time t. */
-struct tern_localtime { int year, month, mday, hour, min, sec, wday, yday, isdst; int32_t gmtoff; const char *zone; };
+struct tern_localtime {
+  int year, month, mday, hour, min, sec, wday, yday, isdst;
+  int32_t gmtoff;
+  const char *zone;
+};
 void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *out);
 /* strftime-like: %Y %m %d %H %M %S %a %b %c %Z %z %%; returns length. */
 size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_localtime *lt);
@@ -55,16 +62,16 @@ size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_l
 #define TERN_SNTP_MAX_SERVERS 4
 struct tern_sntp_opts {
   const char *servers[TERN_SNTP_MAX_SERVERS]; /* "host[:port]"; NULL-terminated */
-  uint32_t timeout_ms;       /* per attempt; 0: 2000 */
-  uint32_t poll_s;           /* resync period after success; 0: 1024 s */
-  int step_system_clock;     /* also set the OS clock (needs privileges) */
+  uint32_t timeout_ms;                        /* per attempt; 0: 2000 */
+  uint32_t poll_s;                            /* resync period after success; 0: 1024 s */
+  int step_system_clock;                      /* also set the OS clock (needs privileges) */
 };
 struct tern_sntp_result {
   int synced;
-  double offset, delay;      /* seconds */
+  double offset, delay; /* seconds */
   int stratum;
-  char server[64];           /* address:port that answered */
-  char error[96];            /* why, when not synced */
+  char server[64]; /* address:port that answered */
+  char error[96];  /* why, when not synced */
 };
 struct tern_sntp;
 struct tern_sntp *tern_sntp_start(struct tern_loop *loop, const struct tern_sntp_opts *o);
@@ -77,7 +84,8 @@ int tern_sntp_sync(struct tern_loop *loop, const struct tern_sntp_opts *o, uint3
 /* ---- server ---- */
 struct tern_sntp_server;
 /* Answers SNTP requests with tern_rtc_now() at stratum 'stratum'. */
-struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url, int stratum);
+struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url,
+                                                int stratum);
 void tern_sntp_server_stop(struct tern_sntp_server *s);
 uint16_t tern_sntp_server_port(const struct tern_sntp_server *s);
 

@@ -22,10 +22,11 @@ struct tern_loop;
 typedef void (*tern_store_replay_fn)(void *arg, uint8_t type, const uint8_t *data, size_t len);
 
 /* Opens (creating) the log at path and replays every intact record. */
-int tern_store_open(struct tern_loop *loop, const char *path, int sync, tern_store_replay_fn fn, void *arg,
-                    struct tern_store **out);
+int tern_store_open(struct tern_loop *loop, const char *path, int sync, tern_store_replay_fn fn,
+                    void *arg, struct tern_store **out);
 /* One record made of two parts (either may be empty), written in one call. */
-int tern_store_append(struct tern_store *s, uint8_t type, const void *a, size_t alen, const void *b, size_t blen);
+int tern_store_append(struct tern_store *s, uint8_t type, const void *a, size_t alen, const void *b,
+                      size_t blen);
 int tern_store_flush(struct tern_store *s);
 size_t tern_store_size(const struct tern_store *s);
 /* Compaction: appends go to a new file until commit renames it over the old. */

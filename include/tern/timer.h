@@ -14,10 +14,10 @@ typedef void (*tern_timer_fn)(struct tern_timer *t, void *arg);
 /* Caller-owned: no allocation per timer. */
 struct tern_timer {
   uint32_t due;
-  uint32_t period;   /* 0 = one-shot */
+  uint32_t period; /* 0 = one-shot */
   tern_timer_fn fn;
   void *arg;
-  size_t idx;        /* position in the heap + 1; 0 = not armed */
+  size_t idx; /* position in the heap + 1; 0 = not armed */
 };
 
 struct tern_timers {
@@ -31,8 +31,8 @@ static inline int tern_time_before(uint32_t a, uint32_t b) { return (int32_t)(a 
 
 void tern_timers_init(struct tern_timers *ts, const struct tern_allocator *a);
 void tern_timers_free(struct tern_timers *ts);
-int tern_timers_add(struct tern_timers *ts, struct tern_timer *t, uint32_t now,
-                    uint32_t delay_ms, uint32_t period_ms, tern_timer_fn fn, void *arg);
+int tern_timers_add(struct tern_timers *ts, struct tern_timer *t, uint32_t now, uint32_t delay_ms,
+                    uint32_t period_ms, tern_timer_fn fn, void *arg);
 void tern_timers_cancel(struct tern_timers *ts, struct tern_timer *t);
 /* ms until the next timer is due (0 if overdue), or -1 when none is armed */
 int32_t tern_timers_next(const struct tern_timers *ts, uint32_t now);

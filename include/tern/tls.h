@@ -13,18 +13,18 @@
 #include "loop.h"
 
 struct tern_tls_opts {
-  const char *ca_file;      /* PEM bundle; NULL: the system bundle */
-  const char *cert_file;    /* our certificate (server, or client auth) */
+  const char *ca_file;   /* PEM bundle; NULL: the system bundle */
+  const char *cert_file; /* our certificate (server, or client auth) */
   const char *key_file;
-  const char *server_name;  /* SNI and the name verified; NULL: the host connected to */
-  int insecure;             /* no verification at all (curl -k) */
-  int skip_hostname;        /* verify the chain but not the name (mosquitto --insecure) */
+  const char *server_name; /* SNI and the name verified; NULL: the host connected to */
+  int insecure;            /* no verification at all (curl -k) */
+  int skip_hostname;       /* verify the chain but not the name (mosquitto --insecure) */
 };
 
 struct tern_tls_ctx;
 /* A context holds the parsed certificates; share it between connections. */
-struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o, int is_server,
-                                      char *err, size_t errlen);
+struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o,
+                                      int is_server, char *err, size_t errlen);
 void tern_tls_ctx_ref(struct tern_tls_ctx *ctx);
 void tern_tls_ctx_unref(struct tern_tls_ctx *ctx);
 

@@ -6,12 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tern_str { const char *p; size_t len; };
+struct tern_str {
+  const char *p;
+  size_t len;
+};
 
 struct tern_url {
   struct tern_str scheme, user, pass, host, path, query, fragment;
-  uint16_t port;      /* explicit port, or the scheme's default, or 0 */
-  uint8_t has_port;   /* the port was written out (":0" asks for any port) */
+  uint16_t port;    /* explicit port, or the scheme's default, or 0 */
+  uint8_t has_port; /* the port was written out (":0" asks for any port) */
   uint8_t host_is_ip6;
 };
 

@@ -10,17 +10,23 @@
 #include "loop.h"
 
 enum tern_wlan_status {
-  TERN_WLAN_IDLE = 0, TERN_WLAN_CONNECTING, TERN_WLAN_GOT_IP, TERN_WLAN_NO_AP, TERN_WLAN_WRONG_PASSWORD,
+  TERN_WLAN_IDLE = 0,
+  TERN_WLAN_CONNECTING,
+  TERN_WLAN_GOT_IP,
+  TERN_WLAN_NO_AP,
+  TERN_WLAN_WRONG_PASSWORD,
   TERN_WLAN_FAIL
 };
 
-struct tern_wlan_ifconfig { char address[48], netmask[48], gateway[48], dns[48]; };
+struct tern_wlan_ifconfig {
+  char address[48], netmask[48], gateway[48], dns[48];
+};
 
 struct tern_wlan_opts {
-  const char *ifname;           /* "wlan0", "eth0", "lo" */
-  const char *wpa_ctrl_dir;     /* NULL: /var/run/wpa_supplicant */
-  int assume_wireless;          /* treat the interface as wireless (tests with a
-                                   recorded wpa_supplicant exchange: no radio here) */
+  const char *ifname;       /* "wlan0", "eth0", "lo" */
+  const char *wpa_ctrl_dir; /* NULL: /var/run/wpa_supplicant */
+  int assume_wireless;      /* treat the interface as wireless (tests with a
+                               recorded wpa_supplicant exchange: no radio here) */
 };
 
 struct tern_wlan;
@@ -31,9 +37,11 @@ int tern_wlan_active(struct tern_wlan *w); /* the interface exists and is up */
  * bus on success, or the status says why after timeout_ms (0: 10 s). With an
  * SSID on a wireless interface, wpa_supplicant is told to join it; on a wired
  * link (or without an SSID) the link is used as it is. */
-int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *password, uint32_t timeout_ms);
+int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *password,
+                      uint32_t timeout_ms);
 /* Blocking form for short programs. */
-int tern_wlan_connect_wait(struct tern_wlan *w, const char *ssid, const char *password, uint32_t timeout_ms);
+int tern_wlan_connect_wait(struct tern_wlan *w, const char *ssid, const char *password,
+                           uint32_t timeout_ms);
 int tern_wlan_isconnected(struct tern_wlan *w);
 int tern_wlan_ifconfig(struct tern_wlan *w, struct tern_wlan_ifconfig *out);
 int tern_wlan_disconnect(struct tern_wlan *w);

@@ -17,7 +17,8 @@
 #define SALT_LEN 12
 #define HASH_LEN 64
 
-static int pbkdf2(const char *password, const uint8_t *salt, size_t salt_len, unsigned iter, uint8_t out[HASH_LEN]) {
+static int pbkdf2(const char *password, const uint8_t *salt, size_t salt_len, unsigned iter,
+                  uint8_t out[HASH_LEN]) {
   tern_pbkdf2_sha512(password, strlen(password), salt, salt_len, iter, out, HASH_LEN);
   return 0;
 }
@@ -75,7 +76,9 @@ int tern_pw_verify(const char *hash, const char *password) {
 
 /* A loaded password file: its text, cut in place into "user" and "hash"
  * strings, and an array pointing into it. */
-struct pw_entry { const char *user, *hash; };
+struct pw_entry {
+  const char *user, *hash;
+};
 struct tern_pwfile {
   const struct tern_allocator *alloc;
   char *text;
@@ -83,7 +86,8 @@ struct tern_pwfile {
   size_t n;
 };
 
-int tern_pwfile_load(const struct tern_allocator *alloc, const char *path, struct tern_pwfile **out) {
+int tern_pwfile_load(const struct tern_allocator *alloc, const char *path,
+                     struct tern_pwfile **out) {
   if (!alloc) alloc = &tern_default_allocator;
   char *text;
   size_t len;
@@ -93,21 +97,35 @@ int tern_pwfile_load(const struct tern_allocator *alloc, const char *path, struc
   for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
   struct tern_pwfile *pf = tern_alloc(alloc, sizeof(*pf));
   struct pw_entry *e = tern_alloc(alloc, lines * sizeof(*e));
-  if (!pf || !e) { tern_free(alloc, pf); tern_free(alloc, e); tern_free(alloc, text); return TERN_ENOMEM; }
+  if (!pf || !e) {
+    tern_free(alloc, pf);
+    tern_free(alloc, e);
+    tern_free(alloc, text);
+    return TERN_ENOMEM;
+  }
   *pf = (struct tern_pwfile){alloc, text, e, 0};
   for (char *line = text, *next; line; line = next) {
     next = strchr(line, '\n');
     if (next) *next++ = '\0';
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\r' || line[n - 1] == ' ')) line[--n] = '\0';
-    if (n >= TERN_PW_LINE_MAX) { rc = TERN_ELIMIT; break; }
+    if (n >= TERN_PW_LINE_MAX) {
+      rc = TERN_ELIMIT;
+      break;
+    }
     if (line[0] == '\0' || line[0] == '#') continue;
     char *colon = strchr(line, ':');
-    if (!colon || colon == line) { rc = TERN_EPARSE; break; }
+    if (!colon || colon == line) {
+      rc = TERN_EPARSE;
+      break;
+    }
     *colon = '\0';
     pf->e[pf->n++] = (struct pw_entry){line, colon + 1};
   }
-  if (rc) { tern_pwfile_free(pf); return rc; }
+  if (rc) {
+    tern_pwfile_free(pf);
+    return rc;
+  }
   *out = pf;
   return 0;
 }
@@ -123,8 +141,9 @@ size_t tern_pwfile_count(const struct tern_pwfile *pf) { return pf ? pf->n : 0; 
 
 int tern_pwfile_check(const struct tern_pwfile *pf, const char *user, const char *password) {
   /* A fixed hash for unknown users, so they cost one PBKDF2 like everyone. */
-  static const char dummy[] =
-      "$7$101$AAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  static const char dummy[] = "$7$101$AAAAAAAAAAAAAAAA$"
+                              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                              "AAAAAAAAAAAAAAAAAAAAAAAA";
   const struct pw_entry *found = NULL;
   for (size_t i = 0; pf && i < pf->n; i++)
     if (strcmp(pf->e[i].user, user) == 0) found = &pf->e[i];

@@ -35,8 +35,10 @@ static int parse_ip6(const char *s, size_t n, uint8_t out[16]) {
   uint16_t words[8];
   int nw = 0, gap = -1;
   size_t i = 0;
-  if (n >= 2 && s[0] == ':' && s[1] == ':') { gap = 0; i = 2; }
-  else if (n >= 1 && s[0] == ':') return -1;
+  if (n >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    i = 2;
+  } else if (n >= 1 && s[0] == ':') return -1;
   while (i < n) {
     /* embedded IPv4 in the last 32 bits */
     const char *dot = memchr(s + i, '.', n - i);
@@ -73,7 +75,10 @@ static int parse_ip6(const char *s, size_t n, uint8_t out[16]) {
   memset(out, 0, 16);
   int tail = gap < 0 ? 0 : nw - gap;
   int head = nw - tail;
-  for (int k = 0; k < head; k++) { out[2 * k] = (uint8_t)(words[k] >> 8); out[2 * k + 1] = (uint8_t)words[k]; }
+  for (int k = 0; k < head; k++) {
+    out[2 * k] = (uint8_t)(words[k] >> 8);
+    out[2 * k + 1] = (uint8_t)words[k];
+  }
   for (int k = 0; k < tail; k++) {
     int pos = 8 - tail + k;
     out[2 * pos] = (uint8_t)(words[head + k] >> 8);
@@ -86,9 +91,15 @@ int tern_addr_parse(const char *ip, uint16_t port, struct tern_addr *out) {
   memset(out, 0, sizeof(*out));
   out->port = port;
   size_t n = strlen(ip);
-  if (n && ip[0] == '[' && ip[n - 1] == ']') { ip++; n -= 2; }
+  if (n && ip[0] == '[' && ip[n - 1] == ']') {
+    ip++;
+    n -= 2;
+  }
   if (parse_ip4(ip, n, out->ip) == 0) return 0;
-  if (memchr(ip, ':', n) && parse_ip6(ip, n, out->ip) == 0) { out->is_ip6 = 1; return 0; }
+  if (memchr(ip, ':', n) && parse_ip6(ip, n, out->ip) == 0) {
+    out->is_ip6 = 1;
+    return 0;
+  }
   return TERN_EINVAL;
 }
 
@@ -102,14 +113,22 @@ char *tern_addr_str(const struct tern_addr *a, char *buf, size_t len, int with_p
     for (int i = 0; i < 8;) {
       int j = i;
       while (j < 8 && a->ip[2 * j] == 0 && a->ip[2 * j + 1] == 0) j++;
-      if (j - i > best_len && j - i > 1) { best = i; best_len = j - i; }
+      if (j - i > best_len && j - i > 1) {
+        best = i;
+        best_len = j - i;
+      }
       i = j > i ? j : i + 1;
     }
     size_t o = 0;
     for (int i = 0; i < 8; i++) {
-      if (i == best) { o += (size_t)snprintf(ip + o, sizeof(ip) - o, "::"); i += best_len - 1; continue; }
+      if (i == best) {
+        o += (size_t)snprintf(ip + o, sizeof(ip) - o, "::");
+        i += best_len - 1;
+        continue;
+      }
       if (o && ip[o - 1] != ':') ip[o++] = ':';
-      o += (size_t)snprintf(ip + o, sizeof(ip) - o, "%x", (unsigned)(a->ip[2 * i] << 8 | a->ip[2 * i + 1]));
+      o += (size_t)snprintf(ip + o, sizeof(ip) - o, "%x",
+                            (unsigned)(a->ip[2 * i] << 8 | a->ip[2 * i + 1]));
     }
     ip[o] = '\0';
   }

@@ -47,6 +47,7 @@ int tern_base64_decode(const char *in, size_t n, uint8_t *out, size_t outlen) {
   /* Only padding may follow, and at most two of it. */
   size_t pad = n - i;
   if (pad > 2) return TERN_EPARSE;
-  for (; i < n; i++) if (in[i] != '=') return TERN_EPARSE;
+  for (; i < n; i++)
+    if (in[i] != '=') return TERN_EPARSE;
   return (int)o;
 }

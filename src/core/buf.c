@@ -5,7 +5,10 @@
 
 static void *std_realloc(void *ctx, void *p, size_t n) {
   (void)ctx;
-  if (n == 0) { free(p); return NULL; }
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
   return realloc(p, n);
 }
 const struct tern_allocator tern_default_allocator = {std_realloc, NULL};

@@ -13,7 +13,8 @@ static char *trim(char *s) {
   return s;
 }
 
-int tern_conf_parse(char *text, const char *name, tern_conf_fn fn, void *arg, char *err, size_t errlen) {
+int tern_conf_parse(char *text, const char *name, tern_conf_fn fn, void *arg, char *err,
+                    size_t errlen) {
   int lineno = 0;
   for (char *line = text, *next; line; line = next) {
     lineno++;

@@ -21,7 +21,8 @@ struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts) {
   if (!loop) return NULL;
   loop->alloc = a;
   loop->buf_cap = opts && opts->conn_buf_cap ? opts->conn_buf_cap : TERN_BUF_DEFAULT_CAP;
-  loop->connect_timeout_ms = opts && opts->connect_timeout_ms ? opts->connect_timeout_ms : TERN_CONNECT_TIMEOUT_MS;
+  loop->connect_timeout_ms =
+      opts && opts->connect_timeout_ms ? opts->connect_timeout_ms : TERN_CONNECT_TIMEOUT_MS;
   loop->log_level = TERN_LOG_WARN;
   loop->next_id = 1;
   tern_timers_init(&loop->timers, a);
@@ -48,7 +49,9 @@ void tern_loop_free(struct tern_loop *loop) {
 const struct tern_allocator *tern_loop_alloc(struct tern_loop *loop) { return loop->alloc; }
 uint32_t tern_loop_now(struct tern_loop *loop) { return loop->now = tern_port_millis(); }
 size_t tern_loop_conn_count(const struct tern_loop *loop) { return loop->nconns; }
-struct tern_conn *tern_loop_conns(struct tern_loop *loop) { return loop->conns; }
+struct tern_conn *tern_loop_conns(struct tern_loop *loop) {
+  return loop->conns;
+}
 void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out) {
   out->conns = loop->nconns;
   out->conns_peak = loop->nconns_peak;
@@ -57,8 +60,14 @@ void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out) 
 }
 
 /* ---- what the OS gives, through the port ---- */
-uint64_t tern_loop_micros(struct tern_loop *loop) { (void)loop; return tern_port_micros(); }
-int tern_random(struct tern_loop *loop, void *buf, size_t n) { (void)loop; return tern_port_random(buf, n); }
+uint64_t tern_loop_micros(struct tern_loop *loop) {
+  (void)loop;
+  return tern_port_micros();
+}
+int tern_random(struct tern_loop *loop, void *buf, size_t n) {
+  (void)loop;
+  return tern_port_random(buf, n);
+}
 int tern_iface_ipv4(struct tern_loop *loop, const char *ifname, struct tern_addr *out) {
   (void)loop;
   return tern_port_iface_ipv4(ifname, out);
@@ -74,7 +83,8 @@ int tern_ifaces(struct tern_loop *loop, struct tern_iface_info *out, int max) {
 }
 
 /* ---- the resolver plug-in ---- */
-void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops, void *state) {
+void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops,
+                            void *state) {
   if (loop->resolver_ops && loop->resolver_ops->free) loop->resolver_ops->free(loop);
   loop->resolver_ops = ops;
   loop->resolver = state;
@@ -86,7 +96,10 @@ struct tern_conn *tern_loop_find_conn(struct tern_loop *loop, unsigned long id) 
     if (c->id == id) return c->is_closing ? NULL : c;
   return NULL;
 }
-void tern_loop_stop(struct tern_loop *loop) { loop->stop = 1; tern_port_wake(loop); }
+void tern_loop_stop(struct tern_loop *loop) {
+  loop->stop = 1;
+  tern_port_wake(loop);
+}
 int tern_loop_wake(struct tern_loop *loop) { return tern_port_wake(loop); }
 
 void tern_loop_on_wake(struct tern_loop *loop, void (*fn)(void *), void *arg) {
@@ -99,7 +112,9 @@ void tern_timer_start(struct tern_loop *loop, struct tern_timer *t, uint32_t del
   tern_timers_add(&loop->timers, t, tern_loop_now(loop), delay_ms, period_ms, fn, arg);
 }
 
-void tern_timer_stop(struct tern_loop *loop, struct tern_timer *t) { tern_timers_cancel(&loop->timers, t); }
+void tern_timer_stop(struct tern_loop *loop, struct tern_timer *t) {
+  tern_timers_cancel(&loop->timers, t);
+}
 
 /* ---- connections ---- */
 
@@ -132,7 +147,8 @@ static void conn_destroy(struct tern_conn *c) {
   tern_timer_stop(loop, &c->connect_timer);
   tern_port_close(c);
   if (c->tls) c->tls->ops->free(c);
-  if (c->prev) c->prev->next = c->next; else loop->conns = c->next;
+  if (c->prev) c->prev->next = c->next;
+  else loop->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   loop->nconns--;
   /* After a crowd leaves, hand its memory back: thousands of small freed
@@ -167,7 +183,10 @@ int tern_send(struct tern_conn *c, const void *data, size_t len) {
   if (rc) return rc;
   if (c->tls && !c->is_tls_hs && !c->is_connecting) {
     rc = c->tls->ops->flush(c);
-    if (rc < 0) { tern_conn_fail(c, rc, NULL); return rc; }
+    if (rc < 0) {
+      tern_conn_fail(c, rc, NULL);
+      return rc;
+    }
   }
   tern_port_want_write(c);
   return 0;
@@ -193,7 +212,10 @@ void tern_core_on_accept(struct tern_conn *listener, struct tern_conn *c) {
   c->is_accepted = 1;
   if (listener->accept_hook) {
     int rc = listener->accept_hook(listener, c);
-    if (rc < 0) { tern_conn_fail(c, rc, NULL); return; }
+    if (rc < 0) {
+      tern_conn_fail(c, rc, NULL);
+      return;
+    }
   }
   tern_conn_emit(c, TERN_EV_ACCEPT, NULL);
 }
@@ -207,7 +229,10 @@ void tern_core_on_connected(struct tern_conn *c) {
   if (c->tls) {
     /* The TLS handshake starts now; CONNECT fires when it completes. */
     int rc = c->tls->ops->on_read(c);
-    if (rc < 0) { tern_conn_fail(c, rc, NULL); return; }
+    if (rc < 0) {
+      tern_conn_fail(c, rc, NULL);
+      return;
+    }
     tern_port_want_write(c);
     return;
   }
@@ -220,12 +245,18 @@ void tern_core_on_data(struct tern_conn *c) {
   if (c->tls) {
     int was_hs = c->is_tls_hs;
     int rc = c->tls->ops->on_read(c);
-    if (rc < 0) { tern_conn_fail(c, rc, NULL); return; }
+    if (rc < 0) {
+      tern_conn_fail(c, rc, NULL);
+      return;
+    }
     if (was_hs && !c->is_tls_hs) {
       /* Handshake just finished: announce, then flush what waited for it. */
       tern_timer_stop(c->loop, &c->connect_timer);
       if (c->is_client) tern_conn_emit(c, TERN_EV_CONNECT, NULL);
-      if (c->tx.len && c->tls->ops->flush(c) < 0) { tern_conn_fail(c, TERN_ETLS, NULL); return; }
+      if (c->tx.len && c->tls->ops->flush(c) < 0) {
+        tern_conn_fail(c, TERN_ETLS, NULL);
+        return;
+      }
     }
     if (c->tls && c->tls->tx.len) tern_port_want_write(c);
   }
@@ -246,8 +277,8 @@ void tern_core_on_eof(struct tern_conn *c) {
   tern_close(c);
 }
 
-void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from,
-                           const uint8_t *data, size_t len) {
+void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from, const uint8_t *data,
+                           size_t len) {
   c->peer = *from;
   c->rx.len = 0;
   if (tern_buf_append(&c->rx, data, len) != 0) return; /* larger than cap: dropped */
@@ -258,7 +289,8 @@ void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from,
 /* ---- listen / connect ---- */
 
 /* Host and port of an endpoint URL; an empty host means "any address". */
-static int parse_endpoint(const char *url, struct tern_url *u, char *host, size_t hostlen, int *udp) {
+static int parse_endpoint(const char *url, struct tern_url *u, char *host, size_t hostlen,
+                          int *udp) {
   if (tern_url_parse(url, strlen(url), u) != 0) return TERN_EINVAL;
   if (u->host.len == 0) snprintf(host, hostlen, "0.0.0.0");
   else if (tern_str_copy(u->host, host, hostlen) != 0) return TERN_EINVAL;
@@ -268,7 +300,8 @@ static int parse_endpoint(const char *url, struct tern_url *u, char *host, size_
 
 int tern_listen_error(const struct tern_loop *loop) { return loop->listen_error; }
 
-struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data) {
+struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn_fn fn,
+                              void *fn_data) {
   struct tern_url u;
   char host[256];
   int udp;
@@ -312,7 +345,8 @@ static void start_connect(struct tern_conn *c, const struct tern_addr *a) {
   else if (c->is_udp) tern_core_on_connected(c);
 }
 
-static void on_resolved(struct tern_loop *loop, int err, const struct tern_addr *addrs, size_t n, void *arg) {
+static void on_resolved(struct tern_loop *loop, int err, const struct tern_addr *addrs, size_t n,
+                        void *arg) {
   (void)loop;
   struct tern_conn *c = arg;
   c->is_resolving = 0;
@@ -325,7 +359,8 @@ static void on_resolved(struct tern_loop *loop, int err, const struct tern_addr 
   start_connect(c, &a);
 }
 
-static struct tern_conn *connect_common(struct tern_loop *loop, tern_conn_fn fn, void *fn_data, int udp) {
+static struct tern_conn *connect_common(struct tern_loop *loop, tern_conn_fn fn, void *fn_data,
+                                        int udp) {
   struct tern_conn *c = tern_conn_alloc(loop, fn, fn_data);
   if (!c) return NULL;
   c->is_client = 1;
@@ -341,7 +376,8 @@ struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_ad
   return c;
 }
 
-struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn, void *fn_data) {
+struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn,
+                               void *fn_data) {
   struct tern_url u;
   char host[256];
   int udp;
@@ -364,7 +400,10 @@ struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_con
     }
     c->is_resolving = 1;
     int rc = loop->resolver_ops->resolve(loop, host, 0, on_resolved, c);
-    if (rc != 0) { c->is_resolving = 0; tern_conn_fail(c, rc, NULL); }
+    if (rc != 0) {
+      c->is_resolving = 0;
+      tern_conn_fail(c, rc, NULL);
+    }
   }
   return c;
 }
@@ -376,7 +415,10 @@ int tern_loop_poll(struct tern_loop *loop, int timeout_ms) {
   int32_t next = tern_timers_next(&loop->timers, loop->now);
   if (next >= 0 && (timeout_ms < 0 || next < timeout_ms)) timeout_ms = (int)next;
   for (struct tern_conn *c = loop->conns; c; c = c->next)
-    if (c->is_closing) { timeout_ms = 0; break; }
+    if (c->is_closing) {
+      timeout_ms = 0;
+      break;
+    }
   int rc = tern_port_poll(loop, timeout_ms);
   loop->now = tern_port_millis();
   tern_timers_run(&loop->timers, loop->now);

@@ -6,14 +6,17 @@
 #include "tern/loop.h"
 #include "tern/log.h"
 
-struct tern_bus_listener { tern_bus_fn fn; void *arg; };
+struct tern_bus_listener {
+  tern_bus_fn fn;
+  void *arg;
+};
 
 struct tern_loop {
   const struct tern_allocator *alloc;
   int listen_error; /* why the last tern_listen() failed */
   struct tern_conn *conns;
   size_t nconns;
-  size_t nconns_peak;  /* high-water mark since memory was last given back */
+  size_t nconns_peak; /* high-water mark since memory was last given back */
   unsigned long next_id;
   size_t buf_cap;
   uint32_t connect_timeout_ms;
@@ -26,7 +29,7 @@ struct tern_loop {
   struct tern_bus_listener bus[TERN_BUS_MAX_LISTENERS];
   const struct tern_resolver_ops *resolver_ops; /* NULL: numeric addresses only */
   void *resolver;
-  double rtc_offset;   /* wall clock = monotonic + rtc_offset, once synced */
+  double rtc_offset; /* wall clock = monotonic + rtc_offset, once synced */
   int rtc_synced;
   void (*wake_fn)(void *);
   void *wake_arg;
@@ -36,8 +39,8 @@ struct tern_loop {
 /* The TLS filter's entry points, set by whoever attaches TLS to a conn, so
  * the core needs no TLS library (an MCU build can leave it out). */
 struct tern_tls_ops {
-  int (*on_read)(struct tern_conn *c);     /* tls_rx -> rx; drives the handshake */
-  int (*flush)(struct tern_conn *c);       /* tx -> tls_tx once the handshake is done */
+  int (*on_read)(struct tern_conn *c); /* tls_rx -> rx; drives the handshake */
+  int (*flush)(struct tern_conn *c);   /* tx -> tls_tx once the handshake is done */
   void (*free)(struct tern_conn *c);
 };
 /* Every TLS backend's per-connection state starts with this: the port reads
@@ -48,11 +51,16 @@ struct tern_tls {
 };
 
 /* the buffer the port reads into / writes from */
-static inline struct tern_buf *tern_conn_wire_rx(struct tern_conn *c) { return c->tls ? &c->tls->rx : &c->rx; }
-static inline struct tern_buf *tern_conn_wire_tx(struct tern_conn *c) { return c->tls ? &c->tls->tx : &c->tx; }
+static inline struct tern_buf *tern_conn_wire_rx(struct tern_conn *c) {
+  return c->tls ? &c->tls->rx : &c->rx;
+}
+static inline struct tern_buf *tern_conn_wire_tx(struct tern_conn *c) {
+  return c->tls ? &c->tls->tx : &c->tx;
+}
 /* nothing left to send, plaintext or ciphertext */
-static inline int tern_conn_tx_empty(struct tern_conn *c) { return c->tx.len == 0 && (!c->tls || c->tls->tx.len == 0); }
-
+static inline int tern_conn_tx_empty(struct tern_conn *c) {
+  return c->tx.len == 0 && (!c->tls || c->tls->tx.len == 0);
+}
 
 #include "../port/port.h"
 

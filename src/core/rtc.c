@@ -17,4 +17,6 @@ void tern_rtc_adjust(struct tern_loop *loop, double offset_s) {
 
 int tern_rtc_synced(struct tern_loop *loop) { return loop->rtc_synced; }
 
-int tern_rtc_set_system(struct tern_loop *loop) { return tern_port_set_wall_time(tern_rtc_now(loop)); }
+int tern_rtc_set_system(struct tern_loop *loop) {
+  return tern_port_set_wall_time(tern_rtc_now(loop));
+}

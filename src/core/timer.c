@@ -37,7 +37,8 @@ static void sift_down(struct tern_timers *ts, size_t i) {
   for (;;) {
     size_t child = 2 * i + 1;
     if (child >= ts->n) break;
-    if (child + 1 < ts->n && tern_time_before(ts->heap[child + 1]->due, ts->heap[child]->due)) child++;
+    if (child + 1 < ts->n && tern_time_before(ts->heap[child + 1]->due, ts->heap[child]->due))
+      child++;
     if (!tern_time_before(ts->heap[child]->due, t->due)) break;
     place(ts, i, ts->heap[child]);
     i = child;
@@ -69,8 +70,8 @@ void tern_timers_cancel(struct tern_timers *ts, struct tern_timer *t) {
   sift_down(ts, last->idx - 1);
 }
 
-int tern_timers_add(struct tern_timers *ts, struct tern_timer *t, uint32_t now,
-                    uint32_t delay_ms, uint32_t period_ms, tern_timer_fn fn, void *arg) {
+int tern_timers_add(struct tern_timers *ts, struct tern_timer *t, uint32_t now, uint32_t delay_ms,
+                    uint32_t period_ms, tern_timer_fn fn, void *arg) {
   tern_timers_cancel(ts, t);
   t->due = now + delay_ms;
   t->period = period_ms;

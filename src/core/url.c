@@ -25,9 +25,12 @@ int tern_str_copy(struct tern_str s, char *buf, size_t len) {
 }
 
 uint16_t tern_url_default_port(struct tern_str scheme) {
-  static const struct { const char *name; uint16_t port; } ports[] = {
-      {"http", 80}, {"https", 443}, {"ws", 80}, {"wss", 443}, {"mqtt", 1883}, {"tcp", 0},
-      {"mqtts", 8883}, {"ssl", 8883}, {"telnet", 23}, {"ntp", 123}, {"dns", 53}};
+  static const struct {
+    const char *name;
+    uint16_t port;
+  } ports[] = {{"http", 80},   {"https", 443}, {"ws", 80},      {"wss", 443},
+               {"mqtt", 1883}, {"tcp", 0},     {"mqtts", 8883}, {"ssl", 8883},
+               {"telnet", 23}, {"ntp", 123},   {"dns", 53}};
   for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
     if (tern_str_eq(scheme, ports[i].name)) return ports[i].port;
   return 0;
@@ -45,7 +48,9 @@ int tern_url_parse(const char *s, size_t len, struct tern_url *u) {
 
   /* scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) "://" (optional) */
   const char *q = p;
-  while (q < end && (is_alpha(*q) || (q > p && (is_digit(*q) || *q == '+' || *q == '-' || *q == '.')))) q++;
+  while (q < end &&
+         (is_alpha(*q) || (q > p && (is_digit(*q) || *q == '+' || *q == '-' || *q == '.'))))
+    q++;
   if (q > p && end - q >= 3 && memcmp(q, "://", 3) == 0) {
     u->scheme = (struct tern_str){p, (size_t)(q - p)};
     p = q + 3;
@@ -76,7 +81,8 @@ int tern_url_parse(const char *s, size_t len, struct tern_url *u) {
     u->host_is_ip6 = 1;
     for (size_t i = 0; i < u->host.len; i++) {
       char c = u->host.p[i];
-      if (!(is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.' || c == '%'))
+      if (!(is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+            c == '.' || c == '%'))
         return TERN_EPARSE;
     }
     p = close + 1;

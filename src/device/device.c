@@ -32,7 +32,8 @@ struct tern_device {
   struct tern_mqtt *mqtt;
   struct tern_tls_opts tls;
   struct tern_timer tick, ntp_watch;
-  char ip[48], topic_data[128], topic_plot[128], topic_led[128], topic_led_state[128], topic_status[128];
+  char ip[48], topic_data[128], topic_plot[128], topic_led[128], topic_led_state[128],
+      topic_status[128];
   char will[256];
   int led, sample, plot_sent, synced_reported, ntp_failed_reported, mqtt_up;
   double *file_values;
@@ -41,10 +42,28 @@ struct tern_device {
 
 /* ---- options ---- */
 
-const char *const tern_device_keys[] = {
-    "name", "iface", "ssid", "password-file", "connect-timeout", "tz", "bind", "ntp", "console-port",
-    "console-user", "console-password-file", "http-port", "broker", "cafile", "session", "qos", "sensor",
-    "samples", "period-ms", "led", "once", NULL};
+const char *const tern_device_keys[] = {"name",
+                                        "iface",
+                                        "ssid",
+                                        "password-file",
+                                        "connect-timeout",
+                                        "tz",
+                                        "bind",
+                                        "ntp",
+                                        "console-port",
+                                        "console-user",
+                                        "console-password-file",
+                                        "http-port",
+                                        "broker",
+                                        "cafile",
+                                        "session",
+                                        "qos",
+                                        "sensor",
+                                        "samples",
+                                        "period-ms",
+                                        "led",
+                                        "once",
+                                        NULL};
 
 void tern_device_opts_init(struct tern_device_opts *o) {
   memset(o, 0, sizeof(*o));
@@ -82,11 +101,13 @@ static int set_int(int *field, const char *v, int lo, int hi, char *why, size_t 
   return 0;
 }
 
-static int set_bool(int *field, const char *v, const char *yes, const char *no, char *why, size_t whylen) {
+static int set_bool(int *field, const char *v, const char *yes, const char *no, char *why,
+                    size_t whylen) {
   if (!*v || !strcmp(v, yes) || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") ||
       !strcmp(v, "ON"))
     *field = 1;
-  else if (!strcmp(v, no) || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "OFF"))
+  else if (!strcmp(v, no) || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") ||
+           !strcmp(v, "OFF"))
     *field = 0;
   else {
     snprintf(why, whylen, "want %s or %s", yes, no);
@@ -99,7 +120,8 @@ int tern_device_opts_set(struct tern_device_opts *o, const char *key, const char
                          size_t whylen) {
   char k[32];
   if (strlen(key) >= sizeof(k)) return TERN_ENOTFOUND;
-  for (size_t i = 0; (k[i] = key[i] == '_' ? '-' : key[i]); i++) {} /* console_port = console-port */
+  for (size_t i = 0; (k[i] = key[i] == '_' ? '-' : key[i]); i++) {
+  } /* console_port = console-port */
 #define STR(f) set_str(o->f, sizeof(o->f), v, why, whylen)
   if (!strcmp(k, "name")) return STR(name);
   if (!strcmp(k, "iface")) return STR(iface);
@@ -137,22 +159,27 @@ int tern_device_opts_set(struct tern_device_opts *o, const char *key, const char
 
 int tern_device_opts_print(const struct tern_device_opts *c, char *out, size_t outlen) {
   size_t n = 0;
-#define PUT(...) n += (size_t)snprintf(out + (n < outlen ? n : outlen), n < outlen ? outlen - n : 0, __VA_ARGS__)
-  PUT("name = %s\niface = %s\nssid = %s\npassword-file = %s\nconnect-timeout = %d\ntz = %s\nbind = %s\n", c->name,
-      c->iface, c->ssid, c->password_file, c->connect_timeout_s, c->tz, c->bind);
+#define PUT(...)                                                                                   \
+  n += (size_t)snprintf(out + (n < outlen ? n : outlen), n < outlen ? outlen - n : 0, __VA_ARGS__)
+  PUT("name = %s\niface = %s\nssid = %s\npassword-file = %s\nconnect-timeout = %d\ntz = %s\nbind = "
+      "%s\n",
+      c->name, c->iface, c->ssid, c->password_file, c->connect_timeout_s, c->tz, c->bind);
   for (int i = 0; i < c->nntp; i++) PUT("ntp = %s\n", c->ntp[i]);
-  PUT("console-port = %d\nconsole-user = %s\nconsole-password-file = %s\nhttp-port = %d\nbroker = %s\n"
-      "cafile = %s\nsession = %s\nqos = %d\nsensor = %s\nsamples = %d\nperiod-ms = %d\nled = %s\nonce = %s\n",
-      c->console_port, c->console_user, c->console_password_file, c->http_port, c->broker, c->cafile,
-      c->session[0] ? c->session : c->name, c->qos, c->sensor, c->samples, c->period_ms, c->led ? "on" : "off",
-      c->once ? "true" : "false");
+  PUT("console-port = %d\nconsole-user = %s\nconsole-password-file = %s\nhttp-port = %d\nbroker = "
+      "%s\n"
+      "cafile = %s\nsession = %s\nqos = %d\nsensor = %s\nsamples = %d\nperiod-ms = %d\nled = "
+      "%s\nonce = %s\n",
+      c->console_port, c->console_user, c->console_password_file, c->http_port, c->broker,
+      c->cafile, c->session[0] ? c->session : c->name, c->qos, c->sensor, c->samples, c->period_ms,
+      c->led ? "on" : "off", c->once ? "true" : "false");
 #undef PUT
   return n < outlen ? 0 : TERN_EFULL;
 }
 
 /* ---- what the device shows ---- */
 
-static void status(struct tern_device *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status(struct tern_device *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void status(struct tern_device *d, const char *fmt, ...) {
   if (!d->c.on_status) return;
   char line[300];
@@ -170,7 +197,8 @@ static void now_text(struct tern_device *d, char *out, size_t n) {
 }
 
 static void publish_led(struct tern_device *d) {
-  if (d->mqtt) tern_mqtt_publish(d->mqtt, d->topic_led_state, d->led ? "ON" : "OFF", d->led ? 2 : 3, 1, 1);
+  if (d->mqtt)
+    tern_mqtt_publish(d->mqtt, d->topic_led_state, d->led ? "ON" : "OFF", d->led ? 2 : 3, 1, 1);
 }
 
 static void set_led(struct tern_device *d, int on) {
@@ -184,7 +212,8 @@ int tern_device_led(const struct tern_device *d) { return d->led; }
 
 static void publish_status(struct tern_device *d) {
   char payload[256];
-  int n = snprintf(payload, sizeof(payload), "{\"name\":\"%s\",\"ip\":\"%s\",\"online\":true}", d->c.name, d->ip);
+  int n = snprintf(payload, sizeof(payload), "{\"name\":\"%s\",\"ip\":\"%s\",\"online\":true}",
+                   d->c.name, d->ip);
   tern_mqtt_publish(d->mqtt, d->topic_status, payload, (size_t)n, 1, 1);
 }
 
@@ -211,7 +240,8 @@ static void on_mqtt_event(struct tern_mqtt *m, int ev, const void *data, void *a
   (void)m;
   struct tern_device *d = arg;
   if (ev == TERN_MQTT_EV_CONNECTED) {
-    if (!d->mqtt_up) status(d, "MQTT: connected to %s as %s", d->c.broker, tern_mqtt_client_id(d->mqtt));
+    if (!d->mqtt_up)
+      status(d, "MQTT: connected to %s as %s", d->c.broker, tern_mqtt_client_id(d->mqtt));
     d->mqtt_up = 1;
     publish_status(d);
     publish_led(d);
@@ -232,9 +262,11 @@ static void tick(struct tern_timer *t, void *arg) {
   if (!d->plot_sent && tern_mqtt_pending(d->mqtt) == 0) {
     tern_mqtt_publish(d->mqtt, d->topic_plot, "create the plot", 15, d->c.qos, 0);
     d->plot_sent = 1;
-    status(d, "MQTT: published %d samples on %s, then the plot request", d->c.samples, d->topic_data);
+    status(d, "MQTT: published %d samples on %s, then the plot request", d->c.samples,
+           d->topic_data);
     tern_timer_stop(d->loop, t);
-    if (d->c.once && d->c.on_done) d->c.on_done(d->c.arg); /* the battery pattern: report, then sleep */
+    if (d->c.once && d->c.on_done)
+      d->c.on_done(d->c.arg); /* the battery pattern: report, then sleep */
   }
 }
 
@@ -261,20 +293,26 @@ static void api_led(struct tern_http_request *req, void *arg) {
     struct tern_str v;
     if (tern_json_get(req->body.p, req->body.len, "led", &v) != TERN_JSON_STRING ||
         (!tern_str_eq(v, "on") && !tern_str_eq(v, "off"))) {
-      tern_http_reply_text(req, 400, "application/json", "{\"error\":\"want {\\\"led\\\":\\\"on\\\"} or off\"}\n");
+      tern_http_reply_text(req, 400, "application/json",
+                           "{\"error\":\"want {\\\"led\\\":\\\"on\\\"} or off\"}\n");
       return;
     }
     set_led(d, tern_str_eq(v, "on"));
   }
-  tern_http_reply_text(req, 200, "application/json", d->led ? "{\"led\":\"on\"}\n" : "{\"led\":\"off\"}\n");
+  tern_http_reply_text(req, 200, "application/json",
+                       d->led ? "{\"led\":\"on\"}\n" : "{\"led\":\"off\"}\n");
 }
 
 /* ---- console commands ---- */
 
 static int sh_led(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   struct tern_device *d = arg;
-  if (argc == 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "off"))) set_led(d, !strcmp(argv[1], "on"));
-  else if (argc != 1) { tern_shell_printf(s, "usage: led [on|off]\r\n"); return 0; }
+  if (argc == 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "off")))
+    set_led(d, !strcmp(argv[1], "on"));
+  else if (argc != 1) {
+    tern_shell_printf(s, "usage: led [on|off]\r\n");
+    return 0;
+  }
   tern_shell_printf(s, "LED %s\r\n", d->led ? "on" : "off");
   return 0;
 }
@@ -292,9 +330,12 @@ static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void
   (void)argc, (void)argv;
   struct tern_device *d = arg;
   struct tern_wlan_ifconfig ic;
-  if (!d->wlan || tern_wlan_ifconfig(d->wlan, &ic) != 0) { tern_shell_printf(s, "no address\r\n"); return 0; }
-  tern_shell_printf(s, "%s: address %s netmask %s gateway %s dns %s\r\n", d->c.iface, ic.address, ic.netmask,
-                    ic.gateway[0] ? ic.gateway : "-", ic.dns[0] ? ic.dns : "-");
+  if (!d->wlan || tern_wlan_ifconfig(d->wlan, &ic) != 0) {
+    tern_shell_printf(s, "no address\r\n");
+    return 0;
+  }
+  tern_shell_printf(s, "%s: address %s netmask %s gateway %s dns %s\r\n", d->c.iface, ic.address,
+                    ic.netmask, ic.gateway[0] ? ic.gateway : "-", ic.dns[0] ? ic.dns : "-");
   return 0;
 }
 
@@ -307,11 +348,14 @@ static int sh_sensor(struct tern_shell_session *s, int argc, char **argv, void *
 
 static int sh_mqtt(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   struct tern_device *d = arg;
-  if (!d->mqtt) { tern_shell_printf(s, "MQTT is off\r\n"); return 0; }
+  if (!d->mqtt) {
+    tern_shell_printf(s, "MQTT is off\r\n");
+    return 0;
+  }
   if (argc >= 2 && !strcmp(argv[1], "status")) {
     tern_shell_printf(s, "%s %s, %zu pending, %d/%d samples sent\r\n", d->c.broker,
-                      tern_mqtt_is_connected(d->mqtt) ? "connected" : "disconnected", tern_mqtt_pending(d->mqtt),
-                      d->sample, d->c.samples);
+                      tern_mqtt_is_connected(d->mqtt) ? "connected" : "disconnected",
+                      tern_mqtt_pending(d->mqtt), d->sample, d->c.samples);
   } else if (argc == 4 && !strcmp(argv[1], "pub")) {
     int64_t id = tern_mqtt_publish(d->mqtt, argv[2], argv[3], strlen(argv[3]), d->c.qos, 0);
     tern_shell_printf(s, id > 0 ? "queued\r\n" : "refused: %s\r\n", tern_strerror((int)id));
@@ -327,8 +371,8 @@ static int sh_ntp(struct tern_shell_session *s, int argc, char **argv, void *arg
   const struct tern_sntp_result *r = d->sntp ? tern_sntp_result(d->sntp) : NULL;
   if (!r) tern_shell_printf(s, "NTP is off\r\n");
   else if (r->synced)
-    tern_shell_printf(s, "synced with %s: offset %+.6f s, delay %.6f s, stratum %d\r\n", r->server, r->offset,
-                      r->delay, r->stratum);
+    tern_shell_printf(s, "synced with %s: offset %+.6f s, delay %.6f s, stratum %d\r\n", r->server,
+                      r->offset, r->delay, r->stratum);
   else tern_shell_printf(s, "not synced: %s\r\n", r->error[0] ? r->error : "waiting for an answer");
   return 0;
 }
@@ -413,9 +457,11 @@ static void start_network(struct tern_device *d) {
     status(d, "Connected, IP %s", d->ip);
   } else {
     char *pw = NULL;
-    if (d->c.password_file[0] && tern_file_load(tern_loop_alloc(d->loop), d->c.password_file, 1024, &pw, NULL) == 0)
+    if (d->c.password_file[0] &&
+        tern_file_load(tern_loop_alloc(d->loop), d->c.password_file, 1024, &pw, NULL) == 0)
       pw[strcspn(pw, "\r\n")] = '\0';
-    if (tern_wlan_connect(d->wlan, d->c.ssid, pw ? pw : "", (uint32_t)d->c.connect_timeout_s * 1000u) != 0)
+    if (tern_wlan_connect(d->wlan, d->c.ssid, pw ? pw : "",
+                          (uint32_t)d->c.connect_timeout_s * 1000u) != 0)
       status(d, "Unable to connect: %s", tern_wlan_reason(d->wlan));
     if (pw) {
       memset(pw, 0, strlen(pw)); /* the Wi-Fi password stays in memory no longer than needed */
@@ -429,7 +475,10 @@ static void start_mdns(struct tern_device *d) {
   struct tern_mdns_opts mo = {.name = d->c.name, .ifaces = {d->c.iface}, .fn = on_mdns, .arg = d};
   int err;
   d->mdns = tern_mdns_start(d->loop, &mo, &err);
-  if (!d->mdns) { status(d, "mDNS: unavailable: %s", tern_strerror(err)); return; }
+  if (!d->mdns) {
+    status(d, "mDNS: unavailable: %s", tern_strerror(err));
+    return;
+  }
   if (d->c.console_port) {
     struct tern_mdns_service s1 = {.type = "_telnet._tcp", .port = (uint16_t)d->c.console_port};
     struct tern_mdns_service s2 = {.type = "_repl._tcp", .port = (uint16_t)d->c.console_port};
@@ -437,7 +486,8 @@ static void start_mdns(struct tern_device *d) {
     tern_mdns_add_service(d->mdns, &s2);
   }
   if (d->c.http_port) {
-    struct tern_mdns_service s3 = {.type = "_http._tcp", .port = (uint16_t)d->c.http_port, .txt = {"path=/"}};
+    struct tern_mdns_service s3 = {
+        .type = "_http._tcp", .port = (uint16_t)d->c.http_port, .txt = {"path=/"}};
     tern_mdns_add_service(d->mdns, &s3);
   }
 }
@@ -466,14 +516,16 @@ static void start_console(struct tern_device *d) {
   }
   char url[128];
   snprintf(url, sizeof(url), "tcp://%s:%d", d->c.bind, d->c.console_port);
-  struct tern_console_opts co = {.listen = url, .passwd_file = d->c.console_password_file,
-                                 .user = d->c.console_user, .shell = d->shell};
+  struct tern_console_opts co = {.listen = url,
+                                 .passwd_file = d->c.console_password_file,
+                                 .user = d->c.console_user,
+                                 .shell = d->shell};
   int err;
   d->console = tern_console_start(d->loop, &co, &err);
   if (d->console)
-    status(d, "Console: telnet %s %u (login %s)", d->c.bind, tern_console_port(d->console, 0), d->c.console_user);
-  else
-    status(d, "Console: unavailable: %s", tern_strerror(err));
+    status(d, "Console: telnet %s %u (login %s)", d->c.bind, tern_console_port(d->console, 0),
+           d->c.console_user);
+  else status(d, "Console: unavailable: %s", tern_strerror(err));
 }
 
 static void start_page(struct tern_device *d) {
@@ -483,7 +535,10 @@ static void start_page(struct tern_device *d) {
   struct tern_http_server_opts ho = {.listen = url};
   int err;
   d->http = tern_http_server_start(d->loop, &ho, &err);
-  if (!d->http) { status(d, "Web page: unavailable: %s", tern_strerror(err)); return; }
+  if (!d->http) {
+    status(d, "Web page: unavailable: %s", tern_strerror(err));
+    return;
+  }
   tern_http_route(d->http, "GET", "/", 0, page, d);
   tern_http_route(d->http, NULL, "/api/led", 0, api_led, d);
   status(d, "Web page: http://%s:%u/", d->c.bind, tern_http_server_port(d->http));
@@ -501,21 +556,36 @@ static void start_mqtt(struct tern_device *d) {
   d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL;
   char cid[96];
   snprintf(cid, sizeof(cid), "tern-device-%s", d->c.name);
-  struct tern_mqtt_opts mo = {.url = d->c.broker, .client_id = cid, .will_topic = d->topic_status,
-                              .will_payload = d->will, .will_len = (size_t)wl, .will_qos = 1, .will_retain = 1,
-                              .tls = &d->tls, .on_event = on_mqtt_event, .arg = d, .reconnect_max_ms = 5000};
+  struct tern_mqtt_opts mo = {.url = d->c.broker,
+                              .client_id = cid,
+                              .will_topic = d->topic_status,
+                              .will_payload = d->will,
+                              .will_len = (size_t)wl,
+                              .will_qos = 1,
+                              .will_retain = 1,
+                              .tls = &d->tls,
+                              .on_event = on_mqtt_event,
+                              .arg = d,
+                              .reconnect_max_ms = 5000};
   int err;
   d->mqtt = tern_mqtt_new(d->loop, &mo, &err);
-  if (!d->mqtt) { status(d, "MQTT: bad broker URL %s: %s", d->c.broker, tern_strerror(err)); return; }
+  if (!d->mqtt) {
+    status(d, "MQTT: bad broker URL %s: %s", d->c.broker, tern_strerror(err));
+    return;
+  }
   tern_mqtt_subscribe(d->mqtt, d->topic_led, 1, on_led_msg, d);
   tern_mqtt_connect(d->mqtt);
   tern_timer_start(d->loop, &d->tick, (uint32_t)d->c.period_ms, (uint32_t)d->c.period_ms, tick, d);
 }
 
-struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_device_opts *o, int *err,
-                                      char *why, size_t whylen) {
+struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_device_opts *o,
+                                      int *err, char *why, size_t whylen) {
   struct tern_device *d = tern_alloc(tern_loop_alloc(loop), sizeof(*d));
-  if (!d) { *err = TERN_ENOMEM; snprintf(why, whylen, "out of memory"); return NULL; }
+  if (!d) {
+    *err = TERN_ENOMEM;
+    snprintf(why, whylen, "out of memory");
+    return NULL;
+  }
   d->loop = loop;
   d->c = *o;
   if (!d->c.session[0]) snprintf(d->c.session, sizeof(d->c.session), "%s", d->c.name);
@@ -525,7 +595,10 @@ struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_
   } else {
     *err = load_sensor_file(d, why, whylen);
   }
-  if (*err) { tern_free(tern_loop_alloc(loop), d); return NULL; }
+  if (*err) {
+    tern_free(tern_loop_alloc(loop), d);
+    return NULL;
+  }
   d->led = d->c.led;
   tern_bus_subscribe(loop, on_bus, d);
   start_network(d);

@@ -65,7 +65,10 @@ static void get_done(int err, struct tern_http_response *r, void *arg) {
 
 static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)arg;
-  if (argc != 2) { tern_shell_printf(s, "usage: get URL\r\n"); return 0; }
+  if (argc != 2) {
+    tern_shell_printf(s, "usage: get URL\r\n");
+    return 0;
+  }
   const struct tern_allocator *alloc = tern_loop_alloc(tern_shell_session_loop(s));
   struct get_job *j = tern_alloc(alloc, sizeof(*j));
   if (!j) return 0;
@@ -73,16 +76,25 @@ static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg
   j->s = s;
   struct tern_http_client_opts o = {.url = argv[1], .total_timeout_ms = 15000};
   j->call = tern_http_start(tern_shell_session_loop(s), &o, get_done, j);
-  if (!j->call) { tern_free(alloc, j); tern_shell_printf(s, "get: out of memory\r\n"); return 0; }
+  if (!j->call) {
+    tern_free(alloc, j);
+    tern_shell_printf(s, "get: out of memory\r\n");
+    return 0;
+  }
   tern_shell_on_cancel(s, get_cancel, j);
   return TERN_EAGAIN; /* the loop goes on; get_done finishes the command */
 }
 
 static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
+  (void)argc;
+  (void)argv;
+  (void)arg;
   struct tern_iface_info all[64];
   int n = tern_ifaces(tern_shell_session_loop(s), all, 64);
-  if (n < 0) { tern_shell_printf(s, "ifconfig: %s\r\n", tern_strerror(n)); return 0; }
+  if (n < 0) {
+    tern_shell_printf(s, "ifconfig: %s\r\n", tern_strerror(n));
+    return 0;
+  }
   for (int i = 0; i < n; i++) {
     char addr[64];
     tern_addr_str(&all[i].addr, addr, sizeof(addr), 0);
@@ -92,6 +104,9 @@ static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void
 }
 
 void tern_device_shell_common(struct tern_shell *sh, int with_ifconfig) {
-  tern_shell_register(sh, "get", "get URL: fetch and print (runs in the background; Ctrl-C stops it)", sh_get, NULL);
-  if (with_ifconfig) tern_shell_register(sh, "ifconfig", "the interfaces and their addresses", sh_ifconfig, NULL);
+  tern_shell_register(sh, "get",
+                      "get URL: fetch and print (runs in the background; Ctrl-C stops it)", sh_get,
+                      NULL);
+  if (with_ifconfig)
+    tern_shell_register(sh, "ifconfig", "the interfaces and their addresses", sh_ifconfig, NULL);
 }

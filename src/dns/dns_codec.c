@@ -57,8 +57,9 @@ int tern_dns_reader_next(struct tern_dns_reader *r, struct tern_dns_record *rec)
   while (r->left == 0) {
     if (r->section == TERN_DNS_ADDITIONAL) return 0;
     r->section++;
-    r->left = r->section == TERN_DNS_ANSWER ? r->h.ancount
-            : r->section == TERN_DNS_AUTHORITY ? r->h.nscount : r->h.arcount;
+    r->left = r->section == TERN_DNS_ANSWER      ? r->h.ancount
+              : r->section == TERN_DNS_AUTHORITY ? r->h.nscount
+                                                 : r->h.arcount;
   }
   memset(rec, 0, sizeof(*rec));
   rec->section = r->section;
@@ -84,7 +85,8 @@ int tern_dns_reader_next(struct tern_dns_reader *r, struct tern_dns_record *rec)
   return 1;
 }
 
-int tern_dns_name_decode(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen, size_t *next) {
+int tern_dns_name_decode(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen,
+                         size_t *next) {
   size_t o = 0;
   int jumped = 0;
   /* Each jump must land strictly below the previous one (or below the
@@ -138,13 +140,20 @@ int tern_dns_name_eq(const char *a, const char *b) {
 
 /* ---- writer ---- */
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
 
-void tern_dns_writer_init(struct tern_dns_writer *w, uint8_t *buf, size_t cap, uint16_t id, uint16_t flags) {
+void tern_dns_writer_init(struct tern_dns_writer *w, uint8_t *buf, size_t cap, uint16_t id,
+                          uint16_t flags) {
   memset(w, 0, sizeof(*w));
   w->buf = buf;
   w->cap = cap;
-  if (cap < 12) { w->err = TERN_EFULL; return; }
+  if (cap < 12) {
+    w->err = TERN_EFULL;
+    return;
+  }
   memset(buf, 0, 12);
   put16(buf, id);
   put16(buf + 2, flags);
@@ -204,7 +213,8 @@ int tern_dns_put_name(struct tern_dns_writer *w, const char *name, int compress)
   return tern_dns_put_bytes(w, &zero, 1);
 }
 
-int tern_dns_put_question(struct tern_dns_writer *w, const char *name, uint16_t type, uint16_t cls) {
+int tern_dns_put_question(struct tern_dns_writer *w, const char *name, uint16_t type,
+                          uint16_t cls) {
   tern_dns_put_name(w, name, 1);
   tern_dns_put_u16(w, type);
   tern_dns_put_u16(w, cls);

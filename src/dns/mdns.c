@@ -14,7 +14,7 @@
 
 #define MDNS_GROUP "224.0.0.251"
 #define MDNS_PORT 5353
-#define TTL_HOST 120    /* records with a host name or address (RFC 6762 10) */
+#define TTL_HOST 120 /* records with a host name or address (RFC 6762 10) */
 #define TTL_OTHER 4500
 #define CLASS_FLUSH 0x8000u
 #define QU_BIT 0x8000u
@@ -24,7 +24,7 @@ enum { ST_PROBING, ST_ANNOUNCING, ST_READY };
 enum { R_A, R_REV, R_PTR, R_SRV, R_TXT, R_ENUM, R_AAAA, R_KINDS };
 
 struct svc {
-  char type[64];       /* "_http._tcp" */
+  char type[64]; /* "_http._tcp" */
   uint16_t port;
   uint8_t txt[256];
   size_t txt_len;
@@ -53,20 +53,24 @@ struct tern_mdns {
   int nif;
   struct svc svcs[TERN_MDNS_MAX_SERVICES];
   int state, step;
-  int announced;       /* our records went out at least once: goodbyes owed */
+  int announced; /* our records went out at least once: goodbyes owed */
   struct tern_timer timer;
 };
 
-static void host_name(struct tern_mdns *m, char *out, size_t n) { snprintf(out, n, "%s.local", m->label); }
-static void instance_name(struct tern_mdns *m, const struct svc *s, char *out, size_t n) { snprintf(out, n, "%s.%s.local", m->label, s->type); }
+static void host_name(struct tern_mdns *m, char *out, size_t n) {
+  snprintf(out, n, "%s.local", m->label);
+}
+static void instance_name(struct tern_mdns *m, const struct svc *s, char *out, size_t n) {
+  snprintf(out, n, "%s.%s.local", m->label, s->type);
+}
 static void reverse_name(const struct tern_addr *a, char *out, size_t n) {
   snprintf(out, n, "%u.%u.%u.%u.in-addr.arpa", a->ip[3], a->ip[2], a->ip[1], a->ip[0]);
 }
 
 /* Write one of our records. ttl < 0: the record's own. flush: set the
  * cache-flush bit (unique records, not in legacy answers or goodbyes). */
-static void put_record(struct tern_mdns *m, struct tern_dns_writer *w, int section, struct iface *ifc, int kind,
-                       const struct svc *s, int ttl, int flush) {
+static void put_record(struct tern_mdns *m, struct tern_dns_writer *w, int section,
+                       struct iface *ifc, int kind, const struct svc *s, int ttl, int flush) {
   char name[300], target[300];
   size_t at;
   uint16_t cls = TERN_DNS_IN;
@@ -74,38 +78,44 @@ static void put_record(struct tern_mdns *m, struct tern_dns_writer *w, int secti
   case R_AAAA:
     if (!ifc->has_addr6) return;
     host_name(m, name, sizeof(name));
-    tern_dns_put_rr(w, section, name, TERN_DNS_AAAA, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)), ttl < 0 ? TTL_HOST : (uint32_t)ttl, ifc->addr6.ip, 16);
+    tern_dns_put_rr(w, section, name, TERN_DNS_AAAA, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)),
+                    ttl < 0 ? TTL_HOST : (uint32_t)ttl, ifc->addr6.ip, 16);
     return;
   case R_A:
     if (!ifc->has_addr) return;
     host_name(m, name, sizeof(name));
-    tern_dns_put_rr(w, section, name, TERN_DNS_A, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)), ttl < 0 ? TTL_HOST : (uint32_t)ttl, ifc->addr.ip, 4);
+    tern_dns_put_rr(w, section, name, TERN_DNS_A, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)),
+                    ttl < 0 ? TTL_HOST : (uint32_t)ttl, ifc->addr.ip, 4);
     return;
   case R_REV:
     if (!ifc->has_addr) return;
     reverse_name(&ifc->addr, name, sizeof(name));
     host_name(m, target, sizeof(target));
-    tern_dns_rr_begin(w, section, name, TERN_DNS_PTR, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)), ttl < 0 ? TTL_HOST : (uint32_t)ttl, &at);
+    tern_dns_rr_begin(w, section, name, TERN_DNS_PTR, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)),
+                      ttl < 0 ? TTL_HOST : (uint32_t)ttl, &at);
     tern_dns_put_name(w, target, 1);
     tern_dns_rr_end(w, at);
     return;
   case R_PTR: /* shared: never the cache-flush bit */
     snprintf(name, sizeof(name), "%.*s.local", (int)sizeof(s->type), s->type);
     instance_name(m, s, target, sizeof(target));
-    tern_dns_rr_begin(w, section, name, TERN_DNS_PTR, cls, ttl < 0 ? TTL_OTHER : (uint32_t)ttl, &at);
+    tern_dns_rr_begin(w, section, name, TERN_DNS_PTR, cls, ttl < 0 ? TTL_OTHER : (uint32_t)ttl,
+                      &at);
     tern_dns_put_name(w, target, 1);
     tern_dns_rr_end(w, at);
     return;
   case R_ENUM:
     snprintf(target, sizeof(target), "%.*s.local", (int)sizeof(s->type), s->type);
-    tern_dns_rr_begin(w, section, "_services._dns-sd._udp.local", TERN_DNS_PTR, cls, ttl < 0 ? TTL_OTHER : (uint32_t)ttl, &at);
+    tern_dns_rr_begin(w, section, "_services._dns-sd._udp.local", TERN_DNS_PTR, cls,
+                      ttl < 0 ? TTL_OTHER : (uint32_t)ttl, &at);
     tern_dns_put_name(w, target, 1);
     tern_dns_rr_end(w, at);
     return;
   case R_SRV:
     instance_name(m, s, name, sizeof(name));
     host_name(m, target, sizeof(target));
-    tern_dns_rr_begin(w, section, name, TERN_DNS_SRV, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)), ttl < 0 ? TTL_HOST : (uint32_t)ttl, &at);
+    tern_dns_rr_begin(w, section, name, TERN_DNS_SRV, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)),
+                      ttl < 0 ? TTL_HOST : (uint32_t)ttl, &at);
     tern_dns_put_u16(w, 0);
     tern_dns_put_u16(w, 0);
     tern_dns_put_u16(w, s->port);
@@ -114,7 +124,8 @@ static void put_record(struct tern_mdns *m, struct tern_dns_writer *w, int secti
     return;
   case R_TXT:
     instance_name(m, s, name, sizeof(name));
-    tern_dns_put_rr(w, section, name, TERN_DNS_TXT, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)), ttl < 0 ? TTL_OTHER : (uint32_t)ttl, s->txt, (uint16_t)s->txt_len);
+    tern_dns_put_rr(w, section, name, TERN_DNS_TXT, (uint16_t)(cls | (flush ? CLASS_FLUSH : 0)),
+                    ttl < 0 ? TTL_OTHER : (uint32_t)ttl, s->txt, (uint16_t)s->txt_len);
     return;
   }
 }
@@ -198,7 +209,10 @@ static void step(struct tern_timer *t, void *arg) {
   if (m->state == ST_ANNOUNCING) {
     for (int i = 0; i < m->nif; i++) announce(m, &m->ifs[i], -1);
     m->announced = 1;
-    if (++m->step < 2) { tern_timer_start(m->loop, &m->timer, 1000, 0, step, m); return; }
+    if (++m->step < 2) {
+      tern_timer_start(m->loop, &m->timer, 1000, 0, step, m);
+      return;
+    }
     m->state = ST_READY;
   }
 }
@@ -217,25 +231,36 @@ static int names_ours(struct tern_mdns *m, struct iface *ifc, const char *q, int
   *svc_index = -1;
   host_name(m, n, sizeof(n));
   if (tern_dns_name_eq(q, n)) return 1 << R_A | 1 << R_AAAA;
-  if (ifc->has_addr) { reverse_name(&ifc->addr, n, sizeof(n)); if (tern_dns_name_eq(q, n)) return 1 << R_REV; }
+  if (ifc->has_addr) {
+    reverse_name(&ifc->addr, n, sizeof(n));
+    if (tern_dns_name_eq(q, n)) return 1 << R_REV;
+  }
   if (tern_dns_name_eq(q, "_services._dns-sd._udp.local")) return 1 << R_ENUM;
   for (int i = 0; i < TERN_MDNS_MAX_SERVICES; i++) {
     if (!m->svcs[i].used) continue;
     snprintf(n, sizeof(n), "%s.local", m->svcs[i].type);
-    if (tern_dns_name_eq(q, n)) { *svc_index = i; return 1 << R_PTR; }
+    if (tern_dns_name_eq(q, n)) {
+      *svc_index = i;
+      return 1 << R_PTR;
+    }
     instance_name(m, &m->svcs[i], n, sizeof(n));
-    if (tern_dns_name_eq(q, n)) { *svc_index = i; return 1 << R_SRV | 1 << R_TXT; }
+    if (tern_dns_name_eq(q, n)) {
+      *svc_index = i;
+      return 1 << R_SRV | 1 << R_TXT;
+    }
   }
   return 0;
 }
 
 static int kind_type(int kind) {
-  static const int types[] = {TERN_DNS_A, TERN_DNS_PTR, TERN_DNS_PTR, TERN_DNS_SRV, TERN_DNS_TXT, TERN_DNS_PTR, TERN_DNS_AAAA};
+  static const int types[] = {TERN_DNS_A,   TERN_DNS_PTR, TERN_DNS_PTR, TERN_DNS_SRV,
+                              TERN_DNS_TXT, TERN_DNS_PTR, TERN_DNS_AAAA};
   return types[kind];
 }
 
 static int have(struct iface *ifc, int kind) {
-  return (kind != R_A && kind != R_REV && kind != R_AAAA) || (kind == R_AAAA ? ifc->has_addr6 : ifc->has_addr);
+  return (kind != R_A && kind != R_REV && kind != R_AAAA) ||
+         (kind == R_AAAA ? ifc->has_addr6 : ifc->has_addr);
 }
 
 /* RFC 6762 6.2: a record goes out by multicast at most once a second. */
@@ -245,7 +270,8 @@ static int recently_sent(struct tern_mdns *m, struct iface *ifc, int kind, int s
 }
 
 /* Someone else's packet: conflicts while probing or after. */
-static void check_conflict(struct tern_mdns *m, struct iface *ifc, const uint8_t *msg, size_t len, int is_response) {
+static void check_conflict(struct tern_mdns *m, struct iface *ifc, const uint8_t *msg, size_t len,
+                           int is_response) {
   struct tern_dns_reader r;
   struct tern_dns_record rec;
   char name[300];
@@ -259,16 +285,22 @@ static void check_conflict(struct tern_mdns *m, struct iface *ifc, const uint8_t
     int mask = names_ours(m, ifc, name, &si);
     if (!(mask & (1 << R_A | 1 << R_SRV))) continue;
     /* identical data is ourselves (multicast loopback), not a rival */
-    if (rec.type == TERN_DNS_A && rec.rdlen == 4 && ifc->has_addr && !memcmp(msg + rec.rdata_off, ifc->addr.ip, 4)) continue;
+    if (rec.type == TERN_DNS_A && rec.rdlen == 4 && ifc->has_addr &&
+        !memcmp(msg + rec.rdata_off, ifc->addr.ip, 4))
+      continue;
     if (rec.type == TERN_DNS_SRV && rec.rdlen >= 6 && si >= 0) {
       uint16_t port = (uint16_t)(msg[rec.rdata_off + 4] << 8 | msg[rec.rdata_off + 5]);
       char target[300], mine[300];
       host_name(m, mine, sizeof(mine));
-      if (port == m->svcs[si].port && tern_dns_name_decode(msg, len, rec.rdata_off + 6, target, sizeof(target), NULL) == 0 &&
+      if (port == m->svcs[si].port &&
+          tern_dns_name_decode(msg, len, rec.rdata_off + 6, target, sizeof(target), NULL) == 0 &&
           tern_dns_name_eq(target, mine))
         continue;
     }
-    if (is_response) { rename_after_conflict(m); return; }
+    if (is_response) {
+      rename_after_conflict(m);
+      return;
+    }
     if (m->state == ST_PROBING && rec.type == TERN_DNS_A && rec.rdlen == 4 && ifc->has_addr &&
         memcmp(msg + rec.rdata_off, ifc->addr.ip, 4) > 0) {
       /* simultaneous probe, and theirs is lexicographically later: we
@@ -287,7 +319,8 @@ static void flush_pending(struct tern_timer *t, void *arg) {
 }
 
 /* Is our record listed in the query's known answers with at least half its TTL? */
-static int known(struct tern_mdns *m, struct iface *ifc, const uint8_t *msg, size_t len, int kind, const struct svc *s) {
+static int known(struct tern_mdns *m, struct iface *ifc, const uint8_t *msg, size_t len, int kind,
+                 const struct svc *s) {
   struct tern_dns_reader r;
   struct tern_dns_record rec;
   uint8_t mine[512];
@@ -297,33 +330,40 @@ static int known(struct tern_mdns *m, struct iface *ifc, const uint8_t *msg, siz
   int ml = tern_dns_writer_finish(&w);
   struct tern_dns_reader mr;
   struct tern_dns_record my;
-  if (ml <= 0 || tern_dns_reader_init(&mr, mine, (size_t)ml) || tern_dns_reader_next(&mr, &my) != 1) return 0;
+  if (ml <= 0 || tern_dns_reader_init(&mr, mine, (size_t)ml) || tern_dns_reader_next(&mr, &my) != 1)
+    return 0;
   char myname[300], name[300];
   tern_dns_name_decode(mine, (size_t)ml, my.name_off, myname, sizeof(myname), NULL);
   if (tern_dns_reader_init(&r, msg, len) != 0) return 0;
   while (tern_dns_reader_next(&r, &rec) == 1) {
     if (rec.section != TERN_DNS_ANSWER || rec.type != my.type || rec.ttl < my.ttl / 2) continue;
-    if (tern_dns_name_decode(msg, len, rec.name_off, name, sizeof(name), NULL) || !tern_dns_name_eq(name, myname)) continue;
+    if (tern_dns_name_decode(msg, len, rec.name_off, name, sizeof(name), NULL) ||
+        !tern_dns_name_eq(name, myname))
+      continue;
     if (rec.type == TERN_DNS_PTR) { /* compare the target names, compression aside */
       char a[300], b[300];
       if (!tern_dns_name_decode(msg, len, rec.rdata_off, a, sizeof(a), NULL) &&
-          !tern_dns_name_decode(mine, (size_t)ml, my.rdata_off, b, sizeof(b), NULL) && tern_dns_name_eq(a, b))
+          !tern_dns_name_decode(mine, (size_t)ml, my.rdata_off, b, sizeof(b), NULL) &&
+          tern_dns_name_eq(a, b))
         return 1;
-    } else if (rec.rdlen == my.rdlen && !memcmp(msg + rec.rdata_off, mine + my.rdata_off, my.rdlen)) {
+    } else if (rec.rdlen == my.rdlen &&
+               !memcmp(msg + rec.rdata_off, mine + my.rdata_off, my.rdlen)) {
       return 1;
     }
   }
   return 0;
 }
 
-static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct tern_addr *from, const uint8_t *msg, size_t len) {
+static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct tern_addr *from,
+                         const uint8_t *msg, size_t len) {
   struct tern_dns_reader r;
   struct tern_dns_record rec;
   if (tern_dns_reader_init(&r, msg, len) != 0) return;
   int legacy = from->port != MDNS_PORT;
   uint8_t buf[TERN_DNS_MSG_MAX];
   struct tern_dns_writer w;
-  tern_dns_writer_init(&w, buf, sizeof(buf), legacy ? r.h.id : 0, TERN_DNS_FLAG_QR | TERN_DNS_FLAG_AA);
+  tern_dns_writer_init(&w, buf, sizeof(buf), legacy ? r.h.id : 0,
+                       TERN_DNS_FLAG_QR | TERN_DNS_FLAG_AA);
   int answers = 0, unique = 0, unicast = legacy, all_qu = 1;
   char qname[300];
   /* multicast or unicast is known before answering: QU on every question,
@@ -380,10 +420,13 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
       char name[300];
       size_t at;
       host_name(m, name, sizeof(name));
-      tern_dns_rr_begin(&w, TERN_DNS_ANSWER, name, TERN_DNS_NSEC, (uint16_t)(TERN_DNS_IN | (legacy ? 0 : CLASS_FLUSH)), legacy ? 10 : TTL_HOST, &at);
+      tern_dns_rr_begin(&w, TERN_DNS_ANSWER, name, TERN_DNS_NSEC,
+                        (uint16_t)(TERN_DNS_IN | (legacy ? 0 : CLASS_FLUSH)),
+                        legacy ? 10 : TTL_HOST, &at);
       tern_dns_put_name(&w, name, 0);
       /* window 0: bit 1 is A (byte 0, 0x40), bit 28 is AAAA (byte 3, 0x08) */
-      uint8_t bitmap[6] = {0, 4, (uint8_t)(ifc->has_addr ? 0x40 : 0), 0, 0, (uint8_t)(ifc->has_addr6 ? 0x08 : 0)};
+      uint8_t bitmap[6] = {0, 4, (uint8_t)(ifc->has_addr ? 0x40 : 0),
+                           0, 0, (uint8_t)(ifc->has_addr6 ? 0x08 : 0)};
       tern_dns_put_bytes(&w, bitmap, sizeof(bitmap));
       tern_dns_rr_end(&w, at);
       answers++;
@@ -409,8 +452,14 @@ static void answer_query(struct tern_mdns *m, struct iface *ifc, const struct te
       for (int i = 0; i <= TERN_MDNS_MAX_SERVICES; i++)
         if (sent_kind[k][i]) ifc->last_sent[k][i] = now;
   }
-  if (!multicast) { tern_sendto(ifc->udp, from, buf, (size_t)n); return; }
-  if (unique) { send_mcast(ifc, buf, n); return; }
+  if (!multicast) {
+    tern_sendto(ifc->udp, from, buf, (size_t)n);
+    return;
+  }
+  if (unique) {
+    send_mcast(ifc, buf, n);
+    return;
+  }
   /* only shared records: a random 20-120 ms delay, so many responders do
    * not answer at once (RFC 6762 6) */
   if (ifc->pending_len) return; /* one already on its way */
@@ -435,15 +484,23 @@ static void on_udp(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) {
-  (void)loop; (void)data;
+  (void)loop;
+  (void)data;
   /* a link back or a new address: claim and announce again (RFC 6762 13) */
   if (ev == TERN_BUS_NET_UP || ev == TERN_BUS_ADDR_CHANGED) start_probing(arg, 0);
 }
 
-struct tern_mdns *tern_mdns_start(struct tern_loop *loop, const struct tern_mdns_opts *o, int *err) {
-  if (!o->name || !*o->name || strlen(o->name) > 40 || !o->ifaces[0]) { *err = TERN_EINVAL; return NULL; }
+struct tern_mdns *tern_mdns_start(struct tern_loop *loop, const struct tern_mdns_opts *o,
+                                  int *err) {
+  if (!o->name || !*o->name || strlen(o->name) > 40 || !o->ifaces[0]) {
+    *err = TERN_EINVAL;
+    return NULL;
+  }
   struct tern_mdns *m = tern_alloc(tern_loop_alloc(loop), sizeof(*m));
-  if (!m) { *err = TERN_ENOMEM; return NULL; }
+  if (!m) {
+    *err = TERN_ENOMEM;
+    return NULL;
+  }
   m->loop = loop;
   m->o = *o;
   m->suffix = 1;
@@ -526,12 +583,16 @@ void tern_mdns_stop(struct tern_mdns *m) {
   tern_timer_stop(m->loop, &m->timer);
   for (int i = 0; i < m->nif; i++) {
     struct iface *ifc = &m->ifs[i];
-    if (m->announced) { /* goodbyes: TTL 0 (with a fresh address: re-probing does not cancel them) */
+    if (m->announced) { /* goodbyes: TTL 0 (with a fresh address: re-probing does not cancel them)
+                         */
       ifc->has_addr = tern_iface_ipv4(m->loop, ifc->name, &ifc->addr) == 0;
       announce(m, ifc, 0);
     }
     tern_timer_stop(m->loop, &ifc->pending_timer);
-    if (ifc->udp) { ifc->udp->fn = NULL; tern_close(ifc->udp); }
+    if (ifc->udp) {
+      ifc->udp->fn = NULL;
+      tern_close(ifc->udp);
+    }
   }
   tern_free(tern_loop_alloc(m->loop), m);
 }

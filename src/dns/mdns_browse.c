@@ -36,15 +36,19 @@ static void remember(struct query *q, const uint8_t *msg, size_t len) {
     if (tern_dns_name_decode(msg, len, rec.name_off, s->name, sizeof(s->name), NULL) != 0) continue;
     s->type = rec.type;
     if (rec.type == TERN_DNS_A && rec.rdlen == 4) memcpy(s->addr.ip, msg + rec.rdata_off, 4);
-    else if (rec.type == TERN_DNS_PTR) { if (tern_dns_name_decode(msg, len, rec.rdata_off, s->target, sizeof(s->target), NULL)) continue; }
-    else if (rec.type == TERN_DNS_SRV && rec.rdlen > 6) {
+    else if (rec.type == TERN_DNS_PTR) {
+      if (tern_dns_name_decode(msg, len, rec.rdata_off, s->target, sizeof(s->target), NULL))
+        continue;
+    } else if (rec.type == TERN_DNS_SRV && rec.rdlen > 6) {
       s->port = (uint16_t)(msg[rec.rdata_off + 4] << 8 | msg[rec.rdata_off + 5]);
-      if (tern_dns_name_decode(msg, len, rec.rdata_off + 6, s->target, sizeof(s->target), NULL)) continue;
+      if (tern_dns_name_decode(msg, len, rec.rdata_off + 6, s->target, sizeof(s->target), NULL))
+        continue;
     } else continue;
     int dup = 0;
     for (int i = 0; i < q->nseen; i++)
       dup |= q->seen[i].type == s->type && tern_dns_name_eq(q->seen[i].name, s->name) &&
-             tern_dns_name_eq(q->seen[i].target, s->target) && !memcmp(q->seen[i].addr.ip, s->addr.ip, 4);
+             tern_dns_name_eq(q->seen[i].target, s->target) &&
+             !memcmp(q->seen[i].addr.ip, s->addr.ip, 4);
     if (!dup) q->nseen++;
   }
 }
@@ -54,12 +58,16 @@ static void on_reply(struct tern_conn *c, int ev, void *ev_data) {
   if (ev == TERN_EV_READ) remember(c->fn_data, c->rx.data, c->rx.len);
 }
 
-static int run_query(struct tern_loop *loop, struct query *q, const char *iface, uint32_t timeout_ms,
-                     int (*enough)(struct query *)) {
+static int run_query(struct tern_loop *loop, struct query *q, const char *iface,
+                     uint32_t timeout_ms, int (*enough)(struct query *)) {
   struct tern_conn *c = tern_listen(loop, "udp://0.0.0.0:0", on_reply, q);
   if (!c) return TERN_EIO;
   int rc = tern_udp_set_multicast_if(c, iface, 1, 255);
-  if (rc) { tern_close_now(c); tern_loop_poll(loop, 0); return rc; }
+  if (rc) {
+    tern_close_now(c);
+    tern_loop_poll(loop, 0);
+    return rc;
+  }
   struct tern_addr group;
   tern_addr_parse("224.0.0.251", 5353, &group);
   uint32_t start = tern_loop_now(loop), last = 0;
@@ -92,8 +100,8 @@ static int has_a(struct query *q) {
   return 0;
 }
 
-int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *iface, uint32_t timeout_ms,
-                      struct tern_addr *addrs, size_t max, size_t *n) {
+int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *iface,
+                      uint32_t timeout_ms, struct tern_addr *addrs, size_t max, size_t *n) {
   static struct query q;
   memset(&q, 0, sizeof(q));
   q.qname = name;
@@ -102,12 +110,13 @@ int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *ifac
   int rc = run_query(loop, &q, iface, timeout_ms, has_a);
   if (rc) return rc;
   for (int i = 0; i < q.nseen && *n < max; i++)
-    if (q.seen[i].type == TERN_DNS_A && tern_dns_name_eq(q.seen[i].name, name)) addrs[(*n)++] = q.seen[i].addr;
+    if (q.seen[i].type == TERN_DNS_A && tern_dns_name_eq(q.seen[i].name, name))
+      addrs[(*n)++] = q.seen[i].addr;
   return *n ? 0 : TERN_ETIMEDOUT;
 }
 
-int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface, uint32_t timeout_ms,
-                     struct tern_mdns_instance *out, size_t max, size_t *n) {
+int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface,
+                     uint32_t timeout_ms, struct tern_mdns_instance *out, size_t max, size_t *n) {
   static struct query q;
   char qname[128];
   snprintf(qname, sizeof(qname), "%s.local", type);
@@ -123,7 +132,8 @@ int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface
     memset(it, 0, sizeof(*it));
     const char *inst = q.seen[i].target;
     size_t il = strlen(inst), ql = strlen(qname);
-    snprintf(it->instance, sizeof(it->instance), "%.*s", (int)(il > ql + 1 ? il - ql - 1 : il), inst);
+    snprintf(it->instance, sizeof(it->instance), "%.*s", (int)(il > ql + 1 ? il - ql - 1 : il),
+             inst);
     snprintf(it->type, sizeof(it->type), "%s", type);
     for (int k = 0; k < q.nseen; k++) {
       if (q.seen[k].type == TERN_DNS_SRV && tern_dns_name_eq(q.seen[k].name, inst)) {
@@ -134,7 +144,8 @@ int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface
       }
     }
     for (int k = 0; k < q.nseen && it->host[0]; k++)
-      if (q.seen[k].type == TERN_DNS_A && tern_dns_name_eq(q.seen[k].name, it->host)) it->addr = q.seen[k].addr;
+      if (q.seen[k].type == TERN_DNS_A && tern_dns_name_eq(q.seen[k].name, it->host))
+        it->addr = q.seen[k].addr;
     int dup = 0;
     for (size_t k = 0; k < *n; k++) dup |= !strcmp(out[k].instance, it->instance);
     if (!dup) (*n)++;

@@ -24,8 +24,8 @@ struct query {
   struct query *next;
   struct tern_loop *loop;
   char name[TERN_DNS_NAME_MAX + 1];
-  int family;        /* what the caller asked for */
-  uint16_t qtype;    /* what is being asked now */
+  int family;     /* what the caller asked for */
+  uint16_t qtype; /* what is being asked now */
   uint16_t id;
   int attempt;
   struct tern_conn *udp;
@@ -49,7 +49,10 @@ struct tern_resolver {
 /* Split off the next token (strtok_r is POSIX, not C11). */
 static char *next_token(char **p, const char *delims) {
   char *s = *p + strspn(*p, delims);
-  if (!*s) { *p = s; return NULL; }
+  if (!*s) {
+    *p = s;
+    return NULL;
+  }
   char *end = s + strcspn(s, delims);
   if (*end) *end++ = '\0';
   *p = end;
@@ -60,32 +63,43 @@ static char *next_token(char **p, const char *delims) {
 static char *next_line(char **p) {
   if (!**p) return NULL;
   char *line = *p, *nl = strchr(line, '\n');
-  if (nl) { *nl = '\0'; *p = nl + 1; } else *p = line + strlen(line);
+  if (nl) {
+    *nl = '\0';
+    *p = nl + 1;
+  } else *p = line + strlen(line);
   return line;
 }
 
-static void load_servers(struct tern_loop *loop, struct tern_resolver *r, const struct tern_dns_opts *o) {
+static void load_servers(struct tern_loop *loop, struct tern_resolver *r,
+                         const struct tern_dns_opts *o) {
   if (o && o->servers) {
     /* "ip[:port],ip[:port]" */
     char list[256];
     snprintf(list, sizeof(list), "%s", o->servers);
     char *rest = list;
-    for (char *tok = next_token(&rest, ", "); tok && r->nservers < TERN_DNS_MAX_SERVERS; tok = next_token(&rest, ", ")) {
+    for (char *tok = next_token(&rest, ", "); tok && r->nservers < TERN_DNS_MAX_SERVERS;
+         tok = next_token(&rest, ", ")) {
       uint16_t port = 53;
       char *colon = strrchr(tok, ':');
-      if (colon && strchr(tok, ':') == colon) { *colon = '\0'; port = (uint16_t)atoi(colon + 1); }
+      if (colon && strchr(tok, ':') == colon) {
+        *colon = '\0';
+        port = (uint16_t)atoi(colon + 1);
+      }
       if (tern_addr_parse(tok, port, &r->servers[r->nservers]) == 0) r->nservers++;
     }
     return;
   }
   char *text, *rest;
-  if (tern_file_load(tern_loop_alloc(loop), o && o->resolv_conf ? o->resolv_conf : TERN_DNS_RESOLV_CONF, 64 * 1024,
-                     &text, NULL) != 0)
+  if (tern_file_load(tern_loop_alloc(loop),
+                     o && o->resolv_conf ? o->resolv_conf : TERN_DNS_RESOLV_CONF, 64 * 1024, &text,
+                     NULL) != 0)
     return;
   rest = text;
-  for (char *line = next_line(&rest); line && r->nservers < TERN_DNS_MAX_SERVERS; line = next_line(&rest)) {
+  for (char *line = next_line(&rest); line && r->nservers < TERN_DNS_MAX_SERVERS;
+       line = next_line(&rest)) {
     char ip[64];
-    if (sscanf(line, " nameserver %63s", ip) == 1 && tern_addr_parse(ip, 53, &r->servers[r->nservers]) == 0)
+    if (sscanf(line, " nameserver %63s", ip) == 1 &&
+        tern_addr_parse(ip, 53, &r->servers[r->nservers]) == 0)
       r->nservers++;
   }
   tern_free(tern_loop_alloc(loop), text);
@@ -97,13 +111,17 @@ static void resolver_free(struct tern_loop *loop) {
     struct query *q = r->queries;
     r->queries = q->next;
     tern_timer_stop(loop, &q->timer);
-    if (q->udp) { q->udp->fn = NULL; tern_close_now(q->udp); }
+    if (q->udp) {
+      q->udp->fn = NULL;
+      tern_close_now(q->udp);
+    }
     tern_free(tern_loop_alloc(loop), q);
   }
   tern_free(tern_loop_alloc(loop), r);
 }
 
-static int resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg);
+static int resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                   void *arg);
 static void cancel(struct tern_loop *loop, void *arg);
 static const struct tern_resolver_ops resolver_ops = {resolve, cancel, resolver_free};
 
@@ -115,7 +133,10 @@ int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts) {
   r->magic = RESOLVER_MAGIC;
   load_servers(loop, r, opts);
   const char *hosts = opts && opts->hosts_file ? opts->hosts_file : TERN_DNS_HOSTS_FILE;
-  if (strlen(hosts) >= sizeof(r->hosts_file)) { tern_free(tern_loop_alloc(loop), r); return TERN_EINVAL; }
+  if (strlen(hosts) >= sizeof(r->hosts_file)) {
+    tern_free(tern_loop_alloc(loop), r);
+    return TERN_EINVAL;
+  }
   strcpy(r->hosts_file, hosts);
   tern_loop_set_resolver(loop, &resolver_ops, r);
   return 0;
@@ -126,10 +147,11 @@ static int family_ok(int family, const struct tern_addr *a) {
 }
 
 /* /etc/hosts: "ADDRESS NAME [ALIAS...]" */
-static size_t lookup_hosts(struct tern_loop *loop, struct tern_resolver *r, const char *name, int family,
-                           struct tern_addr *out) {
+static size_t lookup_hosts(struct tern_loop *loop, struct tern_resolver *r, const char *name,
+                           int family, struct tern_addr *out) {
   char *text, *rest;
-  if (!r->hosts_file[0] || tern_file_load(tern_loop_alloc(loop), r->hosts_file, 1024 * 1024, &text, NULL) != 0)
+  if (!r->hosts_file[0] ||
+      tern_file_load(tern_loop_alloc(loop), r->hosts_file, 1024 * 1024, &text, NULL) != 0)
     return 0;
   size_t n = 0;
   rest = text;
@@ -141,14 +163,18 @@ static size_t lookup_hosts(struct tern_loop *loop, struct tern_resolver *r, cons
     struct tern_addr a;
     if (tern_addr_parse(ip, 0, &a) != 0 || !family_ok(family, &a)) continue;
     for (char *h = next_token(&save, " \t\r\n"); h; h = next_token(&save, " \t\r\n")) {
-      if (tern_dns_name_eq(h, name)) { out[n++] = a; break; }
+      if (tern_dns_name_eq(h, name)) {
+        out[n++] = a;
+        break;
+      }
     }
   }
   tern_free(tern_loop_alloc(loop), text);
   return n;
 }
 
-static struct cache_entry *cache_find(struct tern_loop *loop, struct tern_resolver *r, const char *name, int family) {
+static struct cache_entry *cache_find(struct tern_loop *loop, struct tern_resolver *r,
+                                      const char *name, int family) {
   uint32_t now = tern_loop_now(loop);
   for (int i = 0; i < TERN_DNS_CACHE_SIZE; i++) {
     struct cache_entry *e = &r->cache[i];
@@ -176,9 +202,15 @@ static void query_free(struct query *q) {
   struct tern_loop *loop = q->loop;
   struct tern_resolver *r = tern_loop_resolver(loop);
   for (struct query **pp = &r->queries; *pp; pp = &(*pp)->next)
-    if (*pp == q) { *pp = q->next; break; }
+    if (*pp == q) {
+      *pp = q->next;
+      break;
+    }
   tern_timer_stop(loop, &q->timer);
-  if (q->udp) { q->udp->fn = NULL; tern_close_now(q->udp); }
+  if (q->udp) {
+    q->udp->fn = NULL;
+    tern_close_now(q->udp);
+  }
   tern_free(tern_loop_alloc(loop), q);
 }
 
@@ -208,18 +240,28 @@ static void send_attempt(struct query *q) {
     query_done(q, TERN_ETIMEDOUT, NULL, 0);
     return;
   }
-  if (q->udp) { q->udp->fn = NULL; tern_close_now(q->udp); q->udp = NULL; }
+  if (q->udp) {
+    q->udp->fn = NULL;
+    tern_close_now(q->udp);
+    q->udp = NULL;
+  }
   /* A new socket (new source port) and a new random id for each attempt. */
   tern_random(q->loop, &q->id, sizeof(q->id));
   const struct tern_addr *server = &r->servers[q->attempt % r->nservers];
   q->udp = tern_connect_addr(loop, server, 1, on_udp, q);
-  if (!q->udp) { query_done(q, TERN_ENOMEM, NULL, 0); return; }
+  if (!q->udp) {
+    query_done(q, TERN_ENOMEM, NULL, 0);
+    return;
+  }
   uint8_t buf[TERN_DNS_NAME_MAX + 32];
   struct tern_dns_writer w;
   tern_dns_writer_init(&w, buf, sizeof(buf), q->id, TERN_DNS_FLAG_RD);
   tern_dns_put_question(&w, q->name, q->qtype, TERN_DNS_IN);
   int len = tern_dns_writer_finish(&w);
-  if (len < 0) { query_done(q, len, NULL, 0); return; }
+  if (len < 0) {
+    query_done(q, len, NULL, 0);
+    return;
+  }
   tern_timer_start(loop, &q->timer, TERN_DNS_TIMEOUT_MS, 0, attempt_timeout, q);
   if (tern_sendto(q->udp, NULL, buf, (size_t)len) != 0) {
     /* Unreachable server: let the timer move on to the next one. */
@@ -239,7 +281,10 @@ static int handle_reply(struct query *q, const uint8_t *msg, size_t len) {
       !tern_dns_name_eq(name, q->name) || rec.type != q->qtype)
     return 0;
   unsigned rcode = TERN_DNS_RCODE(rd.h.flags);
-  if (rcode == 3) { query_done(q, TERN_ERESOLVE, NULL, 0); return 1; } /* NXDOMAIN */
+  if (rcode == 3) {
+    query_done(q, TERN_ERESOLVE, NULL, 0);
+    return 1;
+  }                         /* NXDOMAIN */
   if (rcode != 0) return 0; /* SERVFAIL, REFUSED: the timer tries the next server */
   struct tern_addr addrs[TERN_DNS_MAX_ADDRS];
   size_t n = 0;
@@ -270,7 +315,10 @@ static int handle_reply(struct query *q, const uint8_t *msg, size_t len) {
     send_attempt(q);
     return 1;
   }
-  if (n == 0) { query_done(q, TERN_ERESOLVE, NULL, 0); return 1; }
+  if (n == 0) {
+    query_done(q, TERN_ERESOLVE, NULL, 0);
+    return 1;
+  }
   cache_put(q->loop, tern_loop_resolver(q->loop), q->name, q->family, addrs, n, ttl);
   query_done(q, 0, addrs, n);
   return 1;
@@ -282,16 +330,26 @@ static void on_udp(struct tern_conn *c, int ev, void *ev_data) {
   if (ev == TERN_EV_READ) handle_reply(q, c->rx.data, c->rx.len);
 }
 
-static int resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg) {
+static int resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                   void *arg) {
   struct tern_resolver *r = tern_loop_resolver(loop);
   size_t len = strlen(name);
   if (len == 0 || len > TERN_DNS_NAME_MAX) return TERN_EINVAL;
   struct tern_addr addrs[TERN_DNS_MAX_ADDRS];
-  if (tern_addr_parse(name, 0, &addrs[0]) == 0) { fn(loop, 0, addrs, 1, arg); return 0; }
+  if (tern_addr_parse(name, 0, &addrs[0]) == 0) {
+    fn(loop, 0, addrs, 1, arg);
+    return 0;
+  }
   size_t n = lookup_hosts(loop, r, name, family, addrs);
-  if (n) { fn(loop, 0, addrs, n, arg); return 0; }
+  if (n) {
+    fn(loop, 0, addrs, n, arg);
+    return 0;
+  }
   struct cache_entry *e = cache_find(loop, r, name, family);
-  if (e) { fn(loop, 0, e->addrs, e->n, arg); return 0; }
+  if (e) {
+    fn(loop, 0, e->addrs, e->n, arg);
+    return 0;
+  }
   if (r->nservers == 0) return TERN_ERESOLVE;
   struct query *q = tern_alloc(tern_loop_alloc(loop), sizeof(*q));
   if (!q) return TERN_ENOMEM;
@@ -321,7 +379,8 @@ static int ours(struct tern_loop *loop) {
   return r && r->magic == RESOLVER_MAGIC;
 }
 
-int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn, void *arg) {
+int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                 void *arg) {
   int rc = tern_dns_attach(loop, NULL);
   if (rc) return rc;
   return ours(loop) ? resolve(loop, name, family, fn, arg) : TERN_EUNSUPPORTED;

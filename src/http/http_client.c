@@ -45,7 +45,7 @@ struct fetch {
   struct tern_tls_ctx *tls;
   int phase, done, err, reusable, reused, got_bytes;
   struct tern_http_client *client;
-  struct tern_http_call *call;  /* asynchronous: report through it */
+  struct tern_http_call *call; /* asynchronous: report through it */
   struct tern_http_chunked ch;
   int chunked, until_close;
   int64_t left;
@@ -53,7 +53,7 @@ struct fetch {
 };
 
 struct tern_http_call {
-  struct fetch f;                 /* first: finish() finds the call from it */
+  struct fetch f; /* first: finish() finds the call from it */
   struct tern_http_response r;
   struct tern_http_client_opts o;
   tern_http_done_fn fn;
@@ -71,7 +71,9 @@ static void finish(struct fetch *f, int err, const char *why) {
   if (err && why) snprintf(f->r->error, sizeof(f->r->error), "%s", why);
   tern_timer_stop(f->loop, &f->head_timer);
   /* asynchronous: report from a timer, outside the connection's handler */
-  if (f->call) tern_timer_start(f->loop, &((struct tern_http_call *)f->call)->done_timer, 0, 0, call_done, f->call);
+  if (f->call)
+    tern_timer_start(f->loop, &((struct tern_http_call *)f->call)->done_timer, 0, 0, call_done,
+                     f->call);
 }
 
 static int set_url(struct fetch *f, const char *url) {
@@ -92,7 +94,10 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data);
 static void idle_fn(struct tern_conn *c, int ev, void *ev_data) {
   (void)ev_data;
   struct tern_http_client *cl = c->fn_data;
-  if (ev == TERN_EV_READ) { tern_buf_consume(&c->rx, c->rx.len); tern_close_now(c); } /* no request: nothing may come */
+  if (ev == TERN_EV_READ) {
+    tern_buf_consume(&c->rx, c->rx.len);
+    tern_close_now(c);
+  } /* no request: nothing may come */
   if (ev != TERN_EV_CLOSE) return;
   for (int i = 0; i < TERN_HTTP_CLIENT_IDLE; i++)
     if (cl->idle[i].conn == c) cl->idle[i].conn = NULL;
@@ -130,12 +135,13 @@ static int send_request(struct fetch *f) {
   tern_url_parse(f->url, strlen(f->url), &u);
   char line[3000];
   int default_port = f->port == (f->https ? 443 : 80);
-  int n = snprintf(line, sizeof(line), "%s %.*s%s%.*s HTTP/1.1\r\nHost: %s%s%s%s",
-                   f->method, (int)(u.path.len ? u.path.len : 1), u.path.len ? u.path.p : "/",
+  int n = snprintf(line, sizeof(line), "%s %.*s%s%.*s HTTP/1.1\r\nHost: %s%s%s%s", f->method,
+                   (int)(u.path.len ? u.path.len : 1), u.path.len ? u.path.p : "/",
                    u.query.len ? "?" : "", (int)u.query.len, u.query.p,
                    strchr(f->host, ':') ? "[" : "", f->host, strchr(f->host, ':') ? "]" : "", "");
   if (!default_port) n += snprintf(line + n, sizeof(line) - (size_t)n, ":%u", f->port);
-  n += snprintf(line + n, sizeof(line) - (size_t)n, "\r\nUser-Agent: tern/" TERN_HTTP_VERSION "\r\nAccept: */*\r\n");
+  n += snprintf(line + n, sizeof(line) - (size_t)n,
+                "\r\nUser-Agent: tern/" TERN_HTTP_VERSION "\r\nAccept: */*\r\n");
   if (n >= (int)sizeof(line)) return TERN_EINVAL;
   struct tern_conn *c = f->conn;
   int rc = tern_send(c, line, (size_t)n);
@@ -151,7 +157,8 @@ static int send_request(struct fetch *f) {
   }
   if (f->body) {
     n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                 f->o->content_type ? f->o->content_type : "application/x-www-form-urlencoded", f->body_len);
+                 f->o->content_type ? f->o->content_type : "application/x-www-form-urlencoded",
+                 f->body_len);
     if (!rc) rc = tern_send(c, line, (size_t)n);
   }
   if (!rc && f->o->headers) rc = tern_send(c, f->o->headers, strlen(f->o->headers));
@@ -181,10 +188,15 @@ static int start(struct fetch *f) {
   f->r->head.len = 0;
   if (f->conn && f->reusable) { /* same origin, kept alive: go straight on */
     f->phase = PH_HEAD;
-    tern_timer_start(f->loop, &f->head_timer, f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
+    tern_timer_start(f->loop, &f->head_timer,
+                     f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
     return send_request(f);
   }
-  if (f->conn) { f->conn->fn = NULL; tern_close_now(f->conn); f->conn = NULL; }
+  if (f->conn) {
+    f->conn->fn = NULL;
+    tern_close_now(f->conn);
+    f->conn = NULL;
+  }
   char origin[300];
   snprintf(origin, sizeof(origin), "%s:%u:%d", f->host, f->port, f->https);
   struct tern_conn *idle = take_idle(f->client, origin);
@@ -196,18 +208,21 @@ static int start(struct fetch *f) {
     f->reused = 1;
     f->got_bytes = 0;
     f->phase = PH_HEAD;
-    tern_timer_start(f->loop, &f->head_timer, f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
+    tern_timer_start(f->loop, &f->head_timer,
+                     f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
     return send_request(f);
   }
   f->reused = 0;
   char url[320];
-  snprintf(url, sizeof(url), strchr(f->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", f->host, f->port);
+  snprintf(url, sizeof(url), strchr(f->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", f->host,
+           f->port);
   f->conn = tern_connect(f->loop, url, conn_fn, f);
   if (!f->conn) return TERN_EINVAL;
   if (f->https) {
     if (!f->tls) {
       struct tern_tls_opts def = {0};
-      f->tls = tern_tls_ctx_new(f->loop, f->o->tls ? f->o->tls : &def, 0, f->r->error, sizeof(f->r->error));
+      f->tls = tern_tls_ctx_new(f->loop, f->o->tls ? f->o->tls : &def, 0, f->r->error,
+                                sizeof(f->r->error));
       if (!f->tls) return TERN_ETLS;
     }
     if (tern_tls_client(f->conn, f->tls) != 0) return TERN_ETLS;
@@ -220,27 +235,41 @@ static int is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 
 
 static void follow(struct fetch *f) {
   const struct tern_str *loc = tern_http_header(&f->r->msg, "location");
-  if (!loc || !loc->len) { finish(f, 0, NULL); return; }
-  if (++f->r->redirects > TERN_HTTP_MAX_REDIRECTS) { finish(f, TERN_ELIMIT, "too many redirects"); return; }
+  if (!loc || !loc->len) {
+    finish(f, 0, NULL);
+    return;
+  }
+  if (++f->r->redirects > TERN_HTTP_MAX_REDIRECTS) {
+    finish(f, TERN_ELIMIT, "too many redirects");
+    return;
+  }
   char next[2048], old_origin[300];
   snprintf(old_origin, sizeof(old_origin), "%s", f->origin);
-  if (loc->len >= sizeof(next)) { finish(f, TERN_EPARSE, "redirect location too long"); return; }
+  if (loc->len >= sizeof(next)) {
+    finish(f, TERN_EPARSE, "redirect location too long");
+    return;
+  }
   if (loc->p[0] == '/' && !(loc->len > 1 && loc->p[1] == '/')) {
     /* a path on the same origin */
-    snprintf(next, sizeof(next), "%s://%s%s%s:%u%.*s", f->https ? "https" : "http", strchr(f->host, ':') ? "[" : "",
-             f->host, strchr(f->host, ':') ? "]" : "", f->port, (int)loc->len, loc->p);
+    snprintf(next, sizeof(next), "%s://%s%s%s:%u%.*s", f->https ? "https" : "http",
+             strchr(f->host, ':') ? "[" : "", f->host, strchr(f->host, ':') ? "]" : "", f->port,
+             (int)loc->len, loc->p);
   } else {
     tern_str_copy(*loc, next, sizeof(next));
   }
   int status = f->r->status;
   int keep = f->r->msg.keep_alive && !f->until_close;
-  if (set_url(f, next) != 0) { finish(f, TERN_EPARSE, "bad redirect location"); return; }
+  if (set_url(f, next) != 0) {
+    finish(f, TERN_EPARSE, "bad redirect location");
+    return;
+  }
   char origin[300];
   snprintf(origin, sizeof(origin), "%s:%u:%d", f->host, f->port, f->https);
   /* never carry credentials to another host [RFC 9110 15.4] */
   if (strcmp(origin, old_origin) != 0) f->send_auth = 0;
   f->reusable = keep && !strcmp(origin, old_origin);
-  if (status == 303 || ((status == 301 || status == 302) && strcmp(f->method, "HEAD") != 0 && strcmp(f->method, "GET") != 0)) {
+  if (status == 303 || ((status == 301 || status == 302) && strcmp(f->method, "HEAD") != 0 &&
+                        strcmp(f->method, "GET") != 0)) {
     f->method = "GET";
     f->body = NULL;
     f->body_len = 0;
@@ -262,8 +291,15 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
     if (f->phase == PH_HEAD) {
       int n = tern_http_parse_response(c->rx.data, c->rx.len, &r->msg);
       if (n == TERN_EAGAIN) return;
-      if (n < 0) { finish(f, TERN_EPROTO, "malformed response"); tern_close_now(c); return; }
-      if (r->msg.status >= 100 && r->msg.status < 200) { tern_buf_consume(&c->rx, (size_t)n); continue; }
+      if (n < 0) {
+        finish(f, TERN_EPROTO, "malformed response");
+        tern_close_now(c);
+        return;
+      }
+      if (r->msg.status >= 100 && r->msg.status < 200) {
+        tern_buf_consume(&c->rx, (size_t)n);
+        continue;
+      }
       /* keep the head: the headers in r->msg point into r->head */
       r->head.len = 0;
       tern_buf_append(&r->head, c->rx.data, (size_t)n);
@@ -275,20 +311,34 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
       f->until_close = 0;
       f->left = 0;
       int no_body = !strcmp(f->method, "HEAD") || r->status == 204 || r->status == 304;
-      if (no_body) { body_done(f); continue; }
+      if (no_body) {
+        body_done(f);
+        continue;
+      }
       if (!f->chunked) {
         if (r->msg.content_length >= 0) f->left = r->msg.content_length;
         else f->until_close = 1;
-        if ((uint64_t)f->left > cap) { finish(f, TERN_ELIMIT, "response body over the cap"); tern_close_now(c); return; }
+        if ((uint64_t)f->left > cap) {
+          finish(f, TERN_ELIMIT, "response body over the cap");
+          tern_close_now(c);
+          return;
+        }
       }
       f->phase = PH_BODY;
-      if (!f->chunked && !f->until_close && f->left == 0) { body_done(f); continue; }
+      if (!f->chunked && !f->until_close && f->left == 0) {
+        body_done(f);
+        continue;
+      }
     }
     if (f->phase == PH_BODY) {
       if (f->chunked) {
         int done = 0;
         int n = tern_http_chunked_feed(&f->ch, c->rx.data, c->rx.len, &r->body, &done);
-        if (n < 0 || r->body.len > cap) { finish(f, n == TERN_EPARSE ? TERN_EPROTO : TERN_ELIMIT, "bad chunked body"); tern_close_now(c); return; }
+        if (n < 0 || r->body.len > cap) {
+          finish(f, n == TERN_EPARSE ? TERN_EPROTO : TERN_ELIMIT, "bad chunked body");
+          tern_close_now(c);
+          return;
+        }
         tern_buf_consume(&c->rx, (size_t)n);
         if (done) body_done(f);
         else return;
@@ -300,7 +350,10 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
           return;
         }
         tern_buf_consume(&c->rx, take);
-        if (!f->until_close) { f->left -= (int64_t)take; if (!f->left) body_done(f); }
+        if (!f->until_close) {
+          f->left -= (int64_t)take;
+          if (!f->left) body_done(f);
+        }
       }
     }
   }
@@ -311,23 +364,28 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   switch (ev) {
   case TERN_EV_CONNECT:
     f->phase = PH_HEAD;
-    tern_timer_start(f->loop, &f->head_timer, f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
-    if (send_request(f) != 0) { finish(f, TERN_EIO, "cannot send the request"); tern_close_now(c); }
+    tern_timer_start(f->loop, &f->head_timer,
+                     f->o->header_timeout_ms ? f->o->header_timeout_ms : 30000, 0, head_timeout, f);
+    if (send_request(f) != 0) {
+      finish(f, TERN_EIO, "cannot send the request");
+      tern_close_now(c);
+    }
     break;
   case TERN_EV_READ:
     if (c->rx.len) f->got_bytes = 1;
     on_read(f, c);
     if (c->is_readable_shut && f->phase == PH_BODY && f->until_close && !f->done) body_done(f);
     else if (c->is_readable_shut && !f->done && !(f->reused && !f->got_bytes)) {
-      finish(f, TERN_ECONNRESET, f->phase == PH_HEAD ? "the server closed without a response" : "the response was cut short");
+      finish(f, TERN_ECONNRESET,
+             f->phase == PH_HEAD ? "the server closed without a response"
+                                 : "the response was cut short");
     }
     break;
-  case TERN_EV_ERROR:
-    finish(f, c->err, ev_data);
-    break;
+  case TERN_EV_ERROR: finish(f, c->err, ev_data); break;
   case TERN_EV_CLOSE:
     if (f->conn == c) f->conn = NULL;
-    if (!f->done && f->reused && !f->got_bytes && (!strcmp(f->method, "GET") || !strcmp(f->method, "HEAD"))) {
+    if (!f->done && f->reused && !f->got_bytes &&
+        (!strcmp(f->method, "GET") || !strcmp(f->method, "HEAD"))) {
       /* the server closed the idle connection as we reused it: once more, fresh */
       f->reused = 0;
       int rc = start(f);
@@ -340,13 +398,15 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 /* Set a request going. file_body gets the buffer to free afterwards. */
-static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
-                 struct tern_http_response *r, char **file_body) {
+static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_client *cl,
+                 const struct tern_http_client_opts *o, struct tern_http_response *r,
+                 char **file_body) {
   memset(r, 0, sizeof(*r));
   int rc = tern_dns_attach(loop, NULL); /* host names resolve */
   if (rc) return rc;
   tern_buf_init(&r->head, tern_loop_alloc(loop), TERN_HTTP_MAX_HEAD + 4);
-  tern_buf_init(&r->body, tern_loop_alloc(loop), o->max_response ? o->max_response : 64u * 1024 * 1024);
+  tern_buf_init(&r->body, tern_loop_alloc(loop),
+                o->max_response ? o->max_response : 64u * 1024 * 1024);
   f->loop = loop;
   f->client = cl;
   f->o = o;
@@ -359,15 +419,22 @@ static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_clien
     char *buf;
     size_t n;
     rc = tern_file_load(tern_loop_alloc(loop), o->body_file, TERN_HTTP_MAX_BODY_FILE, &buf, &n);
-    if (rc) { snprintf(r->error, sizeof(r->error), "cannot read %s: %s", o->body_file, tern_strerror(rc)); return rc; }
+    if (rc) {
+      snprintf(r->error, sizeof(r->error), "cannot read %s: %s", o->body_file, tern_strerror(rc));
+      return rc;
+    }
     *file_body = buf;
     f->body = buf;
     f->body_len = n;
   }
   f->method = o->method ? o->method : f->body ? "POST" : "GET";
   rc = set_url(f, o->url);
-  if (rc) { snprintf(r->error, sizeof(r->error), "bad URL: %s", o->url); return rc; }
-  tern_timer_start(loop, &f->total_timer, o->total_timeout_ms ? o->total_timeout_ms : 60000, 0, total_timeout, f);
+  if (rc) {
+    snprintf(r->error, sizeof(r->error), "bad URL: %s", o->url);
+    return rc;
+  }
+  tern_timer_start(loop, &f->total_timer, o->total_timeout_ms ? o->total_timeout_ms : 60000, 0,
+                   total_timeout, f);
   rc = start(f);
   if (rc) finish(f, rc, r->error[0] ? r->error : tern_strerror(rc));
   return 0;
@@ -378,10 +445,13 @@ static int end(struct fetch *f, char *file_body) {
   struct tern_http_response *r = f->r;
   tern_timer_stop(f->loop, &f->total_timer);
   tern_timer_stop(f->loop, &f->head_timer);
-  if (f->conn && f->client && !f->err && f->phase == PH_DONE && r->msg.keep_alive && !f->until_close &&
-      !f->conn->is_closing && !f->conn->is_draining && f->conn->rx.len == 0)
+  if (f->conn && f->client && !f->err && f->phase == PH_DONE && r->msg.keep_alive &&
+      !f->until_close && !f->conn->is_closing && !f->conn->is_draining && f->conn->rx.len == 0)
     keep_idle(f->client, f->conn, f->origin); /* a clean end of a kept-alive exchange */
-  else if (f->conn) { f->conn->fn = NULL; tern_close(f->conn); }
+  else if (f->conn) {
+    f->conn->fn = NULL;
+    tern_close(f->conn);
+  }
   f->conn = NULL;
   if (f->tls) tern_tls_ctx_unref(f->tls);
   f->tls = NULL;
@@ -390,13 +460,16 @@ static int end(struct fetch *f, char *file_body) {
   return f->err;
 }
 
-static int fetch(struct tern_loop *loop, struct tern_http_client *cl, const struct tern_http_client_opts *o,
-                 struct tern_http_response *r) {
+static int fetch(struct tern_loop *loop, struct tern_http_client *cl,
+                 const struct tern_http_client_opts *o, struct tern_http_response *r) {
   struct fetch f;
   char *file_body;
   memset(&f, 0, sizeof(f));
   int rc = begin(&f, loop, cl, o, r, &file_body);
-  if (rc) { tern_free(tern_loop_alloc(loop), file_body); return rc; }
+  if (rc) {
+    tern_free(tern_loop_alloc(loop), file_body);
+    return rc;
+  }
   while (!f.done) tern_loop_poll(loop, 1000);
   rc = end(&f, file_body);
   tern_loop_poll(loop, 0);
@@ -415,8 +488,9 @@ static void call_done(struct tern_timer *t, void *arg) {
   tern_free(tern_loop_alloc(loop), c);
 }
 
-struct tern_http_call *tern_http_start(struct tern_loop *loop, const struct tern_http_client_opts *o,
-                                       tern_http_done_fn fn, void *arg) {
+struct tern_http_call *tern_http_start(struct tern_loop *loop,
+                                       const struct tern_http_client_opts *o, tern_http_done_fn fn,
+                                       void *arg) {
   struct tern_http_call *c = tern_alloc(tern_loop_alloc(loop), sizeof(*c));
   if (!c) return NULL;
   c->o = *o;
@@ -447,7 +521,8 @@ void tern_http_response_free(struct tern_http_response *r) {
   tern_buf_free(&r->body);
 }
 
-int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o, struct tern_http_response *r) {
+int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o,
+                    struct tern_http_response *r) {
   return fetch(loop, NULL, o, r);
 }
 
@@ -460,7 +535,10 @@ struct tern_http_client *tern_http_client_new(struct tern_loop *loop) {
 void tern_http_client_free(struct tern_http_client *cl) {
   if (!cl) return;
   for (int i = 0; i < TERN_HTTP_CLIENT_IDLE; i++)
-    if (cl->idle[i].conn) { cl->idle[i].conn->fn = NULL; tern_close(cl->idle[i].conn); }
+    if (cl->idle[i].conn) {
+      cl->idle[i].conn->fn = NULL;
+      tern_close(cl->idle[i].conn);
+    }
   tern_free(tern_loop_alloc(cl->loop), cl);
 }
 

@@ -34,9 +34,9 @@ static int next_line(const uint8_t *buf, size_t len, size_t *pos, struct tern_st
   size_t i = *pos;
   while (i < len && buf[i] != '\n' && buf[i] != '\r') i++;
   if (i >= len) return TERN_EAGAIN;
-  if (buf[i] == '\n') return TERN_EPARSE;            /* bare LF */
+  if (buf[i] == '\n') return TERN_EPARSE; /* bare LF */
   if (i + 1 >= len) return TERN_EAGAIN;
-  if (buf[i + 1] != '\n') return TERN_EPARSE;        /* bare CR */
+  if (buf[i + 1] != '\n') return TERN_EPARSE; /* bare CR */
   line->p = (const char *)buf + *pos;
   line->len = i - *pos;
   *pos = i + 2;
@@ -44,7 +44,8 @@ static int next_line(const uint8_t *buf, size_t len, size_t *pos, struct tern_st
 }
 
 static int parse_version(struct tern_str v, int *minor) {
-  if (v.len != 8 || memcmp(v.p, "HTTP/1.", 7) != 0 || (v.p[7] != '0' && v.p[7] != '1')) return TERN_EPARSE;
+  if (v.len != 8 || memcmp(v.p, "HTTP/1.", 7) != 0 || (v.p[7] != '0' && v.p[7] != '1'))
+    return TERN_EPARSE;
   *minor = v.p[7] - '0';
   return 0;
 }
@@ -160,7 +161,8 @@ int tern_http_parse_response(const uint8_t *buf, size_t len, struct tern_http_ms
   }
   if (status < 100 || (line.len > 12 && line.p[12] != ' ')) return TERN_EPARSE;
   m->status = status;
-  m->reason = line.len > 13 ? (struct tern_str){line.p + 13, line.len - 13} : (struct tern_str){"", 0};
+  m->reason =
+      line.len > 13 ? (struct tern_str){line.p + 13, line.len - 13} : (struct tern_str){"", 0};
   m->keep_alive = m->minor == 1;
   return parse_headers(buf, len, pos, m);
 }
@@ -173,7 +175,17 @@ const struct tern_str *tern_http_header(const struct tern_http_msg *m, const cha
 
 /* ---- chunked ---- */
 
-enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_DONE };
+enum {
+  CH_SIZE,
+  CH_EXT,
+  CH_SIZE_LF,
+  CH_DATA,
+  CH_DATA_CR,
+  CH_DATA_LF,
+  CH_TRAILER,
+  CH_TRAILER_LF,
+  CH_DONE
+};
 
 static int hexval(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -182,8 +194,8 @@ static int hexval(uint8_t c) {
   return -1;
 }
 
-int tern_http_chunked_feed(struct tern_http_chunked *st, const uint8_t *in, size_t len, struct tern_buf *out,
-                           int *done) {
+int tern_http_chunked_feed(struct tern_http_chunked *st, const uint8_t *in, size_t len,
+                           struct tern_buf *out, int *done) {
   size_t i = 0;
   *done = st->state == CH_DONE;
   while (i < len && st->state != CH_DONE) {
@@ -244,7 +256,10 @@ int tern_http_chunked_feed(struct tern_http_chunked *st, const uint8_t *in, size
       if (c != '\n') return TERN_EPARSE;
       i++;
       if (st->line == 0) st->state = CH_DONE;
-      else { st->line = 0; st->state = CH_TRAILER; }
+      else {
+        st->line = 0;
+        st->state = CH_TRAILER;
+      }
       break;
     }
   }
@@ -265,7 +280,10 @@ int tern_form_get(struct tern_str form, const char *key, char *out, size_t outle
     size_t nend = eq ? (size_t)(eq - form.p) : j;
     int nl = tern_url_decode(form.p + i, nend - i, name, sizeof(name), 1);
     if (nl == (int)kl && memcmp(name, key, kl) == 0) {
-      if (!eq) { if (outlen) out[0] = '\0'; return 0; }
+      if (!eq) {
+        if (outlen) out[0] = '\0';
+        return 0;
+      }
       int vl = tern_url_decode(eq + 1, j - nend - 1, out, outlen, 1);
       return vl < 0 ? vl : 0;
     }
@@ -278,7 +296,8 @@ int tern_url_encode(const char *s, size_t n, struct tern_buf *out, int form) {
   static const char hex[] = "0123456789ABCDEF";
   for (size_t i = 0; i < n; i++) {
     uint8_t c = (uint8_t)s[i];
-    int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c);
+    int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                strchr("-._~", c);
     int rc;
     if (plain && c) rc = tern_buf_append(out, &c, 1);
     else if (c == ' ' && form) rc = tern_buf_append(out, "+", 1);
@@ -300,7 +319,8 @@ int tern_form_append(struct tern_buf *out, const char *key, const char *value) {
 }
 
 void tern_http_date(int64_t t, char out[30]) {
-  static const char days[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; /* 1970-01-01: Thu */
+  static const char days[7][4] = {"Thu", "Fri", "Sat", "Sun",
+                                  "Mon", "Tue", "Wed"}; /* 1970-01-01: Thu */
   static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int64_t z = (t >= 0 ? t : t - 86399) / 86400, secs = t - z * 86400;

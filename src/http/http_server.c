@@ -30,28 +30,28 @@ struct route {
 enum { HS_HEAD, HS_BODY, HS_FILE, HS_SSE, HS_DONE, HS_LINGER, HS_WS, HS_CHUNKED };
 
 struct hconn {
-  struct hconn *next, *prev;    /* the server's connections, oldest first */
+  struct hconn *next, *prev; /* the server's connections, oldest first */
   struct tern_http_server *srv;
   struct tern_conn *conn;
   int state;
-  uint32_t started;             /* first byte of the current request, 0 if none */
+  uint32_t started; /* first byte of the current request, 0 if none */
   uint32_t last_active;
   size_t head_len;
-  int64_t body_left;            /* Content-Length bytes still to read */
+  int64_t body_left; /* Content-Length bytes still to read */
   struct tern_http_chunked chunked;
   int is_chunked, keep_alive, is_head;
   struct tern_buf body;
-  struct tern_file *file;       /* static file being sent */
+  struct tern_file *file; /* static file being sent */
   uint64_t file_off, file_left;
-  struct tern_buf pending;      /* response bytes waiting for room in tx */
-  uint32_t linger_since;        /* after an error reply: reading and discarding */
+  struct tern_buf pending; /* response bytes waiting for room in tx */
+  uint32_t linger_since;   /* after an error reply: reading and discarding */
   /* WebSocket, after an upgrade */
   tern_ws_fn ws_fn;
   void *ws_arg;
   struct tern_ws_frame ws_frame;
   int ws_in_frame, ws_msg_opcode;
-  uint64_t ws_done;             /* payload bytes of the current frame already taken */
-  struct tern_buf ws_msg;       /* the message being reassembled */
+  uint64_t ws_done;       /* payload bytes of the current frame already taken */
+  struct tern_buf ws_msg; /* the message being reassembled */
 };
 
 struct tern_http_server {
@@ -61,7 +61,7 @@ struct tern_http_server {
   struct route *routes;
   struct hconn *head, *tail;
   size_t nconns;
-  struct tern_http_msg msg;     /* scratch: the request being handled */
+  struct tern_http_msg msg; /* scratch: the request being handled */
   char *root;
 };
 
@@ -99,7 +99,8 @@ static void on_data(struct hconn *h);
 
 /* ---- writing ---- */
 
-static int write_head(struct tern_conn *c, int status, const char *headers, int64_t length, int keep_alive) {
+static int write_head(struct tern_conn *c, int status, const char *headers, int64_t length,
+                      int keep_alive) {
   char line[512], date[32];
   tern_http_date((int64_t)tern_rtc_now(c->loop), date); /* the device clock, SNTP-corrected */
   int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: tern\r\nDate: %s\r\n", status,
@@ -153,7 +154,8 @@ static void reply_simple(struct hconn *h, int status, const char *headers, const
   finish(h);
 }
 
-int tern_http_reply(struct tern_http_request *req, int status, const char *headers, const void *body, size_t len) {
+int tern_http_reply(struct tern_http_request *req, int status, const char *headers,
+                    const void *body, size_t len) {
   struct hconn *h = req->conn->proto;
   if (!h || h->state == HS_DONE) return TERN_EINVAL;
   int rc = write_head(req->conn, status, headers, (int64_t)len, h->keep_alive);
@@ -162,9 +164,11 @@ int tern_http_reply(struct tern_http_request *req, int status, const char *heade
   return rc;
 }
 
-int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type, const char *text) {
+int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type,
+                         const char *text) {
   char hdr[128];
-  snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\n", content_type ? content_type : "text/plain; charset=utf-8");
+  snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\n",
+           content_type ? content_type : "text/plain; charset=utf-8");
   return tern_http_reply(req, status, hdr, text, strlen(text));
 }
 
@@ -201,7 +205,8 @@ int tern_http_chunk_end(struct tern_conn *c) {
 
 int tern_http_sse_start(struct tern_http_request *req) {
   struct hconn *h = req->conn->proto;
-  int rc = write_head(req->conn, 200, "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n", -1, 1);
+  int rc = write_head(req->conn, 200,
+                      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n", -1, 1);
   h->state = HS_SSE;
   return rc;
 }
@@ -230,12 +235,24 @@ int tern_http_sse_send(struct tern_conn *c, const char *event, const char *data)
 /* ---- static files ---- */
 
 static const char *mime_type(const char *path) {
-  static const struct { const char *ext, *type; } types[] = {
-      {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"}, {".css", "text/css"},
-      {".js", "text/javascript"}, {".json", "application/json"}, {".png", "image/png"},
-      {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"}, {".svg", "image/svg+xml"},
-      {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"}, {".csv", "text/csv"},
-      {".wasm", "application/wasm"}, {".pdf", "application/pdf"}, {".xml", "application/xml"}};
+  static const struct {
+    const char *ext, *type;
+  } types[] = {{".html", "text/html; charset=utf-8"},
+               {".htm", "text/html; charset=utf-8"},
+               {".css", "text/css"},
+               {".js", "text/javascript"},
+               {".json", "application/json"},
+               {".png", "image/png"},
+               {".jpg", "image/jpeg"},
+               {".jpeg", "image/jpeg"},
+               {".gif", "image/gif"},
+               {".svg", "image/svg+xml"},
+               {".ico", "image/x-icon"},
+               {".txt", "text/plain; charset=utf-8"},
+               {".csv", "text/csv"},
+               {".wasm", "application/wasm"},
+               {".pdf", "application/pdf"},
+               {".xml", "application/xml"}};
   const char *dot = strrchr(path, '.');
   for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
     if (!strcmp(dot, types[i].ext)) return types[i].type;
@@ -248,7 +265,8 @@ static const char *mime_type(const char *path) {
 static int map_path(const char *root, struct tern_str path, char *out, size_t outlen) {
   char decoded[1024];
   for (size_t i = 0; i + 2 < path.len; i++)
-    if (path.p[i] == '%' && path.p[i + 1] == '2' && (path.p[i + 2] | 32) == 'f') return 400; /* encoded '/' */
+    if (path.p[i] == '%' && path.p[i + 1] == '2' && (path.p[i + 2] | 32) == 'f')
+      return 400; /* encoded '/' */
   int n = tern_url_decode(path.p, path.len, decoded, sizeof(decoded), 0);
   if (n < 0 || (size_t)n != strlen(decoded) || strchr(decoded, '\\')) return 400;
   size_t o = (size_t)snprintf(out, outlen, "%s", root);
@@ -277,7 +295,10 @@ static void pump_file(struct hconn *h) {
     char chunk[16384];
     size_t want = h->file_left < sizeof(chunk) ? (size_t)h->file_left : sizeof(chunk);
     long got = tern_file_read(h->file, h->file_off, chunk, want);
-    if (got <= 0) { tern_close_now(c); break; } /* the file shrank: the length is now a lie */
+    if (got <= 0) {
+      tern_close_now(c);
+      break;
+    } /* the file shrank: the length is now a lie */
     tern_send(c, chunk, (size_t)got);
     h->file_off += (uint64_t)got;
     h->file_left -= (uint64_t)got;
@@ -293,11 +314,17 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   struct tern_http_server *s = h->srv;
   char path[2048], hdr[512];
   int status = map_path(s->root, req->path, path, sizeof(path) - 16);
-  if (status) { reply_simple(h, status, NULL, tern_http_status_text(status)); return; }
+  if (status) {
+    reply_simple(h, status, NULL, tern_http_status_text(status));
+    return;
+  }
   struct tern_file_info fi;
   if (tern_file_stat(path, &fi) == 0 && fi.is_dir) {
     strcat(path, "/index.html");
-    if (tern_file_stat(path, &fi) != 0 || fi.is_dir) { reply_simple(h, 404, NULL, "Not Found\n"); return; }
+    if (tern_file_stat(path, &fi) != 0 || fi.is_dir) {
+      reply_simple(h, 404, NULL, "Not Found\n");
+      return;
+    }
   } else if (tern_file_stat(path, &fi) != 0) {
     reply_simple(h, 404, NULL, "Not Found\n");
     return;
@@ -305,7 +332,8 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   uint64_t size = fi.size;
   int64_t mtime = fi.mtime;
   char etag[64];
-  snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)size, (unsigned long long)mtime);
+  snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)size,
+           (unsigned long long)mtime);
   const struct tern_str *inm = tern_http_header(req->head, "if-none-match");
   if (inm && (tern_str_eq(*inm, etag) || tern_str_eq(*inm, "*"))) {
     snprintf(hdr, sizeof(hdr), "ETag: %s\r\n", etag);
@@ -316,7 +344,8 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   uint64_t start = 0, end = size ? size - 1 : 0;
   int partial = 0;
   const struct tern_str *range = tern_http_header(req->head, "range");
-  if (range && range->len > 6 && !memcmp(range->p, "bytes=", 6) && !memchr(range->p, ',', range->len)) {
+  if (range && range->len > 6 && !memcmp(range->p, "bytes=", 6) &&
+      !memchr(range->p, ',', range->len)) {
     char r[64];
     if (tern_str_copy((struct tern_str){range->p + 6, range->len - 6}, r, sizeof(r)) == 0) {
       char *dash = strchr(r, '-');
@@ -331,7 +360,10 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
         } else {
           start = strtoull(r, &e1, 10);
           ok = !*e1;
-          if (ok && dash[1]) { end = strtoull(dash + 1, &e2, 10); ok = !*e2 && end >= start; }
+          if (ok && dash[1]) {
+            end = strtoull(dash + 1, &e2, 10);
+            ok = !*e2 && end >= start;
+          }
           if (ok && end >= size) end = size ? size - 1 : 0;
         }
         if (ok && (start >= size)) {
@@ -343,19 +375,27 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
       }
     }
   }
-  if (!partial) { start = 0; end = size ? size - 1 : 0; }
+  if (!partial) {
+    start = 0;
+    end = size ? size - 1 : 0;
+  }
   uint64_t length = size ? end - start + 1 : 0;
   struct tern_file *f = NULL;
   if (tern_file_open(path, &f) != 0) {
     reply_simple(h, 403, NULL, "Forbidden\n");
     return;
   }
-  int n = snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n", mime_type(path), etag);
+  int n = snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
+                   mime_type(path), etag);
   if (partial)
-    snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Content-Range: bytes %llu-%llu/%llu\r\n", (unsigned long long)start,
-             (unsigned long long)end, (unsigned long long)size);
+    snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Content-Range: bytes %llu-%llu/%llu\r\n",
+             (unsigned long long)start, (unsigned long long)end, (unsigned long long)size);
   write_head(h->conn, partial ? 206 : 200, hdr, (int64_t)length, h->keep_alive);
-  if (h->is_head || length == 0) { tern_file_close(f); finish(h); return; }
+  if (h->is_head || length == 0) {
+    tern_file_close(f);
+    finish(h);
+    return;
+  }
   h->file = f;
   h->file_off = start;
   h->file_left = length;
@@ -372,7 +412,8 @@ int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg
   const struct tern_str *ver = tern_http_header(req->head, "sec-websocket-version");
   uint8_t raw[32];
   if (!up || !tern_str_eq(*up, "websocket") || !req->head->upgrade || !key ||
-      tern_base64_decode(key->p, key->len, raw, sizeof(raw)) != 16 || !tern_str_eq(req->method, "GET")) {
+      tern_base64_decode(key->p, key->len, raw, sizeof(raw)) != 16 ||
+      !tern_str_eq(req->method, "GET")) {
     reply_simple(h, 400, NULL, "not a WebSocket handshake\n");
     return TERN_EPROTO;
   }
@@ -382,8 +423,11 @@ int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg
   }
   char accept[32], hdr[160];
   tern_ws_accept_key(key->p, key->len, accept);
-  int n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+  int n =
+      snprintf(hdr, sizeof(hdr),
+               "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Accept: %s\r\n\r\n",
+               accept);
   tern_send(h->conn, hdr, (size_t)n);
   h->state = HS_WS;
   h->ws_fn = fn;
@@ -416,15 +460,19 @@ static void ws_close(struct hconn *h, uint16_t code) {
 static int utf8_ok(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n;) {
     uint8_t c = p[i];
-    size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xe0) == 0xc0 ? 2
+                 : (c & 0xf0) == 0xe0 ? 3
+                 : (c & 0xf8) == 0xf0 ? 4
+                                      : 0;
     if (!len || i + len > n) return 0;
     uint32_t cp = len == 1 ? c : (uint32_t)(c & (0x7f >> len));
     for (size_t k = 1; k < len; k++) {
       if ((p[i + k] & 0xc0) != 0x80) return 0;
       cp = cp << 6 | (p[i + k] & 0x3f);
     }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
       return 0;
     i += len;
   }
@@ -438,8 +486,7 @@ static void ws_frame_done(struct hconn *h, uint8_t *payload, size_t plen) {
     tern_ws_encode(&h->conn->tx, TERN_WS_PONG, 1, payload, plen, NULL);
     tern_send(h->conn, NULL, 0);
     return;
-  case TERN_WS_PONG:
-    return;
+  case TERN_WS_PONG: return;
   case TERN_WS_CLOSE: {
     uint16_t code = plen >= 2 ? (uint16_t)(payload[0] << 8 | payload[1]) : 1000;
     ws_close(h, plen == 1 ? 1002 : code);
@@ -447,7 +494,10 @@ static void ws_frame_done(struct hconn *h, uint8_t *payload, size_t plen) {
   }
   }
   if (f->fin) {
-    if (h->ws_msg_opcode == TERN_WS_TEXT && !utf8_ok(h->ws_msg.data, h->ws_msg.len)) { ws_close(h, 1007); return; }
+    if (h->ws_msg_opcode == TERN_WS_TEXT && !utf8_ok(h->ws_msg.data, h->ws_msg.len)) {
+      ws_close(h, 1007);
+      return;
+    }
     if (h->ws_fn) h->ws_fn(h->conn, h->ws_msg_opcode, h->ws_msg.data, h->ws_msg.len, h->ws_arg);
     h->ws_msg.len = 0;
     h->ws_msg_opcode = 0;
@@ -461,12 +511,21 @@ static void ws_on_data(struct hconn *h) {
     if (!h->ws_in_frame) {
       int n = tern_ws_parse_header(c->rx.data, c->rx.len, 1, f);
       if (n == TERN_EAGAIN) return;
-      if (n < 0) { ws_close(h, 1002); return; }
+      if (n < 0) {
+        ws_close(h, 1002);
+        return;
+      }
       if (f->opcode <= 2) {
         /* a new message must start with TEXT/BINARY, a continuation needs one open */
-        if ((f->opcode == TERN_WS_CONT) != (h->ws_msg_opcode != 0)) { ws_close(h, 1002); return; }
+        if ((f->opcode == TERN_WS_CONT) != (h->ws_msg_opcode != 0)) {
+          ws_close(h, 1002);
+          return;
+        }
         if (f->opcode) h->ws_msg_opcode = f->opcode;
-        if (h->ws_msg.len + f->len > TERN_WS_MAX_MESSAGE) { ws_close(h, 1009); return; }
+        if (h->ws_msg.len + f->len > TERN_WS_MAX_MESSAGE) {
+          ws_close(h, 1009);
+          return;
+        }
       }
       tern_buf_consume(&c->rx, (size_t)n);
       h->ws_in_frame = 1;
@@ -484,7 +543,10 @@ static void ws_on_data(struct hconn *h) {
     }
     size_t take = c->rx.len < f->len - h->ws_done ? c->rx.len : (size_t)(f->len - h->ws_done);
     size_t at = h->ws_msg.len;
-    if (tern_buf_append(&h->ws_msg, c->rx.data, take)) { ws_close(h, 1009); return; }
+    if (tern_buf_append(&h->ws_msg, c->rx.data, take)) {
+      ws_close(h, 1009);
+      return;
+    }
     tern_ws_unmask(h->ws_msg.data + at, take, f->mask, h->ws_done);
     tern_buf_consume(&c->rx, take);
     h->ws_done += take;
@@ -500,7 +562,8 @@ static void ws_on_data(struct hconn *h) {
 static int route_matches(const struct route *r, struct tern_str method, struct tern_str path) {
   if (r->method && !tern_str_eq(method, r->method)) return 0;
   size_t pl = strlen(r->pattern);
-  if (pl && r->pattern[pl - 1] == '*') return path.len >= pl - 1 && !memcmp(path.p, r->pattern, pl - 1);
+  if (pl && r->pattern[pl - 1] == '*')
+    return path.len >= pl - 1 && !memcmp(path.p, r->pattern, pl - 1);
   return path.len == pl && !memcmp(path.p, r->pattern, pl);
 }
 
@@ -513,7 +576,8 @@ static const char *check_auth(struct tern_http_server *s, const struct tern_http
   int n = tern_base64_decode(a->p + 6, a->len - 6, raw, sizeof(raw) - 1);
   if (n <= 0) return NULL;
   char want[512];
-  int wl = snprintf(want, sizeof(want), "%s:%s", s->o.auth_user, s->o.auth_pass ? s->o.auth_pass : "");
+  int wl =
+      snprintf(want, sizeof(want), "%s:%s", s->o.auth_user, s->o.auth_pass ? s->o.auth_pass : "");
   /* compare over the longer length so the time does not depend on where they differ */
   int same = n == wl && tern_ct_equal(raw, want, (size_t)wl);
   return same ? s->o.auth_user : NULL;
@@ -533,7 +597,10 @@ static void dispatch(struct hconn *h) {
   const char *q = memchr(m->target.p, '?', m->target.len);
   req.path = (struct tern_str){m->target.p, q ? (size_t)(q - m->target.p) : m->target.len};
   if (q) req.query = (struct tern_str){q + 1, m->target.len - (size_t)(q + 1 - m->target.p)};
-  if (req.path.len == 0 || req.path.p[0] != '/') { reply_simple(h, 400, NULL, "Bad Request\n"); return; }
+  if (req.path.len == 0 || req.path.p[0] != '/') {
+    reply_simple(h, 400, NULL, "Bad Request\n");
+    return;
+  }
   req.user = check_auth(s, m);
   for (struct route *r = s->routes; r; r = r->next) {
     if (!route_matches(r, m->method, req.path)) continue;
@@ -542,7 +609,8 @@ static void dispatch(struct hconn *h) {
       return;
     }
     r->fn(&req, r->arg);
-    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE && h->state != HS_WS && h->state != HS_CHUNKED)
+    if (h->state != HS_DONE && h->state != HS_SSE && h->state != HS_FILE && h->state != HS_WS &&
+        h->state != HS_CHUNKED)
       reply_simple(h, 500, NULL, "the handler did not reply\n");
     return;
   }
@@ -590,8 +658,14 @@ static void drop_body_bytes(struct tern_conn *c, size_t head_len, size_t n) {
 static void on_data(struct hconn *h) {
   struct tern_conn *c = h->conn;
   struct tern_http_server *s = h->srv;
-  if (h->state == HS_LINGER) { tern_buf_consume(&c->rx, c->rx.len); return; }
-  if (h->state == HS_WS) { ws_on_data(h); return; }
+  if (h->state == HS_LINGER) {
+    tern_buf_consume(&c->rx, c->rx.len);
+    return;
+  }
+  if (h->state == HS_WS) {
+    ws_on_data(h);
+    return;
+  }
   while (!c->is_closing && !c->is_draining) {
     if (h->state == HS_DONE && h->pending.len) return; /* one response at a time */
     if (h->state == HS_DONE) reset(h);
@@ -600,14 +674,21 @@ static void on_data(struct hconn *h) {
       if (!h->started) h->started = tern_loop_now(s->loop);
       int n = tern_http_parse_request(c->rx.data, c->rx.len, &s->msg);
       if (n == TERN_EAGAIN) return;
-      if (n < 0) { fail_request(h, n == TERN_ELIMIT ? 431 : 400); return; }
+      if (n < 0) {
+        fail_request(h, n == TERN_ELIMIT ? 431 : 400);
+        return;
+      }
       h->head_len = (size_t)n;
       h->keep_alive = s->msg.keep_alive;
       h->is_head = tern_str_eq(s->msg.method, "HEAD");
-      if (s->msg.content_length > (int64_t)s->o.max_body) { fail_request(h, 413); return; }
+      if (s->msg.content_length > (int64_t)s->o.max_body) {
+        fail_request(h, 413);
+        return;
+      }
       h->is_chunked = s->msg.chunked;
       h->body_left = s->msg.content_length > 0 ? s->msg.content_length : 0;
-      if (s->msg.expect_continue && (h->is_chunked || h->body_left)) tern_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+      if (s->msg.expect_continue && (h->is_chunked || h->body_left))
+        tern_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
       h->state = HS_BODY;
     }
     if (h->state == HS_BODY) {
@@ -619,16 +700,31 @@ static void on_data(struct hconn *h) {
       if (h->is_chunked) {
         int done = 0;
         int n = tern_http_chunked_feed(&h->chunked, p, avail, &h->body, &done);
-        if (n == TERN_EFULL || h->body.len > s->o.max_body) { fail_request(h, 413); return; }
-        if (n < 0) { fail_request(h, 400); return; }
+        if (n == TERN_EFULL || h->body.len > s->o.max_body) {
+          fail_request(h, 413);
+          return;
+        }
+        if (n < 0) {
+          fail_request(h, 400);
+          return;
+        }
         used = (size_t)n;
-        if (!done) { drop_body_bytes(c, h->head_len, used); return; }
+        if (!done) {
+          drop_body_bytes(c, h->head_len, used);
+          return;
+        }
       } else {
         size_t take = avail < (uint64_t)h->body_left ? avail : (size_t)h->body_left;
-        if (tern_buf_append(&h->body, p, take)) { fail_request(h, 413); return; }
+        if (tern_buf_append(&h->body, p, take)) {
+          fail_request(h, 413);
+          return;
+        }
         h->body_left -= (int64_t)take;
         used = take;
-        if (h->body_left) { drop_body_bytes(c, h->head_len, used); return; }
+        if (h->body_left) {
+          drop_body_bytes(c, h->head_len, used);
+          return;
+        }
       }
       /* Complete: re-parse the head in place (the scratch may have been
        * used by another connection meanwhile), dispatch, drop the bytes. */
@@ -638,24 +734,31 @@ static void on_data(struct hconn *h) {
       size_t consumed = h->head_len + used;
       tern_buf_consume(&c->rx, consumed <= c->rx.len ? consumed : c->rx.len);
       h->started = 0;
-      if (h->state == HS_WS) { ws_on_data(h); return; } /* frames may follow the handshake */
+      if (h->state == HS_WS) {
+        ws_on_data(h);
+        return;
+      } /* frames may follow the handshake */
       if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_CHUNKED) return;
     }
-    if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_WS || h->state == HS_CHUNKED) return;
+    if (h->state == HS_FILE || h->state == HS_SSE || h->state == HS_WS || h->state == HS_CHUNKED)
+      return;
   }
 }
 
 static void unlink_conn(struct hconn *h) {
   struct tern_http_server *s = h->srv;
-  if (h->prev) h->prev->next = h->next; else s->head = h->next;
-  if (h->next) h->next->prev = h->prev; else s->tail = h->prev;
+  if (h->prev) h->prev->next = h->next;
+  else s->head = h->next;
+  if (h->next) h->next->prev = h->prev;
+  else s->tail = h->prev;
   s->nconns--;
 }
 
 static void check_timers(struct hconn *h) {
   struct tern_http_server *s = h->srv;
   uint32_t now = tern_loop_now(s->loop);
-  if (h->state == HS_SSE || h->state == HS_FILE || h->state == HS_WS || h->state == HS_CHUNKED) return;
+  if (h->state == HS_SSE || h->state == HS_FILE || h->state == HS_WS || h->state == HS_CHUNKED)
+    return;
   if (h->state == HS_LINGER) {
     if (h->conn->tx.len == 0 && now - h->linger_since > 1000) tern_close(h->conn);
     return;
@@ -678,10 +781,17 @@ static int make_room(struct tern_http_server *s) {
   struct hconn *slowest = NULL;
   for (struct hconn *h = s->head; h; h = h->next) {
     if (h->conn->is_closing) continue;
-    if (h->state == HS_HEAD && !h->started) { tern_close_now(h->conn); return 1; }
-    if (h->state == HS_HEAD && (!slowest || tern_time_before(h->started, slowest->started))) slowest = h;
+    if (h->state == HS_HEAD && !h->started) {
+      tern_close_now(h->conn);
+      return 1;
+    }
+    if (h->state == HS_HEAD && (!slowest || tern_time_before(h->started, slowest->started)))
+      slowest = h;
   }
-  if (slowest) { tern_close_now(slowest->conn); return 1; }
+  if (slowest) {
+    tern_close_now(slowest->conn);
+    return 1;
+  }
   return 0;
 }
 
@@ -691,28 +801,39 @@ static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
   struct hconn *h = c->proto;
   switch (ev) {
   case TERN_EV_ACCEPT:
-    if (!make_room(s)) { tern_close_now(c); return; }
+    if (!make_room(s)) {
+      tern_close_now(c);
+      return;
+    }
     h = tern_alloc(tern_loop_alloc(s->loop), sizeof(*h));
-    if (!h) { tern_close_now(c); return; }
+    if (!h) {
+      tern_close_now(c);
+      return;
+    }
     h->srv = s;
     h->conn = c;
     h->last_active = tern_loop_now(s->loop);
     tern_buf_init(&h->body, tern_loop_alloc(s->loop), s->o.max_body);
     tern_buf_init(&h->pending, tern_loop_alloc(s->loop), 64u * 1024 * 1024);
     h->prev = s->tail;
-    if (s->tail) s->tail->next = h; else s->head = h;
+    if (s->tail) s->tail->next = h;
+    else s->head = h;
     s->tail = h;
     s->nconns++;
     c->proto = h;
     break;
   case TERN_EV_READ:
-    if (h) { h->last_active = tern_loop_now(s->loop); on_data(h); }
+    if (h) {
+      h->last_active = tern_loop_now(s->loop);
+      on_data(h);
+    }
     break;
   case TERN_EV_SENT:
     if (h && h->state == HS_FILE) pump_file(h);
     if (h && h->pending.len) {
       flush_pending(h);
-      if (!h->pending.len && h->state == HS_DONE && h->keep_alive) on_data(h); /* the next pipelined request */
+      if (!h->pending.len && h->state == HS_DONE && h->keep_alive)
+        on_data(h); /* the next pipelined request */
     }
     break;
   case TERN_EV_POLL:
@@ -740,9 +861,13 @@ static char *dup_s(struct tern_loop *loop, const char *z) {
   return p;
 }
 
-struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const struct tern_http_server_opts *o, int *err) {
+struct tern_http_server *tern_http_server_start(struct tern_loop *loop,
+                                                const struct tern_http_server_opts *o, int *err) {
   struct tern_http_server *s = tern_alloc(tern_loop_alloc(loop), sizeof(*s));
-  if (!s) { *err = TERN_ENOMEM; return NULL; }
+  if (!s) {
+    *err = TERN_ENOMEM;
+    return NULL;
+  }
   s->loop = loop;
   s->o = *o;
   if (!s->o.max_conns) s->o.max_conns = TERN_HTTP_MAX_CONNS;
@@ -751,7 +876,12 @@ struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const st
   if (!s->o.request_ms) s->o.request_ms = TERN_HTTP_REQUEST_MS;
   s->root = dup_s(loop, o->root);
   s->listener = tern_listen(loop, o->listen ? o->listen : "tcp://127.0.0.1:8080", server_fn, s);
-  if (!s->listener) { *err = tern_listen_error(loop); tern_free(tern_loop_alloc(loop), s->root); tern_free(tern_loop_alloc(loop), s); return NULL; }
+  if (!s->listener) {
+    *err = tern_listen_error(loop);
+    tern_free(tern_loop_alloc(loop), s->root);
+    tern_free(tern_loop_alloc(loop), s);
+    return NULL;
+  }
   if (o->tls) tern_tls_listen(s->listener, o->tls);
   *err = 0;
   return s;
@@ -759,8 +889,8 @@ struct tern_http_server *tern_http_server_start(struct tern_loop *loop, const st
 
 uint16_t tern_http_server_port(const struct tern_http_server *s) { return s->listener->local.port; }
 
-int tern_http_route(struct tern_http_server *s, const char *method, const char *pattern, int protect,
-                    tern_http_handler fn, void *arg) {
+int tern_http_route(struct tern_http_server *s, const char *method, const char *pattern,
+                    int protect, tern_http_handler fn, void *arg) {
   struct route *r = tern_alloc(tern_loop_alloc(s->loop), sizeof(*r));
   if (!r) return TERN_ENOMEM;
   r->method = dup_s(s->loop, method);

@@ -4,7 +4,9 @@
 #include "tern/error.h"
 #include "tern/http_codec.h"
 
-struct js { const char *p, *end; };
+struct js {
+  const char *p, *end;
+};
 
 static void ws(struct js *j) {
   while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
@@ -35,7 +37,10 @@ static int skip_value(struct js *j, int depth);
 static int skip_container(struct js *j, char close, int depth) {
   j->p++; /* the opening bracket */
   ws(j);
-  if (j->p < j->end && *j->p == close) { j->p++; return 0; }
+  if (j->p < j->end && *j->p == close) {
+    j->p++;
+    return 0;
+  }
   for (;;) {
     if (close == '}') {
       ws(j);
@@ -49,8 +54,14 @@ static int skip_container(struct js *j, char close, int depth) {
     if (rc < 0) return rc;
     ws(j);
     if (j->p >= j->end) return TERN_EPARSE;
-    if (*j->p == ',') { j->p++; continue; }
-    if (*j->p == close) { j->p++; return 0; }
+    if (*j->p == ',') {
+      j->p++;
+      continue;
+    }
+    if (*j->p == close) {
+      j->p++;
+      return 0;
+    }
     return TERN_EPARSE;
   }
 }
@@ -63,19 +74,28 @@ static int skip_value(struct js *j, int depth) {
   char c = *j->p;
   if (c == '{') return skip_container(j, '}', depth) ? TERN_EPARSE : TERN_JSON_OBJECT;
   if (c == '[') return skip_container(j, ']', depth) ? TERN_EPARSE : TERN_JSON_ARRAY;
-  if (c == '"') { j->p++; return skip_string(j) ? TERN_EPARSE : TERN_JSON_STRING; }
-  static const struct { const char *word; int type; } words[] = {
-      {"true", TERN_JSON_TRUE}, {"false", TERN_JSON_FALSE}, {"null", TERN_JSON_NULL}};
+  if (c == '"') {
+    j->p++;
+    return skip_string(j) ? TERN_EPARSE : TERN_JSON_STRING;
+  }
+  static const struct {
+    const char *word;
+    int type;
+  } words[] = {{"true", TERN_JSON_TRUE}, {"false", TERN_JSON_FALSE}, {"null", TERN_JSON_NULL}};
   for (int i = 0; i < 3; i++) {
     size_t n = strlen(words[i].word);
-    if ((size_t)(j->end - j->p) >= n && memcmp(j->p, words[i].word, n) == 0) { j->p += n; return words[i].type; }
+    if ((size_t)(j->end - j->p) >= n && memcmp(j->p, words[i].word, n) == 0) {
+      j->p += n;
+      return words[i].type;
+    }
   }
   /* number: -? int frac? exp? */
   const char *s = j->p;
   if (j->p < j->end && *j->p == '-') j->p++;
   if (j->p >= j->end || *j->p < '0' || *j->p > '9') return TERN_EPARSE;
   if (*j->p == '0') j->p++;
-  else while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
+  else
+    while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
   if (j->p < j->end && *j->p == '.') {
     j->p++;
     if (j->p >= j->end || *j->p < '0' || *j->p > '9') return TERN_EPARSE;
@@ -111,7 +131,10 @@ static int find_key(struct js *j, const char *key, size_t klen) {
     if (rc < 0) return rc;
     ws(j);
     if (j->p >= j->end) return TERN_EPARSE;
-    if (*j->p == ',') { j->p++; continue; }
+    if (*j->p == ',') {
+      j->p++;
+      continue;
+    }
     return *j->p == '}' ? TERN_ENOTFOUND : TERN_EPARSE;
   }
 }
@@ -129,7 +152,10 @@ static int find_index(struct js *j, unsigned long idx) {
     if (rc < 0) return rc;
     ws(j);
     if (j->p >= j->end) return TERN_EPARSE;
-    if (*j->p == ',') { j->p++; continue; }
+    if (*j->p == ',') {
+      j->p++;
+      continue;
+    }
     return *j->p == ']' ? TERN_ENOTFOUND : TERN_EPARSE;
   }
 }
@@ -175,10 +201,25 @@ int tern_json_get(const char *json, size_t len, const char *path, struct tern_st
 static int put_utf8(char *out, size_t outlen, size_t *o, unsigned cp) {
   char b[4];
   int n;
-  if (cp < 0x80) { b[0] = (char)cp; n = 1; }
-  else if (cp < 0x800) { b[0] = (char)(0xc0 | cp >> 6); b[1] = (char)(0x80 | (cp & 63)); n = 2; }
-  else if (cp < 0x10000) { b[0] = (char)(0xe0 | cp >> 12); b[1] = (char)(0x80 | ((cp >> 6) & 63)); b[2] = (char)(0x80 | (cp & 63)); n = 3; }
-  else { b[0] = (char)(0xf0 | cp >> 18); b[1] = (char)(0x80 | ((cp >> 12) & 63)); b[2] = (char)(0x80 | ((cp >> 6) & 63)); b[3] = (char)(0x80 | (cp & 63)); n = 4; }
+  if (cp < 0x80) {
+    b[0] = (char)cp;
+    n = 1;
+  } else if (cp < 0x800) {
+    b[0] = (char)(0xc0 | cp >> 6);
+    b[1] = (char)(0x80 | (cp & 63));
+    n = 2;
+  } else if (cp < 0x10000) {
+    b[0] = (char)(0xe0 | cp >> 12);
+    b[1] = (char)(0x80 | ((cp >> 6) & 63));
+    b[2] = (char)(0x80 | (cp & 63));
+    n = 3;
+  } else {
+    b[0] = (char)(0xf0 | cp >> 18);
+    b[1] = (char)(0x80 | ((cp >> 12) & 63));
+    b[2] = (char)(0x80 | ((cp >> 6) & 63));
+    b[3] = (char)(0x80 | (cp & 63));
+    n = 4;
+  }
   if (*o + (size_t)n >= outlen) return TERN_EFULL;
   memcpy(out + *o, b, (size_t)n);
   *o += (size_t)n;
@@ -190,7 +231,9 @@ static long hex4(const char *p) {
   long v = 0;
   for (int i = 0; i < 4; i++) {
     char c = p[i];
-    int d = c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+    int d = c >= '0' && c <= '9'                 ? c - '0'
+            : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
+                                                 : -1;
     if (d < 0) return -1;
     v = v * 16 + d;
   }
@@ -221,7 +264,10 @@ int tern_json_unescape(struct tern_str s, char *out, size_t outlen) {
       /* a surrogate pair makes one code point */
       if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < s.len && s.p[i + 1] == '\\' && s.p[i + 2] == 'u') {
         long lo = hex4(s.p + i + 3);
-        if (lo >= 0xdc00 && lo < 0xe000) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); i += 6; }
+        if (lo >= 0xdc00 && lo < 0xe000) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+          i += 6;
+        }
       }
       if (put_utf8(out, outlen, &o, (unsigned)cp)) return TERN_EFULL;
     } else {

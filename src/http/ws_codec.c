@@ -13,7 +13,8 @@ int tern_ws_parse_header(const uint8_t *buf, size_t len, int from_client, struct
   f->opcode = buf[0] & 0x0f;
   if (!(f->opcode <= 2 || (f->opcode >= 8 && f->opcode <= 10))) return TERN_EPROTO;
   f->masked = buf[1] >> 7;
-  if (f->masked != (from_client ? 1 : 0)) return TERN_EPROTO; /* 5.1: clients mask, servers do not */
+  if (f->masked != (from_client ? 1 : 0))
+    return TERN_EPROTO; /* 5.1: clients mask, servers do not */
   uint64_t n = buf[1] & 0x7f;
   size_t h = 2;
   if (n == 126) {
@@ -59,11 +60,15 @@ size_t tern_ws_header(uint8_t h[14], int opcode, int fin, uint64_t len, const ui
     for (int i = 0; i < 8; i++) h[2 + i] = (uint8_t)(len >> (56 - 8 * i));
     hl = 10;
   }
-  if (mask_key) { memcpy(h + hl, mask_key, 4); hl += 4; }
+  if (mask_key) {
+    memcpy(h + hl, mask_key, 4);
+    hl += 4;
+  }
   return hl;
 }
 
-int tern_ws_encode(struct tern_buf *out, int opcode, int fin, const void *data, size_t len, const uint8_t *mask_key) {
+int tern_ws_encode(struct tern_buf *out, int opcode, int fin, const void *data, size_t len,
+                   const uint8_t *mask_key) {
   uint8_t h[14];
   size_t hl = tern_ws_header(h, opcode, fin, len, mask_key);
   int rc = tern_buf_reserve(out, hl + len);

@@ -25,8 +25,8 @@ static const char *peer_name(const struct bconn *bc) {
 
 /* ---- messages ---- */
 
-struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
-                      uint8_t qos, uint8_t retain) {
+struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen,
+                                  const void *payload, size_t plen, uint8_t qos, uint8_t retain) {
   struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen);
   if (!m) return NULL;
   m->refs = 1;
@@ -56,7 +56,10 @@ static unsigned hash_str(const char *s) {
 
 static char *dup_n(struct tern_broker *b, const char *s, size_t n) {
   char *p = tern_alloc(tern_loop_alloc(b->loop), n + 1);
-  if (p) { memcpy(p, s, n); p[n] = '\0'; }
+  if (p) {
+    memcpy(p, s, n);
+    p[n] = '\0';
+  }
   return p;
 }
 
@@ -68,7 +71,10 @@ struct session *tern_broker_session_get(struct tern_broker *b, const char *clien
   struct session *s = tern_alloc(tern_loop_alloc(b->loop), sizeof(*s));
   if (!s) return NULL;
   s->client_id = dup_n(b, client_id, strlen(client_id));
-  if (!s->client_id) { tern_free(tern_loop_alloc(b->loop), s); return NULL; }
+  if (!s->client_id) {
+    tern_free(tern_loop_alloc(b->loop), s);
+    return NULL;
+  }
   s->next_packet_id = 1;
   s->hash_next = b->sessions[h];
   b->sessions[h] = s;
@@ -119,7 +125,8 @@ static void send_ack(struct bconn *bc, int type, uint16_t id) {
   send_packet(bc, &p);
 }
 
-static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uint8_t retain, uint16_t id, int dup) {
+static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uint8_t retain,
+                        uint16_t id, int dup) {
   struct tern_mqtt_packet p;
   memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
   p.type = TERN_MQTT_PUBLISH;
@@ -160,19 +167,22 @@ static void pump(struct tern_broker *b, struct session *s) {
     q->next = NULL;
     q->packet_id = next_id(s);
     q->state = QS_WAIT_ACK;
-    if (s->inflight_tail) s->inflight_tail->next = q; else s->inflight_head = q;
+    if (s->inflight_tail) s->inflight_tail->next = q;
+    else s->inflight_head = q;
     s->inflight_tail = q;
     s->ninflight++;
     send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0);
   }
 }
 
-struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain) {
+struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m,
+                                          uint8_t qos, uint8_t retain) {
   if (s->nqueued >= b->opts.max_queued) {
     /* Policy when full: the newest message is dropped (and counted), so a
      * session's backlog keeps its order and memory stays bounded. */
     b->st.msgs_dropped++;
-    TERN_WARN(b->loop, "queue for '%s' is full (%zu): dropping a message on '%s'", s->client_id, s->nqueued, m->topic);
+    TERN_WARN(b->loop, "queue for '%s' is full (%zu): dropping a message on '%s'", s->client_id,
+              s->nqueued, m->topic);
     return NULL;
   }
   struct qitem *q = tern_alloc(tern_loop_alloc(b->loop), sizeof(*q));
@@ -181,7 +191,8 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
   q->msg = m;
   q->qos = qos;
   q->retain = retain;
-  if (s->queue_tail) s->queue_tail->next = q; else s->queue_head = q;
+  if (s->queue_tail) s->queue_tail->next = q;
+  else s->queue_head = q;
   s->queue_tail = q;
   s->nqueued++;
   b->st.queued++;
@@ -191,12 +202,17 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
 static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, void *arg) {
   struct bmsg *m = arg;
   uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
-  if (b->has_acl && !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) return;
+  if (b->has_acl &&
+      !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ))
+    return;
   if (qos == 0) {
     /* QoS 0 goes only to the connected, and only while they keep up. */
     struct bconn *bc = s->conn;
     if (!bc) return;
-    if (bc->conn->tx.len + m->payload_len > bc->conn->tx.cap / 2) { b->st.msgs_dropped++; return; }
+    if (bc->conn->tx.len + m->payload_len > bc->conn->tx.cap / 2) {
+      b->st.msgs_dropped++;
+      return;
+    }
     send_publish(bc, m, 0, 0, 0, 0);
     return;
   }
@@ -229,8 +245,12 @@ void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist) 
   }
   if (b->nretained == b->retained_cap) {
     size_t cap = b->retained_cap ? b->retained_cap * 2 : 64;
-    struct bmsg **r = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, b->retained, cap * sizeof(*r));
-    if (!r) { m->refs--; return; }
+    struct bmsg **r = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, b->retained,
+                                                        cap * sizeof(*r));
+    if (!r) {
+      m->refs--;
+      return;
+    }
     b->retained = r;
     b->retained_cap = cap;
   }
@@ -265,12 +285,14 @@ static int authenticate(struct bconn *bc, const struct tern_mqtt_packet *p) {
   if (!p->has_username) return b->opts.allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
   if (!b->pw) return b->opts.allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
   char user[256], pass[256];
-  if (p->username.len >= sizeof(user) || p->password.len >= sizeof(pass)) return TERN_MQTT_REFUSED_BAD_AUTH;
+  if (p->username.len >= sizeof(user) || p->password.len >= sizeof(pass))
+    return TERN_MQTT_REFUSED_BAD_AUTH;
   memcpy(user, p->username.p, p->username.len);
   user[p->username.len] = '\0';
   memcpy(pass, p->password.p, p->password.len);
   pass[p->password.len] = '\0';
-  int ok = p->has_password && memchr(pass, 0, p->password.len) == NULL && tern_pwfile_check(b->pw, user, pass) == 0;
+  int ok = p->has_password && memchr(pass, 0, p->password.len) == NULL &&
+           tern_pwfile_check(b->pw, user, pass) == 0;
   memset(pass, 0, sizeof(pass));
   return ok ? 0 : TERN_MQTT_REFUSED_BAD_AUTH;
 }
@@ -302,7 +324,8 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     }
     uint8_t r[8];
     tern_random(b->loop, r, sizeof(r));
-    snprintf(id, sizeof(id), "tern-auto-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+    snprintf(id, sizeof(id), "tern-auto-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
+             r[4], r[5], r[6], r[7]);
   } else if (p->client_id.len >= sizeof(id) || memchr(p->client_id.p, 0, p->client_id.len)) {
     send_connack(bc, 0, TERN_MQTT_REFUSED_ID);
     close_with(bc, "client id too long");
@@ -348,8 +371,8 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   bc->session = s;
   bc->keepalive = p->keepalive;
   if (p->has_will) {
-    bc->will = tern_broker_bmsg_new(b, p->will_topic.p, p->will_topic.len, p->will_payload.p, p->will_payload.len,
-                        p->will_qos, p->will_retain);
+    bc->will = tern_broker_bmsg_new(b, p->will_topic.p, p->will_topic.len, p->will_payload.p,
+                                    p->will_payload.len, p->will_qos, p->will_retain);
   }
   b->st.clients_connected++;
   b->st.clients_total++;
@@ -372,16 +395,19 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
   b->st.msgs_received++;
-  int allowed = !b->has_acl || tern_broker_acl_check(b->acl, s->username, s->client_id, p->topic.p, p->topic.len, ACL_WRITE);
+  int allowed = !b->has_acl || tern_broker_acl_check(b->acl, s->username, s->client_id, p->topic.p,
+                                                     p->topic.len, ACL_WRITE);
   if (p->qos == 2 && qos2_seen(s, p->packet_id)) {
     /* a resent QoS 2 message we already took: acknowledge, do not route again */
     send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
     return 0;
   }
   if (!allowed) {
-    TERN_WARN(b->loop, "denied: %s may not publish to '%.*s'", s->client_id, (int)p->topic.len, p->topic.p);
+    TERN_WARN(b->loop, "denied: %s may not publish to '%.*s'", s->client_id, (int)p->topic.len,
+              p->topic.p);
   } else {
-    struct bmsg *m = tern_broker_bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain);
+    struct bmsg *m = tern_broker_bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len,
+                                          p->qos, p->retain);
     if (!m) return TERN_ENOMEM;
     route(b, m);
     tern_broker_bmsg_unref(b, m);
@@ -392,7 +418,8 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     send_ack(bc, TERN_MQTT_PUBACK, p->packet_id);
   } else if (p->qos == 2) {
     if (s->nqos2_in >= TERN_BROKER_MAX_QOS2_IN) return TERN_ELIMIT;
-    uint16_t *ids = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, s->qos2_in, (s->nqos2_in + 1) * sizeof(*ids));
+    uint16_t *ids = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, s->qos2_in,
+                                                      (s->nqos2_in + 1) * sizeof(*ids));
     if (!ids) return TERN_ENOMEM;
     s->qos2_in = ids;
     ids[s->nqos2_in++] = p->packet_id;
@@ -437,19 +464,28 @@ static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
     return;
   case TERN_MQTT_PUBREL:
     for (size_t i = 0; i < s->nqos2_in; i++)
-      if (s->qos2_in[i] == p->packet_id) { s->qos2_in[i] = s->qos2_in[--s->nqos2_in]; break; }
+      if (s->qos2_in[i] == p->packet_id) {
+        s->qos2_in[i] = s->qos2_in[--s->nqos2_in];
+        break;
+      }
     send_ack(bc, TERN_MQTT_PUBCOMP, p->packet_id);
     return;
   }
 }
 
-static void send_retained(struct tern_broker *b, struct session *s, const char *f, size_t flen, uint8_t qos) {
+static void send_retained(struct tern_broker *b, struct session *s, const char *f, size_t flen,
+                          uint8_t qos) {
   for (size_t i = 0; i < b->nretained; i++) {
     struct bmsg *m = b->retained[i];
     if (!tern_mqtt_topic_matches(f, flen, m->topic, m->topic_len)) continue;
-    if (b->has_acl && !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ)) continue;
+    if (b->has_acl &&
+        !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ))
+      continue;
     uint8_t q = m->qos < qos ? m->qos : qos;
-    if (q == 0) { send_publish(s->conn, m, 0, 1, 0, 0); continue; }
+    if (q == 0) {
+      send_publish(s->conn, m, 0, 1, 0, 0);
+      continue;
+    }
     struct qitem *it = tern_broker_session_enqueue(b, s, m, q, 1);
     if (it && !s->clean) tern_broker_bstore_msg(b, s, it);
   }
@@ -466,7 +502,8 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   ack.count = p->count;
   for (size_t i = 0; i < p->count; i++) {
     const struct tern_str *f = &p->filters[i];
-    if (b->has_acl && !tern_broker_acl_check(b->acl, s->username, s->client_id, f->p, f->len, ACL_READ)) {
+    if (b->has_acl &&
+        !tern_broker_acl_check(b->acl, s->username, s->client_id, f->p, f->len, ACL_READ)) {
       TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
       ack.qos_list[i] = TERN_MQTT_SUBACK_FAILURE;
       continue;
@@ -480,14 +517,16 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   send_packet(bc, &ack);
   for (size_t i = 0; i < p->count; i++)
-    if (ack.qos_list[i] != TERN_MQTT_SUBACK_FAILURE) send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
+    if (ack.qos_list[i] != TERN_MQTT_SUBACK_FAILURE)
+      send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
   return 0;
 }
 
 static int on_unsubscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct session *s = bc->session;
   for (size_t i = 0; i < p->count; i++) {
-    if (tern_broker_tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len) && !s->clean)
+    if (tern_broker_tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len) &&
+        !s->clean)
       tern_broker_bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0);
   }
   send_ack(bc, TERN_MQTT_UNSUBACK, p->packet_id);
@@ -499,9 +538,10 @@ static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
   switch (p->type) {
   case TERN_MQTT_CONNECT: return on_connect(bc, p);
   case TERN_MQTT_PUBLISH: return on_publish(bc, p);
-  case TERN_MQTT_PUBACK: case TERN_MQTT_PUBREC: case TERN_MQTT_PUBREL: case TERN_MQTT_PUBCOMP:
-    on_ack(bc, p);
-    return 0;
+  case TERN_MQTT_PUBACK:
+  case TERN_MQTT_PUBREC:
+  case TERN_MQTT_PUBREL:
+  case TERN_MQTT_PUBCOMP: on_ack(bc, p); return 0;
   case TERN_MQTT_SUBSCRIBE: return on_subscribe(bc, p);
   case TERN_MQTT_UNSUBSCRIBE: return on_unsubscribe(bc, p);
   case TERN_MQTT_PINGREQ: {
@@ -512,12 +552,12 @@ static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   case TERN_MQTT_DISCONNECT:
     bc->got_disconnect = 1;
-    tern_broker_bmsg_unref(bc->broker, bc->will); /* a clean goodbye discards the will [MQTT-3.14.4-3] */
+    tern_broker_bmsg_unref(bc->broker,
+                           bc->will); /* a clean goodbye discards the will [MQTT-3.14.4-3] */
     bc->will = NULL;
     tern_close(bc->conn);
     return 0;
-  default:
-    return TERN_EPROTO;
+  default: return TERN_EPROTO;
   }
 }
 
@@ -528,7 +568,8 @@ static void on_read(struct bconn *bc) {
   bc->last_rx = tern_loop_now(b->loop);
   size_t off = 0;
   while (off < c->rx.len && !c->is_closing && !c->is_draining) {
-    int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, b->opts.max_packet, TERN_MQTT_FROM_CLIENT, &p);
+    int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, b->opts.max_packet,
+                             TERN_MQTT_FROM_CLIENT, &p);
     if (n == TERN_EAGAIN) break;
     if (n < 0) {
       char why[96];
@@ -559,7 +600,8 @@ static void on_close(struct bconn *bc) {
   if (s) {
     b->st.clients_connected--;
     s->conn = NULL;
-    TERN_INFO(b->loop, "client %s disconnected%s", s->client_id, bc->got_disconnect ? "" : " (no DISCONNECT)");
+    TERN_INFO(b->loop, "client %s disconnected%s", s->client_id,
+              bc->got_disconnect ? "" : " (no DISCONNECT)");
   }
   if (bc->will) { /* the link died without DISCONNECT: publish the will [MQTT-3.1.2-8] */
     route(b, bc->will);
@@ -573,7 +615,8 @@ static void on_close(struct bconn *bc) {
 static void check_timeouts(struct bconn *bc) {
   uint32_t now = tern_loop_now(bc->broker->loop);
   if (!bc->got_connect) {
-    if (now - bc->connected_at > TERN_BROKER_CONNECT_TIMEOUT_MS) close_with(bc, "no CONNECT in time");
+    if (now - bc->connected_at > TERN_BROKER_CONNECT_TIMEOUT_MS)
+      close_with(bc, "no CONNECT in time");
     return;
   }
   /* [MQTT-3.1.2-24]: nothing for 1.5 x keepalive means the client is gone */
@@ -594,7 +637,10 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
       return;
     }
     bc = tern_alloc(tern_loop_alloc(b->loop), sizeof(*bc));
-    if (!bc) { tern_close_now(c); return; }
+    if (!bc) {
+      tern_close_now(c);
+      return;
+    }
     bc->broker = b;
     bc->conn = c;
     bc->connected_at = bc->last_rx = tern_loop_now(b->loop);
@@ -621,7 +667,8 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
 
 /* ---- $SYS ---- */
 
-static void sys_publish(struct tern_broker *b, const char *topic, const char *fmt, unsigned long long v) {
+static void sys_publish(struct tern_broker *b, const char *topic, const char *fmt,
+                        unsigned long long v) {
   char payload[64];
   int n = snprintf(payload, sizeof(payload), fmt, v);
   struct bmsg *m = tern_broker_bmsg_new(b, topic, strlen(topic), payload, (size_t)n, 0, 1);
@@ -634,7 +681,8 @@ static void sys_publish(struct tern_broker *b, const char *topic, const char *fm
 static void sys_tick(struct tern_timer *t, void *arg) {
   (void)t;
   struct tern_broker *b = arg;
-  sys_publish(b, "$SYS/broker/uptime", "%llu seconds", (tern_loop_now(b->loop) - b->started) / 1000u);
+  sys_publish(b, "$SYS/broker/uptime", "%llu seconds",
+              (tern_loop_now(b->loop) - b->started) / 1000u);
   sys_publish(b, "$SYS/broker/clients/connected", "%llu", b->st.clients_connected);
   sys_publish(b, "$SYS/broker/clients/total", "%llu", b->st.clients_total);
   sys_publish(b, "$SYS/broker/messages/received", "%llu", b->st.msgs_received);
@@ -655,7 +703,8 @@ int tern_broker_reload(struct tern_broker *b) {
     struct tern_pwfile *pw;
     rc = tern_pwfile_load(tern_loop_alloc(b->loop), b->opts.passwd_file, &pw);
     if (rc) {
-      TERN_ERR(b->loop, "password file %s: %s (keeping the old one)", b->opts.passwd_file, tern_strerror(rc));
+      TERN_ERR(b->loop, "password file %s: %s (keeping the old one)", b->opts.passwd_file,
+               tern_strerror(rc));
       return rc;
     }
     tern_pwfile_free(b->pw);
@@ -665,7 +714,8 @@ int tern_broker_reload(struct tern_broker *b) {
     struct acl_rule *acl;
     rc = tern_broker_acl_load(tern_loop_alloc(b->loop), b->opts.acl_file, &acl);
     if (rc) {
-      TERN_ERR(b->loop, "ACL file %s: %s (keeping the old one)", b->opts.acl_file, tern_strerror(rc));
+      TERN_ERR(b->loop, "ACL file %s: %s (keeping the old one)", b->opts.acl_file,
+               tern_strerror(rc));
       return rc;
     }
     tern_broker_acl_free(tern_loop_alloc(b->loop), b->acl);
@@ -681,14 +731,19 @@ static int add_listener(struct tern_broker *b, const char *url, struct tern_tls_
   if (tls) tern_tls_listen(l, tls);
   b->listeners[b->nlisteners++] = l;
   char a[64];
-  TERN_INFO(b->loop, "listening on %s%s", tern_addr_str(&l->local, a, sizeof(a), 1), tls ? " (TLS)" : "");
+  TERN_INFO(b->loop, "listening on %s%s", tern_addr_str(&l->local, a, sizeof(a), 1),
+            tls ? " (TLS)" : "");
   return 0;
 }
 
-struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts, int *err) {
+struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts,
+                                      int *err) {
   int rc = 0;
   struct tern_broker *b = tern_alloc(tern_loop_alloc(loop), sizeof(*b));
-  if (!b) { *err = TERN_ENOMEM; return NULL; }
+  if (!b) {
+    *err = TERN_ENOMEM;
+    return NULL;
+  }
   b->loop = loop;
   b->opts = *opts;
   if (!b->opts.max_packet) b->opts.max_packet = TERN_MQTT_MAX_PACKET;
@@ -706,7 +761,11 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
     char msg[200] = "";
     struct tern_tls_opts to = {.cert_file = b->opts.cert_file, .key_file = b->opts.key_file};
     b->tls = tern_tls_ctx_new(loop, &to, 1, msg, sizeof(msg));
-    if (!b->tls) { TERN_ERR(loop, "%s", msg); rc = TERN_ETLS; goto fail; }
+    if (!b->tls) {
+      TERN_ERR(loop, "%s", msg);
+      rc = TERN_ETLS;
+      goto fail;
+    }
     if ((rc = add_listener(b, b->opts.tls_listen, b->tls)) != 0) goto fail;
   }
   tern_timer_start(loop, &b->sys_timer, 1000, b->opts.sys_interval_s * 1000u, sys_tick, b);
@@ -721,12 +780,20 @@ void tern_broker_stop(struct tern_broker *b) {
   if (!b) return;
   struct tern_loop *loop = b->loop;
   tern_timer_stop(loop, &b->sys_timer);
-  for (int i = 0; i < b->nlisteners; i++) { b->listeners[i]->fn = NULL; tern_close_now(b->listeners[i]); }
+  for (int i = 0; i < b->nlisteners; i++) {
+    b->listeners[i]->fn = NULL;
+    tern_close_now(b->listeners[i]);
+  }
   /* Connections close now; their handlers run before the broker goes. */
   for (struct tern_conn *c = tern_loop_conns(loop); c; c = c->next) {
     if (c->fn != broker_conn_fn || c->fn_data != b) continue;
     struct bconn *bc = c->proto;
-    if (bc) { tern_broker_bmsg_unref(b, bc->will); bc->will = NULL; on_close(bc); c->proto = NULL; }
+    if (bc) {
+      tern_broker_bmsg_unref(b, bc->will);
+      bc->will = NULL;
+      on_close(bc);
+      c->proto = NULL;
+    }
     c->fn = NULL;
     tern_close_now(c);
   }
@@ -742,7 +809,9 @@ void tern_broker_stop(struct tern_broker *b) {
   tern_free(tern_loop_alloc(loop), b);
 }
 
-void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats *st) { *st = b->st; }
+void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats *st) {
+  *st = b->st;
+}
 
 uint16_t tern_broker_port(const struct tern_broker *b, int i) {
   return i >= 0 && i < b->nlisteners ? b->listeners[i]->local.port : 0;

@@ -12,8 +12,8 @@ struct acl_rule {
   struct acl_rule *next;
   const char *user; /* NULL: anonymous block (for "topic"), or every user (for "pattern") */
   int is_pattern;
-  int access;       /* ACL_READ | ACL_WRITE, or 0 for deny */
-  char filter[];    /* then the user name, in the same allocation */
+  int access;    /* ACL_READ | ACL_WRITE, or 0 for deny */
+  char filter[]; /* then the user name, in the same allocation */
 };
 
 void tern_broker_acl_free(const struct tern_allocator *alloc, struct acl_rule *r) {
@@ -27,11 +27,13 @@ void tern_broker_acl_free(const struct tern_allocator *alloc, struct acl_rule *r
 static char *trim(char *s) {
   while (*s == ' ' || *s == '\t') s++;
   size_t n = strlen(s);
-  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
+  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+    s[--n] = '\0';
   return s;
 }
 
-int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path, struct acl_rule **out) {
+int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path,
+                         struct acl_rule **out) {
   char *text;
   int rc = tern_file_load(alloc, path, TERN_BROKER_ACL_FILE_MAX, &text, NULL);
   if (rc) return rc;
@@ -47,20 +49,33 @@ int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path, s
       user = trim(s + 5);
       continue;
     }
-    if (!is_pattern && strncmp(s, "topic ", 6) != 0) { rc = TERN_EPARSE; break; }
+    if (!is_pattern && strncmp(s, "topic ", 6) != 0) {
+      rc = TERN_EPARSE;
+      break;
+    }
     s = trim(s + (is_pattern ? 8 : 6));
     int access = ACL_READ | ACL_WRITE;
     const char *words[] = {"read ", "write ", "readwrite ", "deny "};
     const int acc[] = {ACL_READ, ACL_WRITE, ACL_READ | ACL_WRITE, 0};
     for (int i = 0; i < 4; i++) {
       size_t wl = strlen(words[i]);
-      if (strncmp(s, words[i], wl) == 0) { access = acc[i]; s = trim(s + wl); break; }
+      if (strncmp(s, words[i], wl) == 0) {
+        access = acc[i];
+        s = trim(s + wl);
+        break;
+      }
     }
-    if (!*s) { rc = TERN_EPARSE; break; }
+    if (!*s) {
+      rc = TERN_EPARSE;
+      break;
+    }
     const char *owner = !is_pattern ? user : NULL;
     size_t fl = strlen(s) + 1, ul = owner ? strlen(owner) + 1 : 0;
     struct acl_rule *r = tern_alloc(alloc, sizeof(*r) + fl + ul);
-    if (!r) { rc = TERN_ENOMEM; break; }
+    if (!r) {
+      rc = TERN_ENOMEM;
+      break;
+    }
     memcpy(r->filter, s, fl);
     if (owner) r->user = memcpy(r->filter + fl, owner, ul);
     r->is_pattern = is_pattern;
@@ -69,7 +84,10 @@ int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path, s
     tail = &r->next;
   }
   tern_free(alloc, text);
-  if (rc) { tern_broker_acl_free(alloc, head); return rc; }
+  if (rc) {
+    tern_broker_acl_free(alloc, head);
+    return rc;
+  }
   *out = head;
   return 0;
 }
@@ -99,7 +117,7 @@ static int expand(const char *filter, const char *user, const char *cid, char *o
 }
 
 int tern_broker_acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
-              const char *topic, size_t tlen, int access) {
+                          const char *topic, size_t tlen, int access) {
   int allowed = 0;
   char buf[TERN_MQTT_MAX_TOPIC + 1];
   for (const struct acl_rule *r = rules; r; r = r->next) {

@@ -23,17 +23,17 @@ struct bmsg {
 struct qitem {
   struct qitem *next;
   struct bmsg *msg;
-  uint64_t store_id;   /* record id in the store, 0 if not persisted */
-  uint16_t packet_id;  /* 0 until sent */
-  uint8_t qos;         /* granted: min(published, subscribed) */
-  uint8_t retain;      /* flag as sent: 1 only for retained-on-subscribe */
-  uint8_t state;       /* QS_QUEUED, QS_WAIT_ACK (PUBACK/PUBREC), QS_WAIT_COMP */
+  uint64_t store_id;  /* record id in the store, 0 if not persisted */
+  uint16_t packet_id; /* 0 until sent */
+  uint8_t qos;        /* granted: min(published, subscribed) */
+  uint8_t retain;     /* flag as sent: 1 only for retained-on-subscribe */
+  uint8_t state;      /* QS_QUEUED, QS_WAIT_ACK (PUBACK/PUBREC), QS_WAIT_COMP */
 };
 enum { QS_QUEUED, QS_WAIT_ACK, QS_WAIT_COMP };
 
 struct sub {
-  struct sub *node_next;     /* in the tree node's list */
-  struct sub *session_next;  /* in the session's list */
+  struct sub *node_next;    /* in the tree node's list */
+  struct sub *session_next; /* in the session's list */
   struct session *session;
   struct tnode *node;
   uint8_t qos;
@@ -42,7 +42,7 @@ struct sub {
 struct tnode {
   struct tnode *parent, *child, *sibling;
   struct sub *subs;
-  size_t nsubs_below;        /* subscriptions in this subtree: prune at 0 */
+  size_t nsubs_below; /* subscriptions in this subtree: prune at 0 */
   char level[];
 };
 
@@ -51,15 +51,15 @@ struct session {
   char *client_id;
   char *username;
   int clean;
-  struct bconn *conn;        /* NULL while offline */
+  struct bconn *conn; /* NULL while offline */
   struct sub *subs;
   struct qitem *inflight_head, *inflight_tail; /* sent, awaiting acks, in send order */
   struct qitem *queue_head, *queue_tail;       /* not yet sent */
   size_t ninflight, nqueued;
   uint16_t next_packet_id;
-  uint16_t *qos2_in;         /* incoming QoS 2 ids awaiting PUBREL */
+  uint16_t *qos2_in; /* incoming QoS 2 ids awaiting PUBREL */
   size_t nqos2_in;
-  unsigned match_gen;        /* routing: seen in this publish? */
+  unsigned match_gen; /* routing: seen in this publish? */
   uint8_t match_qos;
   struct session *match_next;
 };
@@ -67,12 +67,12 @@ struct session {
 struct bconn {
   struct tern_broker *broker;
   struct tern_conn *conn;
-  struct session *session;   /* after CONNECT */
+  struct session *session; /* after CONNECT */
   uint32_t last_rx, connected_at;
   uint16_t keepalive;
   int got_connect;
   int got_disconnect;
-  struct bmsg *will;         /* published if the link dies without DISCONNECT */
+  struct bmsg *will; /* published if the link dies without DISCONNECT */
 };
 
 struct acl_rule;
@@ -85,7 +85,7 @@ struct tern_broker {
   struct tern_tls_ctx *tls;
   struct session *sessions[TERN_BROKER_SESSION_BUCKETS];
   struct tnode *root;
-  struct bmsg **retained;    /* open-addressed by topic would be faster; a list is enough for now */
+  struct bmsg **retained; /* open-addressed by topic would be faster; a list is enough for now */
   size_t nretained, retained_cap;
   struct tern_pwfile *pw;
   struct acl_rule *acl;
@@ -99,38 +99,45 @@ struct tern_broker {
 };
 
 /* broker_tree.c: subscriptions */
-int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos);
-int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len);
+int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
+                               size_t len, uint8_t qos);
+int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter,
+                                 size_t len);
 void tern_broker_tree_remove_session(struct tern_broker *b, struct session *s);
 /* Calls fn once per session with the highest matching QoS. */
 void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len,
-                void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos, void *arg), void *arg);
+                            void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos,
+                                       void *arg),
+                            void *arg);
 void tern_broker_tree_free(struct tern_broker *b);
 size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
 
 /* broker_acl.c: Mosquitto acl_file */
 enum { ACL_READ = 1, ACL_WRITE = 2 };
-int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path, struct acl_rule **out);
+int tern_broker_acl_load(const struct tern_allocator *alloc, const char *path,
+                         struct acl_rule **out);
 void tern_broker_acl_free(const struct tern_allocator *alloc, struct acl_rule *r);
 int tern_broker_acl_check(const struct acl_rule *rules, const char *username, const char *client_id,
-              const char *topic, size_t tlen, int access);
+                          const char *topic, size_t tlen, int access);
 
 /* broker_store.c: durability */
 int tern_broker_bstore_open(struct tern_broker *b);
 void tern_broker_bstore_close(struct tern_broker *b);
 void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m);
 void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive);
-void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add);
+void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter,
+                            size_t flen, uint8_t qos, int add);
 void tern_broker_bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q);
 void tern_broker_bstore_msg_done(struct tern_broker *b, struct qitem *q);
 void tern_broker_bstore_flush(struct tern_broker *b);
 
 /* broker.c helpers used by the store's replay */
 struct session *tern_broker_session_get(struct tern_broker *b, const char *client_id, int create);
-struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen, const void *payload, size_t plen,
-                      uint8_t qos, uint8_t retain);
+struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen,
+                                  const void *payload, size_t plen, uint8_t qos, uint8_t retain);
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m);
 void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist);
-struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m, uint8_t qos, uint8_t retain);
+struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m,
+                                          uint8_t qos, uint8_t retain);
 
 #endif

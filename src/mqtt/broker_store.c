@@ -12,32 +12,65 @@
 #include "broker_internal.h"
 #include "tern/error.h"
 
-enum { REC_RETAIN = 'R', REC_SESSION = 'S', REC_SESSION_DEL = 'D', REC_SUB = 'B', REC_UNSUB = 'U',
-       REC_MSG = 'M', REC_MSG_DONE = 'A' };
+enum {
+  REC_RETAIN = 'R',
+  REC_SESSION = 'S',
+  REC_SESSION_DEL = 'D',
+  REC_SUB = 'B',
+  REC_UNSUB = 'U',
+  REC_MSG = 'M',
+  REC_MSG_DONE = 'A'
+};
 
-struct wbuf { uint8_t *p; size_t n, cap; int err; };
+struct wbuf {
+  uint8_t *p;
+  size_t n, cap;
+  int err;
+};
 static void w_bytes(struct wbuf *w, const void *d, size_t n) {
-  if (w->n + n > w->cap) { w->err = 1; return; }
+  if (w->n + n > w->cap) {
+    w->err = 1;
+    return;
+  }
   memcpy(w->p + w->n, d, n);
   w->n += n;
 }
 static void w_u8(struct wbuf *w, uint8_t v) { w_bytes(w, &v, 1); }
-static void w_u16(struct wbuf *w, uint16_t v) { uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v}; w_bytes(w, b, 2); }
+static void w_u16(struct wbuf *w, uint16_t v) {
+  uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+  w_bytes(w, b, 2);
+}
 static void w_u64(struct wbuf *w, uint64_t v) {
   for (int i = 7; i >= 0; i--) w_u8(w, (uint8_t)(v >> (i * 8)));
 }
-static void w_str(struct wbuf *w, const char *s, size_t n) { w_u16(w, (uint16_t)n); w_bytes(w, s, n); }
+static void w_str(struct wbuf *w, const char *s, size_t n) {
+  w_u16(w, (uint16_t)n);
+  w_bytes(w, s, n);
+}
 
-struct rbuf { const uint8_t *p; size_t n; int err; };
+struct rbuf {
+  const uint8_t *p;
+  size_t n;
+  int err;
+};
 static const uint8_t *r_bytes(struct rbuf *r, size_t n) {
-  if (r->n < n) { r->err = 1; return NULL; }
+  if (r->n < n) {
+    r->err = 1;
+    return NULL;
+  }
   const uint8_t *p = r->p;
   r->p += n;
   r->n -= n;
   return p;
 }
-static uint8_t r_u8(struct rbuf *r) { const uint8_t *p = r_bytes(r, 1); return p ? *p : 0; }
-static uint16_t r_u16(struct rbuf *r) { const uint8_t *p = r_bytes(r, 2); return p ? (uint16_t)(p[0] << 8 | p[1]) : 0; }
+static uint8_t r_u8(struct rbuf *r) {
+  const uint8_t *p = r_bytes(r, 1);
+  return p ? *p : 0;
+}
+static uint16_t r_u16(struct rbuf *r) {
+  const uint8_t *p = r_bytes(r, 2);
+  return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+}
 static uint64_t r_u64(struct rbuf *r) {
   uint64_t v = 0;
   for (int i = 0; i < 8; i++) v = v << 8 | r_u8(r);
@@ -47,19 +80,25 @@ static uint64_t r_u64(struct rbuf *r) {
 static int r_str(struct rbuf *r, char *out, size_t outlen) {
   uint16_t n = r_u16(r);
   const uint8_t *p = r_bytes(r, n);
-  if (!p || n >= outlen) { r->err = 1; return -1; }
+  if (!p || n >= outlen) {
+    r->err = 1;
+    return -1;
+  }
   memcpy(out, p, n);
   out[n] = '\0';
   return n;
 }
 
-static void append(struct tern_broker *b, uint8_t type, struct wbuf *w, const void *tail, size_t tlen) {
+static void append(struct tern_broker *b, uint8_t type, struct wbuf *w, const void *tail,
+                   size_t tlen) {
   if (!b->store || w->err) return;
   int rc = tern_store_append(b->store, type, w->p, w->n, tail, tlen);
   if (rc) TERN_ERR(b->loop, "store: write failed: %s", tern_strerror(rc));
 }
 
-#define WBUF(name, size) uint8_t name##_mem[size]; struct wbuf name = {name##_mem, 0, sizeof(name##_mem), 0}
+#define WBUF(name, size)                                                                           \
+  uint8_t name##_mem[size];                                                                        \
+  struct wbuf name = {name##_mem, 0, sizeof(name##_mem), 0}
 
 void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 8);
@@ -74,7 +113,8 @@ void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, 
   append(b, alive ? REC_SESSION : REC_SESSION_DEL, &w, NULL, 0);
 }
 
-void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter, size_t flen, uint8_t qos, int add) {
+void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter,
+                            size_t flen, uint8_t qos, int add) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 200);
   w_u8(&w, qos);
   w_str(&w, s->client_id, strlen(s->client_id));
@@ -103,20 +143,29 @@ void tern_broker_bstore_msg_done(struct tern_broker *b, struct qitem *q) {
 
 /* ---- replay ---- */
 
-struct replay_ctx { struct tern_broker *b; size_t msgs; };
+struct replay_ctx {
+  struct tern_broker *b;
+  size_t msgs;
+};
 
 static struct qitem *find_item(struct tern_broker *b, uint64_t id, struct session **owner) {
   /* Acks come roughly in queue order, so the match is almost always a head. */
   for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++)
     for (struct session *s = b->sessions[i]; s; s = s->hash_next)
       for (struct qitem *q = s->queue_head; q; q = q->next)
-        if (q->store_id == id) { *owner = s; return q; }
+        if (q->store_id == id) {
+          *owner = s;
+          return q;
+        }
   return NULL;
 }
 
 static void drop_item(struct tern_broker *b, struct session *s, struct qitem *q) {
   struct qitem **pp = &s->queue_head, *prev = NULL;
-  while (*pp != q) { prev = *pp; pp = &(*pp)->next; }
+  while (*pp != q) {
+    prev = *pp;
+    pp = &(*pp)->next;
+  }
   *pp = q->next;
   if (s->queue_tail == q) s->queue_tail = prev;
   s->nqueued--;
@@ -137,7 +186,10 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     int tl = r_str(&r, topic, sizeof(topic));
     if (r.err) break;
     struct bmsg *m = tern_broker_bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, 1);
-    if (m) { tern_broker_retain_set(b, m, 0); tern_broker_bmsg_unref(b, m); }
+    if (m) {
+      tern_broker_retain_set(b, m, 0);
+      tern_broker_bmsg_unref(b, m);
+    }
     return;
   }
   case REC_SESSION:
@@ -153,7 +205,8 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
       while (s->queue_head) drop_item(b, s, s->queue_head);
     }
     return;
-  case REC_SUB: case REC_UNSUB: {
+  case REC_SUB:
+  case REC_UNSUB: {
     uint8_t qos = r_u8(&r);
     r_str(&r, cid, sizeof(cid));
     int fl = r_str(&r, topic, sizeof(topic));
@@ -175,7 +228,10 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     struct bmsg *m = s ? tern_broker_bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, retain) : NULL;
     if (!m) return;
     struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, retain);
-    if (q) { q->store_id = id; ctx->msgs++; }
+    if (q) {
+      q->store_id = id;
+      ctx->msgs++;
+    }
     tern_broker_bmsg_unref(b, m);
     return;
   }
@@ -183,7 +239,10 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     uint64_t id = r_u64(&r);
     if (r.err) break;
     struct qitem *q = find_item(b, id, &s);
-    if (q) { drop_item(b, s, q); ctx->msgs--; }
+    if (q) {
+      drop_item(b, s, q);
+      ctx->msgs--;
+    }
     return;
   }
   }
@@ -194,12 +253,14 @@ int tern_broker_bstore_open(struct tern_broker *b) {
   char path[4096];
   snprintf(path, sizeof(path), "%s/tern-broker.db", b->opts.persist_dir);
   struct replay_ctx ctx = {b, 0};
-  int rc = tern_store_open(b->loop, path, b->opts.fsync ? TERN_STORE_FSYNC : TERN_STORE_OS, on_record, &ctx, &b->store);
+  int rc = tern_store_open(b->loop, path, b->opts.fsync ? TERN_STORE_FSYNC : TERN_STORE_OS,
+                           on_record, &ctx, &b->store);
   if (rc) {
     TERN_ERR(b->loop, "cannot open %s: %s", path, tern_strerror(rc));
     return rc;
   }
-  TERN_INFO(b->loop, "restored %zu retained messages and %zu queued messages from %s", b->nretained, ctx.msgs, path);
+  TERN_INFO(b->loop, "restored %zu retained messages and %zu queued messages from %s", b->nretained,
+            ctx.msgs, path);
   return 0;
 }
 
@@ -228,7 +289,8 @@ static void compact(struct tern_broker *b) {
         for (struct qitem *q = lists[k]; q; q = q->next) tern_broker_bstore_msg(b, s, q);
     }
   }
-  if (tern_store_rewrite_commit(b->store) != 0) TERN_ERR(b->loop, "store: compaction failed; the old log stays");
+  if (tern_store_rewrite_commit(b->store) != 0)
+    TERN_ERR(b->loop, "store: compaction failed; the old log stays");
   else TERN_INFO(b->loop, "store: compacted to %zu bytes", tern_store_size(b->store));
 }
 

@@ -9,7 +9,8 @@
 #include "broker_internal.h"
 #include "tern/error.h"
 
-static struct tnode *node_new(struct tern_broker *b, struct tnode *parent, const char *level, size_t len) {
+static struct tnode *node_new(struct tern_broker *b, struct tnode *parent, const char *level,
+                              size_t len) {
   struct tnode *n = tern_alloc(tern_loop_alloc(b->loop), sizeof(*n) + len + 1);
   if (!n) return NULL;
   memcpy(n->level, level, len);
@@ -67,13 +68,20 @@ static void count(struct tnode *n, long d) {
   for (; n; n = n->parent) n->nsubs_below = (size_t)((long)n->nsubs_below + d);
 }
 
-int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len, uint8_t qos) {
+int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
+                               size_t len, uint8_t qos) {
   struct tnode *n = walk(b, filter, len, 1);
   if (!n) return TERN_ENOMEM;
   for (struct sub *x = n->subs; x; x = x->node_next)
-    if (x->session == s) { x->qos = qos; return 0; } /* same filter again: replace [MQTT-3.8.4-3] */
+    if (x->session == s) {
+      x->qos = qos;
+      return 0;
+    } /* same filter again: replace [MQTT-3.8.4-3] */
   struct sub *x = tern_alloc(tern_loop_alloc(b->loop), sizeof(*x));
-  if (!x) { prune(b, n); return TERN_ENOMEM; }
+  if (!x) {
+    prune(b, n);
+    return TERN_ENOMEM;
+  }
   x->session = s;
   x->node = n;
   x->qos = qos;
@@ -100,11 +108,15 @@ static void unlink_sub(struct tern_broker *b, struct sub *x) {
   prune(b, n);
 }
 
-int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter, size_t len) {
+int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter,
+                                 size_t len) {
   struct tnode *n = walk(b, filter, len, 0);
   if (!n) return 0;
   for (struct sub *x = n->subs; x; x = x->node_next)
-    if (x->session == s) { unlink_sub(b, x); return 1; }
+    if (x->session == s) {
+      unlink_sub(b, x);
+      return 1;
+    }
   return 0;
 }
 
@@ -116,7 +128,9 @@ size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen) 
   /* rebuild the filter from the node path (levels joined by '/') */
   const struct tnode *path[TERN_MQTT_MAX_TOPIC];
   size_t depth = 0, o = 0;
-  for (const struct tnode *n = sub->node; n && n->parent && depth < TERN_MQTT_MAX_TOPIC; n = n->parent) path[depth++] = n;
+  for (const struct tnode *n = sub->node; n && n->parent && depth < TERN_MQTT_MAX_TOPIC;
+       n = n->parent)
+    path[depth++] = n;
   while (depth--) {
     size_t l = strlen(path[depth]->level);
     if (o + l + 2 > outlen) return 0;
@@ -147,7 +161,8 @@ static void hit(struct match_ctx *m, struct tnode *n) {
   }
 }
 
-static void match_level(struct match_ctx *m, struct tnode *n, const char *t, size_t len, size_t i, int root) {
+static void match_level(struct match_ctx *m, struct tnode *n, const char *t, size_t len, size_t i,
+                        int root) {
   if (!n->nsubs_below) return;
   size_t j = i;
   while (j < len && t[j] != '/') j++;
@@ -158,7 +173,8 @@ static void match_level(struct match_ctx *m, struct tnode *n, const char *t, siz
       continue;
     }
     int plus = c->level[0] == '+' && c->level[1] == '\0';
-    if (plus ? dollar : (strlen(c->level) != j - i || memcmp(c->level, t + i, j - i) != 0)) continue;
+    if (plus ? dollar : (strlen(c->level) != j - i || memcmp(c->level, t + i, j - i) != 0))
+      continue;
     if (j == len) {
       hit(m, c);
       /* "a/#" also matches "a" */
@@ -171,7 +187,9 @@ static void match_level(struct match_ctx *m, struct tnode *n, const char *t, siz
 }
 
 void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len,
-                void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos, void *arg), void *arg) {
+                            void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos,
+                                       void *arg),
+                            void *arg) {
   if (!b->root) return;
   struct match_ctx m = {b, NULL};
   b->match_gen++;

@@ -45,10 +45,10 @@ struct tern_mqtt {
   int use_tls;
   struct tern_tls_ctx *tls;
   struct tern_conn *conn;
-  int connected;          /* CONNACK accepted */
-  int wanted;             /* the application wants a connection */
+  int connected; /* CONNACK accepted */
+  int wanted;    /* the application wants a connection */
   int ever_connected;
-  int first_result;       /* 0 until the first attempt ends, then 1 or the error */
+  int first_result; /* 0 until the first attempt ends, then 1 or the error */
   int last_error;
   uint32_t backoff_ms;
   struct tern_timer reconnect_timer, tick_timer;
@@ -57,17 +57,20 @@ struct tern_mqtt {
   size_t count, inflight;
   uint64_t next_id;
   uint16_t next_packet_id;
-  uint16_t *qos2_in;      /* incoming QoS 2 ids awaiting PUBREL */
+  uint16_t *qos2_in; /* incoming QoS 2 ids awaiting PUBREL */
   size_t nqos2_in, qos2_cap;
   /* Recently completed incoming QoS 2 messages (id + content hash). A broker
    * restored from a stale snapshot (Mosquitto after a restart) resends
    * messages whose flow already completed, with DUP set; those are
    * recognised here and acknowledged without a second delivery. */
-  struct done2 { uint16_t id; uint32_t hash; } *done2;
+  struct done2 {
+    uint16_t id;
+    uint32_t hash;
+  } * done2;
   size_t ndone2;
   struct msub *subs;
   struct tern_store *store;
-  unsigned delivered;     /* messages handed to the application */
+  unsigned delivered; /* messages handed to the application */
   uint64_t last_acked;
 };
 
@@ -83,7 +86,8 @@ static void fail(struct tern_mqtt *m, int err, const char *why) {
 
 /* ---- store ---- */
 
-static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen, const void *payload, size_t len) {
+static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen,
+                             const void *payload, size_t len) {
   struct omsg *om = tern_alloc(tern_loop_alloc(m->loop), sizeof(*om) + tlen + len);
   if (!om) return NULL;
   om->topic_len = (uint16_t)tlen;
@@ -94,7 +98,8 @@ static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen
 }
 
 static void queue_push(struct tern_mqtt *m, struct omsg *om) {
-  if (m->tail) m->tail->next = om; else m->head = om;
+  if (m->tail) m->tail->next = om;
+  else m->head = om;
   m->tail = om;
   m->count++;
 }
@@ -141,7 +146,8 @@ static void store_put(struct tern_mqtt *m, const struct omsg *om) {
   uint8_t rec[12 + TERN_MQTT_MAX_TOPIC];
   memcpy(rec, h, 12);
   memcpy(rec + 12, om->data, om->topic_len);
-  if (tern_store_append(m->store, 'P', rec, 12u + om->topic_len, om->data + om->topic_len, om->len) != 0)
+  if (tern_store_append(m->store, 'P', rec, 12u + om->topic_len, om->data + om->topic_len,
+                        om->len) != 0)
     TERN_ERR(m->loop, "mqtt store: write failed");
   tern_store_flush(m->store);
 }
@@ -200,7 +206,8 @@ static uint16_t next_packet_id(struct tern_mqtt *m) {
     if (!m->next_packet_id) m->next_packet_id = 1;
     if (!id) continue;
     int used = 0;
-    for (struct omsg *om = m->head; om && om->state != OM_QUEUED; om = om->next) used |= om->packet_id == id;
+    for (struct omsg *om = m->head; om && om->state != OM_QUEUED; om = om->next)
+      used |= om->packet_id == id;
     if (!used) return id;
   }
 }
@@ -230,7 +237,10 @@ static void pump(struct tern_mqtt *m) {
 
 static void acked(struct tern_mqtt *m, struct omsg *om) {
   struct omsg **pp = &m->head, *prev = NULL;
-  while (*pp && *pp != om) { prev = *pp; pp = &(*pp)->next; }
+  while (*pp && *pp != om) {
+    prev = *pp;
+    pp = &(*pp)->next;
+  }
   if (!*pp) return;
   *pp = om->next;
   if (m->tail == om) m->tail = prev;
@@ -243,7 +253,8 @@ static void acked(struct tern_mqtt *m, struct omsg *om) {
   emit(m, TERN_MQTT_EV_ACKED, &id);
 }
 
-int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len, int qos, int retain) {
+int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
+                          int qos, int retain) {
   size_t tlen = strlen(topic);
   if (qos < 0 || qos > 2 || !tern_mqtt_valid_topic(topic, tlen)) return TERN_EINVAL;
   if (len > TERN_MQTT_MAX_PACKET - tlen - 8) return TERN_EINVAL;
@@ -283,7 +294,8 @@ static int qos2_recently_done(struct tern_mqtt *m, const struct tern_mqtt_packet
 }
 
 static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
-  struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos, p->retain, p->dup};
+  struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p, p->payload.len,
+                                  p->qos,     p->retain,    p->dup};
   int handled = 0;
   m->delivered++;
   /* every subscription whose filter matches gets it, as paho's callbacks do */
@@ -297,18 +309,27 @@ static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
 }
 
 static int on_publish(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
-  if (p->qos == 0) { deliver(m, p); return 0; }
-  if (p->qos == 1) { deliver(m, p); send_ack(m, TERN_MQTT_PUBACK, p->packet_id); return 0; }
+  if (p->qos == 0) {
+    deliver(m, p);
+    return 0;
+  }
+  if (p->qos == 1) {
+    deliver(m, p);
+    send_ack(m, TERN_MQTT_PUBACK, p->packet_id);
+    return 0;
+  }
   /* QoS 2: deliver on first sight, remember the id until PUBREL, so a
    * resent PUBLISH is not delivered twice. */
-  TERN_DEBUG(m->loop, "mqtt: PUBLISH qos 2 id %u dup %u%s", p->packet_id, p->dup, qos2_seen(m, p->packet_id) ? " (seen)" : "");
+  TERN_DEBUG(m->loop, "mqtt: PUBLISH qos 2 id %u dup %u%s", p->packet_id, p->dup,
+             qos2_seen(m, p->packet_id) ? " (seen)" : "");
   if (!qos2_seen(m, p->packet_id) && qos2_recently_done(m, p)) {
     TERN_DEBUG(m->loop, "mqtt: QoS 2 id %u was already delivered: not again", p->packet_id);
   } else if (!qos2_seen(m, p->packet_id)) {
     if (m->nqos2_in == m->qos2_cap) {
       size_t cap = m->qos2_cap ? m->qos2_cap * 2 : 16;
       if (cap > 65535) return TERN_ELIMIT;
-      uint16_t *ids = tern_loop_alloc(m->loop)->realloc(tern_loop_alloc(m->loop)->ctx, m->qos2_in, cap * sizeof(*ids));
+      uint16_t *ids = tern_loop_alloc(m->loop)->realloc(tern_loop_alloc(m->loop)->ctx, m->qos2_in,
+                                                        cap * sizeof(*ids));
       if (!ids) return TERN_ENOMEM;
       m->qos2_in = ids;
       m->qos2_cap = cap;
@@ -333,8 +354,12 @@ static struct omsg *find_inflight(struct tern_mqtt *m, uint16_t id, int state) {
   return NULL;
 }
 
-static const char *const connack_errs[] = {"", "unacceptable protocol version", "client id rejected",
-                                           "server unavailable", "bad user name or password", "not authorised"};
+static const char *const connack_errs[] = {"",
+                                           "unacceptable protocol version",
+                                           "client id rejected",
+                                           "server unavailable",
+                                           "bad user name or password",
+                                           "not authorised"};
 
 static void resend_after_connack(struct tern_mqtt *m, int session_present) {
   for (struct omsg *om = m->head, *next; om; om = next) {
@@ -343,7 +368,10 @@ static void resend_after_connack(struct tern_mqtt *m, int session_present) {
     if (!session_present) {
       /* The broker forgot us. WAIT_COMP: it already has the message, so
        * sending it again would duplicate it; WAIT_ACK: send it anew. */
-      if (om->state == OM_WAIT_COMP) { acked(m, om); continue; }
+      if (om->state == OM_WAIT_COMP) {
+        acked(m, om);
+        continue;
+      }
       om->packet_id = next_packet_id(m);
     }
     if (om->state == OM_WAIT_COMP) send_ack(m, TERN_MQTT_PUBREL, om->packet_id);
@@ -373,7 +401,8 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     if (p->return_code != 0) {
       int err = p->return_code == 4 ? TERN_EAUTH : p->return_code == 5 ? TERN_EDENIED : TERN_EPROTO;
       char why[96];
-      snprintf(why, sizeof(why), "connection refused: %s", p->return_code < 6 ? connack_errs[p->return_code] : "unknown reason");
+      snprintf(why, sizeof(why), "connection refused: %s",
+               p->return_code < 6 ? connack_errs[p->return_code] : "unknown reason");
       fail(m, err, why);
       tern_close(m->conn);
       return 0;
@@ -392,14 +421,14 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     }
     pump(m);
     return 0;
-  case TERN_MQTT_PUBLISH:
-    return on_publish(m, p);
+  case TERN_MQTT_PUBLISH: return on_publish(m, p);
   case TERN_MQTT_PUBACK:
     if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 1) acked(m, om);
     pump(m);
     return 0;
   case TERN_MQTT_PUBREC:
-    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 2) om->state = OM_WAIT_COMP;
+    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 2)
+      om->state = OM_WAIT_COMP;
     send_ack(m, TERN_MQTT_PUBREL, p->packet_id);
     return 0;
   case TERN_MQTT_PUBCOMP:
@@ -409,19 +438,21 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   case TERN_MQTT_PUBREL:
     TERN_DEBUG(m->loop, "mqtt: PUBREL id %u", p->packet_id);
     for (size_t i = 0; i < m->nqos2_in; i++)
-      if (m->qos2_in[i] == p->packet_id) { m->qos2_in[i] = m->qos2_in[--m->nqos2_in]; break; }
+      if (m->qos2_in[i] == p->packet_id) {
+        m->qos2_in[i] = m->qos2_in[--m->nqos2_in];
+        break;
+      }
     send_ack(m, TERN_MQTT_PUBCOMP, p->packet_id);
     return 0;
   case TERN_MQTT_SUBACK:
     emit(m, TERN_MQTT_EV_SUBACK, p->qos_list);
     for (size_t i = 0; i < p->count; i++)
-      if (p->qos_list[i] == TERN_MQTT_SUBACK_FAILURE) TERN_WARN(m->loop, "mqtt: the broker refused a subscription");
+      if (p->qos_list[i] == TERN_MQTT_SUBACK_FAILURE)
+        TERN_WARN(m->loop, "mqtt: the broker refused a subscription");
     return 0;
   case TERN_MQTT_UNSUBACK:
-  case TERN_MQTT_PINGRESP:
-    return 0;
-  default:
-    return TERN_EPROTO;
+  case TERN_MQTT_PINGRESP: return 0;
+  default: return TERN_EPROTO;
   }
 }
 
@@ -442,8 +473,14 @@ static void send_connect(struct tern_mqtt *m) {
     p.will_topic = (struct tern_str){m->o.will_topic, strlen(m->o.will_topic)};
     p.will_payload = (struct tern_str){m->o.will_payload, m->o.will_len};
   }
-  if (m->username) { p.has_username = 1; p.username = (struct tern_str){m->username, strlen(m->username)}; }
-  if (m->password) { p.has_password = 1; p.password = (struct tern_str){m->password, strlen(m->password)}; }
+  if (m->username) {
+    p.has_username = 1;
+    p.username = (struct tern_str){m->username, strlen(m->username)};
+  }
+  if (m->password) {
+    p.has_password = 1;
+    p.password = (struct tern_str){m->password, strlen(m->password)};
+  }
   send_pkt(m, &p);
 }
 
@@ -460,7 +497,8 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     m->ping_sent_at = 0;
     size_t off = 0;
     while (off < c->rx.len && m->conn == c) {
-      int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, TERN_MQTT_MAX_PACKET, TERN_MQTT_FROM_SERVER, &p);
+      int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, TERN_MQTT_MAX_PACKET,
+                               TERN_MQTT_FROM_SERVER, &p);
       if (n == TERN_EAGAIN) break;
       if (n < 0 || on_packet(m, &p) < 0) {
         fail(m, TERN_EPROTO, "malformed packet from the broker");
@@ -473,12 +511,8 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     tern_buf_consume(&c->rx, off);
     break;
   }
-  case TERN_EV_SENT:
-    pump(m);
-    break;
-  case TERN_EV_ERROR:
-    fail(m, c->err, ev_data);
-    break;
+  case TERN_EV_SENT: pump(m); break;
+  case TERN_EV_ERROR: fail(m, c->err, ev_data); break;
   case TERN_EV_CLOSE:
     if (m->conn != c) break;
     m->conn = NULL;
@@ -494,10 +528,15 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
 
 static void start_connection(struct tern_mqtt *m) {
   char url[300];
-  snprintf(url, sizeof(url), strchr(m->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", m->host, m->port);
+  snprintf(url, sizeof(url), strchr(m->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", m->host,
+           m->port);
   m->last_error = 0;
   m->conn = tern_connect(m->loop, url, conn_fn, m);
-  if (!m->conn) { fail(m, TERN_EINVAL, "cannot connect"); schedule_reconnect(m); return; }
+  if (!m->conn) {
+    fail(m, TERN_EINVAL, "cannot connect");
+    schedule_reconnect(m);
+    return;
+  }
 #if TERN_ENABLE_TLS
   if (m->use_tls && tern_tls_client(m->conn, m->tls) != 0) {
     tern_close_now(m->conn);
@@ -564,10 +603,14 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   *err = TERN_EINVAL;
   if (!o->url || tern_url_parse(o->url, strlen(o->url), &u) != 0 || !u.host.len) return NULL;
   int tls = tern_str_eq(u.scheme, "mqtts") || tern_str_eq(u.scheme, "ssl");
-  if (!tls && !tern_str_eq(u.scheme, "mqtt") && !tern_str_eq(u.scheme, "tcp") && u.scheme.len) return NULL;
+  if (!tls && !tern_str_eq(u.scheme, "mqtt") && !tern_str_eq(u.scheme, "tcp") && u.scheme.len)
+    return NULL;
   if ((*err = tern_dns_attach(loop, NULL)) != 0) return NULL; /* broker names resolve */
   struct tern_mqtt *m = tern_alloc(tern_loop_alloc(loop), sizeof(*m));
-  if (!m) { *err = TERN_ENOMEM; return NULL; }
+  if (!m) {
+    *err = TERN_ENOMEM;
+    return NULL;
+  }
   m->loop = loop;
   m->o = *o;
   m->use_tls = tls;
@@ -583,9 +626,11 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   m->next_packet_id = 1;
   /* credentials: options win over the URL; URL parts are percent-decoded */
   if (o->username) m->username = copy(loop, o->username);
-  else if (u.user.len && tern_url_decode(u.user.p, u.user.len, buf, sizeof(buf), 0) >= 0) m->username = copy(loop, buf);
+  else if (u.user.len && tern_url_decode(u.user.p, u.user.len, buf, sizeof(buf), 0) >= 0)
+    m->username = copy(loop, buf);
   if (o->password) m->password = copy(loop, o->password);
-  else if (u.pass.len && tern_url_decode(u.pass.p, u.pass.len, buf, sizeof(buf), 0) >= 0) m->password = copy(loop, buf);
+  else if (u.pass.len && tern_url_decode(u.pass.p, u.pass.len, buf, sizeof(buf), 0) >= 0)
+    m->password = copy(loop, buf);
   if (o->client_id && *o->client_id) {
     m->client_id = copy(loop, o->client_id);
   } else {
@@ -594,7 +639,11 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
     snprintf(buf, sizeof(buf), "tern-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
     m->client_id = copy(loop, buf);
   }
-  if (!m->host || !m->client_id) { *err = TERN_ENOMEM; tern_mqtt_free(m); return NULL; }
+  if (!m->host || !m->client_id) {
+    *err = TERN_ENOMEM;
+    tern_mqtt_free(m);
+    return NULL;
+  }
   m->o.client_id = NULL;
   m->o.username = m->o.password = NULL;
   if (tls) {
@@ -602,7 +651,12 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
     struct tern_tls_opts def = {0};
     char msg[200];
     m->tls = tern_tls_ctx_new(loop, o->tls ? o->tls : &def, 0, msg, sizeof(msg));
-    if (!m->tls) { TERN_ERR(loop, "mqtt: %s", msg); *err = TERN_ETLS; tern_mqtt_free(m); return NULL; }
+    if (!m->tls) {
+      TERN_ERR(loop, "mqtt: %s", msg);
+      *err = TERN_ETLS;
+      tern_mqtt_free(m);
+      return NULL;
+    }
 #else
     *err = TERN_EUNSUPPORTED; /* built without TLS */
     tern_mqtt_free(m);
@@ -611,8 +665,14 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   }
   if (o->store_path) {
     int rc = tern_store_open(loop, o->store_path, o->store_sync, on_store_record, m, &m->store);
-    if (rc) { *err = rc; tern_mqtt_free(m); return NULL; }
-    if (m->count) TERN_INFO(loop, "mqtt: %zu unacknowledged messages restored from %s", m->count, o->store_path);
+    if (rc) {
+      *err = rc;
+      tern_mqtt_free(m);
+      return NULL;
+    }
+    if (m->count)
+      TERN_INFO(loop, "mqtt: %zu unacknowledged messages restored from %s", m->count,
+                o->store_path);
   }
   tern_bus_subscribe(loop, on_bus, m);
   *err = 0;
@@ -627,7 +687,8 @@ int tern_mqtt_connect(struct tern_mqtt *m) {
   return 0;
 }
 
-int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn, void *arg) {
+int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
+                        void *arg) {
   size_t n = strlen(filter);
   if (qos < 0 || qos > 2 || !tern_mqtt_valid_filter(filter, n)) return TERN_EINVAL;
   struct msub *s;
@@ -693,9 +754,20 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   tern_bus_unsubscribe(m->loop, on_bus, m);
   tern_timer_stop(m->loop, &m->reconnect_timer);
   tern_timer_stop(m->loop, &m->tick_timer);
-  if (m->conn) { m->conn->fn = NULL; tern_close(m->conn); }
-  while (m->head) { struct omsg *n = m->head->next; tern_free(tern_loop_alloc(m->loop), m->head); m->head = n; }
-  while (m->subs) { struct msub *n = m->subs->next; tern_free(tern_loop_alloc(m->loop), m->subs); m->subs = n; }
+  if (m->conn) {
+    m->conn->fn = NULL;
+    tern_close(m->conn);
+  }
+  while (m->head) {
+    struct omsg *n = m->head->next;
+    tern_free(tern_loop_alloc(m->loop), m->head);
+    m->head = n;
+  }
+  while (m->subs) {
+    struct msub *n = m->subs->next;
+    tern_free(tern_loop_alloc(m->loop), m->subs);
+    m->subs = n;
+  }
   tern_free(tern_loop_alloc(m->loop), m->qos2_in);
   tern_free(tern_loop_alloc(m->loop), m->done2);
   if (m->store) tern_store_close(m->store);
@@ -717,7 +789,8 @@ const char *tern_mqtt_client_id(const struct tern_mqtt *m) { return m->client_id
 
 /* ---- blocking layer ---- */
 
-static int run_until(struct tern_mqtt *m, int (*done)(struct tern_mqtt *, void *), void *arg, uint32_t timeout_ms) {
+static int run_until(struct tern_mqtt *m, int (*done)(struct tern_mqtt *, void *), void *arg,
+                     uint32_t timeout_ms) {
   uint32_t start = tern_loop_now(m->loop);
   while (!done(m, arg)) {
     uint32_t el = tern_loop_now(m->loop) - start;
@@ -728,7 +801,10 @@ static int run_until(struct tern_mqtt *m, int (*done)(struct tern_mqtt *, void *
   return 0;
 }
 
-static int first_done(struct tern_mqtt *m, void *arg) { (void)arg; return m->first_result != 0; }
+static int first_done(struct tern_mqtt *m, void *arg) {
+  (void)arg;
+  return m->first_result != 0;
+}
 
 int tern_mqtt_connect_wait(struct tern_mqtt *m, uint32_t timeout_ms) {
   tern_mqtt_connect(m);
@@ -744,8 +820,8 @@ static int id_acked(struct tern_mqtt *m, void *arg) {
   return 1;
 }
 
-int tern_mqtt_publish_wait(struct tern_mqtt *m, const char *topic, const void *payload, size_t len, int qos,
-                           int retain, uint32_t timeout_ms) {
+int tern_mqtt_publish_wait(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
+                           int qos, int retain, uint32_t timeout_ms) {
   int64_t id = tern_mqtt_publish(m, topic, payload, len, qos, retain);
   if (id < 0) return (int)id;
   uint64_t uid = (uint64_t)id;
@@ -761,6 +837,11 @@ int tern_mqtt_wait_msg(struct tern_mqtt *m, uint32_t timeout_ms) {
   return run_until(m, got_one, &before, timeout_ms);
 }
 
-static int drained(struct tern_mqtt *m, void *arg) { (void)arg; return m->count == 0; }
+static int drained(struct tern_mqtt *m, void *arg) {
+  (void)arg;
+  return m->count == 0;
+}
 
-int tern_mqtt_drain(struct tern_mqtt *m, uint32_t timeout_ms) { return run_until(m, drained, NULL, timeout_ms); }
+int tern_mqtt_drain(struct tern_mqtt *m, uint32_t timeout_ms) {
+  return run_until(m, drained, NULL, timeout_ms);
+}

@@ -5,15 +5,25 @@
 #include "tern/error.h"
 #include "tern/mqtt_codec.h"
 
-struct reader { const uint8_t *p, *end; int err; };
+struct reader {
+  const uint8_t *p, *end;
+  int err;
+};
 
 static uint8_t rd_u8(struct reader *r) {
-  if (r->p >= r->end) { r->err = TERN_EPARSE; return 0; }
+  if (r->p >= r->end) {
+    r->err = TERN_EPARSE;
+    return 0;
+  }
   return *r->p++;
 }
 
 static uint16_t rd_u16(struct reader *r) {
-  if (r->end - r->p < 2) { r->err = TERN_EPARSE; r->p = r->end; return 0; }
+  if (r->end - r->p < 2) {
+    r->err = TERN_EPARSE;
+    r->p = r->end;
+    return 0;
+  }
   uint16_t v = (uint16_t)(r->p[0] << 8 | r->p[1]);
   r->p += 2;
   return v;
@@ -24,8 +34,14 @@ static struct tern_str rd_str(struct reader *r, int utf8) {
   struct tern_str s = {NULL, 0};
   uint16_t n = rd_u16(r);
   if (r->err) return s;
-  if (r->end - r->p < n) { r->err = TERN_EPARSE; return s; }
-  if (utf8 && !tern_mqtt_valid_utf8(r->p, n)) { r->err = TERN_EPROTO; return s; }
+  if (r->end - r->p < n) {
+    r->err = TERN_EPARSE;
+    return s;
+  }
+  if (utf8 && !tern_mqtt_valid_utf8(r->p, n)) {
+    r->err = TERN_EPROTO;
+    return s;
+  }
   s.p = (const char *)r->p;
   s.len = n;
   r->p += n;
@@ -35,13 +51,16 @@ static struct tern_str rd_str(struct reader *r, int utf8) {
 /* Which direction each packet type may travel. */
 static int allowed(int type, int from) {
   switch (type) {
-  case TERN_MQTT_CONNECT: case TERN_MQTT_SUBSCRIBE: case TERN_MQTT_UNSUBSCRIBE:
-  case TERN_MQTT_PINGREQ: case TERN_MQTT_DISCONNECT:
-    return from == TERN_MQTT_FROM_CLIENT;
-  case TERN_MQTT_CONNACK: case TERN_MQTT_SUBACK: case TERN_MQTT_UNSUBACK: case TERN_MQTT_PINGRESP:
-    return from == TERN_MQTT_FROM_SERVER;
-  default:
-    return type >= TERN_MQTT_PUBLISH && type <= TERN_MQTT_PUBCOMP;
+  case TERN_MQTT_CONNECT:
+  case TERN_MQTT_SUBSCRIBE:
+  case TERN_MQTT_UNSUBSCRIBE:
+  case TERN_MQTT_PINGREQ:
+  case TERN_MQTT_DISCONNECT: return from == TERN_MQTT_FROM_CLIENT;
+  case TERN_MQTT_CONNACK:
+  case TERN_MQTT_SUBACK:
+  case TERN_MQTT_UNSUBACK:
+  case TERN_MQTT_PINGRESP: return from == TERN_MQTT_FROM_SERVER;
+  default: return type >= TERN_MQTT_PUBLISH && type <= TERN_MQTT_PUBCOMP;
   }
 }
 
@@ -54,7 +73,7 @@ static int decode_connect(struct reader *r, struct tern_mqtt_packet *p) {
   int mqtt311 = tern_str_eq(p->protocol_name, "MQTT") && p->protocol_name.p[0] == 'M';
   int mqtt31 = p->protocol_name.len == 6 && memcmp(p->protocol_name.p, "MQIsdp", 6) == 0;
   if (!mqtt311 && !mqtt31) return TERN_EPROTO; /* [MQTT-3.1.2-1]: close without CONNACK */
-  if (cf & 0x01) return TERN_EPROTO;          /* reserved flag [MQTT-3.1.2-3] */
+  if (cf & 0x01) return TERN_EPROTO;           /* reserved flag [MQTT-3.1.2-3] */
   p->clean_session = (cf >> 1) & 1;
   p->has_will = (cf >> 2) & 1;
   p->will_qos = (cf >> 3) & 3;
@@ -62,8 +81,9 @@ static int decode_connect(struct reader *r, struct tern_mqtt_packet *p) {
   p->has_password = (cf >> 6) & 1;
   p->has_username = (cf >> 7) & 1;
   if (p->will_qos == 3) return TERN_EPROTO;
-  if (!p->has_will && (p->will_qos || p->will_retain)) return TERN_EPROTO; /* [MQTT-3.1.2-11,13,15] */
-  if (p->has_password && !p->has_username && mqtt311) return TERN_EPROTO;   /* [MQTT-3.1.2-22] */
+  if (!p->has_will && (p->will_qos || p->will_retain))
+    return TERN_EPROTO; /* [MQTT-3.1.2-11,13,15] */
+  if (p->has_password && !p->has_username && mqtt311) return TERN_EPROTO; /* [MQTT-3.1.2-22] */
   p->client_id = rd_str(r, 1);
   if (p->has_will) {
     p->will_topic = rd_str(r, 1);
@@ -77,8 +97,7 @@ static int decode_connect(struct reader *r, struct tern_mqtt_packet *p) {
 
 static int decode_body(struct reader *r, struct tern_mqtt_packet *p) {
   switch (p->type) {
-  case TERN_MQTT_CONNECT:
-    return decode_connect(r, p);
+  case TERN_MQTT_CONNECT: return decode_connect(r, p);
   case TERN_MQTT_CONNACK: {
     uint8_t ack_flags = rd_u8(r);
     p->return_code = rd_u8(r);
@@ -90,8 +109,8 @@ static int decode_body(struct reader *r, struct tern_mqtt_packet *p) {
     p->dup = (p->flags >> 3) & 1;
     p->qos = (p->flags >> 1) & 3;
     p->retain = p->flags & 1;
-    if (p->qos == 3) return TERN_EPROTO;              /* [MQTT-3.3.1-4] */
-    if (p->qos == 0 && p->dup) return TERN_EPROTO;    /* [MQTT-3.3.1-2] */
+    if (p->qos == 3) return TERN_EPROTO;           /* [MQTT-3.3.1-4] */
+    if (p->qos == 0 && p->dup) return TERN_EPROTO; /* [MQTT-3.3.1-2] */
     p->topic = rd_str(r, 1);
     if (r->err) return r->err;
     if (!tern_mqtt_valid_topic(p->topic.p, p->topic.len)) return TERN_EPROTO; /* [MQTT-3.3.2-2] */
@@ -103,11 +122,13 @@ static int decode_body(struct reader *r, struct tern_mqtt_packet *p) {
     p->payload.len = (size_t)(r->end - r->p);
     r->p = r->end;
     return r->err;
-  case TERN_MQTT_PUBACK: case TERN_MQTT_PUBREC: case TERN_MQTT_PUBREL: case TERN_MQTT_PUBCOMP:
-  case TERN_MQTT_UNSUBACK:
-    p->packet_id = rd_u16(r);
-    return r->err;
-  case TERN_MQTT_SUBSCRIBE: case TERN_MQTT_UNSUBSCRIBE:
+  case TERN_MQTT_PUBACK:
+  case TERN_MQTT_PUBREC:
+  case TERN_MQTT_PUBREL:
+  case TERN_MQTT_PUBCOMP:
+  case TERN_MQTT_UNSUBACK: p->packet_id = rd_u16(r); return r->err;
+  case TERN_MQTT_SUBSCRIBE:
+  case TERN_MQTT_UNSUBSCRIBE:
     p->packet_id = rd_u16(r);
     if (!r->err && p->packet_id == 0) return TERN_EPROTO; /* [MQTT-2.3.1-1] */
     while (!r->err && r->p < r->end) {
@@ -134,8 +155,7 @@ static int decode_body(struct reader *r, struct tern_mqtt_packet *p) {
       p->qos_list[p->count++] = code;
     }
     return r->err;
-  default: /* PINGREQ, PINGRESP, DISCONNECT: no body */
-    return 0;
+  default: /* PINGREQ, PINGRESP, DISCONNECT: no body */ return 0;
   }
 }
 
@@ -156,7 +176,10 @@ int tern_mqtt_decode(const uint8_t *buf, size_t len, size_t max_packet, int from
   if (type < TERN_MQTT_CONNECT || type > TERN_MQTT_DISCONNECT) return TERN_EPROTO;
   if (!allowed(type, from)) return TERN_EPROTO;
   /* Reserved flags [MQTT-2.2.2-1,2]: 0010 for PUBREL/SUBSCRIBE/UNSUBSCRIBE, else 0. */
-  int want_flags = (type == TERN_MQTT_PUBREL || type == TERN_MQTT_SUBSCRIBE || type == TERN_MQTT_UNSUBSCRIBE) ? 2 : 0;
+  int want_flags =
+      (type == TERN_MQTT_PUBREL || type == TERN_MQTT_SUBSCRIBE || type == TERN_MQTT_UNSUBSCRIBE)
+          ? 2
+          : 0;
   if (type != TERN_MQTT_PUBLISH && flags != want_flags) return TERN_EPROTO;
   /* Fixed sizes, checked before the body is even here. */
   static const int8_t fixed[] = {-1, -1, 2, -1, 2, 2, 2, 2, -1, -1, -1, 2, 0, 0, 0};
@@ -185,20 +208,22 @@ static size_t body_size(const struct tern_mqtt_packet *p) {
     if (p->has_password) n += 2 + p->password.len;
     return n;
   }
-  case TERN_MQTT_PUBLISH:
-    return 2 + p->topic.len + (p->qos ? 2 : 0) + p->payload.len;
-  case TERN_MQTT_SUBSCRIBE: case TERN_MQTT_UNSUBSCRIBE: {
+  case TERN_MQTT_PUBLISH: return 2 + p->topic.len + (p->qos ? 2 : 0) + p->payload.len;
+  case TERN_MQTT_SUBSCRIBE:
+  case TERN_MQTT_UNSUBSCRIBE: {
     size_t n = 2;
-    for (size_t i = 0; i < p->count; i++) n += 2 + p->filters[i].len + (p->type == TERN_MQTT_SUBSCRIBE);
+    for (size_t i = 0; i < p->count; i++)
+      n += 2 + p->filters[i].len + (p->type == TERN_MQTT_SUBSCRIBE);
     return n;
   }
-  case TERN_MQTT_SUBACK:
-    return 2 + p->count;
-  case TERN_MQTT_CONNACK: case TERN_MQTT_PUBACK: case TERN_MQTT_PUBREC: case TERN_MQTT_PUBREL:
-  case TERN_MQTT_PUBCOMP: case TERN_MQTT_UNSUBACK:
-    return 2;
-  default:
-    return 0;
+  case TERN_MQTT_SUBACK: return 2 + p->count;
+  case TERN_MQTT_CONNACK:
+  case TERN_MQTT_PUBACK:
+  case TERN_MQTT_PUBREC:
+  case TERN_MQTT_PUBREL:
+  case TERN_MQTT_PUBCOMP:
+  case TERN_MQTT_UNSUBACK: return 2;
+  default: return 0;
   }
 }
 
@@ -209,11 +234,22 @@ size_t tern_mqtt_encoded_size(const struct tern_mqtt_packet *p) {
   return 1 + varint_size(body) + body;
 }
 
-struct writer { uint8_t *p; };
+struct writer {
+  uint8_t *p;
+};
 static void wr_u8(struct writer *w, uint8_t v) { *w->p++ = v; }
-static void wr_u16(struct writer *w, uint16_t v) { wr_u8(w, (uint8_t)(v >> 8)); wr_u8(w, (uint8_t)v); }
-static void wr_bytes(struct writer *w, const void *d, size_t n) { if (n) memcpy(w->p, d, n); w->p += n; }
-static void wr_str(struct writer *w, struct tern_str s) { wr_u16(w, (uint16_t)s.len); wr_bytes(w, s.p, s.len); }
+static void wr_u16(struct writer *w, uint16_t v) {
+  wr_u8(w, (uint8_t)(v >> 8));
+  wr_u8(w, (uint8_t)v);
+}
+static void wr_bytes(struct writer *w, const void *d, size_t n) {
+  if (n) memcpy(w->p, d, n);
+  w->p += n;
+}
+static void wr_str(struct writer *w, struct tern_str s) {
+  wr_u16(w, (uint16_t)s.len);
+  wr_bytes(w, s.p, s.len);
+}
 
 int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
   size_t body = body_size(p);
@@ -225,7 +261,9 @@ int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
   struct writer w = {b->data + b->len};
   uint8_t flags = 0;
   if (p->type == TERN_MQTT_PUBLISH) flags = (uint8_t)(p->dup << 3 | p->qos << 1 | p->retain);
-  else if (p->type == TERN_MQTT_PUBREL || p->type == TERN_MQTT_SUBSCRIBE || p->type == TERN_MQTT_UNSUBSCRIBE) flags = 2;
+  else if (p->type == TERN_MQTT_PUBREL || p->type == TERN_MQTT_SUBSCRIBE ||
+           p->type == TERN_MQTT_UNSUBSCRIBE)
+    flags = 2;
   wr_u8(&w, (uint8_t)(p->type << 4 | flags));
   size_t n = body;
   do {
@@ -241,7 +279,10 @@ int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
                         p->will_qos << 3 | p->has_will << 2 | p->clean_session << 1));
     wr_u16(&w, p->keepalive);
     wr_str(&w, p->client_id);
-    if (p->has_will) { wr_str(&w, p->will_topic); wr_str(&w, p->will_payload); }
+    if (p->has_will) {
+      wr_str(&w, p->will_topic);
+      wr_str(&w, p->will_payload);
+    }
     if (p->has_username) wr_str(&w, p->username);
     if (p->has_password) wr_str(&w, p->password);
     break;
@@ -255,7 +296,8 @@ int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
     if (p->qos) wr_u16(&w, p->packet_id);
     wr_bytes(&w, p->payload.p, p->payload.len);
     break;
-  case TERN_MQTT_SUBSCRIBE: case TERN_MQTT_UNSUBSCRIBE:
+  case TERN_MQTT_SUBSCRIBE:
+  case TERN_MQTT_UNSUBSCRIBE:
     wr_u16(&w, p->packet_id);
     for (size_t i = 0; i < p->count; i++) {
       wr_str(&w, p->filters[i]);
@@ -266,12 +308,12 @@ int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
     wr_u16(&w, p->packet_id);
     wr_bytes(&w, p->qos_list, p->count);
     break;
-  case TERN_MQTT_PUBACK: case TERN_MQTT_PUBREC: case TERN_MQTT_PUBREL: case TERN_MQTT_PUBCOMP:
-  case TERN_MQTT_UNSUBACK:
-    wr_u16(&w, p->packet_id);
-    break;
-  default:
-    break;
+  case TERN_MQTT_PUBACK:
+  case TERN_MQTT_PUBREC:
+  case TERN_MQTT_PUBREL:
+  case TERN_MQTT_PUBCOMP:
+  case TERN_MQTT_UNSUBACK: wr_u16(&w, p->packet_id); break;
+  default: break;
   }
   b->len += total;
   return 0;

@@ -7,13 +7,22 @@ int tern_mqtt_valid_utf8(const uint8_t *s, size_t n) {
   while (i < n) {
     uint8_t c = s[i];
     if (c == 0) return 0; /* U+0000 is forbidden [MQTT-1.5.3-2] */
-    if (c < 0x80) { i++; continue; }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
     size_t len;
     uint32_t cp;
-    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1fu; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0fu; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07u; }
-    else return 0;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1fu;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0fu;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07u;
+    } else return 0;
     if (i + len > n) return 0;
     for (size_t k = 1; k < len; k++) {
       if ((s[i + k] & 0xc0) != 0x80) return 0;
@@ -88,8 +97,9 @@ const char *tern_mqtt_connack_str(int code) {
 }
 
 const char *tern_mqtt_type_name(int type) {
-  static const char *const names[] = {"?", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
-                                      "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ",
-                                      "PINGRESP", "DISCONNECT"};
+  static const char *const names[] = {"?",         "CONNECT",  "CONNACK",     "PUBLISH",
+                                      "PUBACK",    "PUBREC",   "PUBREL",      "PUBCOMP",
+                                      "SUBSCRIBE", "SUBACK",   "UNSUBSCRIBE", "UNSUBACK",
+                                      "PINGREQ",   "PINGRESP", "DISCONNECT"};
   return type > 0 && type <= 14 ? names[type] : "?";
 }

@@ -20,7 +20,7 @@
 /* ==== What the port implements ==== */
 
 /* ---- the loop ---- */
-int tern_port_init(struct tern_loop *loop);  /* per-loop state in loop->port */
+int tern_port_init(struct tern_loop *loop); /* per-loop state in loop->port */
 void tern_port_free(struct tern_loop *loop);
 /* Wait at most timeout_ms for I/O (-1: until something happens), move the
  * bytes, and report through the tern_core_on_* calls below. */
@@ -44,12 +44,13 @@ int tern_port_udp_join(struct tern_conn *c, const char *group, const char *ifnam
 int tern_port_udp_mcast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl);
 /* Watch an already-open datagram-style descriptor (netlink) as a
  * connection: each message arrives as one READ. Ports without one return NULL. */
-struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn, void *fn_data);
+struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn,
+                                     void *fn_data);
 
 /* ---- time and randomness ---- */
-uint32_t tern_port_millis(void);   /* monotonic; wraps after 49 days (timers survive it) */
-uint64_t tern_port_micros(void);   /* monotonic, 64-bit */
-double tern_port_wall_time(void);  /* the OS clock, Unix seconds; 0 when there is none */
+uint32_t tern_port_millis(void);  /* monotonic; wraps after 49 days (timers survive it) */
+uint64_t tern_port_micros(void);  /* monotonic, 64-bit */
+double tern_port_wall_time(void); /* the OS clock, Unix seconds; 0 when there is none */
 int tern_port_set_wall_time(double unix_seconds); /* TERN_EDENIED / TERN_EUNSUPPORTED */
 int tern_port_random(void *buf, size_t n);        /* cryptographic quality, or an error */
 
@@ -86,6 +87,7 @@ void tern_core_on_connected(struct tern_conn *c);
 void tern_core_on_data(struct tern_conn *c); /* bytes appended to the wire rx buffer */
 void tern_core_on_sent(struct tern_conn *c, size_t n);
 void tern_core_on_eof(struct tern_conn *c);
-void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from, const uint8_t *data, size_t len);
+void tern_core_on_datagram(struct tern_conn *c, const struct tern_addr *from, const uint8_t *data,
+                           size_t len);
 
 #endif

@@ -44,7 +44,9 @@ struct tern_shell_session {
   void *writable_arg;
 };
 
-static void out(struct tern_shell_session *s, const char *d, size_t n) { if (n) s->write(s->ctx, d, n); }
+static void out(struct tern_shell_session *s, const char *d, size_t n) {
+  if (n) s->write(s->ctx, d, n);
+}
 static void outs(struct tern_shell_session *s, const char *z) { out(s, z, strlen(z)); }
 
 int tern_shell_printf(struct tern_shell_session *s, const char *fmt, ...) {
@@ -81,8 +83,14 @@ int tern_shell_split(char *line, char **argv, int max) {
     char quote = 0;
     for (; *r; r++) {
       if (quote) {
-        if (*r == quote) { quote = 0; continue; }
-        if (*r == '\\' && quote == '"' && r[1]) { *w++ = *++r; continue; }
+        if (*r == quote) {
+          quote = 0;
+          continue;
+        }
+        if (*r == '\\' && quote == '"' && r[1]) {
+          *w++ = *++r;
+          continue;
+        }
         *w++ = *r;
       } else if (*r == '"' || *r == '\'') {
         quote = *r;
@@ -109,7 +117,8 @@ static struct cmd *find(struct tern_shell *sh, const char *name) {
 
 static void run_line(struct tern_shell_session *s) {
   s->line[s->len] = '\0';
-  if (s->len && (s->nhist == 0 || strcmp(s->history[(s->nhist - 1) % TERN_SHELL_HISTORY], s->line))) {
+  if (s->len &&
+      (s->nhist == 0 || strcmp(s->history[(s->nhist - 1) % TERN_SHELL_HISTORY], s->line))) {
     memcpy(s->history[s->nhist % TERN_SHELL_HISTORY], s->line, s->len + 1);
     s->nhist++;
   }
@@ -118,10 +127,21 @@ static void run_line(struct tern_shell_session *s) {
   memcpy(copy, s->line, s->len + 1);
   s->len = s->cursor = 0;
   int argc = tern_shell_split(copy, argv, TERN_SHELL_ARGS);
-  if (argc < 0) { outs(s, argc == TERN_ELIMIT ? "too many arguments\r\n" : "unterminated quote\r\n"); prompt(s); return; }
-  if (argc == 0) { prompt(s); return; }
+  if (argc < 0) {
+    outs(s, argc == TERN_ELIMIT ? "too many arguments\r\n" : "unterminated quote\r\n");
+    prompt(s);
+    return;
+  }
+  if (argc == 0) {
+    prompt(s);
+    return;
+  }
   struct cmd *c = find(s->sh, argv[0]);
-  if (!c) { tern_shell_printf(s, "%s: unknown command (try help)\r\n", argv[0]); prompt(s); return; }
+  if (!c) {
+    tern_shell_printf(s, "%s: unknown command (try help)\r\n", argv[0]);
+    prompt(s);
+    return;
+  }
   s->running = 1;
   s->cancel = NULL;
   int rc = c->fn(s, argc, argv, c->arg);
@@ -143,7 +163,9 @@ void tern_shell_on_cancel(struct tern_shell_session *s, void (*fn)(void *), void
   s->cancel_arg = arg;
 }
 
-void tern_shell_set_room(struct tern_shell_session *s, size_t (*room)(void *ctx)) { s->room = room; }
+void tern_shell_set_room(struct tern_shell_session *s, size_t (*room)(void *ctx)) {
+  s->room = room;
+}
 
 int tern_shell_writable(const struct tern_shell_session *s, size_t n) {
   /* escapes may double a byte on the way out: keep a margin */
@@ -183,14 +205,22 @@ static void history(struct tern_shell_session *s, int dir) {
 }
 
 static void key(struct tern_shell_session *s, uint8_t c) {
-  if (s->esc == ESC_START) { s->esc = (c == '[' || c == 'O') ? ESC_CSI : ESC_NONE; return; }
+  if (s->esc == ESC_START) {
+    s->esc = (c == '[' || c == 'O') ? ESC_CSI : ESC_NONE;
+    return;
+  }
   if (s->esc == ESC_CSI) {
     if (c >= '0' && c <= '9') return; /* parameters: ignored */
     s->esc = ESC_NONE;
     if (c == 'A') history(s, -1);
     else if (c == 'B') history(s, +1);
-    else if (c == 'C' && s->cursor < s->len) { s->cursor++; redraw(s); }
-    else if (c == 'D' && s->cursor > 0) { s->cursor--; redraw(s); }
+    else if (c == 'C' && s->cursor < s->len) {
+      s->cursor++;
+      redraw(s);
+    } else if (c == 'D' && s->cursor > 0) {
+      s->cursor--;
+      redraw(s);
+    }
     return;
   }
   if (c == 3) { /* Ctrl-C: cancel the running command, or the line */
@@ -206,8 +236,18 @@ static void key(struct tern_shell_session *s, uint8_t c) {
     return;
   }
   if (s->running) return; /* typing while a command runs: dropped, as a busy terminal would */
-  if (c == 4) { if (s->len == 0) { outs(s, "\r\n"); s->ended = 1; } return; } /* Ctrl-D */
-  if (c == '\r' || c == '\n') { outs(s, "\r\n"); run_line(s); return; }
+  if (c == 4) {
+    if (s->len == 0) {
+      outs(s, "\r\n");
+      s->ended = 1;
+    }
+    return;
+  } /* Ctrl-D */
+  if (c == '\r' || c == '\n') {
+    outs(s, "\r\n");
+    run_line(s);
+    return;
+  }
   if (c == 0x7f || c == 8) { /* backspace */
     if (!s->cursor) return;
     memmove(s->line + s->cursor - 1, s->line + s->cursor, s->len - s->cursor);
@@ -216,7 +256,11 @@ static void key(struct tern_shell_session *s, uint8_t c) {
     redraw(s);
     return;
   }
-  if (c == 0x15) { s->len = s->cursor = 0; redraw(s); return; } /* Ctrl-U */
+  if (c == 0x15) {
+    s->len = s->cursor = 0;
+    redraw(s);
+    return;
+  }                /* Ctrl-U */
   if (c == 0x17) { /* Ctrl-W: the word before the cursor */
     size_t i = s->cursor;
     while (i && s->line[i - 1] == ' ') i--;
@@ -227,9 +271,15 @@ static void key(struct tern_shell_session *s, uint8_t c) {
     redraw(s);
     return;
   }
-  if (c == 0x1b) { s->esc = ESC_START; return; }
+  if (c == 0x1b) {
+    s->esc = ESC_START;
+    return;
+  }
   if (c < 0x20) return; /* other controls (and NUL floods) change nothing */
-  if (s->len >= TERN_SHELL_LINE_MAX) { outs(s, "\a"); return; } /* the line is full */
+  if (s->len >= TERN_SHELL_LINE_MAX) {
+    outs(s, "\a");
+    return;
+  } /* the line is full */
   memmove(s->line + s->cursor + 1, s->line + s->cursor, s->len - s->cursor);
   s->line[s->cursor++] = (char)c;
   s->len++;
@@ -244,37 +294,49 @@ void tern_shell_input(struct tern_shell_session *s, const uint8_t *data, size_t 
 /* ---- built-ins ---- */
 
 static int cmd_help(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
-  for (struct cmd *c = s->sh->cmds; c; c = c->next) tern_shell_printf(s, "  %-10s %s\r\n", c->name, c->help);
+  (void)argc;
+  (void)argv;
+  (void)arg;
+  for (struct cmd *c = s->sh->cmds; c; c = c->next)
+    tern_shell_printf(s, "  %-10s %s\r\n", c->name, c->help);
   return 0;
 }
 
 static int cmd_exit(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
+  (void)argc;
+  (void)argv;
+  (void)arg;
   tern_shell_printf(s, "bye\r\n");
   s->ended = 1;
   return 0;
 }
 
 static int cmd_uptime(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
+  (void)argc;
+  (void)argv;
+  (void)arg;
   uint32_t secs = (tern_loop_now(s->sh->loop) - s->sh->started) / 1000u;
   tern_shell_printf(s, "up %uh %02um %02us\r\n", secs / 3600, secs / 60 % 60, secs % 60);
   return 0;
 }
 
 static int cmd_status(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
-  tern_shell_printf(s, "name %s\r\nconnections %zu\r\n", s->sh->name, tern_loop_conn_count(s->sh->loop));
+  (void)argc;
+  (void)argv;
+  (void)arg;
+  tern_shell_printf(s, "name %s\r\nconnections %zu\r\n", s->sh->name,
+                    tern_loop_conn_count(s->sh->loop));
   return cmd_uptime(s, 0, NULL, NULL);
 }
 
 static int cmd_mem(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)argc; (void)argv; (void)arg;
+  (void)argc;
+  (void)argv;
+  (void)arg;
   struct tern_loop_stats st;
   tern_loop_stats(s->sh->loop, &st);
-  tern_shell_printf(s, "connections %zu (peak %zu), timers %zu, buffer cap %zu bytes each\r\n", st.conns,
-                    st.conns_peak, st.timers, st.buf_cap);
+  tern_shell_printf(s, "connections %zu (peak %zu), timers %zu, buffer cap %zu bytes each\r\n",
+                    st.conns, st.conns_peak, st.timers, st.buf_cap);
   return 0;
 }
 
@@ -282,7 +344,8 @@ static int cmd_log(struct tern_shell_session *s, int argc, char **argv, void *ar
   (void)arg;
   static const char *const names[] = {"none", "error", "warn", "info", "debug"};
   if (argc != 2 || tern_log_level_parse(argv[1]) < 0) {
-    tern_shell_printf(s, "log level is %s; usage: log none|error|warn|info|debug\r\n", names[tern_log_level(s->sh->loop)]);
+    tern_shell_printf(s, "log level is %s; usage: log none|error|warn|info|debug\r\n",
+                      names[tern_log_level(s->sh->loop)]);
     return 0;
   }
   tern_log_set_level(s->sh->loop, tern_log_level_parse(argv[1]));
@@ -307,11 +370,16 @@ struct tern_shell *tern_shell_new(struct tern_loop *loop, const char *name) {
 
 void tern_shell_free(struct tern_shell *sh) {
   if (!sh) return;
-  while (sh->cmds) { struct cmd *c = sh->cmds; sh->cmds = c->next; tern_free(tern_loop_alloc(sh->loop), c); }
+  while (sh->cmds) {
+    struct cmd *c = sh->cmds;
+    sh->cmds = c->next;
+    tern_free(tern_loop_alloc(sh->loop), c);
+  }
   tern_free(tern_loop_alloc(sh->loop), sh);
 }
 
-int tern_shell_register(struct tern_shell *sh, const char *name, const char *help, tern_shell_fn fn, void *arg) {
+int tern_shell_register(struct tern_shell *sh, const char *name, const char *help, tern_shell_fn fn,
+                        void *arg) {
   struct cmd *c = find(sh, name);
   if (!c) {
     c = tern_alloc(tern_loop_alloc(sh->loop), sizeof(*c));
@@ -328,10 +396,15 @@ int tern_shell_register(struct tern_shell *sh, const char *name, const char *hel
 }
 
 const char *tern_shell_name(const struct tern_shell *sh) { return sh->name; }
-struct tern_loop *tern_shell_loop(const struct tern_shell *sh) { return sh->loop; }
-struct tern_loop *tern_shell_session_loop(const struct tern_shell_session *s) { return s->sh->loop; }
+struct tern_loop *tern_shell_loop(const struct tern_shell *sh) {
+  return sh->loop;
+}
+struct tern_loop *tern_shell_session_loop(const struct tern_shell_session *s) {
+  return s->sh->loop;
+}
 
-struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_shell_write_fn write, void *ctx, int echo) {
+struct tern_shell_session *tern_shell_session_new(struct tern_shell *sh, tern_shell_write_fn write,
+                                                  void *ctx, int echo) {
   struct tern_shell_session *s = tern_alloc(tern_loop_alloc(sh->loop), sizeof(*s));
   if (!s) return NULL;
   s->sh = sh;

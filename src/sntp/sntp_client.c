@@ -14,9 +14,9 @@
 struct server {
   char name[80];
   struct tern_conn *udp;
-  tern_ntp_time sent;     /* our transmit timestamp, the reply's origin */
-  double t1;              /* wall clock at send */
-  uint64_t t1_us;         /* monotonic at send */
+  tern_ntp_time sent; /* our transmit timestamp, the reply's origin */
+  double t1;          /* wall clock at send */
+  uint64_t t1_us;     /* monotonic at send */
   int denied, rate_skip, answered;
 };
 
@@ -38,7 +38,11 @@ static uint32_t end_round(struct tern_sntp *s) {
   s->in_round = 0;
   for (int i = 0; i < s->nservers; i++) {
     struct server *sv = &s->servers[i];
-    if (sv->udp) { sv->udp->fn = NULL; tern_close_now(sv->udp); sv->udp = NULL; }
+    if (sv->udp) {
+      sv->udp->fn = NULL;
+      tern_close_now(sv->udp);
+      sv->udp = NULL;
+    }
   }
   uint32_t next;
   if (s->have_best) {
@@ -52,7 +56,8 @@ static uint32_t end_round(struct tern_sntp *s) {
     s->failures = 0;
     next = (s->o.poll_s ? s->o.poll_s : 1024) * 1000u;
   } else {
-    snprintf(s->result.error, sizeof(s->result.error), "%.95s", s->why[0] ? s->why : "no server answered");
+    snprintf(s->result.error, sizeof(s->result.error), "%.95s",
+             s->why[0] ? s->why : "no server answered");
     /* back off: 2, 4, 8 ... up to the poll interval */
     uint32_t poll = (s->o.poll_s ? s->o.poll_s : 1024) * 1000u;
     next = 2000u << (s->failures < 9 ? s->failures : 9);
@@ -80,7 +85,8 @@ static void finish_round(struct tern_sntp *s) {
 static void round_timeout(struct tern_timer *t, void *arg) {
   (void)t;
   struct tern_sntp *s = arg;
-  if (!s->have_best && !s->why[0]) snprintf(s->why, sizeof(s->why), "no answer within %u ms", s->o.timeout_ms);
+  if (!s->have_best && !s->why[0])
+    snprintf(s->why, sizeof(s->why), "no answer within %u ms", s->o.timeout_ms);
   finish_round(s);
 }
 
@@ -115,7 +121,8 @@ static void start_round(struct tern_sntp *s) {
     asked++;
   }
   if (!asked) {
-    snprintf(s->why, sizeof(s->why), "every server refused us (Kiss-o'-Death) or could not be reached");
+    snprintf(s->why, sizeof(s->why),
+             "every server refused us (Kiss-o'-Death) or could not be reached");
     finish_round(s);
     return;
   }
@@ -125,18 +132,26 @@ static void start_round(struct tern_sntp *s) {
 static void on_reply(struct tern_sntp *s, struct server *sv, const uint8_t *data, size_t len) {
   uint64_t t4_us = tern_loop_micros(s->loop);
   struct tern_sntp_packet p;
-  if (tern_sntp_decode(data, len, &p) != 0) { snprintf(s->why, sizeof(s->why), "%.60s: truncated reply", sv->name); return; }
+  if (tern_sntp_decode(data, len, &p) != 0) {
+    snprintf(s->why, sizeof(s->why), "%.60s: truncated reply", sv->name);
+    return;
+  }
   int rc = tern_sntp_check_reply(&p, sv->sent);
-  if (rc == TERN_EPROTO) { snprintf(s->why, sizeof(s->why), "%.60s: reply does not match our request (dropped)", sv->name); return; }
+  if (rc == TERN_EPROTO) {
+    snprintf(s->why, sizeof(s->why), "%.60s: reply does not match our request (dropped)", sv->name);
+    return;
+  }
   sv->answered = 1;
   if (rc == TERN_ELIMIT) {
     sv->rate_skip = 4;
     snprintf(s->why, sizeof(s->why), "%.60s: Kiss-o'-Death RATE (backing off)", sv->name);
   } else if (rc == TERN_EDENIED) {
     sv->denied = 1;
-    snprintf(s->why, sizeof(s->why), "%.60s: Kiss-o'-Death %.4s (not asking again)", sv->name, (const char *)p.ref_id);
+    snprintf(s->why, sizeof(s->why), "%.60s: Kiss-o'-Death %.4s (not asking again)", sv->name,
+             (const char *)p.ref_id);
   } else if (rc == TERN_EAGAIN) {
-    snprintf(s->why, sizeof(s->why), "%.60s: server not synchronised (stratum %d, leap %d)", sv->name, p.stratum, p.li);
+    snprintf(s->why, sizeof(s->why), "%.60s: server not synchronised (stratum %d, leap %d)",
+             sv->name, p.stratum, p.li);
   } else {
     /* t4 from the monotonic clock: the wall clock may not jump mid-exchange */
     tern_ntp_time t4 = tern_ntp_from_unix(sv->t1 + (double)(t4_us - sv->t1_us) / 1e6);
@@ -152,10 +167,17 @@ static void on_reply(struct tern_sntp *s, struct server *sv, const uint8_t *data
       tern_addr_str(&sv->udp->peer, s->best.server, sizeof(s->best.server), 1);
     }
   }
-  if (sv->udp) { sv->udp->fn = NULL; tern_close_now(sv->udp); sv->udp = NULL; }
+  if (sv->udp) {
+    sv->udp->fn = NULL;
+    tern_close_now(sv->udp);
+    sv->udp = NULL;
+  }
   int pending = 0;
   for (int i = 0; i < s->nservers; i++) pending += s->servers[i].udp != NULL;
-  if (!pending) { tern_timer_stop(s->loop, &s->timer); finish_round(s); }
+  if (!pending) {
+    tern_timer_stop(s->loop, &s->timer);
+    finish_round(s);
+  }
 }
 
 static void on_udp(struct tern_conn *c, int ev, void *ev_data) {
@@ -195,7 +217,10 @@ void tern_sntp_stop(struct tern_sntp *s) {
   if (!s) return;
   tern_timer_stop(s->loop, &s->timer);
   for (int i = 0; i < s->nservers; i++)
-    if (s->servers[i].udp) { s->servers[i].udp->fn = NULL; tern_close_now(s->servers[i].udp); }
+    if (s->servers[i].udp) {
+      s->servers[i].udp->fn = NULL;
+      tern_close_now(s->servers[i].udp);
+    }
   tern_free(tern_loop_alloc(s->loop), s);
 }
 

@@ -4,9 +4,19 @@
 #include "tern/error.h"
 #include "tern/sntp.h"
 
-static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)(v >> 32)); put32(p + 4, (uint32_t)v); }
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+static uint32_t get32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static void put64(uint8_t *p, uint64_t v) {
+  put32(p, (uint32_t)(v >> 32));
+  put32(p + 4, (uint32_t)v);
+}
 static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
 
 void tern_sntp_encode(const struct tern_sntp_packet *p, uint8_t out[48]) {
@@ -44,8 +54,8 @@ int tern_sntp_decode(const uint8_t *buf, size_t len, struct tern_sntp_packet *p)
 int tern_sntp_check_reply(const struct tern_sntp_packet *p, tern_ntp_time sent) {
   if (p->mode != TERN_SNTP_MODE_SERVER && p->mode != 5) return TERN_EPROTO;
   if (p->version < 3 || p->version > 4) return TERN_EPROTO;
-  if (p->origin != sent) return TERN_EPROTO;       /* not an answer to our request */
-  if (p->stratum == 0) {                           /* Kiss-o'-Death */
+  if (p->origin != sent) return TERN_EPROTO; /* not an answer to our request */
+  if (p->stratum == 0) {                     /* Kiss-o'-Death */
     if (!memcmp(p->ref_id, "RATE", 4)) return TERN_ELIMIT;
     if (!memcmp(p->ref_id, "DENY", 4) || !memcmp(p->ref_id, "RSTR", 4)) return TERN_EDENIED;
     return TERN_EAGAIN;
@@ -57,7 +67,9 @@ int tern_sntp_check_reply(const struct tern_sntp_packet *p, tern_ntp_time sent) 
 
 /* Differences of NTP times as signed 64-bit fixed point, so an era
  * boundary (2036) between the timestamps does not matter. */
-static double diff(tern_ntp_time a, tern_ntp_time b) { return (double)(int64_t)(a - b) / 4294967296.0; }
+static double diff(tern_ntp_time a, tern_ntp_time b) {
+  return (double)(int64_t)(a - b) / 4294967296.0;
+}
 
 void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3, tern_ntp_time t4,
                             double *offset, double *delay) {
@@ -73,5 +85,6 @@ tern_ntp_time tern_ntp_from_unix(double unix_seconds) {
 }
 
 double tern_ntp_to_unix(tern_ntp_time t) {
-  return (double)(t >> 32) - (double)TERN_NTP_UNIX_OFFSET + (double)(t & 0xffffffffu) / 4294967296.0;
+  return (double)(t >> 32) - (double)TERN_NTP_UNIX_OFFSET +
+         (double)(t & 0xffffffffu) / 4294967296.0;
 }

@@ -26,7 +26,7 @@ static void on_request(struct tern_conn *c, int ev, void *ev_data) {
   p.mode = TERN_SNTP_MODE_SERVER;
   p.stratum = (uint8_t)s->stratum;
   p.poll = q.poll;
-  p.precision = -20; /* about a microsecond */
+  p.precision = -20;           /* about a microsecond */
   p.root_dispersion = 1 << 10; /* ~16 ms, in 16.16 seconds */
   memcpy(p.ref_id, "LOCL", 4);
   p.ref = received;
@@ -38,13 +38,17 @@ static void on_request(struct tern_conn *c, int ev, void *ev_data) {
   tern_sendto(c, &c->peer, out, sizeof(out));
 }
 
-struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url, int stratum) {
+struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url,
+                                                int stratum) {
   struct tern_sntp_server *s = tern_alloc(tern_loop_alloc(loop), sizeof(*s));
   if (!s) return NULL;
   s->loop = loop;
   s->stratum = stratum > 0 && stratum < 16 ? stratum : 2;
   s->udp = tern_listen(loop, listen_url, on_request, s);
-  if (!s->udp) { tern_free(tern_loop_alloc(loop), s); return NULL; }
+  if (!s->udp) {
+    tern_free(tern_loop_alloc(loop), s);
+    return NULL;
+  }
   return s;
 }
 

@@ -14,7 +14,8 @@ static int parse_name(const char **p, char *out, size_t outlen) {
     if (*s != '>') return -1;
     s++;
   } else {
-    while (((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) && n + 1 < outlen) out[n++] = *s++;
+    while (((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) && n + 1 < outlen)
+      out[n++] = *s++;
   }
   out[n] = '\0';
   *p = s;
@@ -28,7 +29,10 @@ static int parse_time(const char **p, int32_t *out) {
   if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
   int32_t parts[3] = {0, 0, 0};
   for (int i = 0; i < 3; i++) {
-    if (*s < '0' || *s > '9') { if (i == 0) return -1; break; }
+    if (*s < '0' || *s > '9') {
+      if (i == 0) return -1;
+      break;
+    }
     int v = 0, digits = 0;
     while (*s >= '0' && *s <= '9') {
       if (++digits > 3) return -1; /* hours go to 167 at most */
@@ -62,7 +66,10 @@ static int parse_rule(const char **p, int *month, int *week, int *wday, int32_t 
   *week = v[1];
   *wday = v[2];
   *time = 7200;
-  if (*s == '/') { s++; if (parse_time(&s, time)) return -1; }
+  if (*s == '/') {
+    s++;
+    if (parse_time(&s, time)) return -1;
+  }
   *p = s;
   return 0;
 }
@@ -71,7 +78,8 @@ int tern_tz_parse(const char *spec, struct tern_tz *tz) {
   memset(tz, 0, sizeof(*tz));
   const char *p = spec;
   int32_t off;
-  if (parse_name(&p, tz->std_name, sizeof(tz->std_name)) || parse_time(&p, &off)) return TERN_EPARSE;
+  if (parse_name(&p, tz->std_name, sizeof(tz->std_name)) || parse_time(&p, &off))
+    return TERN_EPARSE;
   tz->std_offset = -off; /* POSIX counts west of Greenwich as positive */
   if (!*p) return 0;
   if (parse_name(&p, tz->dst_name, sizeof(tz->dst_name))) return TERN_EPARSE;
@@ -82,12 +90,21 @@ int tern_tz_parse(const char *spec, struct tern_tz *tz) {
     tz->dst_offset = -off;
   }
   if (!*p) { /* no rules given: the US ones, as glibc assumes */
-    tz->start.month = 3; tz->start.week = 2; tz->start.wday = 0; tz->start.time = 7200;
-    tz->end.month = 11; tz->end.week = 1; tz->end.wday = 0; tz->end.time = 7200;
+    tz->start.month = 3;
+    tz->start.week = 2;
+    tz->start.wday = 0;
+    tz->start.time = 7200;
+    tz->end.month = 11;
+    tz->end.week = 1;
+    tz->end.wday = 0;
+    tz->end.time = 7200;
     return 0;
   }
-  if (*p++ != ',' || parse_rule(&p, &tz->start.month, &tz->start.week, &tz->start.wday, &tz->start.time)) return TERN_EPARSE;
-  if (*p++ != ',' || parse_rule(&p, &tz->end.month, &tz->end.week, &tz->end.wday, &tz->end.time)) return TERN_EPARSE;
+  if (*p++ != ',' ||
+      parse_rule(&p, &tz->start.month, &tz->start.week, &tz->start.wday, &tz->start.time))
+    return TERN_EPARSE;
+  if (*p++ != ',' || parse_rule(&p, &tz->end.month, &tz->end.week, &tz->end.wday, &tz->end.time))
+    return TERN_EPARSE;
   return *p ? TERN_EPARSE : 0;
 }
 
@@ -134,10 +151,15 @@ void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *
   int dst = 0;
   if (tz->has_dst) {
     int y, m, d;
-    civil_from_days((t + tz->std_offset) >= 0 ? (t + tz->std_offset) / 86400 : ((t + tz->std_offset) - 86399) / 86400, &y, &m, &d);
-    int64_t start = transition(y, tz->start.month, tz->start.week, tz->start.wday, tz->start.time, tz->std_offset);
-    int64_t end = transition(y, tz->end.month, tz->end.week, tz->end.wday, tz->end.time, tz->dst_offset);
-    dst = start < end ? (t >= start && t < end) : (t >= start || t < end); /* southern zones wrap the year */
+    civil_from_days((t + tz->std_offset) >= 0 ? (t + tz->std_offset) / 86400
+                                              : ((t + tz->std_offset) - 86399) / 86400,
+                    &y, &m, &d);
+    int64_t start = transition(y, tz->start.month, tz->start.week, tz->start.wday, tz->start.time,
+                               tz->std_offset);
+    int64_t end =
+        transition(y, tz->end.month, tz->end.week, tz->end.wday, tz->end.time, tz->dst_offset);
+    dst = start < end ? (t >= start && t < end)
+                      : (t >= start || t < end); /* southern zones wrap the year */
     if (dst) off = tz->dst_offset;
   }
   int64_t local = t + off;
@@ -156,14 +178,17 @@ void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *
 
 size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_localtime *lt) {
   static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   size_t o = 0;
   if (!len) return 0;
   for (const char *p = fmt; *p && o + 1 < len; p++) {
     char buf[64];
     const char *piece = buf;
-    if (*p != '%' || !p[1]) { buf[0] = *p; buf[1] = '\0'; }
-    else {
+    if (*p != '%' || !p[1]) {
+      buf[0] = *p;
+      buf[1] = '\0';
+    } else {
       switch (*++p) {
       case 'Y': snprintf(buf, sizeof(buf), "%d", lt->year); break;
       case 'y': snprintf(buf, sizeof(buf), "%02d", lt->year % 100); break;
@@ -178,13 +203,15 @@ size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_l
       case 'b': piece = mo[lt->month - 1]; break;
       case 'Z': piece = lt->zone ? lt->zone : ""; break;
       case 'z': {
-        int off = (int)(lt->gmtoff < 0 ? -lt->gmtoff : lt->gmtoff); /* int32_t is long on some targets */
-        snprintf(buf, sizeof(buf), "%c%02d%02d", lt->gmtoff < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+        int off =
+            (int)(lt->gmtoff < 0 ? -lt->gmtoff : lt->gmtoff); /* int32_t is long on some targets */
+        snprintf(buf, sizeof(buf), "%c%02d%02d", lt->gmtoff < 0 ? '-' : '+', off / 3600,
+                 off / 60 % 60);
         break;
       }
       case 'c': /* the C locale's: "Wed Nov 25 08:40:00 2026" */
-        snprintf(buf, sizeof(buf), "%s %s %2d %02d:%02d:%02d %d", wd[lt->wday], mo[lt->month - 1], lt->mday, lt->hour,
-                 lt->min, lt->sec, lt->year);
+        snprintf(buf, sizeof(buf), "%s %s %2d %02d:%02d:%02d %d", wd[lt->wday], mo[lt->month - 1],
+                 lt->mday, lt->hour, lt->min, lt->sec, lt->year);
         break;
       case '%': piece = "%"; break;
       default: snprintf(buf, sizeof(buf), "%%%c", *p); break;

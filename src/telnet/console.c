@@ -54,14 +54,16 @@ struct tern_console {
   struct addr_record addrs[ADDR_SLOTS];
 };
 
-static struct addr_record *record_for(struct tern_console *con, const struct tern_addr *a, int create) {
+static struct addr_record *record_for(struct tern_console *con, const struct tern_addr *a,
+                                      int create) {
   struct addr_record *free_slot = NULL, *oldest = &con->addrs[0];
   for (int i = 0; i < ADDR_SLOTS; i++) {
     struct addr_record *r = &con->addrs[i];
     if (r->used && !memcmp(r->ip, a->ip, 16)) return r;
     if (!r->used && !free_slot) free_slot = r;
     if (r->used && r->nfails && oldest->nfails &&
-        tern_time_before(r->fails[(r->nfails - 1) % LOCK_FAILURES], oldest->fails[(oldest->nfails - 1) % LOCK_FAILURES]))
+        tern_time_before(r->fails[(r->nfails - 1) % LOCK_FAILURES],
+                         oldest->fails[(oldest->nfails - 1) % LOCK_FAILURES]))
       oldest = r;
   }
   if (!create) return NULL;
@@ -114,11 +116,15 @@ static void login_failed(struct csess *cs) {
   if (r->nfails >= LOCK_FAILURES && now - r->fails[r->nfails % LOCK_FAILURES] <= LOCK_WINDOW_MS) {
     r->locked = 1;
     r->locked_until = now + LOCK_WINDOW_MS;
-    TERN_WARN(con->loop, "console: %u failed logins from one address: locked out for 10 minutes", LOCK_FAILURES);
+    TERN_WARN(con->loop, "console: %u failed logins from one address: locked out for 10 minutes",
+              LOCK_FAILURES);
   }
   cs->failures++;
   say(cs, "\r\nLogin incorrect\r\n");
-  if (cs->failures >= 3 || r->locked) { tern_close(cs->conn); return; }
+  if (cs->failures >= 3 || r->locked) {
+    tern_close(cs->conn);
+    return;
+  }
   uint32_t delay = 1000u << (r->consecutive - 1 < 5 ? r->consecutive - 1 : 5);
   if (delay > 30000) delay = 30000;
   cs->state = ST_DELAY;
@@ -130,12 +136,18 @@ static void check_login(struct csess *cs) {
   int ok = tern_pwfile_check(con->pw, cs->user, cs->pass) == 0;
   if (con->o.user && strcmp(con->o.user, cs->user) != 0) ok = 0;
   memset(cs->pass, 0, sizeof(cs->pass));
-  if (!ok) { login_failed(cs); return; }
+  if (!ok) {
+    login_failed(cs);
+    return;
+  }
   struct addr_record *r = record_for(con, &cs->conn->peer, 0);
   if (r) r->consecutive = 0;
   cs->state = ST_SHELL;
   cs->shell = tern_shell_session_new(con->o.shell, shell_write, cs, 1);
-  if (!cs->shell) { tern_close(cs->conn); return; }
+  if (!cs->shell) {
+    tern_close(cs->conn);
+    return;
+  }
   tern_shell_set_room(cs->shell, shell_room);
   say(cs, "\r\n");
   tern_shell_start(cs->shell);
@@ -154,15 +166,22 @@ static void on_bytes(struct csess *cs, const uint8_t *d, size_t n) {
     if (c == '\r' || c == '\n') {
       field[cs->len] = '\0';
       if (cs->state == ST_USER) {
-        if (cs->len == 0) { say(cs, "\r\nlogin: "); continue; }
+        if (cs->len == 0) {
+          say(cs, "\r\nlogin: ");
+          continue;
+        }
         cs->state = ST_PASS;
         cs->len = 0;
-        say(cs, "\r\nPassword: "); /* we do not echo: the telnet client does not either (WILL ECHO) */
+        say(cs,
+            "\r\nPassword: "); /* we do not echo: the telnet client does not either (WILL ECHO) */
       } else {
         check_login(cs);
       }
     } else if (c == 0x7f || c == 8) {
-      if (cs->len) { cs->len--; if (cs->state == ST_USER) say(cs, "\b \b"); }
+      if (cs->len) {
+        cs->len--;
+        if (cs->state == ST_USER) say(cs, "\b \b");
+      }
     } else if (c == 3) {
       say(cs, "^C\r\n");
       prompt_login(cs);
@@ -190,7 +209,10 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
       return;
     }
     cs = tern_alloc(tern_loop_alloc(con->loop), sizeof(*cs));
-    if (!cs) { tern_close_now(c); return; }
+    if (!cs) {
+      tern_close_now(c);
+      return;
+    }
     cs->con = con;
     cs->conn = c;
     cs->last_active = tern_loop_now(con->loop);
@@ -205,7 +227,10 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
     break;
   }
   case TERN_EV_READ: {
-    if (!cs) { tern_buf_consume(&c->rx, c->rx.len); break; }
+    if (!cs) {
+      tern_buf_consume(&c->rx, c->rx.len);
+      break;
+    }
     cs->last_active = tern_loop_now(con->loop);
     struct tern_buf data;
     tern_buf_init(&data, tern_loop_alloc(con->loop), 64 * 1024);
@@ -247,21 +272,41 @@ int tern_console_reload(struct tern_console *con) {
   return 0;
 }
 
-struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o, int *err) {
-  if (!o->passwd_file || !o->shell) { *err = TERN_EINVAL; return NULL; }
+struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o,
+                                        int *err) {
+  if (!o->passwd_file || !o->shell) {
+    *err = TERN_EINVAL;
+    return NULL;
+  }
   struct tern_console *con = tern_alloc(tern_loop_alloc(loop), sizeof(*con));
-  if (!con) { *err = TERN_ENOMEM; return NULL; }
+  if (!con) {
+    *err = TERN_ENOMEM;
+    return NULL;
+  }
   con->loop = loop;
   con->o = *o;
   if (!con->o.max_sessions) con->o.max_sessions = 4;
   if (!con->o.idle_ms) con->o.idle_ms = 10u * 60 * 1000;
-  if ((*err = tern_console_reload(con)) != 0) { tern_free(tern_loop_alloc(loop), con); return NULL; }
-  if (o->listen && !(con->plain = tern_listen(loop, o->listen, console_fn, con))) { *err = tern_listen_error(loop); tern_console_stop(con); return NULL; }
+  if ((*err = tern_console_reload(con)) != 0) {
+    tern_free(tern_loop_alloc(loop), con);
+    return NULL;
+  }
+  if (o->listen && !(con->plain = tern_listen(loop, o->listen, console_fn, con))) {
+    *err = tern_listen_error(loop);
+    tern_console_stop(con);
+    return NULL;
+  }
   if (o->tls_listen && o->tls) {
-    if (!(con->secure = tern_listen(loop, o->tls_listen, console_fn, con))) { *err = tern_listen_error(loop); tern_console_stop(con); return NULL; }
+    if (!(con->secure = tern_listen(loop, o->tls_listen, console_fn, con))) {
+      *err = tern_listen_error(loop);
+      tern_console_stop(con);
+      return NULL;
+    }
     tern_tls_listen(con->secure, o->tls);
   }
-  if (con->plain) TERN_WARN(loop, "console: telnet is plaintext; passwords cross the network readable (use the TLS listener on untrusted networks)");
+  if (con->plain)
+    TERN_WARN(loop, "console: telnet is plaintext; passwords cross the network readable (use the "
+                    "TLS listener on untrusted networks)");
   *err = 0;
   return con;
 }
@@ -269,11 +314,19 @@ struct tern_console *tern_console_start(struct tern_loop *loop, const struct ter
 void tern_console_stop(struct tern_console *con) {
   if (!con) return;
   struct tern_conn *ls[2] = {con->plain, con->secure};
-  for (int i = 0; i < 2; i++) if (ls[i]) { ls[i]->fn = NULL; tern_close_now(ls[i]); }
+  for (int i = 0; i < 2; i++)
+    if (ls[i]) {
+      ls[i]->fn = NULL;
+      tern_close_now(ls[i]);
+    }
   for (struct tern_conn *c = tern_loop_conns(con->loop); c; c = c->next) {
     if (c->fn != console_fn || c->fn_data != con) continue;
     struct csess *cs = c->proto;
-    if (cs) { tern_timer_stop(con->loop, &cs->delay); tern_shell_session_free(cs->shell); tern_free(tern_loop_alloc(con->loop), cs); }
+    if (cs) {
+      tern_timer_stop(con->loop, &cs->delay);
+      tern_shell_session_free(cs->shell);
+      tern_free(tern_loop_alloc(con->loop), cs);
+    }
     c->proto = NULL;
     c->fn = NULL;
     tern_close_now(c);

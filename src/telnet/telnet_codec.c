@@ -20,7 +20,10 @@ static int he_may(uint8_t opt) { return opt == TERN_TELOPT_NAWS || opt == TERN_T
 static void ask(struct tern_telnet *t, struct tern_buf *out, uint8_t opt, int ours) {
   struct tern_telnet_opt *o = &t->opts[opt];
   uint8_t *st = ours ? &o->us : &o->him;
-  if (*st == TQ_NO) { *st = TQ_WANTYES; send3(out, ours ? TERN_TELNET_WILL : TERN_TELNET_DO, opt); }
+  if (*st == TQ_NO) {
+    *st = TQ_WANTYES;
+    send3(out, ours ? TERN_TELNET_WILL : TERN_TELNET_DO, opt);
+  }
 }
 
 void tern_telnet_start(struct tern_telnet *t, struct tern_buf *out) {
@@ -36,30 +39,50 @@ static void negotiate(struct tern_telnet *t, struct tern_buf *out, uint8_t verb,
   int positive = verb == TERN_TELNET_WILL || verb == TERN_TELNET_DO;
   uint8_t *st = about_us ? &o->us : &o->him;
   uint8_t *q = about_us ? &o->us_q : &o->him_q;
-  uint8_t yes = about_us ? TERN_TELNET_WILL : TERN_TELNET_DO, no = about_us ? TERN_TELNET_WONT : TERN_TELNET_DONT;
+  uint8_t yes = about_us ? TERN_TELNET_WILL : TERN_TELNET_DO,
+          no = about_us ? TERN_TELNET_WONT : TERN_TELNET_DONT;
   int agree = about_us ? we_may(opt) : he_may(opt);
   if (positive) {
     switch (*st) {
     case TQ_NO:
-      if (agree) { *st = TQ_YES; send3(out, yes, opt); }
-      else send3(out, no, opt);
+      if (agree) {
+        *st = TQ_YES;
+        send3(out, yes, opt);
+      } else send3(out, no, opt);
       break;
     case TQ_YES: break; /* already: no answer, so no loop */
     case TQ_WANTNO:
-      if (*q) { *st = TQ_YES; *q = 0; } else *st = TQ_NO; /* "DONT answered by WILL": an error; settle */
+      if (*q) {
+        *st = TQ_YES;
+        *q = 0;
+      } else *st = TQ_NO; /* "DONT answered by WILL": an error; settle */
       break;
     case TQ_WANTYES:
-      if (*q) { *st = TQ_WANTNO; *q = 0; send3(out, no, opt); } else *st = TQ_YES;
+      if (*q) {
+        *st = TQ_WANTNO;
+        *q = 0;
+        send3(out, no, opt);
+      } else *st = TQ_YES;
       break;
     }
   } else {
     switch (*st) {
     case TQ_NO: break;
-    case TQ_YES: *st = TQ_NO; send3(out, no, opt); break;
-    case TQ_WANTNO:
-      if (*q) { *st = TQ_WANTYES; *q = 0; send3(out, yes, opt); } else *st = TQ_NO;
+    case TQ_YES:
+      *st = TQ_NO;
+      send3(out, no, opt);
       break;
-    case TQ_WANTYES: *st = TQ_NO; *q = 0; break;
+    case TQ_WANTNO:
+      if (*q) {
+        *st = TQ_WANTYES;
+        *q = 0;
+        send3(out, yes, opt);
+      } else *st = TQ_NO;
+      break;
+    case TQ_WANTYES:
+      *st = TQ_NO;
+      *q = 0;
+      break;
     }
   }
 }
@@ -72,13 +95,17 @@ static void subnegotiation(struct tern_telnet *t) {
   }
 }
 
-int tern_telnet_decode(struct tern_telnet *t, const uint8_t *in, size_t len, struct tern_buf *data, struct tern_buf *out) {
+int tern_telnet_decode(struct tern_telnet *t, const uint8_t *in, size_t len, struct tern_buf *data,
+                       struct tern_buf *out) {
   for (size_t i = 0; i < len; i++) {
     uint8_t c = in[i];
     int rc = 0;
     switch (t->state) {
     case S_DATA:
-      if (c == TERN_TELNET_IAC) { t->state = S_IAC; break; }
+      if (c == TERN_TELNET_IAC) {
+        t->state = S_IAC;
+        break;
+      }
       if (t->cr) {
         t->cr = 0;
         if (c == '\n' || c == 0) break; /* CR LF and CR NUL are one end of line */
@@ -88,27 +115,55 @@ int tern_telnet_decode(struct tern_telnet *t, const uint8_t *in, size_t len, str
       break;
     case S_IAC:
       t->state = S_DATA;
-      if (c == TERN_TELNET_IAC) { rc = tern_buf_append(data, &c, 1); break; } /* a literal 0xff */
-      if (c >= TERN_TELNET_WILL && c <= TERN_TELNET_DONT) { t->verb = c; t->state = S_VERB; break; }
-      if (c == TERN_TELNET_SB) { t->sb_len = 0; t->sb_overflow = 0; t->state = S_SB; break; }
-      if (c == TERN_TELNET_IP || c == TERN_TELNET_BRK) { uint8_t ctrl_c = 3; t->interrupts++; rc = tern_buf_append(data, &ctrl_c, 1); }
-      else if (c == TERN_TELNET_EC) { uint8_t bs = 0x7f; rc = tern_buf_append(data, &bs, 1); }
-      else if (c == TERN_TELNET_EL) { uint8_t kill = 0x15; rc = tern_buf_append(data, &kill, 1); }
-      else if (c == TERN_TELNET_AYT) rc = tern_buf_append(out, "\r\n[yes]\r\n", 9);
+      if (c == TERN_TELNET_IAC) {
+        rc = tern_buf_append(data, &c, 1);
+        break;
+      } /* a literal 0xff */
+      if (c >= TERN_TELNET_WILL && c <= TERN_TELNET_DONT) {
+        t->verb = c;
+        t->state = S_VERB;
+        break;
+      }
+      if (c == TERN_TELNET_SB) {
+        t->sb_len = 0;
+        t->sb_overflow = 0;
+        t->state = S_SB;
+        break;
+      }
+      if (c == TERN_TELNET_IP || c == TERN_TELNET_BRK) {
+        uint8_t ctrl_c = 3;
+        t->interrupts++;
+        rc = tern_buf_append(data, &ctrl_c, 1);
+      } else if (c == TERN_TELNET_EC) {
+        uint8_t bs = 0x7f;
+        rc = tern_buf_append(data, &bs, 1);
+      } else if (c == TERN_TELNET_EL) {
+        uint8_t kill = 0x15;
+        rc = tern_buf_append(data, &kill, 1);
+      } else if (c == TERN_TELNET_AYT) rc = tern_buf_append(out, "\r\n[yes]\r\n", 9);
       break; /* NOP, GA, DM and the rest: nothing to do */
     case S_VERB:
       negotiate(t, out, t->verb, c);
       t->state = S_DATA;
       break;
     case S_SB:
-      if (c == TERN_TELNET_IAC) { t->state = S_SB_IAC; break; }
+      if (c == TERN_TELNET_IAC) {
+        t->state = S_SB_IAC;
+        break;
+      }
       /* bounded: an endless subnegotiation costs nothing but time */
-      if (t->sb_len < TERN_TELNET_SB_MAX) t->sb[t->sb_len++] = c; else t->sb_overflow = 1;
+      if (t->sb_len < TERN_TELNET_SB_MAX) t->sb[t->sb_len++] = c;
+      else t->sb_overflow = 1;
       break;
     case S_SB_IAC:
-      if (c == TERN_TELNET_SE) { subnegotiation(t); t->state = S_DATA; }
-      else if (c == TERN_TELNET_IAC) { if (t->sb_len < TERN_TELNET_SB_MAX) t->sb[t->sb_len++] = c; else t->sb_overflow = 1; t->state = S_SB; }
-      else t->state = S_SB; /* a stray IAC x inside SB: ignore it */
+      if (c == TERN_TELNET_SE) {
+        subnegotiation(t);
+        t->state = S_DATA;
+      } else if (c == TERN_TELNET_IAC) {
+        if (t->sb_len < TERN_TELNET_SB_MAX) t->sb[t->sb_len++] = c;
+        else t->sb_overflow = 1;
+        t->state = S_SB;
+      } else t->state = S_SB; /* a stray IAC x inside SB: ignore it */
       break;
     }
     if (rc) return rc;

@@ -31,7 +31,7 @@ struct conn_tls {
   struct tern_tls base; /* first: the core sees only this */
   struct tern_tls_ctx *ctx;
   struct tern_loop *loop;
-  struct tern_addr ip;  /* the host connected to, when it is an IP address */
+  struct tern_addr ip; /* the host connected to, when it is an IP address */
   int host_is_ip;
   mbedtls_ssl_context ssl;
 };
@@ -68,12 +68,15 @@ static int cert_has_ip(const mbedtls_x509_crt *crt, const struct tern_addr *ip) 
     mbedtls_asn1_get_bool(&q, end, &critical); /* optional */
     if (mbedtls_asn1_get_tag(&q, end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0) return 0;
     const unsigned char *oct_end = q + len;
-    if (mbedtls_asn1_get_tag(&q, oct_end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+    if (mbedtls_asn1_get_tag(&q, oct_end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
+        0)
+      return 0;
     while (q < oct_end) {
       int tag = *q;
       if (mbedtls_asn1_get_tag(&q, oct_end, &len, tag) != 0) return 0;
       size_t want = ip->is_ip6 ? 16 : 4;
-      if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == want && memcmp(q, ip->ip, want) == 0) return 1;
+      if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == want && memcmp(q, ip->ip, want) == 0)
+        return 1;
       q += len;
     }
     return 0;
@@ -107,7 +110,8 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flag
     if ((int64_t)now > x509_unix(&crt->valid_to)) *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
     if ((int64_t)now < x509_unix(&crt->valid_from)) *flags |= MBEDTLS_X509_BADCERT_FUTURE;
   } else if (depth == 0) {
-    TERN_WARN(t->loop, "TLS: certificate dates not checked: the clock is not set yet (no SNTP sync)");
+    TERN_WARN(t->loop,
+              "TLS: certificate dates not checked: the clock is not set yet (no SNTP sync)");
   }
   if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)) return 0;
   if (t->ctx->skip_hostname || (t->host_is_ip && cert_has_ip(crt, &t->ip)))
@@ -157,9 +161,15 @@ static int tls_on_read(struct tern_conn *c) {
     size_t room = c->rx.size - c->rx.len;
     if (room > c->rx.cap - c->rx.len) room = c->rx.cap - c->rx.len;
     int n = mbedtls_ssl_read(&t->ssl, c->rx.data + c->rx.len, room);
-    if (n > 0) { c->rx.len += (size_t)n; continue; }
+    if (n > 0) {
+      c->rx.len += (size_t)n;
+      continue;
+    }
     if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
-    if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) { tern_close(c); return 0; }
+    if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+      tern_close(c);
+      return 0;
+    }
     return fail(c, t, n);
   }
 }
@@ -168,7 +178,10 @@ static int tls_flush(struct tern_conn *c) {
   struct conn_tls *t = (struct conn_tls *)c->tls;
   while (c->tx.len > 0) {
     int n = mbedtls_ssl_write(&t->ssl, c->tx.data, c->tx.len);
-    if (n > 0) { tern_buf_consume(&c->tx, (size_t)n); continue; }
+    if (n > 0) {
+      tern_buf_consume(&c->tx, (size_t)n);
+      continue;
+    }
     if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) break;
     return fail(c, t, n), TERN_ETLS;
   }
@@ -187,8 +200,8 @@ static void tls_free(struct tern_conn *c) {
 
 static const struct tern_tls_ops ops = {tls_on_read, tls_flush, tls_free};
 
-struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o, int is_server,
-                                      char *err, size_t errlen) {
+struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o,
+                                      int is_server, char *err, size_t errlen) {
   struct tern_tls_ctx *ctx = tern_alloc(loop->alloc, sizeof(*ctx));
   char msg[128];
   if (!ctx) return NULL;
@@ -203,20 +216,26 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
   mbedtls_pk_init(&ctx->key);
   mbedtls_entropy_init(&ctx->entropy);
   mbedtls_ctr_drbg_init(&ctx->drbg);
-  int rc = mbedtls_ctr_drbg_seed(&ctx->drbg, mbedtls_entropy_func, &ctx->entropy, (const unsigned char *)"tern", 4);
+  int rc = mbedtls_ctr_drbg_seed(&ctx->drbg, mbedtls_entropy_func, &ctx->entropy,
+                                 (const unsigned char *)"tern", 4);
   if (rc == 0)
-    rc = mbedtls_ssl_config_defaults(&ctx->conf, is_server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+    rc = mbedtls_ssl_config_defaults(&ctx->conf,
+                                     is_server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
                                      MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
   if (rc != 0) goto fail;
   mbedtls_ssl_conf_rng(&ctx->conf, mbedtls_ctr_drbg_random, &ctx->drbg);
-  mbedtls_ssl_conf_min_version(&ctx->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_min_version(&ctx->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                               MBEDTLS_SSL_MINOR_VERSION_3);
   if (!is_server) {
     if (o->insecure) {
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_NONE);
     } else {
       const char *ca = o->ca_file ? o->ca_file : TERN_TLS_CA_BUNDLE;
       rc = mbedtls_x509_crt_parse_file(&ctx->ca, ca);
-      if (rc < 0) { snprintf(err, errlen, "cannot load CA file %s", ca); goto fail_msg; }
+      if (rc < 0) {
+        snprintf(err, errlen, "cannot load CA file %s", ca);
+        goto fail_msg;
+      }
       mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     }
@@ -230,7 +249,10 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
     mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
   }
   if (o->cert_file || o->key_file || is_server) {
-    if (!o->cert_file || !o->key_file) { snprintf(err, errlen, "a certificate needs both --cert and --key"); goto fail_msg; }
+    if (!o->cert_file || !o->key_file) {
+      snprintf(err, errlen, "a certificate needs both --cert and --key");
+      goto fail_msg;
+    }
     if (mbedtls_x509_crt_parse_file(&ctx->cert, o->cert_file) != 0) {
       snprintf(err, errlen, "cannot load certificate %s", o->cert_file);
       goto fail_msg;
@@ -279,7 +301,11 @@ static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {
     const char *name = ctx->server_name[0] ? ctx->server_name : c->host;
     if (name && !name[0]) name = NULL;
     t->host_is_ip = name && tern_addr_parse(name, 0, &t->ip) == 0;
-    if (!name && c->is_client) { t->host_is_ip = 1; t->ip = c->peer; name = "0.0.0.0"; }
+    if (!name && c->is_client) {
+      t->host_is_ip = 1;
+      t->ip = c->peer;
+      name = "0.0.0.0";
+    }
     /* An address is still set as the expected name, so that only an
      * iPAddress SAN (checked in verify_cb) can clear the mismatch. */
     rc = mbedtls_ssl_set_hostname(&t->ssl, name);

@@ -5,8 +5,8 @@
 #include "tern/error.h"
 #include "tern/tls.h"
 
-struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o, int is_server,
-                                      char *err, size_t errlen) {
+struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o,
+                                      int is_server, char *err, size_t errlen) {
   (void)loop, (void)o, (void)is_server;
   if (err && errlen) snprintf(err, errlen, "this build of tern has no TLS (TERN_ENABLE_TLS=OFF)");
   return NULL;

@@ -8,7 +8,8 @@
 static char *copy;
 static size_t copy_len;
 
-static int check(void *arg, const char *key, const char *value, int line, char *why, size_t whylen) {
+static int check(void *arg, const char *key, const char *value, int line, char *why,
+                 size_t whylen) {
   (void)arg, (void)line, (void)why, (void)whylen;
   if (*key != '[' && (key < copy || key >= copy + copy_len + 1)) __builtin_trap();
   if (*value && (value < copy || value + strlen(value) > copy + copy_len)) __builtin_trap();

@@ -16,7 +16,10 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 2; i++) {
     struct tern_http_response r;
     int rc = tern_http_client_fetch(cl, &o, &r);
-    if (rc) { printf("error: %s\n", r.error); return 1; }
+    if (rc) {
+      printf("error: %s\n", r.error);
+      return 1;
+    }
     printf("%.*s\n", (int)r.body.len, (const char *)r.body.data);
     tern_http_response_free(&r);
   }

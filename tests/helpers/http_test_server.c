@@ -8,10 +8,14 @@
 #include "tern/tls.h"
 #include "tern/ws.h"
 
-static void hello(struct tern_http_request *req, void *arg) { (void)arg; tern_http_reply_text(req, 200, NULL, "hello\n"); }
+static void hello(struct tern_http_request *req, void *arg) {
+  (void)arg;
+  tern_http_reply_text(req, 200, NULL, "hello\n");
+}
 static void echo(struct tern_http_request *req, void *arg) {
   (void)arg;
-  tern_http_reply(req, 200, "Content-Type: application/octet-stream\r\n", req->body.p, req->body.len);
+  tern_http_reply(req, 200, "Content-Type: application/octet-stream\r\n", req->body.p,
+                  req->body.len);
 }
 static void form(struct tern_http_request *req, void *arg) {
   (void)arg;
@@ -51,13 +55,17 @@ static void press(struct tern_http_request *req, void *arg) {
   if (tern_form_get(req->query, "X", pressed, sizeof(pressed)) != 0) strcpy(pressed, "?");
   tern_http_reply_text(req, 200, NULL, pressed);
 }
-static void state(struct tern_http_request *req, void *arg) { (void)arg; tern_http_reply_text(req, 200, NULL, pressed); }
+static void state(struct tern_http_request *req, void *arg) {
+  (void)arg;
+  tern_http_reply_text(req, 200, NULL, pressed);
+}
 
 /* Chunked streaming: the body arrives in pieces, the last one from a timer. */
 static struct tern_timer stream_timer;
 static struct tern_conn *stream_conn;
 static void stream_tick(struct tern_timer *t, void *arg) {
-  (void)t; (void)arg;
+  (void)t;
+  (void)arg;
   tern_http_chunk(stream_conn, "third\n", 6);
   tern_http_chunk_end(stream_conn);
 }
@@ -75,14 +83,18 @@ static void ws_msg(struct tern_conn *c, int opcode, const void *data, size_t len
   (void)arg;
   if (opcode == TERN_WS_TEXT || opcode == TERN_WS_BINARY) tern_ws_send(c, opcode, data, len);
 }
-static void ws(struct tern_http_request *req, void *arg) { (void)arg; tern_http_ws_upgrade(req, ws_msg, NULL); }
+static void ws(struct tern_http_request *req, void *arg) {
+  (void)arg;
+  tern_http_ws_upgrade(req, ws_msg, NULL);
+}
 
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   struct tern_loop *loop = tern_loop_new(NULL);
   char url[64], user[128] = "";
   snprintf(url, sizeof(url), "tcp://127.0.0.1:%s", argv[1]);
-  struct tern_http_server_opts o = {.listen = url, .root = argv[2], .max_conns = 64, .request_ms = 3000};
+  struct tern_http_server_opts o = {
+      .listen = url, .root = argv[2], .max_conns = 64, .request_ms = 3000};
   if (argc > 3 && strchr(argv[3], ':')) {
     snprintf(user, sizeof(user), "%s", argv[3]);
     *strchr(user, ':') = '\0';
@@ -93,11 +105,17 @@ int main(int argc, char **argv) {
     char msg[200];
     struct tern_tls_opts to = {.cert_file = argv[4], .key_file = argv[5]};
     o.tls = tern_tls_ctx_new(loop, &to, 1, msg, sizeof(msg));
-    if (!o.tls) { fprintf(stderr, "%s\n", msg); return 1; }
+    if (!o.tls) {
+      fprintf(stderr, "%s\n", msg);
+      return 1;
+    }
   }
   int err;
   struct tern_http_server *s = tern_http_server_start(loop, &o, &err);
-  if (!s) { fprintf(stderr, "start: %s\n", tern_strerror(err)); return 1; }
+  if (!s) {
+    fprintf(stderr, "start: %s\n", tern_strerror(err));
+    return 1;
+  }
   tern_http_route(s, "GET", "/hello", 0, hello, NULL);
   tern_http_route(s, "POST", "/echo", 0, echo, NULL);
   tern_http_route(s, NULL, "/form", 0, form, NULL);

@@ -6,10 +6,22 @@
 #include "tern/mqtt.h"
 
 static int got_a, got_b, got_default;
-static void on_a(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) { (void)m; (void)msg; (void)arg; got_a++; }
-static void on_b(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) { (void)m; (void)msg; (void)arg; got_b++; }
+static void on_a(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
+  (void)m;
+  (void)msg;
+  (void)arg;
+  got_a++;
+}
+static void on_b(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
+  (void)m;
+  (void)msg;
+  (void)arg;
+  got_b++;
+}
 static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
-  (void)m; (void)data; (void)arg;
+  (void)m;
+  (void)data;
+  (void)arg;
   if (ev == TERN_MQTT_EV_MESSAGE) got_default++;
 }
 
@@ -41,7 +53,8 @@ int main(int argc, char **argv) {
   tern_mqtt_publish_wait(m, "api/a/y", "3", 1, 1, 0, 5000);
   tern_mqtt_wait_msg(m, 700);
   check("after unsubscribe nothing arrives", got_a == 1);
-  check("unsubscribe of an unknown filter is an error", tern_mqtt_unsubscribe(m, "nope") == TERN_ENOTFOUND);
+  check("unsubscribe of an unknown filter is an error",
+        tern_mqtt_unsubscribe(m, "nope") == TERN_ENOTFOUND);
   check("invalid topic refused", tern_mqtt_publish(m, "a/+", "x", 1, 0, 0) == TERN_EINVAL);
   check("invalid filter refused", tern_mqtt_subscribe(m, "a/#/b", 0, NULL, NULL) == TERN_EINVAL);
   check("wait_msg times out when nothing comes", tern_mqtt_wait_msg(m, 200) == TERN_ETIMEDOUT);

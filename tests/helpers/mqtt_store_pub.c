@@ -17,13 +17,24 @@ static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 9) { fprintf(stderr, "usage: mqtt_store_pub URL ID STORE FIRST LAST TOPIC QOS DELAY_US\n"); return 2; }
+  if (argc != 9) {
+    fprintf(stderr, "usage: mqtt_store_pub URL ID STORE FIRST LAST TOPIC QOS DELAY_US\n");
+    return 2;
+  }
   struct tern_loop *loop = tern_loop_new(NULL);
-  struct tern_mqtt_opts o = {.url = argv[1], .client_id = argv[2], .store_path = argv[3], .persistent = 1,
-                             .on_event = on_event, .reconnect_min_ms = 50, .reconnect_max_ms = 500};
+  struct tern_mqtt_opts o = {.url = argv[1],
+                             .client_id = argv[2],
+                             .store_path = argv[3],
+                             .persistent = 1,
+                             .on_event = on_event,
+                             .reconnect_min_ms = 50,
+                             .reconnect_max_ms = 500};
   int err;
   struct tern_mqtt *m = tern_mqtt_new(loop, &o, &err);
-  if (!m) { fprintf(stderr, "new: %s\n", tern_strerror(err)); return 1; }
+  if (!m) {
+    fprintf(stderr, "new: %s\n", tern_strerror(err));
+    return 1;
+  }
   printf("restored %zu\n", tern_mqtt_pending(m));
   fflush(stdout);
   tern_mqtt_connect(m);
@@ -36,12 +47,16 @@ int main(int argc, char **argv) {
     int64_t id;
     while ((id = tern_mqtt_publish(m, argv[6], payload, strlen(payload), qos, 0)) == TERN_EFULL)
       tern_loop_poll(loop, 10);
-    if (id < 0) { fprintf(stderr, "publish: %s\n", tern_strerror((int)id)); return 1; }
+    if (id < 0) {
+      fprintf(stderr, "publish: %s\n", tern_strerror((int)id));
+      return 1;
+    }
     printf("accepted %ld\n", i);
     fflush(stdout);
     /* a sensor-like stream: the loop runs for delay_ms between readings */
     uint32_t t0 = tern_loop_now(loop);
-    do tern_loop_poll(loop, delay_ms); while ((int)(tern_loop_now(loop) - t0) < delay_ms);
+    do tern_loop_poll(loop, delay_ms);
+    while ((int)(tern_loop_now(loop) - t0) < delay_ms);
   }
   int rc = tern_mqtt_drain(m, 60000);
   printf("drained %s\n", rc ? tern_strerror(rc) : "ok");

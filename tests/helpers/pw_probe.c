@@ -7,7 +7,10 @@ int main(int argc, char **argv) {
   if (argc != 4) return 2;
   struct tern_pwfile *pf;
   int rc = tern_pwfile_load(NULL, argv[1], &pf);
-  if (rc) { printf("error: %s\n", tern_strerror(rc)); return 1; }
+  if (rc) {
+    printf("error: %s\n", tern_strerror(rc));
+    return 1;
+  }
   rc = tern_pwfile_check(pf, argv[2], argv[3]);
   printf("%s\n", rc == 0 ? "ok" : "refused");
   tern_pwfile_free(pf);

@@ -36,7 +36,10 @@ static void client_fn(struct tern_conn *c, int ev, void *ev_data) {
     printf("error: %s: %s\n", code_name(c->err), (const char *)ev_data);
     failed = done = 1;
   }
-  if (ev == TERN_EV_CLOSE && !done) { printf("error: EOTHER: closed\n"); failed = done = 1; }
+  if (ev == TERN_EV_CLOSE && !done) {
+    printf("error: EOTHER: closed\n");
+    failed = done = 1;
+  }
 }
 
 static void server_fn(struct tern_conn *c, int ev, void *ev_data) {
@@ -63,15 +66,26 @@ int main(int argc, char **argv) {
   char err[256] = "";
   if (argc >= 5 && !strcmp(argv[1], "client")) {
     /* TLS_CERT / TLS_KEY: present a client certificate */
-    struct tern_tls_opts o = {.ca_file = argv[4], .server_name = argc > 5 ? argv[5] : NULL,
-                              .cert_file = getenv("TLS_CERT"), .key_file = getenv("TLS_KEY")};
+    struct tern_tls_opts o = {.ca_file = argv[4],
+                              .server_name = argc > 5 ? argv[5] : NULL,
+                              .cert_file = getenv("TLS_CERT"),
+                              .key_file = getenv("TLS_KEY")};
     struct tern_tls_ctx *ctx = tern_tls_ctx_new(loop, &o, 0, err, sizeof(err));
-    if (!ctx) { printf("error: setup: %s\n", err); return 1; }
+    if (!ctx) {
+      printf("error: setup: %s\n", err);
+      return 1;
+    }
     char url[300];
     snprintf(url, sizeof(url), "tcp://%s:%s", argv[2], argv[3]);
     struct tern_conn *c = tern_connect(loop, url, client_fn, NULL);
-    if (!c || tern_tls_client(c, ctx) != 0) { printf("error: connect\n"); return 1; }
-    if (tern_loop_run_until(loop, &done, 20000) != 0) { printf("error: timeout\n"); failed = 1; }
+    if (!c || tern_tls_client(c, ctx) != 0) {
+      printf("error: connect\n");
+      return 1;
+    }
+    if (tern_loop_run_until(loop, &done, 20000) != 0) {
+      printf("error: timeout\n");
+      failed = 1;
+    }
     tern_loop_free(loop);
     tern_tls_ctx_unref(ctx);
     return failed;
@@ -79,7 +93,10 @@ int main(int argc, char **argv) {
   if (argc >= 5 && !strcmp(argv[1], "server")) {
     struct tern_tls_opts o = {.cert_file = argv[3], .key_file = argv[4]};
     struct tern_tls_ctx *ctx = tern_tls_ctx_new(loop, &o, 1, err, sizeof(err));
-    if (!ctx) { fprintf(stderr, "setup: %s\n", err); return 1; }
+    if (!ctx) {
+      fprintf(stderr, "setup: %s\n", err);
+      return 1;
+    }
     char url[64];
     snprintf(url, sizeof(url), "tcp://127.0.0.1:%s", argv[2]);
     struct tern_conn *l = tern_listen(loop, url, server_fn, NULL);

@@ -10,12 +10,16 @@
 static struct tern_wlan *w;
 
 static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) {
-  (void)loop; (void)arg;
+  (void)loop;
+  (void)arg;
   struct tern_wlan_ifconfig ifc;
   tern_wlan_ifconfig(w, &ifc);
-  if (ev == TERN_BUS_NET_UP) printf("up %s connected=%d netmask=%s\n", (const char *)data, tern_wlan_isconnected(w), ifc.netmask);
+  if (ev == TERN_BUS_NET_UP)
+    printf("up %s connected=%d netmask=%s\n", (const char *)data, tern_wlan_isconnected(w),
+           ifc.netmask);
   else if (ev == TERN_BUS_NET_DOWN) printf("down connected=%d\n", tern_wlan_isconnected(w));
-  else if (ev == TERN_BUS_ADDR_CHANGED) printf("addr %s connected=%d\n", (const char *)data, tern_wlan_isconnected(w));
+  else if (ev == TERN_BUS_ADDR_CHANGED)
+    printf("addr %s connected=%d\n", (const char *)data, tern_wlan_isconnected(w));
   fflush(stdout);
 }
 
@@ -34,7 +38,10 @@ int main(int argc, char **argv) {
   struct tern_loop *loop = tern_loop_new(NULL);
   int err;
   w = tern_wlan_new(loop, &o, &err);
-  if (!w) { printf("error %s\n", tern_strerror(err)); return 1; }
+  if (!w) {
+    printf("error %s\n", tern_strerror(err));
+    return 1;
+  }
   tern_bus_subscribe(loop, on_bus, NULL);
   printf("ready connected=%d active=%d\n", tern_wlan_isconnected(w), tern_wlan_active(w));
   fflush(stdout);

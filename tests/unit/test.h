@@ -7,18 +7,21 @@
 
 static int test_passed, test_failed;
 
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (cond) test_passed++;                                               \
-    else { test_failed++; fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); } \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (cond) test_passed++;                                                                       \
+    else {                                                                                         \
+      test_failed++;                                                                               \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);                     \
+    }                                                                                              \
   } while (0)
 #define CHECK_EQ(a, b) CHECK((long long)(a) == (long long)(b))
 #define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
 
-#define TEST_MAIN_END()                                                    \
-  do {                                                                     \
-    printf("unit: %d passed, %d failed\n", test_passed, test_failed); \
-    return test_failed ? 1 : 0;                                            \
+#define TEST_MAIN_END()                                                                            \
+  do {                                                                                             \
+    printf("unit: %d passed, %d failed\n", test_passed, test_failed);                              \
+    return test_failed ? 1 : 0;                                                                    \
   } while (0)
 
 #endif

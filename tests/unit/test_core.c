@@ -24,7 +24,10 @@ static void test_buf(void) {
 }
 
 static int fired[8];
-static void on_timer(struct tern_timer *t, void *arg) { (void)t; fired[(intptr_t)arg]++; }
+static void on_timer(struct tern_timer *t, void *arg) {
+  (void)t;
+  fired[(intptr_t)arg]++;
+}
 
 static void test_timers_at(uint32_t start) {
   struct tern_timers ts;
@@ -59,7 +62,8 @@ static void test_timer_order(void) {
   uint32_t now = UINT32_MAX - 500;
   memset(t, 0, sizeof(t));
   tern_timers_init(&ts, NULL);
-  for (int i = 0; i < 64; i++) tern_timers_add(&ts, &t[i], now, (uint32_t)((i * 37) % 64) * 20, 0, on_timer, (void *)3);
+  for (int i = 0; i < 64; i++)
+    tern_timers_add(&ts, &t[i], now, (uint32_t)((i * 37) % 64) * 20, 0, on_timer, (void *)3);
   uint32_t last = now;
   int ok = 1;
   while (ts.n) {

@@ -80,7 +80,10 @@ static void test_hostile(void) {
   uint8_t longname[12 + 5 * 64 + 1 + 4];
   memset(longname, 0, sizeof(longname));
   longname[5] = 1;
-  for (int i = 0; i < 5; i++) { longname[12 + i * 64] = 63; memset(longname + 13 + i * 64, 'x', 63); }
+  for (int i = 0; i < 5; i++) {
+    longname[12 + i * 64] = 63;
+    memset(longname + 13 + i * 64, 'x', 63);
+  }
   CHECK_EQ(tern_dns_reader_init(&r, longname, sizeof(longname)), 0);
   CHECK(tern_dns_reader_next(&r, &rec) < 0);
   CHECK(tern_dns_name_eq("Dev.Local.", "dev.local"));

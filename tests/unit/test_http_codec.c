@@ -10,27 +10,33 @@ static int req(const char *s) { return tern_http_parse_request((const uint8_t *)
 static void test_requests(void) {
   const char *ok = "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Y:  v  \r\n\r\nBODY";
   CHECK_EQ(req(ok), (int)strlen(ok) - 4);
-  CHECK(tern_str_eq(m.method, "GET") && tern_str_eq(m.target, "/a?b=1") && m.minor == 1 && m.keep_alive);
+  CHECK(tern_str_eq(m.method, "GET") && tern_str_eq(m.target, "/a?b=1") && m.minor == 1 &&
+        m.keep_alive);
   CHECK(tern_str_eq(*tern_http_header(&m, "x-y"), "v"));
   CHECK(m.content_length == -1 && !m.chunked);
   /* every prefix is "need more" */
   int all = 1;
-  for (size_t i = 0; i < strlen(ok) - 4; i++) all &= tern_http_parse_request((const uint8_t *)ok, i, &m) == TERN_EAGAIN;
+  for (size_t i = 0; i < strlen(ok) - 4; i++)
+    all &= tern_http_parse_request((const uint8_t *)ok, i, &m) == TERN_EAGAIN;
   CHECK(all);
   CHECK(req("POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\n") > 0);
   CHECK(m.content_length == 5 && !m.keep_alive);
   CHECK(req("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") > 0 && !m.keep_alive);
   CHECK(req("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n") > 0 && m.chunked);
   /* smuggling shapes and other refusals */
-  CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"), TERN_EPARSE);
-  CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), TERN_EPARSE);
+  CHECK_EQ(
+      req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      TERN_EPARSE);
+  CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"),
+           TERN_EPARSE);
   CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"), TERN_EPARSE);
   CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n"), TERN_EPARSE);
-  CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), TERN_EPARSE);
-  CHECK_EQ(req("GET / HTTP/1.1\nHost: x\n\n"), TERN_EPARSE);                 /* bare LF */
+  CHECK_EQ(req("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+           TERN_EPARSE);
+  CHECK_EQ(req("GET / HTTP/1.1\nHost: x\n\n"), TERN_EPARSE);                     /* bare LF */
   CHECK_EQ(req("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n"), TERN_EPARSE); /* obs-fold */
-  CHECK_EQ(req("GET / HTTP/1.1\r\nHost : x\r\n\r\n"), TERN_EPARSE);          /* space before ':' */
-  CHECK_EQ(req("GET / HTTP/1.1\r\n\r\n"), TERN_EPARSE);                      /* no Host in 1.1 */
+  CHECK_EQ(req("GET / HTTP/1.1\r\nHost : x\r\n\r\n"), TERN_EPARSE); /* space before ':' */
+  CHECK_EQ(req("GET / HTTP/1.1\r\n\r\n"), TERN_EPARSE);             /* no Host in 1.1 */
   CHECK_EQ(req("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), TERN_EPARSE);
   CHECK_EQ(req("G(T / HTTP/1.1\r\nHost: x\r\n\r\n"), TERN_EPARSE);
   CHECK_EQ(req("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n"), TERN_EPARSE);
@@ -63,7 +69,8 @@ static void test_chunked(void) {
   struct tern_http_chunked st = {0};
   int done = 0;
   size_t i = 0;
-  for (; i < strlen(body) && !done; i++) CHECK(tern_http_chunked_feed(&st, (const uint8_t *)body + i, 1, &out, &done) == 1);
+  for (; i < strlen(body) && !done; i++)
+    CHECK(tern_http_chunked_feed(&st, (const uint8_t *)body + i, 1, &out, &done) == 1);
   CHECK(done);
   CHECK_EQ(i, strlen(body) - 4);
   CHECK(out.len == 9 && memcmp(out.data, "Wikipedia", 9) == 0);
@@ -72,7 +79,8 @@ static void test_chunked(void) {
   struct tern_http_chunked st3 = {0};
   CHECK_EQ(tern_http_chunked_feed(&st3, (const uint8_t *)"3\r\nabcX", 7, &out, &done), TERN_EPARSE);
   struct tern_http_chunked st4 = {0};
-  CHECK_EQ(tern_http_chunked_feed(&st4, (const uint8_t *)"fffffffffffffffff\r\n", 19, &out, &done), TERN_EPARSE);
+  CHECK_EQ(tern_http_chunked_feed(&st4, (const uint8_t *)"fffffffffffffffff\r\n", 19, &out, &done),
+           TERN_EPARSE);
   tern_buf_free(&out);
 }
 
@@ -86,18 +94,21 @@ static void test_forms(void) {
   CHECK_EQ(tern_form_get(f, "Empty", v, sizeof(v)), 0);
   CHECK_STR(v, "");
   CHECK_EQ(tern_form_get(f, "Nope", v, sizeof(v)), TERN_ENOTFOUND);
-  CHECK_EQ(tern_form_get((struct tern_str){NULL, 0}, "LED", v, sizeof(v)), TERN_ENOTFOUND); /* no query */
+  CHECK_EQ(tern_form_get((struct tern_str){NULL, 0}, "LED", v, sizeof(v)),
+           TERN_ENOTFOUND); /* no query */
   struct tern_buf b;
   tern_buf_init(&b, NULL, 1024);
   tern_form_append(&b, "To", "+1 555");
   tern_form_append(&b, "Body", "a&b=c");
-  CHECK(b.len == strlen("To=%2B1+555&Body=a%26b%3Dc") && memcmp(b.data, "To=%2B1+555&Body=a%26b%3Dc", b.len) == 0);
+  CHECK(b.len == strlen("To=%2B1+555&Body=a%26b%3Dc") &&
+        memcmp(b.data, "To=%2B1+555&Body=a%26b%3Dc", b.len) == 0);
   tern_buf_free(&b);
 }
 
 static void test_json(void) {
   const char *j = "{\"current\": {\"temperature_2m\": -3.5e1, \"weather\": \"snow \\\"heavy\\\"\"},"
-                  " \"list\": [{\"name\": \"Oslo\"}, {\"name\": \"Bergen\", \"x\": [1, 2, {\"y\": null}]}], \"ok\": true}";
+                  " \"list\": [{\"name\": \"Oslo\"}, {\"name\": \"Bergen\", \"x\": [1, 2, {\"y\": "
+                  "null}]}], \"ok\": true}";
   struct tern_str v;
   char buf[64];
   CHECK_EQ(tern_json_get(j, strlen(j), "current.temperature_2m", &v), TERN_JSON_NUMBER);

@@ -73,7 +73,8 @@ static void test_echo_1000(void) {
     CHECK(tern_connect_addr(loop, &a, 0, echo_client, &clients[i]) != NULL);
   }
   uint32_t start = tern_loop_now(loop);
-  while (finished + errors < NCONN && tern_loop_now(loop) - start < 60000) tern_loop_poll(loop, 100);
+  while (finished + errors < NCONN && tern_loop_now(loop) - start < 60000)
+    tern_loop_poll(loop, 100);
   int all_ok = 1;
   for (int i = 0; i < NCONN; i++) all_ok &= clients[i].ok && clients[i].got == PAYLOAD;
   CHECK_EQ(errors, 0);
@@ -81,7 +82,8 @@ static void test_echo_1000(void) {
   CHECK(all_ok);
   /* the clients closed; the server side follows on EOF */
   start = tern_loop_now(loop);
-  while (tern_loop_conn_count(loop) > 1 && tern_loop_now(loop) - start < 10000) tern_loop_poll(loop, 50);
+  while (tern_loop_conn_count(loop) > 1 && tern_loop_now(loop) - start < 10000)
+    tern_loop_poll(loop, 50);
   CHECK_EQ(tern_loop_conn_count(loop), 1);
   tern_loop_free(loop);
 }
@@ -127,7 +129,8 @@ static void test_half_close(void) {
   struct tern_loop *loop = tern_loop_new(NULL);
   struct tern_conn *l = tern_listen(loop, "tcp://127.0.0.1:0", half_server, NULL);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(l->local.port),
+  struct sockaddr_in sin = {.sin_family = AF_INET,
+                            .sin_port = htons(l->local.port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   CHECK_EQ(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
   CHECK_EQ(write(fd, "hello", 5), 5);
@@ -155,7 +158,8 @@ static void test_reset(void) {
   struct tern_loop *loop = tern_loop_new(NULL);
   struct tern_conn *l = tern_listen(loop, "tcp://127.0.0.1:0", reset_server, NULL);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(l->local.port),
+  struct sockaddr_in sin = {.sin_family = AF_INET,
+                            .sin_port = htons(l->local.port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   connect(fd, (struct sockaddr *)&sin, sizeof(sin));
   tern_loop_poll(loop, 100);
@@ -232,7 +236,10 @@ static void on_tick(struct tern_timer *t, void *arg) {
   if (++ticks == 3) tern_timer_stop(loop, t);
 }
 static int woken;
-static void on_wake(void *arg) { (void)arg; woken = 1; }
+static void on_wake(void *arg) {
+  (void)arg;
+  woken = 1;
+}
 static void *waker(void *arg) {
   usleep(50000);
   tern_loop_wake(arg);

@@ -6,7 +6,9 @@
 #define MAXP 65536
 static struct tern_mqtt_packet p, q;
 
-static int decode_bytes(const uint8_t *b, size_t n, int from) { return tern_mqtt_decode(b, n, MAXP, from, &q); }
+static int decode_bytes(const uint8_t *b, size_t n, int from) {
+  return tern_mqtt_decode(b, n, MAXP, from, &q);
+}
 
 static void test_publish_roundtrip(void) {
   struct tern_buf b;
@@ -25,7 +27,8 @@ static void test_publish_roundtrip(void) {
   CHECK_EQ(b.data[1], 0x80 | ((2 + 6 + 2 + 300) & 0x7f)); /* two-byte remaining length */
   /* every prefix is "need more", the whole is one packet */
   int partial_ok = 1;
-  for (size_t i = 0; i < b.len; i++) partial_ok &= decode_bytes(b.data, i, TERN_MQTT_FROM_CLIENT) == TERN_EAGAIN;
+  for (size_t i = 0; i < b.len; i++)
+    partial_ok &= decode_bytes(b.data, i, TERN_MQTT_FROM_CLIENT) == TERN_EAGAIN;
   CHECK(partial_ok);
   CHECK_EQ(decode_bytes(b.data, b.len, TERN_MQTT_FROM_CLIENT), (int)b.len);
   CHECK(q.type == TERN_MQTT_PUBLISH && q.qos == 1 && q.retain && q.packet_id == 7);
@@ -139,16 +142,24 @@ static void test_malformed(void) {
 }
 
 static void test_topics(void) {
-  struct { const char *f, *t; int m; } cases[] = {
-      {"a/b", "a/b", 1}, {"a/+", "a/b", 1}, {"a/+", "a/b/c", 0}, {"a/#", "a", 1}, {"a/#", "a/b/c", 1},
-      {"#", "a/b", 1}, {"+/+", "/x", 1}, {"+", "/x", 0}, {"a/+/c", "a//c", 1}, {"#", "$SYS/x", 0},
-      {"+/x", "$SYS/x", 0}, {"$SYS/#", "$SYS/x", 1}, {"a/b", "a/bc", 0}, {"a/bc", "a/b", 0},
-      {"sport/tennis/#", "sport/tennis", 1}, {"sport/+", "sport/", 1}, {"a/b/", "a/b", 0},
+  struct {
+    const char *f, *t;
+    int m;
+  } cases[] = {
+      {"a/b", "a/b", 1},        {"a/+", "a/b", 1},    {"a/+", "a/b/c", 0},
+      {"a/#", "a", 1},          {"a/#", "a/b/c", 1},  {"#", "a/b", 1},
+      {"+/+", "/x", 1},         {"+", "/x", 0},       {"a/+/c", "a//c", 1},
+      {"#", "$SYS/x", 0},       {"+/x", "$SYS/x", 0}, {"$SYS/#", "$SYS/x", 1},
+      {"a/b", "a/bc", 0},       {"a/bc", "a/b", 0},   {"sport/tennis/#", "sport/tennis", 1},
+      {"sport/+", "sport/", 1}, {"a/b/", "a/b", 0},
   };
   int all = 1;
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     int m = tern_mqtt_topic_matches(cases[i].f, strlen(cases[i].f), cases[i].t, strlen(cases[i].t));
-    if (m != cases[i].m) { all = 0; fprintf(stderr, "match %s %s -> %d\n", cases[i].f, cases[i].t, m); }
+    if (m != cases[i].m) {
+      all = 0;
+      fprintf(stderr, "match %s %s -> %d\n", cases[i].f, cases[i].t, m);
+    }
   }
   CHECK(all);
   CHECK(tern_mqtt_valid_filter("a/#", 3));

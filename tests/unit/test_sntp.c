@@ -5,25 +5,46 @@
 
 static void test_codec(void) {
   struct tern_sntp_packet p = {0}, q;
-  p.li = 0; p.version = 4; p.mode = TERN_SNTP_MODE_SERVER; p.stratum = 2; p.poll = 6; p.precision = -20;
+  p.li = 0;
+  p.version = 4;
+  p.mode = TERN_SNTP_MODE_SERVER;
+  p.stratum = 2;
+  p.poll = 6;
+  p.precision = -20;
   memcpy(p.ref_id, "GPS ", 4);
-  p.origin = 0x1111222233334444ull; p.receive = 0x5555666677778888ull; p.transmit = 0x9999aaaabbbbccccull;
+  p.origin = 0x1111222233334444ull;
+  p.receive = 0x5555666677778888ull;
+  p.transmit = 0x9999aaaabbbbccccull;
   uint8_t b[48];
   tern_sntp_encode(&p, b);
   CHECK_EQ(b[0], 0x24);
   CHECK_EQ(tern_sntp_decode(b, 48, &q), 0);
-  CHECK(q.version == 4 && q.mode == 4 && q.stratum == 2 && q.precision == -20 && q.transmit == p.transmit);
+  CHECK(q.version == 4 && q.mode == 4 && q.stratum == 2 && q.precision == -20 &&
+        q.transmit == p.transmit);
   CHECK_EQ(tern_sntp_decode(b, 47, &q), TERN_EPARSE);
   CHECK_EQ(tern_sntp_check_reply(&q, p.origin), 0);
   CHECK_EQ(tern_sntp_check_reply(&q, p.origin + 1), TERN_EPROTO); /* wrong origin */
-  q.mode = 3; CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EPROTO); q.mode = 4;
-  q.version = 2; CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EPROTO); q.version = 4;
-  q.li = 3; CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EAGAIN); q.li = 0;
-  q.stratum = 16; CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EAGAIN);
-  q.stratum = 0; memcpy(q.ref_id, "RATE", 4); CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_ELIMIT);
-  memcpy(q.ref_id, "DENY", 4); CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EDENIED);
-  memcpy(q.ref_id, "RSTR", 4); CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EDENIED);
-  q.stratum = 2; q.transmit = 0; CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EPROTO);
+  q.mode = 3;
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EPROTO);
+  q.mode = 4;
+  q.version = 2;
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EPROTO);
+  q.version = 4;
+  q.li = 3;
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EAGAIN);
+  q.li = 0;
+  q.stratum = 16;
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EAGAIN);
+  q.stratum = 0;
+  memcpy(q.ref_id, "RATE", 4);
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_ELIMIT);
+  memcpy(q.ref_id, "DENY", 4);
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EDENIED);
+  memcpy(q.ref_id, "RSTR", 4);
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EDENIED);
+  q.stratum = 2;
+  q.transmit = 0;
+  CHECK_EQ(tern_sntp_check_reply(&q, p.origin), TERN_EPROTO);
 }
 
 static void test_offset(void) {

@@ -8,21 +8,23 @@ int main(void) {
   struct tern_url u;
   char buf[128];
   CHECK_EQ(parse("mqtts://user:key@io.example:8883/feeds?x=1#f", &u), 0);
-  CHECK(tern_str_eq(u.scheme, "mqtts") && tern_str_eq(u.user, "user") && tern_str_eq(u.pass, "key"));
+  CHECK(tern_str_eq(u.scheme, "mqtts") && tern_str_eq(u.user, "user") &&
+        tern_str_eq(u.pass, "key"));
   CHECK(tern_str_eq(u.host, "io.example") && u.port == 8883);
-  CHECK(tern_str_eq(u.path, "/feeds") && tern_str_eq(u.query, "x=1") && tern_str_eq(u.fragment, "f"));
+  CHECK(tern_str_eq(u.path, "/feeds") && tern_str_eq(u.query, "x=1") &&
+        tern_str_eq(u.fragment, "f"));
   CHECK_EQ(parse("http://example.com", &u), 0);
   CHECK(u.port == 80 && u.path.len == 0);
   CHECK_EQ(parse("mqtt://h", &u), 0);
   CHECK_EQ(u.port, 1883);
   CHECK_EQ(parse("https://[::1]:8443/a", &u), 0);
   CHECK(u.host_is_ip6 && tern_str_eq(u.host, "::1") && u.port == 8443);
-  CHECK_EQ(parse("tcp://127.0.0.1:0", &u), 0);     /* port 0: any, for listeners */
+  CHECK_EQ(parse("tcp://127.0.0.1:0", &u), 0); /* port 0: any, for listeners */
   CHECK(u.has_port && u.port == 0);
   CHECK_EQ(parse("tcp://127.0.0.1:65536", &u), TERN_EPARSE); /* too big */
   CHECK_EQ(parse("tcp://127.0.0.1:8x", &u), TERN_EPARSE);
   CHECK_EQ(parse("tcp://[::1", &u), TERN_EPARSE);
-  CHECK_EQ(parse("http://a b/", &u), TERN_EPARSE);           /* control/space */
+  CHECK_EQ(parse("http://a b/", &u), TERN_EPARSE); /* control/space */
   CHECK_EQ(parse("", &u), TERN_EPARSE);
   /* the last '@' splits userinfo, so '@' in a password works */
   CHECK_EQ(parse("mqtt://u:p@ss@h:1", &u), 0);

@@ -10,10 +10,14 @@
 #include "../../core/loop_internal.h"
 #include "tern/error.h"
 
-struct tern_file { int fd; };
+struct tern_file {
+  int fd;
+};
 
 static int file_errno(int e) {
-  return e == ENOENT || e == ENOTDIR ? TERN_ENOTFOUND : e == EACCES || e == EPERM ? TERN_EDENIED : TERN_EIO;
+  return e == ENOENT || e == ENOTDIR ? TERN_ENOTFOUND
+         : e == EACCES || e == EPERM ? TERN_EDENIED
+                                     : TERN_EIO;
 }
 
 int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *is_dir) {
@@ -29,7 +33,10 @@ int tern_port_file_open(const char *path, struct tern_file **out) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return file_errno(errno);
   struct tern_file *f = malloc(sizeof(*f));
-  if (!f) { close(fd); return TERN_ENOMEM; }
+  if (!f) {
+    close(fd);
+    return TERN_ENOMEM;
+  }
   f->fd = fd;
   *out = f;
   return 0;
@@ -37,7 +44,8 @@ int tern_port_file_open(const char *path, struct tern_file **out) {
 
 long tern_port_file_read(struct tern_file *f, uint64_t offset, void *buf, size_t n) {
   ssize_t got;
-  do got = pread(f->fd, buf, n, (off_t)offset); while (got < 0 && errno == EINTR);
+  do got = pread(f->fd, buf, n, (off_t)offset);
+  while (got < 0 && errno == EINTR);
   return got < 0 ? file_errno(errno) : (long)got;
 }
 
@@ -57,11 +65,22 @@ int tern_port_file_replace(const char *path, const void *data, size_t len) {
   while (left) {
     ssize_t n = write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) { close(fd); unlink(tmp); return TERN_EIO; }
+    if (n <= 0) {
+      close(fd);
+      unlink(tmp);
+      return TERN_EIO;
+    }
     p += n;
     left -= (size_t)n;
   }
-  if (fsync(fd) != 0 || close(fd) != 0) { unlink(tmp); return TERN_EIO; }
-  if (rename(tmp, path) != 0) { int e = errno; unlink(tmp); return file_errno(e); }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp);
+    return TERN_EIO;
+  }
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    return file_errno(e);
+  }
   return 0;
 }

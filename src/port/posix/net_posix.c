@@ -45,13 +45,18 @@ struct port {
 static int errno_to_tern(int e) {
   switch (e) {
   case ECONNREFUSED: return TERN_ECONNREFUSED;
-  case ECONNRESET: case EPIPE: return TERN_ECONNRESET;
+  case ECONNRESET:
+  case EPIPE: return TERN_ECONNRESET;
   case ETIMEDOUT: return TERN_ETIMEDOUT;
-  case ENETUNREACH: case EHOSTUNREACH: return TERN_EUNREACH;
-  case ENOMEM: case ENOBUFS: return TERN_ENOMEM;
-  case EMFILE: case ENFILE: return TERN_ELIMIT;
+  case ENETUNREACH:
+  case EHOSTUNREACH: return TERN_EUNREACH;
+  case ENOMEM:
+  case ENOBUFS: return TERN_ENOMEM;
+  case EMFILE:
+  case ENFILE: return TERN_ELIMIT;
   case EADDRINUSE: return TERN_EADDRINUSE;
-  case EADDRNOTAVAIL: case EACCES: return TERN_EDENIED;
+  case EADDRNOTAVAIL:
+  case EACCES: return TERN_EDENIED;
   default: return TERN_EIO;
   }
 }
@@ -117,7 +122,8 @@ double tern_port_wall_time(void) {
 }
 
 int tern_port_set_wall_time(double unix_seconds) {
-  struct timespec ts = {(time_t)unix_seconds, (long)((unix_seconds - (double)(time_t)unix_seconds) * 1e9)};
+  struct timespec ts = {(time_t)unix_seconds,
+                        (long)((unix_seconds - (double)(time_t)unix_seconds) * 1e9)};
   return clock_settime(CLOCK_REALTIME, &ts) == 0 ? 0 : TERN_EDENIED;
 }
 
@@ -126,7 +132,10 @@ int tern_port_random(void *buf, size_t n) {
   uint8_t *p = buf;
   while (n > 0) {
     ssize_t got = getrandom(p, n, 0);
-    if (got < 0) { if (errno == EINTR) continue; return TERN_EIO; }
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return TERN_EIO;
+    }
     p += got;
     n -= (size_t)got;
   }
@@ -156,7 +165,8 @@ static void watch(struct tern_loop *loop, struct tern_conn *c, uint32_t want) {
   ev.events = (want & WANT_READ ? EPOLLIN : 0) | (want & WANT_WRITE ? EPOLLOUT : 0);
   ev.data.ptr = c;
   int op = c->events_watched == 0xffffffffu ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-  if (epoll_ctl(p->epfd, op, (int)c->fd, &ev) != 0) TERN_WARN(loop, "epoll_ctl: %s", strerror(errno));
+  if (epoll_ctl(p->epfd, op, (int)c->fd, &ev) != 0)
+    TERN_WARN(loop, "epoll_ctl: %s", strerror(errno));
 #else
   (void)loop;
 #endif
@@ -226,8 +236,7 @@ int tern_port_wake(struct tern_loop *loop) {
 static void drain_wake(struct tern_loop *loop) {
   struct port *p = loop->port;
   char buf[64];
-  while (read(p->wake_rd, buf, sizeof(buf)) > 0) {
-  }
+  while (read(p->wake_rd, buf, sizeof(buf)) > 0) {}
   if (loop->wake_fn) loop->wake_fn(loop->wake_arg);
 }
 
@@ -236,7 +245,10 @@ static void drain_wake(struct tern_loop *loop) {
 static int new_socket(const struct tern_addr *a, int udp) {
   int fd = socket(a->is_ip6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
   if (fd < 0) return -1;
-  if (set_nonblock(fd) != 0) { close(fd); return -1; }
+  if (set_nonblock(fd) != 0) {
+    close(fd);
+    return -1;
+  }
   return fd;
 }
 
@@ -271,7 +283,8 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   struct sockaddr_storage ss;
   socklen_t len = to_sockaddr(a, &ss);
   int rc;
-  do rc = connect(fd, (struct sockaddr *)&ss, len); while (rc != 0 && errno == EINTR);
+  do rc = connect(fd, (struct sockaddr *)&ss, len);
+  while (rc != 0 && errno == EINTR);
   if (rc != 0 && errno != EINPROGRESS) return errno_to_tern(errno);
   fill_local(c);
   c->events_watched = 0xffffffffu;
@@ -306,7 +319,8 @@ int tern_port_udp_join(struct tern_conn *c, const char *group, const char *ifnam
     mr.imr_ifindex = (int)if_nametoindex(ifname);
     if (mr.imr_ifindex == 0) return TERN_ENOTFOUND;
   }
-  if (setsockopt((int)c->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) return errno_to_tern(errno);
+  if (setsockopt((int)c->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
+    return errno_to_tern(errno);
 #ifdef IP_MULTICAST_ALL
   /* only the groups this socket joined, on the interfaces it joined them on */
   int off = 0;
@@ -330,7 +344,8 @@ int tern_port_udp_mcast_if(struct tern_conn *c, const char *ifname, int loop_bac
   return 0;
 }
 
-struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn, void *fn_data) {
+struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn,
+                                     void *fn_data) {
   struct tern_conn *c = tern_conn_alloc(loop, fn, fn_data);
   if (!c) return NULL;
   set_nonblock((int)fd);
@@ -397,7 +412,8 @@ static void do_read(struct tern_conn *c) {
   if (room > TERN_IO_CHUNK) room = TERN_IO_CHUNK;
   if (tern_buf_reserve(rx, room) != 0) return;
   ssize_t n;
-  do n = recv((int)c->fd, rx->data + rx->len, room, 0); while (n < 0 && errno == EINTR);
+  do n = recv((int)c->fd, rx->data + rx->len, room, 0);
+  while (n < 0 && errno == EINTR);
   if (n > 0) {
     rx->len += (size_t)n;
     tern_core_on_data(c);
@@ -413,7 +429,10 @@ static void do_write(struct tern_conn *c) {
     int err = 0;
     socklen_t len = sizeof(err);
     getsockopt((int)c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err) { tern_conn_fail(c, errno_to_tern(err), strerror(err)); return; }
+    if (err) {
+      tern_conn_fail(c, errno_to_tern(err), strerror(err));
+      return;
+    }
     fill_local(c);
     tern_core_on_connected(c);
     if (c->is_closing) return;
@@ -421,7 +440,8 @@ static void do_write(struct tern_conn *c) {
   struct tern_buf *tx = tern_conn_wire_tx(c);
   if (tx->len == 0) return;
   ssize_t n;
-  do n = send((int)c->fd, tx->data, tx->len, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  do n = send((int)c->fd, tx->data, tx->len, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
   if (n > 0) {
     tern_buf_consume(tx, (size_t)n);
     tern_core_on_sent(c, (size_t)n);
@@ -432,8 +452,14 @@ static void do_write(struct tern_conn *c) {
 
 static void handle(struct tern_conn *c, int readable, int writable, int hangup) {
   if (c->is_closing) return;
-  if (c->is_listening) { if (readable) do_accept(c); return; }
-  if (c->is_udp) { if (readable) do_read_udp(c); return; }
+  if (c->is_listening) {
+    if (readable) do_accept(c);
+    return;
+  }
+  if (c->is_udp) {
+    if (readable) do_read_udp(c);
+    return;
+  }
   if (writable || (hangup && c->is_connecting)) do_write(c);
   if ((readable || hangup) && !c->is_closing && !c->is_connecting) do_read(c);
 }
@@ -448,7 +474,10 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
   if (n < 0) return errno == EINTR ? 0 : TERN_EIO;
   for (int i = 0; i < n; i++) {
     struct tern_conn *c = evs[i].data.ptr;
-    if (!c) { drain_wake(loop); continue; }
+    if (!c) {
+      drain_wake(loop);
+      continue;
+    }
     uint32_t e = evs[i].events;
     handle(c, (e & EPOLLIN) != 0, (e & EPOLLOUT) != 0, (e & (EPOLLHUP | EPOLLERR)) != 0);
   }
@@ -481,7 +510,10 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
   for (size_t i = 0; i < k; i++) {
     short re = p->pfds[i].revents;
     if (!re) continue;
-    if (!p->pconns[i]) { drain_wake(loop); continue; }
+    if (!p->pconns[i]) {
+      drain_wake(loop);
+      continue;
+    }
     handle(p->pconns[i], (re & POLLIN) != 0, (re & POLLOUT) != 0, (re & (POLLHUP | POLLERR)) != 0);
   }
   return n;

@@ -22,9 +22,14 @@ struct tern_store {
 };
 
 static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
 }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t get32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static int replay(struct tern_store *s, tern_store_replay_fn fn, void *arg) {
   struct stat st;
@@ -36,7 +41,10 @@ static int replay(struct tern_store *s, tern_store_replay_fn fn, void *arg) {
   size_t got = 0;
   while (got < len) {
     ssize_t n = pread(s->fd, data + got, len - got, (off_t)got);
-    if (n <= 0) { if (n < 0 && errno == EINTR) continue; break; }
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      break;
+    }
     got += (size_t)n;
   }
   len = got;
@@ -51,9 +59,13 @@ static int replay(struct tern_store *s, tern_store_replay_fn fn, void *arg) {
     records++;
   }
   if (off < len) {
-    tern_log(s->loop, TERN_LOG_WARN, "store %s: torn or corrupt record at offset %zu: dropping the last %zu bytes",
-             s->path, off, len - off);
-    if (ftruncate(s->fd, (off_t)off) != 0) { free(data); return TERN_EIO; }
+    tern_log(s->loop, TERN_LOG_WARN,
+             "store %s: torn or corrupt record at offset %zu: dropping the last %zu bytes", s->path,
+             off, len - off);
+    if (ftruncate(s->fd, (off_t)off) != 0) {
+      free(data);
+      return TERN_EIO;
+    }
   }
   tern_log(s->loop, TERN_LOG_INFO, "store %s: replayed %zu records", s->path, records);
   s->size = off;
@@ -61,26 +73,37 @@ static int replay(struct tern_store *s, tern_store_replay_fn fn, void *arg) {
   return 0;
 }
 
-int tern_store_open(struct tern_loop *loop, const char *path, int sync, tern_store_replay_fn fn, void *arg,
-                    struct tern_store **out) {
+int tern_store_open(struct tern_loop *loop, const char *path, int sync, tern_store_replay_fn fn,
+                    void *arg, struct tern_store **out) {
   struct tern_store *s = calloc(1, sizeof(*s));
   if (!s) return TERN_ENOMEM;
   s->loop = loop;
   s->sync = sync;
   s->new_fd = -1;
   s->path = malloc(strlen(path) + 1);
-  if (!s->path) { free(s); return TERN_ENOMEM; }
+  if (!s->path) {
+    free(s);
+    return TERN_ENOMEM;
+  }
   strcpy(s->path, path);
   s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (s->fd < 0) { free(s->path); free(s); return TERN_EIO; }
+  if (s->fd < 0) {
+    free(s->path);
+    free(s);
+    return TERN_EIO;
+  }
   int rc = replay(s, fn, arg);
   if (rc == 0 && lseek(s->fd, 0, SEEK_END) < 0) rc = TERN_EIO;
-  if (rc) { tern_store_close(s); return rc; }
+  if (rc) {
+    tern_store_close(s);
+    return rc;
+  }
   *out = s;
   return 0;
 }
 
-int tern_store_append(struct tern_store *s, uint8_t type, const void *a, size_t alen, const void *b, size_t blen) {
+int tern_store_append(struct tern_store *s, uint8_t type, const void *a, size_t alen, const void *b,
+                      size_t blen) {
   size_t rlen = 1 + alen + blen;
   if (rlen > TERN_STORE_MAX_RECORD) return TERN_EINVAL;
   uint8_t head[5], tail[4];
@@ -96,7 +119,10 @@ int tern_store_append(struct tern_store *s, uint8_t type, const void *a, size_t 
   /* One writev: the record reaches the OS whole, or the CRC exposes it. */
   while (done < total) {
     ssize_t n = writev(fd, iov, 4);
-    if (n < 0) { if (errno == EINTR) continue; return TERN_EIO; }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return TERN_EIO;
+    }
     done += (size_t)n;
     if (done < total) { /* rare partial write: skip what went out */
       size_t skip = (size_t)n;

@@ -27,14 +27,15 @@ struct tern_wlan {
   struct tern_conn *nl;
   int up, connected, status;
   char addr[48];
-  int net_id;                   /* wpa_supplicant network we added, or -1 */
+  int net_id; /* wpa_supplicant network we added, or -1 */
   int assume_wireless;
   struct tern_timer timer;
   char reason[200];
 };
 
 /* Current link flags and IPv4 address of the interface. */
-static void read_state(struct tern_wlan *w, int *up, char *addr, size_t addrlen, char *mask, size_t masklen) {
+static void read_state(struct tern_wlan *w, int *up, char *addr, size_t addrlen, char *mask,
+                       size_t masklen) {
   struct ifaddrs *list, *a;
   *up = 0;
   addr[0] = '\0';
@@ -45,7 +46,9 @@ static void read_state(struct tern_wlan *w, int *up, char *addr, size_t addrlen,
     if ((a->ifa_flags & IFF_UP) && (a->ifa_flags & IFF_RUNNING)) *up = 1;
     if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET && !addr[0]) {
       inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, addr, (socklen_t)addrlen);
-      if (mask && a->ifa_netmask) inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_netmask)->sin_addr, mask, (socklen_t)masklen);
+      if (mask && a->ifa_netmask)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_netmask)->sin_addr, mask,
+                  (socklen_t)masklen);
     }
   }
   freeifaddrs(list);
@@ -81,14 +84,21 @@ static void on_netlink(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 struct tern_wlan *tern_wlan_new(struct tern_loop *loop, const struct tern_wlan_opts *o, int *err) {
-  if (!o->ifname || strlen(o->ifname) > IF_NAMESIZE) { *err = TERN_EINVAL; return NULL; }
+  if (!o->ifname || strlen(o->ifname) > IF_NAMESIZE) {
+    *err = TERN_EINVAL;
+    return NULL;
+  }
   struct tern_wlan *w = tern_alloc(loop->alloc, sizeof(*w));
-  if (!w) { *err = TERN_ENOMEM; return NULL; }
+  if (!w) {
+    *err = TERN_ENOMEM;
+    return NULL;
+  }
   w->loop = loop;
   w->net_id = -1;
   w->assume_wireless = o->assume_wireless;
   snprintf(w->ifname, sizeof(w->ifname), "%s", o->ifname);
-  snprintf(w->ctrl_dir, sizeof(w->ctrl_dir), "%.79s", o->wpa_ctrl_dir ? o->wpa_ctrl_dir : "/var/run/wpa_supplicant");
+  snprintf(w->ctrl_dir, sizeof(w->ctrl_dir), "%.79s",
+           o->wpa_ctrl_dir ? o->wpa_ctrl_dir : "/var/run/wpa_supplicant");
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
   struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR};
   if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
@@ -106,9 +116,7 @@ struct tern_wlan *tern_wlan_new(struct tern_loop *loop, const struct tern_wlan_o
   return w;
 }
 
-int tern_wlan_active(struct tern_wlan *w) {
-  return if_nametoindex(w->ifname) != 0 && w->up;
-}
+int tern_wlan_active(struct tern_wlan *w) { return if_nametoindex(w->ifname) != 0 && w->up; }
 
 int tern_wlan_isconnected(struct tern_wlan *w) { return w->connected; }
 int tern_wlan_status(struct tern_wlan *w) { return w->status; }
@@ -135,9 +143,13 @@ static int wpa_request(struct tern_wlan *w, const char *cmd, char *reply, size_t
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   int rc = TERN_EIO;
   if (bind(fd, (struct sockaddr *)&local, sizeof(local)) == 0 &&
-      connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == 0 && send(fd, cmd, strlen(cmd), 0) >= 0) {
+      connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == 0 &&
+      send(fd, cmd, strlen(cmd), 0) >= 0) {
     ssize_t n = recv(fd, reply, replylen - 1, 0);
-    if (n >= 0) { reply[n] = '\0'; rc = 0; } else rc = TERN_ETIMEDOUT;
+    if (n >= 0) {
+      reply[n] = '\0';
+      rc = 0;
+    } else rc = TERN_ETIMEDOUT;
   }
   close(fd);
   unlink(local.sun_path);
@@ -170,15 +182,19 @@ static void connect_timeout(struct tern_timer *t, void *arg) {
   if (w->net_id >= 0 && wpa_request(w, "STATUS", reply, sizeof(reply)) == 0)
     tern_wpa_status_get(reply, "wpa_state", state, sizeof(state));
   if (!strcmp(state, "4WAY_HANDSHAKE")) w->status = TERN_WLAN_WRONG_PASSWORD;
-  else if (!strcmp(state, "SCANNING") || !strcmp(state, "DISCONNECTED")) w->status = TERN_WLAN_NO_AP;
+  else if (!strcmp(state, "SCANNING") || !strcmp(state, "DISCONNECTED"))
+    w->status = TERN_WLAN_NO_AP;
   else w->status = TERN_WLAN_FAIL;
-  snprintf(w->reason, sizeof(w->reason), "%s", w->status == TERN_WLAN_WRONG_PASSWORD ? "wrong password"
-                                             : w->status == TERN_WLAN_NO_AP ? "network not found"
-                                             : w->up ? "no address on the link" : "link is down");
+  snprintf(w->reason, sizeof(w->reason), "%s",
+           w->status == TERN_WLAN_WRONG_PASSWORD ? "wrong password"
+           : w->status == TERN_WLAN_NO_AP        ? "network not found"
+           : w->up                               ? "no address on the link"
+                                                 : "link is down");
   tern_wlan_disconnect(w); /* free what connect took */
 }
 
-int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *password, uint32_t timeout_ms) {
+int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *password,
+                      uint32_t timeout_ms) {
   refresh(w);
   w->reason[0] = '\0';
   if (w->connected) return 0;
@@ -190,11 +206,13 @@ int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *passwor
   w->status = TERN_WLAN_CONNECTING;
   if (ssid && *ssid) {
     if (!w->assume_wireless && !is_wireless(w->ifname)) {
-      TERN_INFO(w->loop, "wlan: %s is not a wireless interface: using the link as it is", w->ifname);
+      TERN_INFO(w->loop, "wlan: %s is not a wireless interface: using the link as it is",
+                w->ifname);
     } else {
       int rc = wpa_join(w, ssid, password);
       if (rc) {
-        snprintf(w->reason, sizeof(w->reason), "wpa_supplicant (%s/%s): %s", w->ctrl_dir, w->ifname, tern_strerror(rc));
+        snprintf(w->reason, sizeof(w->reason), "wpa_supplicant (%s/%s): %s", w->ctrl_dir, w->ifname,
+                 tern_strerror(rc));
         w->status = TERN_WLAN_FAIL;
         return rc;
       }
@@ -204,7 +222,8 @@ int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *passwor
   return 0;
 }
 
-int tern_wlan_connect_wait(struct tern_wlan *w, const char *ssid, const char *password, uint32_t timeout_ms) {
+int tern_wlan_connect_wait(struct tern_wlan *w, const char *ssid, const char *password,
+                           uint32_t timeout_ms) {
   int rc = tern_wlan_connect(w, ssid, password, timeout_ms);
   if (rc) return rc;
   while (w->status == TERN_WLAN_CONNECTING) tern_loop_poll(w->loop, 1000);
@@ -221,7 +240,8 @@ int tern_wlan_ifconfig(struct tern_wlan *w, struct tern_wlan_ifconfig *out) {
   char line[256], ifn[IF_NAMESIZE + 1];
   unsigned long dest, gw;
   while (f && fgets(line, sizeof(line), f)) {
-    if (sscanf(line, "%16s %lx %lx", ifn, &dest, &gw) == 3 && !strcmp(ifn, w->ifname) && dest == 0) {
+    if (sscanf(line, "%16s %lx %lx", ifn, &dest, &gw) == 3 && !strcmp(ifn, w->ifname) &&
+        dest == 0) {
       struct in_addr a = {.s_addr = (in_addr_t)gw};
       inet_ntop(AF_INET, &a, out->gateway, sizeof(out->gateway));
     }
@@ -249,7 +269,10 @@ int tern_wlan_disconnect(struct tern_wlan *w) {
 void tern_wlan_free(struct tern_wlan *w) {
   if (!w) return;
   tern_wlan_disconnect(w);
-  if (w->nl) { w->nl->fn = NULL; tern_close_now(w->nl); }
+  if (w->nl) {
+    w->nl->fn = NULL;
+    tern_close_now(w->nl);
+  }
   tern_free(w->loop->alloc, w);
 }
 
@@ -289,7 +312,8 @@ int tern_port_ifaces(struct tern_iface_info *out, int max) {
   int n = 0;
   if (getifaddrs(&list) != 0) return TERN_EIO;
   for (a = list; a && n < max; a = a->ifa_next) {
-    if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6)) continue;
+    if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6))
+      continue;
     struct tern_iface_info *i = &out[n++];
     memset(i, 0, sizeof(*i));
     snprintf(i->name, sizeof(i->name), "%s", a->ifa_name);
