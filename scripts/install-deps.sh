@@ -4,7 +4,7 @@
 set -eu
 PACKAGES=(
   # build
-  cmake ninja-build gcc clang patch libclang-rt-14-dev pkg-config libmbedtls-dev libcairo2-dev fonts-dejavu-core
+  cmake ninja-build gcc clang clang-format patch libclang-rt-14-dev pkg-config libmbedtls-dev libcairo2-dev fonts-dejavu-core
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   # real peers the tests talk to
   mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt python3-requests

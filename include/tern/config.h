@@ -166,8 +166,9 @@
 #endif
 
 #ifndef TERN_HTTP_MAX_BODY_FILE
-#define TERN_HTTP_MAX_BODY_FILE (64 * 1024 * 1024) /* a request body read from a file (-d @FILE)   \
-                                                    */
+#define TERN_HTTP_MAX_BODY_FILE                                                                    \
+  (64 * 1024 * 1024) /* a request body read from a file (-d @FILE)                                 \
+                      */
 #endif
 
 #ifndef TERN_HTTP_MAX_CONNS
