@@ -13,5 +13,11 @@ int tern_rtc_synced(struct tern_loop *loop);
 /* Step the OS clock to tern_rtc_now() (sntp -S); TERN_EDENIED without the
  * privilege, TERN_EUNSUPPORTED on a port without one. */
 int tern_rtc_set_system(struct tern_loop *loop);
+
+/* The calendar (proleptic Gregorian, Howard Hinnant's algorithms): days
+ * since 1970-01-01 of a civil date, and back. No libc time functions, so
+ * it runs on a board. */
+int64_t tern_days_from_civil(int64_t year, int month, int day);
+void tern_civil_from_days(int64_t days, int *year, int *month, int *day);
 #pragma GCC visibility pop
 #endif

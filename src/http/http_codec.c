@@ -6,6 +6,7 @@
 #include <string.h>
 #include "tern/error.h"
 #include "tern/http_codec.h"
+#include "tern/rtc.h"
 
 static int is_tchar(uint8_t c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
@@ -324,14 +325,8 @@ void tern_http_date(int64_t t, char out[30]) {
   static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int64_t z = (t >= 0 ? t : t - 86399) / 86400, secs = t - z * 86400;
-  int wday = (int)(((z % 7) + 7) % 7);
-  /* civil date from days since 1970-01-01 (proleptic Gregorian) */
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-  int day = (int)(doy - (153 * mp + 2) / 5 + 1), month = (int)(mp < 10 ? mp + 3 : mp - 9);
-  int64_t year = yoe + era * 400 + (month <= 2);
+  int wday = (int)(((z % 7) + 7) % 7), year, month, day;
+  tern_civil_from_days(z, &year, &month, &day);
   snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[wday], day, months[month - 1],
-           (int)(year % 10000), (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+           year % 10000, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }

@@ -108,28 +108,6 @@ int tern_tz_parse(const char *spec, struct tern_tz *tz) {
   return *p ? TERN_EPARSE : 0;
 }
 
-/* days since 1970-01-01 for a civil date, and back (Howard Hinnant's algorithms) */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 static int days_in_month(int y, int m) {
   static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -139,7 +117,7 @@ static int days_in_month(int y, int m) {
 /* Unix time of a rule's transition in 'year', the rule's time being local
  * time at the given UTC offset. */
 static int64_t transition(int year, int month, int week, int wday, int32_t time, int32_t offset) {
-  int64_t first = days_from_civil(year, month, 1);
+  int64_t first = tern_days_from_civil(year, month, 1);
   int first_wday = (int)((first % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
   int day = 1 + (wday - first_wday + 7) % 7 + (week - 1) * 7;
   while (day > days_in_month(year, month)) day -= 7;
@@ -151,9 +129,9 @@ void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *
   int dst = 0;
   if (tz->has_dst) {
     int y, m, d;
-    civil_from_days((t + tz->std_offset) >= 0 ? (t + tz->std_offset) / 86400
-                                              : ((t + tz->std_offset) - 86399) / 86400,
-                    &y, &m, &d);
+    tern_civil_from_days((t + tz->std_offset) >= 0 ? (t + tz->std_offset) / 86400
+                                                   : ((t + tz->std_offset) - 86399) / 86400,
+                         &y, &m, &d);
     int64_t start = transition(y, tz->start.month, tz->start.week, tz->start.wday, tz->start.time,
                                tz->std_offset);
     int64_t end =
@@ -165,12 +143,12 @@ void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *
   int64_t local = t + off;
   int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
   int64_t secs = local - days * 86400;
-  civil_from_days(days, &lt->year, &lt->month, &lt->mday);
+  tern_civil_from_days(days, &lt->year, &lt->month, &lt->mday);
   lt->hour = (int)(secs / 3600);
   lt->min = (int)(secs / 60 % 60);
   lt->sec = (int)(secs % 60);
   lt->wday = (int)((days % 7 + 11) % 7);
-  lt->yday = (int)(days - days_from_civil(lt->year, 1, 1));
+  lt->yday = (int)(days - tern_days_from_civil(lt->year, 1, 1));
   lt->isdst = dst;
   lt->gmtoff = off;
   lt->zone = dst ? tz->dst_name : tz->std_name;
