@@ -29,6 +29,7 @@ inc=$(cd "$TERN_SRC/src" && grep -lE '#include *"(\.\./)+(core/loop_internal|por
 th_eq "their sources include neither the loop's insides, the port, nor OS headers" "" "$inc"
 appbad=""
 for o in "$APP"/*.o; do
+  [ -f "$TERN_SRC/app/$(basename "$o" .o)" ] || continue # left from a source that moved away
   hits=$(nm -u "$o" | awk '{print $NF}' | sed 's/@.*//' |
     grep -E '^(socket|bind|listen|accept4?|connect|getifaddrs|if_nametoindex|setsockopt|getsockname|tern_port_[a-z_]+)$' | tr '\n' ' ')
   [ -n "$hits" ] && appbad="$appbad $(basename "$o" .c.o): $hits;"
