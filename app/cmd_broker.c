@@ -26,13 +26,26 @@ static const char usage[] =
     "  --persist DIR      keep sessions, retained and queued messages in DIR\n"
     "  --fsync            fsync before acknowledging (survives power loss)\n"
     "  --tls-port PORT    also listen with TLS (needs --cert and --key)\n"
+    "  --max-queued N     messages an offline session keeps (beyond: dropped, counted);\n"
+    "                     an online one this far behind pauses its publishers (default 100000;\n"
+    "                     publishers pause at 1000 already). Key: max_queued_messages\n"
+    "  --slow-subscriber-timeout S  a subscriber behind and taking nothing for S seconds is\n"
+    "                     disconnected (default 60). Key: slow_subscriber_timeout\n"
     "  -v                 log connections and errors (-v -v: debug)\n"
     "SIGTERM/SIGINT stop cleanly; SIGHUP reloads the password and ACL files.\n";
 
 struct cfg {
   char port[16], bind[64], passwd[512], acl[512], persist[512], tls_port[16], cert[512], key[512];
   int anon, fsync, verbose;
+  long max_queued, slow_s;
 };
+
+/* A whole number from lo to hi, or -1. */
+static long number(const char *v, long lo, long hi) {
+  char *end;
+  long n = strtol(v, &end, 10);
+  return *v && !*end && n >= lo && n <= hi ? n : -1;
+}
 
 static int truthy(const char *v) {
   return !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes");
@@ -50,6 +63,10 @@ static int set_key(struct cfg *c, const char *k, const char *v) {
   else if (!strcmp(k, "tls_port") || !strcmp(k, "tls-port")) SET(tls_port);
   else if (!strcmp(k, "cert") || !strcmp(k, "certfile")) SET(cert);
   else if (!strcmp(k, "key") || !strcmp(k, "keyfile")) SET(key);
+  else if (!strcmp(k, "max_queued_messages") || !strcmp(k, "max-queued"))
+    return (c->max_queued = number(v, 1, 100000000)) < 0 ? -2 : 0;
+  else if (!strcmp(k, "slow_subscriber_timeout") || !strcmp(k, "slow-subscriber-timeout"))
+    return (c->slow_s = number(v, 1, 86400)) < 0 ? -2 : 0;
   else if (!strcmp(k, "persistence") || !strcmp(k, "log_type") ||
            !strcmp(k, "log_dest")) { /* accepted, no effect */
   } else return -1;
@@ -73,7 +90,12 @@ static int from_file(void *arg, const char *key, const char *value, int line, ch
     if (addr[0]) strcpy(c->bind, addr);
     return 0;
   }
-  if (set_key(c, key, value) != 0) {
+  int rc = set_key(c, key, value);
+  if (rc == -2) {
+    snprintf(why, whylen, "want a whole number, at least 1");
+    return TERN_EINVAL;
+  }
+  if (rc) {
     snprintf(why, whylen, "unknown key");
     return TERN_ENOTFOUND;
   }
@@ -118,7 +140,13 @@ int cmd_broker(int argc, char **argv) {
     else if ((v = app_opt(argc, argv, &i, "--tls-port", &bad))) set_key(&c, "tls_port", v);
     else if ((v = app_opt(argc, argv, &i, "--cert", &bad))) set_key(&c, "cert", v);
     else if ((v = app_opt(argc, argv, &i, "--key", &bad))) set_key(&c, "key", v);
-    else if (!strcmp(a, "-v")) c.verbose++;
+    else if ((v = app_opt(argc, argv, &i, "--max-queued", &bad)) ||
+             (v = app_opt(argc, argv, &i, "--slow-subscriber-timeout", &bad))) {
+      if (set_key(&c, a[2] == 'm' ? "max-queued" : "slow-subscriber-timeout", v) != 0) {
+        fprintf(stderr, "tern broker: %s %s: want a whole number, at least 1\n", a, v);
+        return 2;
+      }
+    } else if (!strcmp(a, "-v")) c.verbose++;
     else if (!bad) return app_bad_flag("broker", a);
   }
   if (bad) return 2;
@@ -144,6 +172,8 @@ int cmd_broker(int argc, char **argv) {
   o.acl_file = c.acl[0] ? c.acl : NULL;
   o.persist_dir = c.persist[0] ? c.persist : NULL;
   o.fsync = c.fsync;
+  o.max_queued = c.max_queued > 0 ? (size_t)c.max_queued : 0;
+  o.slow_subscriber_s = c.slow_s > 0 ? (uint32_t)c.slow_s : 0;
   if (c.tls_port[0]) {
     o.tls_listen = tls_url;
     o.cert_file = c.cert;

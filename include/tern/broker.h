@@ -20,8 +20,16 @@ struct tern_broker_opts {
   size_t max_packet;       /* 0: TERN_MQTT_MAX_PACKET */
   size_t max_clients;      /* 0: TERN_BROKER_MAX_CLIENTS */
   size_t max_inflight;     /* per client, QoS 1/2 out; 0: TERN_MQTT_INFLIGHT */
-  size_t max_queued;       /* per offline/slow client; 0: TERN_MQTT_QUEUE_MAX */
-  uint32_t sys_interval_s; /* $SYS/broker/... period; 0: 10 s */
+  /* Flow control: an online subscriber TERN_BROKER_PAUSE_QUEUED (or
+   * max_queued) messages behind pauses the publishers that feed it (their
+   * PUBLISH packets wait; acks and pings are still answered), so nothing
+   * acknowledged is dropped. An offline session keeps max_queued messages;
+   * beyond that new ones are dropped and counted (Mosquitto drops for online
+   * clients too). A subscriber that takes nothing for slow_subscriber_s
+   * while behind is disconnected, so one cannot stall the others forever. */
+  size_t max_queued;          /* 0: TERN_MQTT_QUEUE_MAX */
+  uint32_t slow_subscriber_s; /* 0: TERN_BROKER_SLOW_SUBSCRIBER_S */
+  uint32_t sys_interval_s;    /* $SYS/broker/... period; 0: 10 s */
 };
 
 struct tern_broker_stats {

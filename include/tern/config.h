@@ -140,6 +140,23 @@
 #define TERN_BROKER_CONNECT_TIMEOUT_MS 10000 /* CONNECT must arrive within this */
 #endif
 
+#ifndef TERN_BROKER_PAUSE_QUEUED
+#define TERN_BROKER_PAUSE_QUEUED                                                                   \
+  1000 /* an online subscriber this far behind pauses its publishers */
+#endif
+
+#ifndef TERN_BROKER_PAUSE_BYTES
+#define TERN_BROKER_PAUSE_BYTES (1024 * 1024) /* ... or this many payload bytes behind */
+#endif
+
+#ifndef TERN_BROKER_STALL_MS
+#define TERN_BROKER_STALL_MS 1000 /* behind and taking nothing this long: QoS 0 for it dropped */
+#endif
+
+#ifndef TERN_BROKER_SLOW_SUBSCRIBER_S
+#define TERN_BROKER_SLOW_SUBSCRIBER_S 60 /* behind and taking nothing this long: disconnected */
+#endif
+
 #ifndef TERN_BROKER_ACL_FILE_MAX
 #define TERN_BROKER_ACL_FILE_MAX (4 * 1024 * 1024) /* an ACL file larger than this is refused */
 #endif

@@ -90,7 +90,20 @@ static void free_items(struct tern_broker *b, struct qitem *q) {
   }
 }
 
+static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data);
+
+/* How far behind an online subscriber may fall before its publishers wait. */
+static size_t pause_at(const struct tern_broker *b) {
+  return b->opts.max_queued < TERN_BROKER_PAUSE_QUEUED ? b->opts.max_queued
+                                                       : TERN_BROKER_PAUSE_QUEUED;
+}
+
 static void session_free(struct tern_broker *b, struct session *s) {
+  /* no publisher may wait for a session that is gone */
+  for (struct tern_conn *c = tern_loop_conns(b->loop); c; c = c->next) {
+    struct bconn *bc = c->fn == broker_conn_fn && c->fn_data == b ? c->proto : NULL;
+    if (bc && bc->blocked_by == s) bc->blocked_by = NULL;
+  }
   unsigned h = hash_str(s->client_id);
   struct session **pp = &b->sessions[h];
   while (*pp != s) pp = &(*pp)->hash_next;
@@ -156,15 +169,22 @@ static void pump(struct tern_broker *b, struct session *s) {
   struct bconn *bc = s->conn;
   if (!bc) return;
   size_t window = b->opts.max_inflight;
-  while (s->queue_head && s->ninflight < window) {
+  while (s->queue_head && (s->queue_head->qos == 0 || s->ninflight < window)) {
     /* Keep a slow reader's buffer bounded: stop while it is full. */
     if (bc->conn->tx.len > bc->conn->tx.cap / 2) break;
     struct qitem *q = s->queue_head;
     s->queue_head = q->next;
     if (!s->queue_head) s->queue_tail = NULL;
     s->nqueued--;
+    s->queued_bytes -= q->msg->payload_len;
     b->st.queued--;
     q->next = NULL;
+    if (q->qos == 0) { /* waited only for room in the socket: no ack to wait for */
+      send_publish(bc, q->msg, 0, q->retain, 0, 0);
+      tern_broker_bmsg_unref(b, q->msg);
+      tern_free(tern_loop_alloc(b->loop), q);
+      continue;
+    }
     q->packet_id = next_id(s);
     q->state = QS_WAIT_ACK;
     if (s->inflight_tail) s->inflight_tail->next = q;
@@ -173,16 +193,31 @@ static void pump(struct tern_broker *b, struct session *s) {
     s->ninflight++;
     send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0);
   }
+  if (s->full && s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2)
+    s->full = 0; /* its publishers go on */
+}
+
+/* A message not delivered to s: counted in $SYS, logged at most once per
+ * client per 10 s with how many went since the last line. */
+static void count_drop(struct tern_broker *b, struct session *s, const struct bmsg *m) {
+  b->st.msgs_dropped++;
+  s->drops_unlogged++;
+  uint32_t now = tern_loop_now(b->loop);
+  if (s->drops_unlogged == 1 || now - s->last_drop_log >= 10000) {
+    TERN_WARN(b->loop, "'%s' is %zu messages behind: dropped %llu message(s), the last on '%s'",
+              s->client_id, s->nqueued, (unsigned long long)s->drops_unlogged, m->topic);
+    s->drops_unlogged = 0;
+    s->last_drop_log = now;
+  }
 }
 
 struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m,
                                           uint8_t qos, uint8_t retain) {
   if (s->nqueued >= b->opts.max_queued) {
-    /* Policy when full: the newest message is dropped (and counted), so a
-     * session's backlog keeps its order and memory stays bounded. */
-    b->st.msgs_dropped++;
-    TERN_WARN(b->loop, "queue for '%s' is full (%zu): dropping a message on '%s'", s->client_id,
-              s->nqueued, m->topic);
+    /* Full (an offline session, or nobody to pause): the newest message is
+     * dropped and counted, so the backlog keeps its order and memory stays
+     * bounded. Logged at most once per client per 10 s, with the count. */
+    count_drop(b, s, m);
     return NULL;
   }
   struct qitem *q = tern_alloc(tern_loop_alloc(b->loop), sizeof(*q));
@@ -195,7 +230,13 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
   else s->queue_head = q;
   s->queue_tail = q;
   s->nqueued++;
+  s->queued_bytes += m->payload_len;
   b->st.queued++;
+  if (s->conn && (s->nqueued >= pause_at(b) || s->queued_bytes >= TERN_BROKER_PAUSE_BYTES)) {
+    if (!s->full) s->last_progress = tern_loop_now(b->loop); /* the slow-subscriber clock starts */
+    s->full = 1;
+    if (s != b->publisher && !b->hit_full) b->hit_full = s;
+  }
   return q;
 }
 
@@ -206,14 +247,20 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, v
       !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ))
     return;
   if (qos == 0) {
-    /* QoS 0 goes only to the connected, and only while they keep up. */
+    /* QoS 0 goes only to the connected: at once while its socket takes it,
+     * else queued behind what waits (and its publishers paused if it falls
+     * far behind), never dropped while it keeps reading. */
     struct bconn *bc = s->conn;
     if (!bc) return;
-    if (bc->conn->tx.len + m->payload_len > bc->conn->tx.cap / 2) {
-      b->st.msgs_dropped++;
+    if (!s->queue_head && bc->conn->tx.len + m->payload_len <= bc->conn->tx.cap / 2) {
+      send_publish(bc, m, 0, 0, 0, 0);
       return;
     }
-    send_publish(bc, m, 0, 0, 0, 0);
+    if (s->stalled) { /* not reading at all: QoS 0 promises nothing, so it goes */
+      count_drop(b, s, m);
+      return;
+    }
+    tern_broker_session_enqueue(b, s, m, 0, 0);
     return;
   }
   struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, 0);
@@ -409,7 +456,13 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     struct bmsg *m = tern_broker_bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len,
                                           p->qos, p->retain);
     if (!m) return TERN_ENOMEM;
+    b->publisher = s;
+    b->hit_full = NULL;
     route(b, m);
+    /* a subscriber it feeds is far behind: hold this client's next PUBLISH
+     * packets until it catches up (this one is queued, so it is acked) */
+    if (b->hit_full) bc->blocked_by = b->hit_full;
+    b->publisher = b->hit_full = NULL;
     tern_broker_bmsg_unref(b, m);
   }
   /* Acks only go to the socket after on_read() has flushed the store: the
@@ -447,6 +500,10 @@ static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
   struct qitem *q;
+  if (p->type != TERN_MQTT_PUBREL) {
+    s->last_progress = tern_loop_now(b->loop);
+    s->stalled = 0;
+  }
   switch (p->type) {
   case TERN_MQTT_PUBACK:
   case TERN_MQTT_PUBCOMP:
@@ -566,11 +623,22 @@ static void on_read(struct bconn *bc) {
   struct tern_broker *b = bc->broker;
   static struct tern_mqtt_packet p; /* large (filter table); the loop is single-threaded */
   bc->last_rx = tern_loop_now(b->loop);
-  size_t off = 0;
+  /* While paused (blocked_by), PUBLISH packets are held at the front of rx,
+   * in order, and everything behind them (acks, pings, subscribes) is still
+   * handled: a client that publishes and subscribes cannot deadlock on its
+   * own acks. Held bytes count against rx's cap: a publisher that keeps
+   * sending meets TCP backpressure. */
+  size_t off = 0, held = 0;
   while (off < c->rx.len && !c->is_closing && !c->is_draining) {
     int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, b->opts.max_packet,
                              TERN_MQTT_FROM_CLIENT, &p);
     if (n == TERN_EAGAIN) break;
+    if (n > 0 && bc->blocked_by && p.type == TERN_MQTT_PUBLISH) {
+      if (off != held) memmove(c->rx.data + held, c->rx.data + off, (size_t)n);
+      held += (size_t)n;
+      off += (size_t)n;
+      continue;
+    }
     if (n < 0) {
       char why[96];
       snprintf(why, sizeof(why), "malformed packet (%s)", tern_strerror(n));
@@ -588,7 +656,12 @@ static void on_read(struct bconn *bc) {
       off = c->rx.len;
     }
   }
-  tern_buf_consume(&c->rx, off);
+  if (held) { /* keep the held packets, then what is not parsed yet */
+    memmove(c->rx.data + held, c->rx.data + off, c->rx.len - off);
+    c->rx.len = held + (c->rx.len - off);
+  } else {
+    tern_buf_consume(&c->rx, off);
+  }
   /* Everything acknowledged in this batch reaches the store before the acks
    * leave: they sit in c->tx until the port writes after this handler. */
   tern_broker_bstore_flush(b);
@@ -600,6 +673,7 @@ static void on_close(struct bconn *bc) {
   if (s) {
     b->st.clients_connected--;
     s->conn = NULL;
+    s->full = 0; /* flow control is for online clients: offline, max_queued bounds it */
     TERN_INFO(b->loop, "client %s disconnected%s", s->client_id,
               bc->got_disconnect ? "" : " (no DISCONNECT)");
   }
@@ -612,6 +686,32 @@ static void on_close(struct bconn *bc) {
   tern_free(tern_loop_alloc(b->loop), bc);
 }
 
+/* s is behind and has taken nothing for TERN_BROKER_STALL_MS: it is not
+ * reading. Its queued QoS 0 messages go (counted), and more while it stays
+ * so; what is acknowledged (QoS 1/2) waits for it. If that frees the
+ * queue, its publishers go on. */
+static void stall(struct tern_broker *b, struct session *s) {
+  s->stalled = 1;
+  struct qitem **pp = &s->queue_head, *last = NULL;
+  while (*pp) {
+    struct qitem *q = *pp;
+    if (q->qos != 0) {
+      last = q;
+      pp = &q->next;
+      continue;
+    }
+    *pp = q->next;
+    s->nqueued--;
+    s->queued_bytes -= q->msg->payload_len;
+    b->st.queued--;
+    count_drop(b, s, q->msg);
+    tern_broker_bmsg_unref(b, q->msg);
+    tern_free(tern_loop_alloc(b->loop), q);
+  }
+  s->queue_tail = last;
+  if (s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2) s->full = 0;
+}
+
 static void check_timeouts(struct bconn *bc) {
   uint32_t now = tern_loop_now(bc->broker->loop);
   if (!bc->got_connect) {
@@ -619,8 +719,19 @@ static void check_timeouts(struct bconn *bc) {
       close_with(bc, "no CONNECT in time");
     return;
   }
-  /* [MQTT-3.1.2-24]: nothing for 1.5 x keepalive means the client is gone */
-  if (bc->keepalive && now - bc->last_rx > (uint32_t)bc->keepalive * 1500u) {
+  struct session *s = bc->session;
+  if (s && s->full && !s->stalled && now - s->last_progress > TERN_BROKER_STALL_MS)
+    stall(bc->broker, s);
+  if (s && s->full && now - s->last_progress > bc->broker->opts.slow_subscriber_s * 1000u) {
+    char why[96];
+    snprintf(why, sizeof(why), "slow subscriber: %zu messages behind, nothing taken for %u s",
+             s->nqueued, bc->broker->opts.slow_subscriber_s);
+    close_with(bc, why);
+    return;
+  }
+  /* [MQTT-3.1.2-24]: nothing for 1.5 x keepalive means the client is gone;
+   * not while the broker itself holds the client's packets */
+  if (bc->keepalive && !bc->blocked_by && now - bc->last_rx > (uint32_t)bc->keepalive * 1500u) {
     tern_close_now(bc->conn);
     TERN_INFO(bc->broker->loop, "client %s: keepalive expired", LOG_PEER(bc));
   }
@@ -650,10 +761,19 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     if (bc) on_read(bc);
     break;
   case TERN_EV_SENT:
-    if (bc && bc->session) pump(b, bc->session);
+    if (bc && bc->session) {
+      bc->session->last_progress = tern_loop_now(b->loop);
+      bc->session->stalled = 0;
+      pump(b, bc->session);
+    }
     break;
   case TERN_EV_POLL:
-    if (bc) check_timeouts(bc);
+    if (!bc) break;
+    if (bc->blocked_by && !bc->blocked_by->full) { /* caught up: the held packets go on */
+      bc->blocked_by = NULL;
+      on_read(bc);
+    }
+    if (!c->is_closing) check_timeouts(bc);
     break;
   case TERN_EV_ERROR:
     if (bc) TERN_INFO(b->loop, "connection %s: %s", LOG_PEER(bc), (const char *)ev_data);
@@ -688,6 +808,7 @@ static void sys_tick(struct tern_timer *t, void *arg) {
   sys_publish(b, "$SYS/broker/messages/received", "%llu", b->st.msgs_received);
   sys_publish(b, "$SYS/broker/messages/sent", "%llu", b->st.msgs_sent);
   sys_publish(b, "$SYS/broker/messages/dropped", "%llu", b->st.msgs_dropped);
+  sys_publish(b, "$SYS/broker/publish/messages/dropped", "%llu", b->st.msgs_dropped);
   sys_publish(b, "$SYS/broker/subscriptions/count", "%llu", b->st.subscriptions);
   sys_publish(b, "$SYS/broker/retained messages/count", "%llu", b->st.retained);
   sys_publish(b, "$SYS/broker/store/messages/count", "%llu", b->st.queued);
@@ -750,6 +871,7 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
   if (!b->opts.max_clients) b->opts.max_clients = TERN_BROKER_MAX_CLIENTS;
   if (!b->opts.max_inflight) b->opts.max_inflight = TERN_MQTT_INFLIGHT;
   if (!b->opts.max_queued) b->opts.max_queued = TERN_MQTT_QUEUE_MAX;
+  if (!b->opts.slow_subscriber_s) b->opts.slow_subscriber_s = TERN_BROKER_SLOW_SUBSCRIBER_S;
   if (!b->opts.sys_interval_s) b->opts.sys_interval_s = 10;
   b->started = tern_loop_now(loop);
   if ((rc = tern_broker_reload(b)) != 0) goto fail;

@@ -62,6 +62,14 @@ struct session {
   unsigned match_gen; /* routing: seen in this publish? */
   uint8_t match_qos;
   struct session *match_next;
+  /* flow control: online and behind by the pause threshold, its publishers
+   * wait (their PUBLISH packets are held, acks and pings still answered) */
+  int full;
+  int stalled;             /* behind and taking nothing: QoS 0 for it is dropped, counted */
+  size_t queued_bytes;     /* payloads of the messages in queue */
+  uint32_t last_progress;  /* an ack from it, or bytes it took off its socket */
+  uint64_t drops_unlogged; /* counted, logged at most once per 10 s */
+  uint32_t last_drop_log;
 };
 
 struct bconn {
@@ -72,7 +80,8 @@ struct bconn {
   uint16_t keepalive;
   int got_connect;
   int got_disconnect;
-  struct bmsg *will; /* published if the link dies without DISCONNECT */
+  struct bmsg *will;          /* published if the link dies without DISCONNECT */
+  struct session *blocked_by; /* paused: its PUBLISH packets wait until this one catches up */
 };
 
 struct acl_rule;
@@ -92,6 +101,8 @@ struct tern_broker {
   int has_acl;
   struct tern_store *store;
   uint64_t next_store_id;
+  struct session *publisher; /* routing: whose PUBLISH this is */
+  struct session *hit_full;  /* routing: a subscriber it reached that is behind */
   unsigned match_gen;
   struct tern_timer sys_timer;
   uint32_t started;
