@@ -203,7 +203,8 @@ static void count_drop(struct tern_broker *b, struct session *s, const struct bm
   b->st.msgs_dropped++;
   s->drops_unlogged++;
   uint32_t now = tern_loop_now(b->loop);
-  if (s->drops_unlogged == 1 || now - s->last_drop_log >= 10000) {
+  if (!s->drop_logged || now - s->last_drop_log >= 10000) {
+    s->drop_logged = 1;
     TERN_WARN(b->loop, "'%s' is %zu messages behind: dropped %llu message(s), the last on '%s'",
               s->client_id, s->nqueued, (unsigned long long)s->drops_unlogged, m->topic);
     s->drops_unlogged = 0;
@@ -260,7 +261,7 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, v
       count_drop(b, s, m);
       return;
     }
-    tern_broker_session_enqueue(b, s, m, 0, 0);
+    if (tern_broker_session_enqueue(b, s, m, 0, 0)) pump(b, s);
     return;
   }
   struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, 0);
@@ -618,22 +619,30 @@ static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
 }
 
+static int is_ack_or_ping(int type) {
+  return type == TERN_MQTT_PUBACK || type == TERN_MQTT_PUBREC || type == TERN_MQTT_PUBREL ||
+         type == TERN_MQTT_PUBCOMP || type == TERN_MQTT_PINGREQ;
+}
+
 static void on_read(struct bconn *bc) {
   struct tern_conn *c = bc->conn;
   struct tern_broker *b = bc->broker;
   static struct tern_mqtt_packet p; /* large (filter table); the loop is single-threaded */
   bc->last_rx = tern_loop_now(b->loop);
-  /* While paused (blocked_by), PUBLISH packets are held at the front of rx,
-   * in order, and everything behind them (acks, pings, subscribes) is still
-   * handled: a client that publishes and subscribes cannot deadlock on its
-   * own acks. Held bytes count against rx's cap: a publisher that keeps
-   * sending meets TCP backpressure. */
+  /* While paused (blocked_by), packets are held at the front of rx in
+   * order, except the acks and pings behind them, which are handled at
+   * once: a client that publishes and subscribes cannot deadlock on its own
+   * acks, and a DISCONNECT never overtakes the PUBLISH packets sent before
+   * it. Held bytes count against rx's cap: a publisher that keeps sending
+   * meets TCP backpressure. */
   size_t off = 0, held = 0;
   while (off < c->rx.len && !c->is_closing && !c->is_draining) {
     int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, b->opts.max_packet,
                              TERN_MQTT_FROM_CLIENT, &p);
     if (n == TERN_EAGAIN) break;
-    if (n > 0 && bc->blocked_by && p.type == TERN_MQTT_PUBLISH) {
+    /* once the client has closed its side, nothing more can come: what it
+     * sent is taken now (bounded by rx's cap), not lost with the socket */
+    if (n > 0 && bc->blocked_by && !c->is_readable_shut && !is_ack_or_ping(p.type)) {
       if (off != held) memmove(c->rx.data + held, c->rx.data + off, (size_t)n);
       held += (size_t)n;
       off += (size_t)n;
@@ -656,6 +665,7 @@ static void on_read(struct bconn *bc) {
       off = c->rx.len;
     }
   }
+  bc->holding = held > 0;
   if (held) { /* keep the held packets, then what is not parsed yet */
     memmove(c->rx.data + held, c->rx.data + off, c->rx.len - off);
     c->rx.len = held + (c->rx.len - off);
@@ -769,9 +779,12 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     break;
   case TERN_EV_POLL:
     if (!bc) break;
-    if (bc->blocked_by && !bc->blocked_by->full) { /* caught up: the held packets go on */
+    /* the subscriber caught up, or left: the held packets go on */
+    if (bc->holding && (!bc->blocked_by || !bc->blocked_by->full)) {
       bc->blocked_by = NULL;
       on_read(bc);
+    } else if (bc->blocked_by && !bc->blocked_by->full) {
+      bc->blocked_by = NULL;
     }
     if (!c->is_closing) check_timeouts(bc);
     break;

@@ -69,6 +69,7 @@ struct session {
   size_t queued_bytes;     /* payloads of the messages in queue */
   uint32_t last_progress;  /* an ack from it, or bytes it took off its socket */
   uint64_t drops_unlogged; /* counted, logged at most once per 10 s */
+  int drop_logged;
   uint32_t last_drop_log;
 };
 
@@ -82,6 +83,7 @@ struct bconn {
   int got_disconnect;
   struct bmsg *will;          /* published if the link dies without DISCONNECT */
   struct session *blocked_by; /* paused: its PUBLISH packets wait until this one catches up */
+  int holding;                /* PUBLISH packets held at the front of rx */
 };
 
 struct acl_rule;
