@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SRC=$PWD
 W=${MUTANTS_DIR:-$SRC/build-mutants}
 GEN=$(command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
-only=${1:-}
+only=${1:-} # run only the mutants whose name contains this
 rm -rf "$W/src"
 mkdir -p "$W/src"
 # the tree as it is now (tracked and new files), without build folders
@@ -24,6 +24,7 @@ run_test() { # TEST LOG: 0 when the test passes
 # A mutant only counts as caught if its test passes without it.
 declare -A baseline
 for patch in tests/mutants/*.patch; do
+  [ -n "$only" ] && [[ "$(basename "$patch" .patch)" != *"$only"* ]] && continue
   test=$(sed -n 's/^Test: //p' "$patch" | head -1)
   [ -n "${baseline[$test]:-}" ] && continue
   if run_test "$test" "$W/baseline.$test.log"; then baseline[$test]=ok

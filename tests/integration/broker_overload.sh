@@ -23,7 +23,7 @@ out=$(flood 1 10 10000 --window 32)
 lost_none "QoS 1, 10 publishers -> 1 subscriber, 32 in flight each: all acked, none lost" "$out"
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$PID_broker/status")
 th_check "peak resident memory of the broker under 256 MB (${hwm} kB)" [ "${hwm:-999999999}" -lt 262144 ]
-out=$(flood 0 50 2000)
+out=$(flood 0 50 2000 --size 1000)
 lost_none "QoS 0, 50 publishers -> 1 subscriber that keeps reading: everything delivered" "$out"
 out=$(flood 2 5 2000)
 lost_none "QoS 2, 5 publishers -> 1 subscriber: none lost" "$out"
