@@ -466,7 +466,15 @@ static void handle(struct tern_conn *c, int readable, int writable, int hangup) 
 
 int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
   struct port *p = loop->port;
-  /* Refresh interest: buffers may have been consumed or filled by handlers. */
+  /* What handlers queued goes out now, optimistically: a socket is nearly
+   * always writable, and waiting for epoll to say so costs a round of
+   * epoll_ctl + epoll_wait per reply (the one-in-flight round trip pays it
+   * twice). Only what the kernel does not take waits for POLLOUT. Then
+   * refresh interest: buffers may have been consumed or filled. */
+  for (struct tern_conn *c = loop->conns; c; c = c->next)
+    if (!c->is_closing && !c->is_connecting && !c->is_listening && !c->is_udp && c->fd >= 0 &&
+        tern_conn_wire_tx(c)->len)
+      do_write(c);
   for (struct tern_conn *c = loop->conns; c; c = c->next) watch(loop, c, wanted(c));
 #if TERN_USE_EPOLL
   struct epoll_event evs[256];
