@@ -69,6 +69,16 @@ def wait_for(reader, ptype, timeout=10):
     raise TimeoutError("no packet of type %d" % ptype)
 
 
+def take_publish(flags, body, got):
+    """Counts a delivered PUBLISH's payload in got; returns the ack it needs."""
+    tl = struct.unpack("!H", body[:2])[0]
+    q = (flags >> 1) & 3
+    payload = body[2 + tl + (2 if q else 0):]
+    got[payload] = got.get(payload, 0) + 1
+    pid = body[2 + tl:4 + tl]
+    return packet(4, 0, pid) if q == 1 else packet(5, 0, pid) if q == 2 else b""
+
+
 def subscriber(port, cid, topic, qos, got, stop, ready):
     """Reads and acknowledges every message at once; counts payloads."""
     s = conn(port, cid)
@@ -81,14 +91,7 @@ def subscriber(port, cid, topic, qos, got, stop, ready):
         out = b""
         for t, flags, body in r.packets(0.2):
             if t == 3:
-                tl = struct.unpack("!H", body[:2])[0]
-                q = (flags >> 1) & 3
-                payload = body[2 + tl + (2 if q else 0):]
-                got[payload] = got.get(payload, 0) + 1
-                if q == 1:
-                    out += packet(4, 0, body[2 + tl:4 + tl])
-                elif q == 2:
-                    out += packet(5, 0, body[2 + tl:4 + tl])
+                out += take_publish(flags, body, got)
             elif t == 6:  # PUBREL -> PUBCOMP
                 out += packet(7, 0, body[:2])
         if out:
@@ -130,14 +133,7 @@ def publisher(port, cid, topic, qos, count, window, size, acked, self_sub=False)
             elif t == 5:  # PUBREC -> PUBREL
                 reply += packet(6, 2, body[:2])
             elif t == 3:  # its own message back
-                tl = struct.unpack("!H", body[:2])[0]
-                q = (flags >> 1) & 3
-                payload = body[2 + tl + (2 if q else 0):]
-                got[payload] = got.get(payload, 0) + 1
-                if q == 1:
-                    reply += packet(4, 0, body[2 + tl:4 + tl])
-                elif q == 2:
-                    reply += packet(5, 0, body[2 + tl:4 + tl])
+                reply += take_publish(flags, body, got)
             elif t == 6:
                 reply += packet(7, 0, body[:2])
         if reply:
@@ -149,12 +145,7 @@ def publisher(port, cid, topic, qos, count, window, size, acked, self_sub=False)
             reply = b""
             for t, flags, body in r.packets(0.2):
                 if t == 3:
-                    tl = struct.unpack("!H", body[:2])[0]
-                    q = (flags >> 1) & 3
-                    got_p = body[2 + tl + (2 if q else 0):]
-                    got[got_p] = got.get(got_p, 0) + 1
-                    if q == 1:
-                        reply += packet(4, 0, body[2 + tl:4 + tl])
+                    reply += take_publish(flags, body, got)
             if reply:
                 s.sendall(reply)
         print("self: published %d received-back %d" % (len(done), sum(1 for p in done if p in got)))
