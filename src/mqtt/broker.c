@@ -98,6 +98,12 @@ static size_t pause_at(const struct tern_broker *b) {
                                                        : TERN_BROKER_PAUSE_QUEUED;
 }
 
+/* A full session stops being full once it is back to half the threshold
+ * (hysteresis, so publishers do not flap between paused and running). */
+static void update_full(struct tern_broker *b, struct session *s) {
+  if (s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2) s->full = 0;
+}
+
 static void session_free(struct tern_broker *b, struct session *s) {
   /* no publisher may wait for a session that is gone */
   for (struct tern_conn *c = tern_loop_conns(b->loop); c; c = c->next) {
@@ -193,8 +199,7 @@ static void pump(struct tern_broker *b, struct session *s) {
     s->ninflight++;
     send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0);
   }
-  if (s->full && s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2)
-    s->full = 0; /* its publishers go on */
+  update_full(b, s); /* caught up: its publishers go on */
 }
 
 /* A message not delivered to s: counted in $SYS, logged at most once per
@@ -719,7 +724,7 @@ static void stall(struct tern_broker *b, struct session *s) {
     tern_free(tern_loop_alloc(b->loop), q);
   }
   s->queue_tail = last;
-  if (s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2) s->full = 0;
+  update_full(b, s);
 }
 
 static void check_timeouts(struct bconn *bc) {
@@ -780,12 +785,8 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   case TERN_EV_POLL:
     if (!bc) break;
     /* the subscriber caught up, or left: the held packets go on */
-    if (bc->holding && (!bc->blocked_by || !bc->blocked_by->full)) {
-      bc->blocked_by = NULL;
-      on_read(bc);
-    } else if (bc->blocked_by && !bc->blocked_by->full) {
-      bc->blocked_by = NULL;
-    }
+    if (bc->blocked_by && !bc->blocked_by->full) bc->blocked_by = NULL;
+    if (bc->holding && !bc->blocked_by) on_read(bc);
     if (!c->is_closing) check_timeouts(bc);
     break;
   case TERN_EV_ERROR:
