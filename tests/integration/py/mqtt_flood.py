@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 
-from mqttraw import connect, packet, publish, subscribe, varint  # noqa: F401 (varint: used by packet)
+from mqttraw import connect, packet, publish, split_packet, subscribe
 
 
 def conn(port, cid):
@@ -42,22 +42,11 @@ class Reader:
             raise EOFError
         self.buf += d
         out = []
-        while len(self.buf) >= 2:
-            n, mult, i = 0, 1, 1
-            while i < len(self.buf):
-                b = self.buf[i]
-                n += (b & 0x7F) * mult
-                mult *= 128
-                i += 1
-                if not b & 0x80:
-                    break
-            else:
-                break
-            if len(self.buf) < i + n:
-                break
-            out.append((self.buf[0] >> 4, self.buf[0] & 15, self.buf[i:i + n]))
-            self.buf = self.buf[i + n:]
-        return out
+        while True:
+            p, self.buf = split_packet(self.buf)
+            if p is None:
+                return out
+            out.append(p)
 
 
 def wait_for(reader, ptype, timeout=10):

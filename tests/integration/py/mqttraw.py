@@ -69,6 +69,26 @@ PINGREQ = packet(12, 0, b"")
 DISCONNECT = packet(14, 0, b"")
 
 
+def split_packet(buf):
+    """The first whole packet of buf as (type, flags, body), and the rest;
+    (None, buf) while it is incomplete."""
+    if len(buf) < 2:
+        return None, buf
+    n, mult, i = 0, 1, 1
+    while True:
+        if i >= len(buf):
+            return None, buf
+        b = buf[i]
+        n += (b & 0x7F) * mult
+        mult *= 128
+        i += 1
+        if not b & 0x80:
+            break
+    if len(buf) < i + n:
+        return None, buf
+    return (buf[0] >> 4, buf[0] & 15, buf[i:i + n]), buf[i + n:]
+
+
 class Client:
     def __init__(self, port, timeout=5):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -95,22 +115,7 @@ class Client:
             self.buf += chunk
 
     def _parse(self):
-        if len(self.buf) < 2:
-            return None
-        n, mult, i = 0, 1, 1
-        while True:
-            if i >= len(self.buf):
-                return None
-            b = self.buf[i]
-            n += (b & 0x7F) * mult
-            mult *= 128
-            i += 1
-            if not b & 0x80:
-                break
-        if len(self.buf) < i + n:
-            return None
-        p = (self.buf[0] >> 4, self.buf[0] & 15, self.buf[i:i + n])
-        self.buf = self.buf[i + n:]
+        p, self.buf = split_packet(self.buf)
         return p
 
     def closed(self, timeout=5):
