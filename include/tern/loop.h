@@ -156,6 +156,10 @@ struct tern_resolver_ops {
 void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops,
                             void *state);
 void *tern_loop_resolver(struct tern_loop *loop); /* the state given, or NULL */
+/* Through whichever resolver is attached; TERN_ERESOLVE when none is. */
+int tern_loop_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                      void *arg);
+void tern_loop_resolve_cancel(struct tern_loop *loop, void *arg);
 
 /* ---- event bus: system events, so services react without calling each other ---- */
 enum tern_bus_ev {

@@ -90,6 +90,14 @@ void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_o
   loop->resolver = state;
 }
 void *tern_loop_resolver(struct tern_loop *loop) { return loop->resolver; }
+int tern_loop_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
+                      void *arg) {
+  return loop->resolver_ops ? loop->resolver_ops->resolve(loop, name, family, fn, arg)
+                            : TERN_ERESOLVE;
+}
+void tern_loop_resolve_cancel(struct tern_loop *loop, void *arg) {
+  if (loop->resolver_ops) loop->resolver_ops->cancel(loop, arg);
+}
 
 struct tern_conn *tern_loop_find_conn(struct tern_loop *loop, unsigned long id) {
   for (struct tern_conn *c = loop->conns; c; c = c->next)
@@ -143,7 +151,7 @@ void tern_conn_emit(struct tern_conn *c, int ev, void *ev_data) {
 static void conn_destroy(struct tern_conn *c) {
   struct tern_loop *loop = c->loop;
   tern_conn_emit(c, TERN_EV_CLOSE, NULL);
-  if (c->is_resolving && loop->resolver_ops) loop->resolver_ops->cancel(loop, c);
+  if (c->is_resolving) tern_loop_resolve_cancel(loop, c);
   tern_timer_stop(loop, &c->connect_timer);
   tern_port_close(c);
   if (c->tls) c->tls->ops->free(c);
@@ -399,7 +407,7 @@ struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_con
       return c;
     }
     c->is_resolving = 1;
-    int rc = loop->resolver_ops->resolve(loop, host, 0, on_resolved, c);
+    int rc = tern_loop_resolve(loop, host, 0, on_resolved, c);
     if (rc != 0) {
       c->is_resolving = 0;
       tern_conn_fail(c, rc, NULL);

@@ -34,10 +34,7 @@ struct query {
   void *arg;
 };
 
-#define RESOLVER_MAGIC 0x444e5321u /* tells our state from another resolver's */
-
 struct tern_resolver {
-  uint32_t magic;
   struct tern_addr servers[TERN_DNS_MAX_SERVERS];
   int nservers;
   char hosts_file[256]; /* "" for none */
@@ -130,7 +127,6 @@ int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts) {
   if (old && !opts) return 0; /* keep what is there */
   struct tern_resolver *r = tern_alloc(tern_loop_alloc(loop), sizeof(*r));
   if (!r) return TERN_ENOMEM;
-  r->magic = RESOLVER_MAGIC;
   load_servers(loop, r, opts);
   const char *hosts = opts && opts->hosts_file ? opts->hosts_file : TERN_DNS_HOSTS_FILE;
   if (strlen(hosts) >= sizeof(r->hosts_file)) {
@@ -374,18 +370,12 @@ static void cancel(struct tern_loop *loop, void *arg) {
   }
 }
 
-static int ours(struct tern_loop *loop) {
-  struct tern_resolver *r = tern_loop_resolver(loop);
-  return r && r->magic == RESOLVER_MAGIC;
-}
-
+/* The public calls go through the loop, so a resolver of the program's own
+ * attached instead of this one is the one that answers. */
 int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
                  void *arg) {
   int rc = tern_dns_attach(loop, NULL);
-  if (rc) return rc;
-  return ours(loop) ? resolve(loop, name, family, fn, arg) : TERN_EUNSUPPORTED;
+  return rc ? rc : tern_loop_resolve(loop, name, family, fn, arg);
 }
 
-void tern_resolve_cancel(struct tern_loop *loop, void *arg) {
-  if (ours(loop)) cancel(loop, arg);
-}
+void tern_resolve_cancel(struct tern_loop *loop, void *arg) { tern_loop_resolve_cancel(loop, arg); }
