@@ -55,12 +55,13 @@ struct tern_conn {
   char *host;  /* host name given to tern_connect (SNI), or NULL */
   unsigned is_listening : 1, is_client : 1, is_udp : 1, is_connecting : 1, is_resolving : 1,
       is_closing : 1, is_draining : 1, is_tls_hs : 1, is_readable_shut : 1, is_writable : 1,
-      is_accepted : 1;
+      is_accepted : 1, is_tx_queued : 1;
   struct tern_conn *listener; /* for accepted connections */
   /* listener: called for each accepted connection (TLS attaches here) */
   int (*accept_hook)(struct tern_conn *listener, struct tern_conn *c);
   void *accept_hook_arg;
-  uint32_t events_watched; /* port bookkeeping */
+  uint32_t events_watched;   /* port bookkeeping */
+  struct tern_conn *tx_next; /* port bookkeeping: the queue of conns with bytes to send */
 };
 
 struct tern_loop_opts {

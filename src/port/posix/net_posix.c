@@ -33,6 +33,9 @@ enum { WANT_READ = 1, WANT_WRITE = 2 };
 
 struct port {
   int wake_rd, wake_wr; /* eventfd (both the same) or a pipe */
+  /* Conns with bytes to send, in the order they first had some: written
+   * before the next wait, so a delivery queued before its ack leaves first. */
+  struct tern_conn *tx_head, *tx_tail;
 #if TERN_USE_EPOLL
   int epfd;
 #else
@@ -182,7 +185,29 @@ static uint32_t wanted(struct tern_conn *c) {
   return w;
 }
 
-void tern_port_want_write(struct tern_conn *c) { watch(c->loop, c, wanted(c)); }
+/* No epoll_ctl here: asking for POLLOUT on every send and dropping it after
+ * the write cost two syscalls per reply. The conn joins the write queue;
+ * only bytes the kernel does not take make us wait for POLLOUT. */
+void tern_port_want_write(struct tern_conn *c) {
+  struct port *p = c->loop->port;
+  if (c->is_tx_queued || c->fd < 0) return;
+  c->is_tx_queued = 1;
+  c->tx_next = NULL;
+  if (p->tx_tail) p->tx_tail->tx_next = c;
+  else p->tx_head = c;
+  p->tx_tail = c;
+}
+
+static void tx_unqueue(struct port *p, struct tern_conn *c) {
+  struct tern_conn **pp = &p->tx_head, *prev = NULL;
+  for (; *pp; prev = *pp, pp = &(*pp)->tx_next)
+    if (*pp == c) {
+      *pp = c->tx_next;
+      if (p->tx_tail == c) p->tx_tail = prev;
+      break;
+    }
+  c->is_tx_queued = 0;
+}
 
 int tern_port_init(struct tern_loop *loop) {
   struct port *p = tern_alloc(loop->alloc, sizeof(*p));
@@ -294,8 +319,9 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
 
 void tern_port_close(struct tern_conn *c) {
   if (c->fd < 0) return;
-#if TERN_USE_EPOLL
   struct port *p = c->loop->port;
+  if (c->is_tx_queued) tx_unqueue(p, c);
+#if TERN_USE_EPOLL
   if (c->events_watched != 0xffffffffu) epoll_ctl(p->epfd, EPOLL_CTL_DEL, (int)c->fd, NULL);
 #endif
   close((int)c->fd);
@@ -471,11 +497,16 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
    * epoll_ctl + epoll_wait per reply (the one-in-flight round trip pays it
    * twice). Only what the kernel does not take waits for POLLOUT. Then
    * refresh interest: buffers may have been consumed or filled. */
-  for (struct tern_conn *c = loop->conns; c; c = c->next)
+  struct tern_conn *c, *next = p->tx_head; /* one write each: SENT may queue more */
+  p->tx_head = p->tx_tail = NULL;
+  while ((c = next)) {
+    next = c->tx_next;
+    c->is_tx_queued = 0;
     if (!c->is_closing && !c->is_connecting && !c->is_listening && !c->is_udp && c->fd >= 0 &&
         tern_conn_wire_tx(c)->len)
       do_write(c);
-  for (struct tern_conn *c = loop->conns; c; c = c->next) watch(loop, c, wanted(c));
+  }
+  for (c = loop->conns; c; c = c->next) watch(loop, c, wanted(c));
 #if TERN_USE_EPOLL
   struct epoll_event evs[256];
   int n = epoll_wait(p->epfd, evs, 256, timeout_ms);
