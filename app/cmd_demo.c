@@ -74,8 +74,8 @@ int cmd_demo(int argc, char **argv) {
     snprintf(url, sizeof(url), "%s", broker_url);
     printf("[demo] broker: %s (external)\n", url);
   } else {
-    struct tern_broker_opts bo = {.listen = {"tcp://127.0.0.1:0"},
-                                  .allow_anonymous = 1}; /* loopback only */
+    struct tern_broker_opts bo = {.listeners = {{.url = "tcp://127.0.0.1:0"}},
+                                  .auth = {.allow_anonymous = 1}}; /* loopback only */
     int err;
     broker = tern_broker_start(loop, &bo, &err);
     if (!broker) {

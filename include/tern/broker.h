@@ -6,20 +6,42 @@
 #include <stdint.h>
 #include "loop.h"
 
-#define TERN_BROKER_MAX_LISTENERS 4
+#define TERN_BROKER_MAX_LISTENERS 8
 
-struct tern_broker_opts {
-  const char *listen[TERN_BROKER_MAX_LISTENERS]; /* "tcp://127.0.0.1:1883"; NULL-terminated */
-  const char *tls_listen; /* "tcp://127.0.0.1:8883" with cert_file/key_file */
-  const char *cert_file, *key_file;
+/* Who may connect and what they may do: the broker's, or one listener's
+ * own with per_listener_settings (as in Mosquitto). */
+struct tern_broker_auth {
   int allow_anonymous;     /* default: refused, as Mosquitto 2 */
   const char *passwd_file; /* $7$ file (tern passwd / mosquitto_passwd) */
   const char *acl_file;    /* Mosquitto acl_file format */
-  const char *persist_dir; /* NULL: nothing survives a restart */
-  int fsync;               /* fsync before acknowledging (power-loss safe) */
-  size_t max_packet;       /* 0: TERN_MQTT_MAX_PACKET */
-  size_t max_clients;      /* 0: TERN_BROKER_MAX_CLIENTS */
-  size_t max_inflight;     /* per client, QoS 1/2 out; 0: TERN_MQTT_INFLIGHT */
+};
+
+struct tern_broker_listener {
+  const char *url; /* "tcp://127.0.0.1:1883"; "tcp://0.0.0.0:1883": every interface */
+  int websockets;  /* MQTT over WebSocket (subprotocol "mqtt"), any path */
+  /* TLS when cert_file is set. With ca_file, clients are asked for a
+   * certificate signed by it; require_certificate refuses those without. */
+  const char *cert_file, *key_file, *ca_file;
+  int require_certificate;
+  int use_identity_as_username; /* the certificate's CN is the user name */
+  size_t max_connections;       /* 0: only the broker's max_clients */
+  struct tern_broker_auth auth; /* used with per_listener_settings */
+};
+
+struct tern_broker_opts {
+  /* NULL url ends the list; none at all: tcp://127.0.0.1:1883 */
+  struct tern_broker_listener listeners[TERN_BROKER_MAX_LISTENERS];
+  struct tern_broker_auth auth; /* every listener's, unless per_listener_settings */
+  int per_listener_settings;
+  int quiet_connections;    /* Mosquitto's connection_messages false */
+  const char *persist_dir;  /* NULL: nothing survives a restart */
+  const char *persist_file; /* in persist_dir; NULL: tern-broker.db */
+  int fsync;                /* fsync before acknowledging (power-loss safe) */
+  size_t max_packet;        /* 0: TERN_MQTT_MAX_PACKET */
+  size_t max_payload;       /* bigger PUBLISH payloads are acked and dropped (counted); 0: none */
+  uint16_t max_keepalive;   /* a client asking for more is refused; 0: no limit */
+  size_t max_clients;       /* 0: TERN_BROKER_MAX_CLIENTS */
+  size_t max_inflight;      /* per client, QoS 1/2 out; 0: TERN_MQTT_INFLIGHT */
   /* Flow control: an online subscriber TERN_BROKER_PAUSE_QUEUED (or
    * max_queued) messages behind pauses the publishers that feed it (their
    * PUBLISH packets wait; acks and pings are still answered), so nothing
@@ -44,11 +66,33 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
                                       int *err);
 /* Disconnects everyone, writes state (with persist_dir), frees. */
 void tern_broker_stop(struct tern_broker *b);
-/* Re-read the password and ACL files (SIGHUP). */
+/* Re-read the password and ACL files, every listener's (SIGHUP). */
 int tern_broker_reload(struct tern_broker *b);
 void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats *st);
 /* The port actually bound by listener i (useful with port 0). */
 uint16_t tern_broker_port(const struct tern_broker *b, int i);
+
+/* Mosquitto's configuration file (mosquitto.conf(5)) as broker options.
+ * Every setting is honoured exactly or refused: load returns TERN_EINVAL
+ * (or the file's read error) with "FILE:LINE: KEY: reason" in err, and
+ * include_dir is followed. What belongs to the program (logging, the pid
+ * file, the user to run as) comes back in tern_broker_conf_app. */
+struct tern_broker_conf_app {
+  int log_level;                        /* TERN_LOG_*, from log_type; -1: not given */
+  int log_stderr, log_stdout, log_none; /* log_dest */
+  const char *log_file;                 /* log_dest file PATH */
+  const char *pid_file, *user;
+};
+struct tern_broker_conf;
+struct tern_broker_conf *tern_broker_conf_new(void);
+int tern_broker_conf_load(struct tern_broker_conf *c, const char *path, char *err, size_t errlen);
+/* How many listeners the files configured (0: Mosquitto's local-only mode). */
+int tern_broker_conf_listeners(const struct tern_broker_conf *c);
+/* The options, Mosquitto's defaults applied; call once, after the last
+ * load. They point into c: keep it until the broker stops. */
+struct tern_broker_opts *tern_broker_conf_opts(struct tern_broker_conf *c);
+const struct tern_broker_conf_app *tern_broker_conf_app(const struct tern_broker_conf *c);
+void tern_broker_conf_free(struct tern_broker_conf *c);
 
 #pragma GCC visibility pop
 #endif

@@ -16,6 +16,10 @@ struct tern_file_info {
 /* TERN_ENOTFOUND when it does not exist. */
 int tern_file_stat(const char *path, struct tern_file_info *info);
 
+/* Calls fn(arg, name) for each entry in dir but "." and "..", in no
+ * particular order; stops at (and returns) fn's first non-zero result. */
+int tern_file_list(const char *dir, int (*fn)(void *arg, const char *name), void *arg);
+
 struct tern_file;
 int tern_file_open(const char *path, struct tern_file **out); /* for reading */
 /* Up to n bytes at offset; returns the count (0 at the end) or a TERN_E... code. */

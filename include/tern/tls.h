@@ -19,6 +19,7 @@ struct tern_tls_opts {
   const char *server_name; /* SNI and the name verified; NULL: the host connected to */
   int insecure;            /* no verification at all (curl -k) */
   int skip_hostname;       /* verify the chain but not the name (mosquitto --insecure) */
+  int require_peer_cert;   /* server with ca_file: refuse clients without a certificate */
 };
 
 struct tern_tls_ctx;
@@ -34,6 +35,10 @@ int tern_tls_client(struct tern_conn *c, struct tern_tls_ctx *ctx);
 /* Server side: every connection this listener accepts speaks TLS. The
  * caller keeps ctx alive while the listener runs. */
 int tern_tls_listen(struct tern_conn *listener, struct tern_tls_ctx *ctx);
+
+/* The common name (CN) of the certificate the peer presented, once the
+ * handshake is done; TERN_ENOTFOUND when it presented none. */
+int tern_tls_peer_name(struct tern_conn *c, char *out, size_t outlen);
 
 #pragma GCC visibility pop
 #endif

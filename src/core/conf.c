@@ -21,7 +21,7 @@ int tern_conf_parse(char *text, const char *name, tern_conf_fn fn, void *arg, ch
     next = strchr(line, '\n');
     if (next) *next++ = '\0';
     char *s = trim(line), *key, *value = "";
-    char why[160] = "";
+    char why[480] = ""; /* room for an included file's own error */
     if (!*s || *s == '#' || *s == ';') continue;
     if (*s == '[') { /* an INI section: the handler decides what it means */
       char *end = strchr(s, ']');

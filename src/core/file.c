@@ -9,6 +9,10 @@ int tern_file_stat(const char *path, struct tern_file_info *info) {
   return tern_port_file_stat(path, &info->size, &info->mtime, &info->is_dir);
 }
 
+int tern_file_list(const char *dir, int (*fn)(void *arg, const char *name), void *arg) {
+  return tern_port_file_list(dir, fn, arg);
+}
+
 int tern_file_open(const char *path, struct tern_file **out) {
   return tern_port_file_open(path, out);
 }

@@ -267,6 +267,10 @@ void tern_core_on_data(struct tern_conn *c) {
       }
     }
     if (c->tls && c->tls->tx.len) tern_port_want_write(c);
+    if (c->is_readable_shut) { /* close_notify: the last data, then close */
+      tern_core_on_eof(c);
+      return;
+    }
   }
   deliver_plaintext(c);
 }

@@ -132,6 +132,7 @@ static int send_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
   int rc = tern_mqtt_encode(&c->tx, p);
   if (rc) return rc;
   bc->broker->st.bytes_sent += c->tx.len - before;
+  if (bc->ws && (rc = tern_broker_ws_frame(bc, before)) != 0) return rc;
   tern_send(c, NULL, 0); /* wake the writer */
   return 0;
 }
@@ -246,12 +247,18 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
   return q;
 }
 
+/* The ACL of the listener s connected through (the broker's when shared). */
+static int acl_ok(struct tern_broker *b, const struct session *s, const char *topic, size_t len,
+                  int access) {
+  const struct bauth *a = s->auth ? s->auth : &b->auth;
+  return !a->has_acl ||
+         tern_broker_acl_check(a->acl, s->username, s->client_id, topic, len, access);
+}
+
 static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, void *arg) {
   struct bmsg *m = arg;
   uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
-  if (b->has_acl &&
-      !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ))
-    return;
+  if (!acl_ok(b, s, m->topic, m->topic_len, ACL_READ)) return;
   if (qos == 0) {
     /* QoS 0 goes only to the connected: at once while its socket takes it,
      * else queued behind what waits (and its publishers paused if it falls
@@ -333,10 +340,18 @@ static void send_connack(struct bconn *bc, int sp, int rc) {
   send_packet(bc, &p);
 }
 
-static int authenticate(struct bconn *bc, const struct tern_mqtt_packet *p) {
-  struct tern_broker *b = bc->broker;
-  if (!p->has_username) return b->opts.allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
-  if (!b->pw) return b->opts.allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
+/* 0 or a CONNACK code; *user gets the name the session goes by. */
+static int authenticate(struct bconn *bc, const struct tern_mqtt_packet *p, char *cn,
+                        size_t cnlen) {
+  const struct bauth *a = bc->listener->auth;
+  cn[0] = '\0';
+  if (bc->listener->cfg->use_identity_as_username) {
+    /* the certificate vouches for the client: its CN is the user name, and
+     * no password is asked (as in Mosquitto) */
+    return tern_tls_peer_name(bc->conn, cn, cnlen) == 0 ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
+  }
+  if (!p->has_username) return a->cfg->allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
+  if (!a->pw) return a->cfg->allow_anonymous ? 0 : TERN_MQTT_REFUSED_NOT_AUTHORIZED;
   char user[256], pass[256];
   if (p->username.len >= sizeof(user) || p->password.len >= sizeof(pass))
     return TERN_MQTT_REFUSED_BAD_AUTH;
@@ -345,7 +360,7 @@ static int authenticate(struct bconn *bc, const struct tern_mqtt_packet *p) {
   memcpy(pass, p->password.p, p->password.len);
   pass[p->password.len] = '\0';
   int ok = p->has_password && memchr(pass, 0, p->password.len) == NULL &&
-           tern_pwfile_check(b->pw, user, pass) == 0;
+           tern_pwfile_check(a->pw, user, pass) == 0;
   memset(pass, 0, sizeof(pass));
   return ok ? 0 : TERN_MQTT_REFUSED_BAD_AUTH;
 }
@@ -387,7 +402,14 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     memcpy(id, p->client_id.p, p->client_id.len);
     id[p->client_id.len] = '\0';
   }
-  int auth = authenticate(bc, p);
+  char cn[256];
+  int auth = authenticate(bc, p, cn, sizeof(cn));
+  if (!auth && b->opts.max_keepalive && p->keepalive > b->opts.max_keepalive) {
+    /* 3.1.1 has no way to lower it (MQTT 5's server keepalive): refuse, as Mosquitto */
+    TERN_WARN(b->loop, "client %s asks for keepalive %u, over max_keepalive %u", id, p->keepalive,
+              b->opts.max_keepalive);
+    auth = TERN_MQTT_REFUSED_ID;
+  }
   if (auth) {
     send_connack(bc, 0, auth);
     TERN_WARN(b->loop, "refused %s (%s): %s", id, peer_name(bc), tern_mqtt_connack_str(auth));
@@ -419,7 +441,10 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     if (!s->clean) tern_broker_bstore_session(b, s, 1);
   }
   tern_free(tern_loop_alloc(b->loop), s->username);
-  s->username = p->has_username ? dup_n(b, p->username.p, p->username.len) : NULL;
+  s->username = cn[0]             ? dup_n(b, cn, strlen(cn))
+                : p->has_username ? dup_n(b, p->username.p, p->username.len)
+                                  : NULL;
+  s->auth = bc->listener->auth;
   s->conn = bc;
   bc->session = s;
   bc->keepalive = p->keepalive;
@@ -430,8 +455,10 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   b->st.clients_connected++;
   b->st.clients_total++;
   char from[64];
-  TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u)", id,
-            tern_addr_str(&bc->conn->peer, from, sizeof(from), 1), p->clean_session, p->keepalive);
+  if (!b->opts.quiet_connections)
+    TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u)", id,
+              tern_addr_str(&bc->conn->peer, from, sizeof(from), 1), p->clean_session,
+              p->keepalive);
   send_connack(bc, present, TERN_MQTT_ACCEPTED);
   resend_inflight(bc);
   pump(b, s);
@@ -448,14 +475,19 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
   b->st.msgs_received++;
-  int allowed = !b->has_acl || tern_broker_acl_check(b->acl, s->username, s->client_id, p->topic.p,
-                                                     p->topic.len, ACL_WRITE);
+  int allowed = acl_ok(b, s, p->topic.p, p->topic.len, ACL_WRITE);
   if (p->qos == 2 && qos2_seen(s, p->packet_id)) {
     /* a resent QoS 2 message we already took: acknowledge, do not route again */
     send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
     return 0;
   }
-  if (!allowed) {
+  if (b->opts.max_payload && p->payload.len > b->opts.max_payload) {
+    /* acknowledged and not routed, as Mosquitto does: counted and logged */
+    b->st.msgs_dropped++;
+    TERN_WARN(b->loop,
+              "dropped a PUBLISH from %s to '%.*s': %zu bytes, over message_size_limit %zu",
+              s->client_id, (int)p->topic.len, p->topic.p, p->payload.len, b->opts.max_payload);
+  } else if (!allowed) {
     TERN_WARN(b->loop, "denied: %s may not publish to '%.*s'", s->client_id, (int)p->topic.len,
               p->topic.p);
   } else {
@@ -541,9 +573,7 @@ static void send_retained(struct tern_broker *b, struct session *s, const char *
   for (size_t i = 0; i < b->nretained; i++) {
     struct bmsg *m = b->retained[i];
     if (!tern_mqtt_topic_matches(f, flen, m->topic, m->topic_len)) continue;
-    if (b->has_acl &&
-        !tern_broker_acl_check(b->acl, s->username, s->client_id, m->topic, m->topic_len, ACL_READ))
-      continue;
+    if (!acl_ok(b, s, m->topic, m->topic_len, ACL_READ)) continue;
     uint8_t q = m->qos < qos ? m->qos : qos;
     if (q == 0) {
       send_publish(s->conn, m, 0, 1, 0, 0);
@@ -565,8 +595,7 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   ack.count = p->count;
   for (size_t i = 0; i < p->count; i++) {
     const struct tern_str *f = &p->filters[i];
-    if (b->has_acl &&
-        !tern_broker_acl_check(b->acl, s->username, s->client_id, f->p, f->len, ACL_READ)) {
+    if (!acl_ok(b, s, f->p, f->len, ACL_READ)) {
       TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
       ack.qos_list[i] = TERN_MQTT_SUBACK_FAILURE;
       continue;
@@ -634,21 +663,31 @@ static void on_read(struct bconn *bc) {
   struct tern_broker *b = bc->broker;
   static struct tern_mqtt_packet p; /* large (filter table); the loop is single-threaded */
   bc->last_rx = tern_loop_now(b->loop);
-  /* While paused (blocked_by), packets are held at the front of rx in
+  /* Over WebSocket, MQTT bytes come out of frames into ws->in first. */
+  struct tern_buf *in = &c->rx;
+  if (bc->ws) {
+    const char *why = NULL;
+    if (tern_broker_ws_unwrap(bc, &why) != 0) {
+      close_with(bc, why);
+      return;
+    }
+    in = &bc->ws->in;
+  }
+  /* While paused (blocked_by), packets are held at the front of the input in
    * order, except the acks and pings behind them, which are handled at
    * once: a client that publishes and subscribes cannot deadlock on its own
    * acks, and a DISCONNECT never overtakes the PUBLISH packets sent before
-   * it. Held bytes count against rx's cap: a publisher that keeps sending
+   * it. Held bytes count against its cap: a publisher that keeps sending
    * meets TCP backpressure. */
   size_t off = 0, held = 0;
-  while (off < c->rx.len && !c->is_closing && !c->is_draining) {
-    int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, b->opts.max_packet,
+  while (off < in->len && !c->is_closing && !c->is_draining) {
+    int n = tern_mqtt_decode(in->data + off, in->len - off, b->opts.max_packet,
                              TERN_MQTT_FROM_CLIENT, &p);
     if (n == TERN_EAGAIN) break;
     /* once the client has closed its side, nothing more can come: what it
      * sent is taken now (bounded by rx's cap), not lost with the socket */
     if (n > 0 && bc->blocked_by && !c->is_readable_shut && !is_ack_or_ping(p.type)) {
-      if (off != held) memmove(c->rx.data + held, c->rx.data + off, (size_t)n);
+      if (off != held) memmove(in->data + held, in->data + off, (size_t)n);
       held += (size_t)n;
       off += (size_t)n;
       continue;
@@ -657,7 +696,7 @@ static void on_read(struct bconn *bc) {
       char why[96];
       snprintf(why, sizeof(why), "malformed packet (%s)", tern_strerror(n));
       close_with(bc, why);
-      off = c->rx.len;
+      off = in->len;
       break;
     }
     b->st.bytes_received += (uint64_t)n;
@@ -667,15 +706,15 @@ static void on_read(struct bconn *bc) {
       char why[96];
       snprintf(why, sizeof(why), "%s: %s", tern_mqtt_type_name(p.type), tern_strerror(rc));
       close_with(bc, why);
-      off = c->rx.len;
+      off = in->len;
     }
   }
   bc->holding = held > 0;
   if (held) { /* keep the held packets, then what is not parsed yet */
-    memmove(c->rx.data + held, c->rx.data + off, c->rx.len - off);
-    c->rx.len = held + (c->rx.len - off);
+    memmove(in->data + held, in->data + off, in->len - off);
+    in->len = held + (in->len - off);
   } else {
-    tern_buf_consume(&c->rx, off);
+    tern_buf_consume(in, off);
   }
   /* Everything acknowledged in this batch reaches the store before the acks
    * leave: they sit in c->tx until the port writes after this handler. */
@@ -689,8 +728,9 @@ static void on_close(struct bconn *bc) {
     b->st.clients_connected--;
     s->conn = NULL;
     s->full = 0; /* flow control is for online clients: offline, max_queued bounds it */
-    TERN_INFO(b->loop, "client %s disconnected%s", s->client_id,
-              bc->got_disconnect ? "" : " (no DISCONNECT)");
+    if (!b->opts.quiet_connections)
+      TERN_INFO(b->loop, "client %s disconnected%s", s->client_id,
+                bc->got_disconnect ? "" : " (no DISCONNECT)");
   }
   if (bc->will) { /* the link died without DISCONNECT: publish the will [MQTT-3.1.2-8] */
     route(b, bc->will);
@@ -698,6 +738,8 @@ static void on_close(struct bconn *bc) {
   }
   if (s && s->clean) session_free(b, s);
   tern_broker_bstore_flush(b);
+  bc->listener->nconns--;
+  tern_broker_ws_free(bc);
   tern_free(tern_loop_alloc(b->loop), bc);
 }
 
@@ -756,22 +798,41 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   struct tern_broker *b = c->fn_data;
   struct bconn *bc = c->proto;
   switch (ev) {
-  case TERN_EV_ACCEPT:
-    if (b->st.clients_connected >= b->opts.max_clients) {
-      TERN_WARN(b->loop, "connection limit (%zu) reached: refusing", b->opts.max_clients);
+  case TERN_EV_ACCEPT: {
+    struct blistener *l = NULL;
+    for (int i = 0; i < b->nlisteners; i++)
+      if (b->listeners[i].conn == c->listener) l = &b->listeners[i];
+    if (!l) {
+      tern_close_now(c);
+      return;
+    }
+    if (b->st.clients_connected >= b->opts.max_clients ||
+        (l->cfg->max_connections && l->nconns >= l->cfg->max_connections)) {
+      TERN_WARN(b->loop, "connection limit (%zu) reached: refusing",
+                l->cfg->max_connections && l->nconns >= l->cfg->max_connections
+                    ? l->cfg->max_connections
+                    : b->opts.max_clients);
       tern_close_now(c);
       return;
     }
     bc = tern_alloc(tern_loop_alloc(b->loop), sizeof(*bc));
+    if (bc && l->cfg->websockets) {
+      bc->ws = tern_alloc(tern_loop_alloc(b->loop), sizeof(*bc->ws));
+      if (bc->ws) tern_buf_init(&bc->ws->in, tern_loop_alloc(b->loop), c->rx.cap);
+      else tern_free(tern_loop_alloc(b->loop), bc), bc = NULL;
+    }
     if (!bc) {
       tern_close_now(c);
       return;
     }
+    l->nconns++;
+    bc->listener = l;
     bc->broker = b;
     bc->conn = c;
     bc->connected_at = bc->last_rx = tern_loop_now(b->loop);
     c->proto = bc;
     break;
+  }
   case TERN_EV_READ:
     if (bc) on_read(bc);
     break;
@@ -832,42 +893,81 @@ static void sys_tick(struct tern_timer *t, void *arg) {
 
 /* ---- lifecycle ---- */
 
-int tern_broker_reload(struct tern_broker *b) {
-  int rc = 0;
-  if (b->opts.passwd_file) {
+/* Loads (or reloads) one set of password and ACL files; on a bad file the
+ * old set stays. */
+static int load_auth(struct tern_broker *b, struct bauth *a) {
+  const struct tern_allocator *alloc = tern_loop_alloc(b->loop);
+  int rc;
+  if (a->cfg->passwd_file) {
     struct tern_pwfile *pw;
-    rc = tern_pwfile_load(tern_loop_alloc(b->loop), b->opts.passwd_file, &pw);
-    if (rc) {
-      TERN_ERR(b->loop, "password file %s: %s (keeping the old one)", b->opts.passwd_file,
-               tern_strerror(rc));
+    if ((rc = tern_pwfile_load(alloc, a->cfg->passwd_file, &pw)) != 0) {
+      TERN_ERR(b->loop, "password file %s: %s%s", a->cfg->passwd_file, tern_strerror(rc),
+               a->pw ? " (keeping the old one)" : "");
       return rc;
     }
-    tern_pwfile_free(b->pw);
-    b->pw = pw;
+    tern_pwfile_free(a->pw);
+    a->pw = pw;
   }
-  if (b->opts.acl_file) {
+  if (a->cfg->acl_file) {
     struct acl_rule *acl;
-    rc = tern_broker_acl_load(tern_loop_alloc(b->loop), b->opts.acl_file, &acl);
-    if (rc) {
-      TERN_ERR(b->loop, "ACL file %s: %s (keeping the old one)", b->opts.acl_file,
-               tern_strerror(rc));
+    if ((rc = tern_broker_acl_load(alloc, a->cfg->acl_file, &acl)) != 0) {
+      TERN_ERR(b->loop, "ACL file %s: %s%s", a->cfg->acl_file, tern_strerror(rc),
+               a->has_acl ? " (keeping the old one)" : "");
       return rc;
     }
-    tern_broker_acl_free(tern_loop_alloc(b->loop), b->acl);
-    b->acl = acl;
-    b->has_acl = 1;
+    tern_broker_acl_free(alloc, a->acl);
+    a->acl = acl;
+    a->has_acl = 1;
   }
   return 0;
 }
 
-static int add_listener(struct tern_broker *b, const char *url, struct tern_tls_ctx *tls) {
-  struct tern_conn *l = tern_listen(b->loop, url, broker_conn_fn, b);
-  if (!l) return tern_listen_error(b->loop);
-  if (tls) tern_tls_listen(l, tls);
-  b->listeners[b->nlisteners++] = l;
+static void free_auth(struct tern_broker *b, struct bauth *a) {
+  tern_pwfile_free(a->pw);
+  tern_broker_acl_free(tern_loop_alloc(b->loop), a->acl);
+  memset(a, 0, sizeof(*a));
+}
+
+int tern_broker_reload(struct tern_broker *b) {
+  int rc = load_auth(b, &b->auth);
+  for (int i = 0; i < b->nlisteners && !rc; i++)
+    if (b->listeners[i].auth == &b->listeners[i].own) rc = load_auth(b, &b->listeners[i].own);
+  return rc;
+}
+
+static int add_listener(struct tern_broker *b, const struct tern_broker_listener *cfg) {
+  struct blistener *l = &b->listeners[b->nlisteners];
+  l->cfg = cfg;
+  l->auth = &b->auth;
+  if (b->opts.per_listener_settings) {
+    l->own.cfg = &cfg->auth;
+    l->auth = &l->own;
+    int rc = load_auth(b, &l->own);
+    if (rc) return rc;
+  }
+  if (cfg->cert_file) {
+    char msg[200] = "";
+    struct tern_tls_opts to = {.cert_file = cfg->cert_file,
+                               .key_file = cfg->key_file,
+                               .ca_file = cfg->ca_file,
+                               .require_peer_cert = cfg->require_certificate};
+    if (!(l->tls = tern_tls_ctx_new(b->loop, &to, 1, msg, sizeof(msg)))) {
+      TERN_ERR(b->loop, "%s: %s", cfg->url, msg);
+      return TERN_ETLS;
+    }
+  } else if (cfg->ca_file || cfg->require_certificate || cfg->use_identity_as_username) {
+    TERN_ERR(b->loop, "%s: client certificates need TLS (a certificate and key)", cfg->url);
+    return TERN_EINVAL;
+  }
+  l->conn = tern_listen(b->loop, cfg->url, broker_conn_fn, b);
+  if (!l->conn) return tern_listen_error(b->loop);
+  b->nlisteners++;
+  /* never in clear when TLS was asked for: a failure here stops the broker */
+  int rc = l->tls ? tern_tls_listen(l->conn, l->tls) : 0;
+  if (rc) return rc;
   char a[64];
-  TERN_INFO(b->loop, "listening on %s%s", tern_addr_str(&l->local, a, sizeof(a), 1),
-            tls ? " (TLS)" : "");
+  TERN_INFO(b->loop, "listening on %s%s%s", tern_addr_str(&l->conn->local, a, sizeof(a), 1),
+            l->tls ? " (TLS)" : "", cfg->websockets ? " (WebSocket)" : "");
   return 0;
 }
 
@@ -887,23 +987,13 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
   if (!b->opts.max_queued) b->opts.max_queued = TERN_MQTT_QUEUE_MAX;
   if (!b->opts.slow_subscriber_s) b->opts.slow_subscriber_s = TERN_BROKER_SLOW_SUBSCRIBER_S;
   if (!b->opts.sys_interval_s) b->opts.sys_interval_s = 10;
+  if (!b->opts.listeners[0].url) b->opts.listeners[0].url = "tcp://127.0.0.1:1883";
   b->started = tern_loop_now(loop);
-  if ((rc = tern_broker_reload(b)) != 0) goto fail;
+  b->auth.cfg = &b->opts.auth;
+  if ((rc = load_auth(b, &b->auth)) != 0) goto fail;
   if (b->opts.persist_dir && (rc = tern_broker_bstore_open(b)) != 0) goto fail;
-  if (!b->opts.listen[0] && !b->opts.tls_listen) b->opts.listen[0] = "tcp://127.0.0.1:1883";
-  for (int i = 0; i < TERN_BROKER_MAX_LISTENERS && b->opts.listen[i]; i++)
-    if ((rc = add_listener(b, b->opts.listen[i], NULL)) != 0) goto fail;
-  if (b->opts.tls_listen) {
-    char msg[200] = "";
-    struct tern_tls_opts to = {.cert_file = b->opts.cert_file, .key_file = b->opts.key_file};
-    b->tls = tern_tls_ctx_new(loop, &to, 1, msg, sizeof(msg));
-    if (!b->tls) {
-      TERN_ERR(loop, "%s", msg);
-      rc = TERN_ETLS;
-      goto fail;
-    }
-    if ((rc = add_listener(b, b->opts.tls_listen, b->tls)) != 0) goto fail;
-  }
+  for (int i = 0; i < TERN_BROKER_MAX_LISTENERS && b->opts.listeners[i].url; i++)
+    if ((rc = add_listener(b, &b->opts.listeners[i])) != 0) goto fail;
   tern_timer_start(loop, &b->sys_timer, 1000, b->opts.sys_interval_s * 1000u, sys_tick, b);
   return b;
 fail:
@@ -917,8 +1007,8 @@ void tern_broker_stop(struct tern_broker *b) {
   struct tern_loop *loop = b->loop;
   tern_timer_stop(loop, &b->sys_timer);
   for (int i = 0; i < b->nlisteners; i++) {
-    b->listeners[i]->fn = NULL;
-    tern_close_now(b->listeners[i]);
+    b->listeners[i].conn->fn = NULL;
+    tern_close_now(b->listeners[i].conn);
   }
   /* Connections close now; their handlers run before the broker goes. */
   for (struct tern_conn *c = tern_loop_conns(loop); c; c = c->next) {
@@ -939,9 +1029,13 @@ void tern_broker_stop(struct tern_broker *b) {
   tern_free(tern_loop_alloc(loop), b->retained);
   tern_broker_tree_free(b);
   tern_broker_bstore_close(b);
-  tern_pwfile_free(b->pw);
-  tern_broker_acl_free(tern_loop_alloc(b->loop), b->acl);
-  tern_tls_ctx_unref(b->tls);
+  free_auth(b, &b->auth);
+  /* the listeners' TLS contexts outlive their connections only until the
+   * loop reaps them: those hold their own references */
+  for (int i = 0; i <= b->nlisteners && i < TERN_BROKER_MAX_LISTENERS; i++) {
+    free_auth(b, &b->listeners[i].own);
+    tern_tls_ctx_unref(b->listeners[i].tls);
+  }
   tern_free(tern_loop_alloc(loop), b);
 }
 
@@ -950,5 +1044,5 @@ void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats
 }
 
 uint16_t tern_broker_port(const struct tern_broker *b, int i) {
-  return i >= 0 && i < b->nlisteners ? b->listeners[i]->local.port : 0;
+  return i >= 0 && i < b->nlisteners ? b->listeners[i].conn->local.port : 0;
 }

@@ -7,6 +7,7 @@
 #include "tern/store.h"
 
 struct tern_pwfile;
+struct acl_rule;
 
 /* One published message, shared by reference by every queue it sits in. */
 struct bmsg {
@@ -50,6 +51,7 @@ struct session {
   struct session *hash_next;
   char *client_id;
   char *username;
+  const struct bauth *auth; /* of the listener it last connected through; NULL: the broker's */
   int clean;
   struct bconn *conn; /* NULL while offline */
   struct sub *subs;
@@ -73,9 +75,36 @@ struct session {
   uint32_t last_drop_log;
 };
 
+/* Who may connect and what they may do (tern_broker_auth, loaded). */
+struct bauth {
+  const struct tern_broker_auth *cfg;
+  struct tern_pwfile *pw;
+  struct acl_rule *acl;
+  int has_acl;
+};
+
+struct blistener {
+  struct tern_conn *conn;
+  const struct tern_broker_listener *cfg; /* in the broker's opts */
+  struct tern_tls_ctx *tls;
+  struct bauth *auth; /* the broker's, or own (per_listener_settings) */
+  struct bauth own;
+  size_t nconns;
+};
+
+/* MQTT over WebSocket on one connection (broker_ws.c) */
+struct bws {
+  int upgraded;            /* the HTTP handshake is done: frames from here on */
+  uint8_t opcode, mask[4]; /* the data frame being read */
+  uint64_t left, off;      /* its payload bytes still to come, and done */
+  struct tern_buf in;      /* MQTT bytes taken out of frames */
+};
+
 struct bconn {
   struct tern_broker *broker;
   struct tern_conn *conn;
+  struct blistener *listener;
+  struct bws *ws;          /* NULL: plain MQTT over TCP (or TLS) */
   struct session *session; /* after CONNECT */
   uint32_t last_rx, connected_at;
   uint16_t keepalive;
@@ -86,21 +115,16 @@ struct bconn {
   int holding;                /* PUBLISH packets held at the front of rx */
 };
 
-struct acl_rule;
-
 struct tern_broker {
   struct tern_loop *loop;
   struct tern_broker_opts opts;
-  struct tern_conn *listeners[TERN_BROKER_MAX_LISTENERS + 1];
+  struct blistener listeners[TERN_BROKER_MAX_LISTENERS];
   int nlisteners;
-  struct tern_tls_ctx *tls;
+  struct bauth auth;
   struct session *sessions[TERN_BROKER_SESSION_BUCKETS];
   struct tnode *root;
   struct bmsg **retained; /* open-addressed by topic would be faster; a list is enough for now */
   size_t nretained, retained_cap;
-  struct tern_pwfile *pw;
-  struct acl_rule *acl;
-  int has_acl;
   struct tern_store *store;
   uint64_t next_store_id;
   struct session *publisher; /* routing: whose PUBLISH this is */
@@ -124,6 +148,13 @@ void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len
                             void *arg);
 void tern_broker_tree_free(struct tern_broker *b);
 size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
+
+/* broker_ws.c: MQTT over WebSocket. unwrap: the handshake, then frames
+ * from conn->rx into ws->in (0, or < 0 with *why: close). frame: wraps the
+ * bytes from tx offset 'from' in one binary frame. */
+int tern_broker_ws_unwrap(struct bconn *bc, const char **why);
+int tern_broker_ws_frame(struct bconn *bc, size_t from);
+void tern_broker_ws_free(struct bconn *bc);
 
 /* broker_acl.c: Mosquitto acl_file */
 enum { ACL_READ = 1, ACL_WRITE = 2 };

@@ -251,12 +251,16 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
 
 int tern_broker_bstore_open(struct tern_broker *b) {
   char path[4096];
-  snprintf(path, sizeof(path), "%s/tern-broker.db", b->opts.persist_dir);
+  snprintf(path, sizeof(path), "%s/%s", b->opts.persist_dir,
+           b->opts.persist_file ? b->opts.persist_file : "tern-broker.db");
   struct replay_ctx ctx = {b, 0};
   int rc = tern_store_open(b->loop, path, b->opts.fsync ? TERN_STORE_FSYNC : TERN_STORE_OS,
                            on_record, &ctx, &b->store);
   if (rc) {
-    TERN_ERR(b->loop, "cannot open %s: %s", path, tern_strerror(rc));
+    TERN_ERR(b->loop, "persistence: cannot open %s: %s", path,
+             rc == TERN_ENOTFOUND ? "no such directory (create it first)"
+             : rc == TERN_EDENIED ? "permission denied"
+                                  : tern_strerror(rc));
     return rc;
   }
   TERN_INFO(b->loop, "restored %zu retained messages and %zu queued messages from %s", b->nretained,

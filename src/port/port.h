@@ -69,6 +69,8 @@ int tern_port_ifaces(struct tern_iface_info *out, int max);
 struct tern_file;
 int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *is_dir);
 int tern_port_file_open(const char *path, struct tern_file **out);
+/* fn(arg, name) for each entry of dir but . and .., in no order; stops at fn's error. */
+int tern_port_file_list(const char *dir, int (*fn)(void *arg, const char *name), void *arg);
 long tern_port_file_read(struct tern_file *f, uint64_t offset, void *buf, size_t n);
 void tern_port_file_close(struct tern_file *f);
 int tern_port_file_replace(const char *path, const void *data, size_t len);

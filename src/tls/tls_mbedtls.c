@@ -6,6 +6,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -147,6 +148,11 @@ static int tls_on_read(struct tern_conn *c) {
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
     if (rc != 0) return fail(c, t, rc);
     c->is_tls_hs = 0;
+    /* A server that asks for certificates (VERIFY_OPTIONAL when not
+     * required) still refuses one that does not verify. */
+    if (t->ctx->is_server && mbedtls_ssl_get_peer_cert(&t->ssl) &&
+        mbedtls_ssl_get_verify_result(&t->ssl) != 0)
+      return fail(c, t, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
   }
   for (;;) {
     if (tern_buf_reserve(&c->rx, 1024) != 0) return 0; /* rx full: wait for the app */
@@ -159,7 +165,8 @@ static int tls_on_read(struct tern_conn *c) {
     }
     if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
     if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-      tern_close(c);
+      /* as a TCP EOF: what came before close_notify is still delivered */
+      c->is_readable_shut = 1;
       return 0;
     }
     return fail(c, t, n);
@@ -238,7 +245,8 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
       goto fail_msg;
     }
     mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
-    mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    mbedtls_ssl_conf_authmode(&ctx->conf, o->require_peer_cert ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                                               : MBEDTLS_SSL_VERIFY_OPTIONAL);
   }
   if (o->cert_file || o->key_file || is_server) {
     if (!o->cert_file || !o->key_file) {
@@ -277,6 +285,19 @@ void tern_tls_ctx_unref(struct tern_tls_ctx *ctx) {
   mbedtls_ctr_drbg_free(&ctx->drbg);
   mbedtls_entropy_free(&ctx->entropy);
   tern_free(ctx->alloc, ctx);
+}
+
+int tern_tls_peer_name(struct tern_conn *c, char *out, size_t outlen) {
+  if (!c->tls || c->tls->ops != &ops || c->is_tls_hs) return TERN_ENOTFOUND;
+  const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&((struct conn_tls *)c->tls)->ssl);
+  for (const mbedtls_x509_name *n = crt ? &crt->subject : NULL; n; n = n->next) {
+    if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) != 0) continue;
+    if (n->val.len >= outlen || memchr(n->val.p, 0, n->val.len)) return TERN_ELIMIT;
+    memcpy(out, n->val.p, n->val.len);
+    out[n->val.len] = '\0';
+    return 0;
+  }
+  return TERN_ENOTFOUND;
 }
 
 static int attach(struct tern_conn *c, struct tern_tls_ctx *ctx) {

@@ -21,3 +21,7 @@ int tern_tls_listen(struct tern_conn *listener, struct tern_tls_ctx *ctx) {
   (void)listener, (void)ctx;
   return TERN_EUNSUPPORTED;
 }
+int tern_tls_peer_name(struct tern_conn *c, char *out, size_t outlen) {
+  (void)c, (void)out, (void)outlen;
+  return TERN_ENOTFOUND;
+}

@@ -65,7 +65,7 @@ th_wait_tcp "$p2"
 th_check "a flag overrides the config file" mosquitto_pub -p "$p2" -t x -m y
 printf 'listener %s\nbogus_key 1\n' "$(th_free_port)" >"$TMP/bad.conf"
 out=$("$TERN" broker -c "$TMP/bad.conf" 2>&1); rc=$?
-th_eq "unknown config key: exit 2" 2 "$rc"
+th_eq "unknown config key: exit 3" 3 "$rc"
 th_match "unknown config key: FILE:LINE: KEY: reason" "bad.conf:2: bogus_key: unknown key" "$out"
 out=$("$TERN" broker -p "$port" --allow-anonymous 2>&1); rc=$?
 th_check "port in use: a clear error and a non-zero exit (rc=$rc)" [ "$rc" -ne 0 ]

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* pread, O_CLOEXEC under -std=c11 */
 /* Files on a POSIX file system (the port's half of file.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +28,16 @@ int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *i
   *mtime = (int64_t)st.st_mtime;
   *is_dir = S_ISDIR(st.st_mode);
   return 0;
+}
+
+int tern_port_file_list(const char *dir, int (*fn)(void *arg, const char *name), void *arg) {
+  DIR *d = opendir(dir);
+  if (!d) return file_errno(errno);
+  int rc = 0;
+  for (struct dirent *e; rc == 0 && (e = readdir(d));)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) rc = fn(arg, e->d_name);
+  closedir(d);
+  return rc;
 }
 
 int tern_port_file_open(const char *path, struct tern_file **out) {

@@ -506,7 +506,14 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
         tern_conn_wire_tx(c)->len)
       do_write(c);
   }
-  for (c = loop->conns; c; c = c->next) watch(loop, c, wanted(c));
+  /* A protocol that wrote into c->tx without tern_send() never queued
+   * the conn: one pass catches it (no syscall for the others). */
+  for (c = loop->conns; c; c = c->next) {
+    if (!c->is_tx_queued && !c->is_closing && !c->is_connecting && !c->is_listening && !c->is_udp &&
+        c->fd >= 0 && tern_conn_wire_tx(c)->len)
+      do_write(c);
+    watch(loop, c, wanted(c));
+  }
 #if TERN_USE_EPOLL
   struct epoll_event evs[256];
   int n = epoll_wait(p->epfd, evs, 256, timeout_ms);

@@ -88,9 +88,13 @@ int tern_store_open(struct tern_loop *loop, const char *path, int sync, tern_sto
   strcpy(s->path, path);
   s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (s->fd < 0) {
+    int e = errno;
     free(s->path);
     free(s);
-    return TERN_EIO;
+    /* say why: a missing directory and a permission are the usual ones */
+    return e == ENOENT || e == ENOTDIR ? TERN_ENOTFOUND
+           : e == EACCES || e == EPERM ? TERN_EDENIED
+                                       : TERN_EIO;
   }
   int rc = replay(s, fn, arg);
   if (rc == 0 && lseek(s->fd, 0, SEEK_END) < 0) rc = TERN_EIO;
