@@ -97,6 +97,24 @@ mosquitto_pub -p "$plain" -t out/1 -m "to the browser side" -q 1
 wait $sp
 th_eq "WebSocket listener: paho subscribes, a TCP client's message arrives" "out/1 to the browser side" "$(cat "$TMP/wsgot")"
 
+# a 200 kB message over WebSocket: one frame that arrives in many reads
+timeout 20 mosquitto_sub -p "$plain" -i bigsub -t big/1 -C 1 >"$TMP/big.out" & bp=$!
+th_wait_sub broker bigsub
+"$PY" - "$ws" "$TMP/big.in" <<'PYEOF'
+import os, sys, paho.mqtt.client as mqtt
+port = int(sys.argv[1]); data = os.urandom(75000).hex()[:200000].encode()
+open(sys.argv[2], "wb").write(data + b"\n")
+try:
+    c = mqtt.Client(client_id="wsbig", transport="websockets")
+except (TypeError, AttributeError):
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION1, client_id="wsbig", transport="websockets")
+c.connect("127.0.0.1", port); c.loop_start()
+c.publish("big/1", data, qos=1).wait_for_publish(10)
+c.disconnect(); c.loop_stop()
+PYEOF
+wait $bp
+th_check "WebSocket: a 200 kB message arrives intact" cmp -s "$TMP/big.in" "$TMP/big.out"
+
 # 'listener PORT' without an address binds every interface, as Mosquitto
 all=$(th_free_port)
 printf 'listener %s\nallow_anonymous true\n' "$all" >"$TMP/all.conf"
