@@ -13,7 +13,7 @@ P=$TMP/pki
 mosquitto_passwd -b -c "$TMP/pw" dev devkey
 # on the client-certificate listener only the certificate's CN may publish
 printf 'user tern-client\ntopic write in/#\n' >"$TMP/acl"
-plain=$(th_free_port); tls=$(th_free_port); mtls=$(th_free_port); ws=$(th_free_port)
+plain=$(th_free_port); tls=$(th_free_port); mtls=$(th_free_port); ws=$(th_free_port); rq=$(th_free_port)
 cat >"$TMP/m.conf" <<CONF
 # as Mosquitto's documentation writes it
 per_listener_settings true
@@ -38,9 +38,17 @@ listener $ws 127.0.0.1
 protocol websockets
 allow_anonymous true
 max_connections 3
+
+# anonymous, but only with a certificate from cafile
+listener $rq 127.0.0.1
+certfile $P/server.crt
+keyfile $P/server.key
+cafile $P/ca.crt
+require_certificate true
+allow_anonymous true
 CONF
 th_bg broker "$TERN" broker -c "$TMP/m.conf" -v
-for p in $plain $tls $mtls $ws; do th_wait_tcp "$p"; done
+for p in $plain $tls $mtls $ws $rq; do th_wait_tcp "$p"; done
 # one subscriber on the plain listener sees what comes in through the others
 timeout 20 mosquitto_sub -p "$plain" -i watch -t 'in/#' -v -C 4 >"$TMP/watch" & wp=$!
 th_wait_sub broker watch
@@ -54,6 +62,10 @@ out=$(timeout 5 mosquitto_pub -p "$tls" --cafile "$P/ca.crt" -t in/x -m anon 2>&
 th_check "TLS listener: anonymous refused there (its own allow_anonymous, false) (rc=$rc)" [ "$rc" -ne 0 ]
 out=$(timeout 5 mosquitto_pub -p "$mtls" --cafile "$P/ca.crt" -t in/x -m nocert 2>&1); rc=$?
 th_check "require_certificate: a client without a certificate is refused (rc=$rc)" [ "$rc" -ne 0 ]
+out=$(timeout 5 mosquitto_pub -p "$rq" --cafile "$P/ca.crt" -t x -m nocert 2>&1); rc=$?
+th_check "require_certificate (anonymous allowed): no certificate, refused in the handshake (rc=$rc)" [ "$rc" -ne 0 ]
+out=$(timeout 5 mosquitto_pub -p "$rq" --cafile "$P/ca.crt" --cert "$P/client.crt" --key "$P/client.key" -t x -m c 2>&1); rc=$?
+th_check "require_certificate (anonymous allowed): with a certificate, in (rc=$rc)" [ "$rc" -eq 0 ]
 out=$(timeout 5 mosquitto_pub -p "$mtls" --cafile "$P/ca.crt" --cert "$P/rogue.crt" --key "$P/rogue.key" \
   -t in/x -m rogue 2>&1); rc=$?
 th_check "require_certificate: a certificate from another CA is refused (rc=$rc)" [ "$rc" -ne 0 ]
