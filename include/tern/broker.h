@@ -86,6 +86,9 @@ struct tern_broker_conf_app {
 struct tern_broker_conf;
 struct tern_broker_conf *tern_broker_conf_new(void);
 int tern_broker_conf_load(struct tern_broker_conf *c, const char *path, char *err, size_t errlen);
+/* The same from text in memory (cut into strings in place; c keeps copies). */
+int tern_broker_conf_parse(struct tern_broker_conf *c, char *text, const char *name, char *err,
+                           size_t errlen);
 /* How many listeners the files configured (0: Mosquitto's local-only mode). */
 int tern_broker_conf_listeners(const struct tern_broker_conf *c);
 /* The options, Mosquitto's defaults applied; call once, after the last

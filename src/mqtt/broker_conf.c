@@ -395,6 +395,11 @@ struct tern_broker_conf *tern_broker_conf_new(void) {
 
 void tern_broker_conf_free(struct tern_broker_conf *c) { tern_free(&tern_default_allocator, c); }
 
+int tern_broker_conf_parse(struct tern_broker_conf *c, char *text, const char *name, char *err,
+                           size_t errlen) {
+  return tern_conf_parse(text, name, on_setting, c, err, errlen);
+}
+
 int tern_broker_conf_load(struct tern_broker_conf *c, const char *file, char *err, size_t errlen) {
   return load_file(c, file, err, errlen);
 }

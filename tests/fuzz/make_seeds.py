@@ -128,6 +128,18 @@ write("fuzz_conf", "device", "# a device\n[device]\nname = kitchen\nconsole_port
       "ntp = 127.0.0.1:1123\nntp = 127.0.0.2\nled = on\n")
 write("fuzz_conf", "broker", "listener 1883 127.0.0.1\nallow_anonymous true\npersistence true\n"
       "persistence_location /var/lib/tern/\nlistener 8883\ncertfile s.crt\nkeyfile s.key\n")
+for name, text in {
+    "listeners": "per_listener_settings true\nlistener 1883 127.0.0.1\nallow_anonymous true\n"
+                 "listener 8883\ncertfile s.crt\nkeyfile s.key\ncafile ca.crt\n"
+                 "require_certificate true\nuse_identity_as_username true\nacl_file a\n"
+                 "listener 8080\nprotocol websockets\nmax_connections -1\nsocket_domain ipv6\n",
+    "debian": "pid_file /run/m.pid\npersistence true\npersistence_location /var/lib/m/\n"
+              "log_dest file /var/log/m.log\nlog_type all\nconnection_messages false\n",
+    "limits": "port 1884\nbind_address ::1\nmax_queued_messages 0\nmax_inflight_messages 20\n"
+              "message_size_limit 1000\nmax_packet_size 2000\nmax_keepalive 60\nsys_interval 5\n"
+              "autosave_interval 1800\nfsync true\nslow_subscriber_timeout 9\n",
+}.items():
+    write("fuzz_broker_conf", name, text)
 write("fuzz_conf", "odd", "  key   =   spaced value  \r\n;comment\n[bad\nbare\n=novalue\n")
 
 # ---- WebSocket frames: masked from a client, plain from the server ----
