@@ -11,11 +11,34 @@ PACKAGES=(
   python3-websockets python3-websocket chromium chrony expect inetutils-telnet iproute2
   python3-zeroconf avahi-daemon avahi-utils dbus dnsutils strace
 )
+# npm (for MQTT.js below), unless a Node.js that brings its own is installed
+command -v npm >/dev/null || PACKAGES+=(npm)
+# MQTT.js's browser bundle, from the npm registry, for the browser page in
+# the WebSocket test (tests/integration/broker_ws_browser.sh); kept in .deps/
+MQTTJS_VERSION=5.16.0
+fetch_mqttjs() {
+  local dir t
+  dir="$(cd "$(dirname "$0")/.." && pwd)/.deps"
+  [ -s "$dir/mqtt-$MQTTJS_VERSION.min.js" ] && return 0
+  command -v npm >/dev/null || return 0
+  mkdir -p "$dir"
+  t=$(mktemp -d)
+  if (cd "$t" && npm pack --silent "mqtt@$MQTTJS_VERSION" >/dev/null &&
+    tar xzf "mqtt-$MQTTJS_VERSION.tgz" package/dist/mqtt.min.js); then
+    mv "$t/package/dist/mqtt.min.js" "$dir/mqtt-$MQTTJS_VERSION.min.js"
+  else
+    echo "install-deps: could not fetch MQTT.js $MQTTJS_VERSION from npm" >&2
+  fi
+  rm -rf "$t"
+}
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  fetch_mqttjs
+  exit 0
+fi
 echo "installing: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -32,4 +55,5 @@ fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 [ -n "$added_policy" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+fetch_mqttjs
 true
