@@ -37,11 +37,18 @@ static const char usage[] =
     "                     publishers pause at 1000 already). Key: max_queued_messages\n"
     "  --slow-subscriber-timeout S  a subscriber behind and taking nothing for S seconds is\n"
     "                     disconnected (default 60). Key: slow_subscriber_timeout\n"
+    "  --bridge HOST[:PORT]  bridge to another broker (Mosquitto's connection block, one):\n"
+    "    --bridge-topic 'PATTERN [out|in|both [QOS [LOCAL REMOTE]]]' (repeat), --bridge-clientid "
+    "ID,\n"
+    "    --bridge-user U, --bridge-password P, --bridge-cafile F (TLS), --bridge-cert F,\n"
+    "    --bridge-key F, --bridge-insecure. Its queue is kept with --persist DIR.\n"
     "  -v                 log connections and errors (-v -v: debug)\n"
     "SIGTERM/SIGINT stop cleanly; SIGHUP reloads the password and ACL files.\n";
 
 struct flags {
   const char *port, *bind, *passwd, *acl, *persist, *tls_port, *cert, *key;
+  char bridge[4096]; /* --bridge* flags as the configuration lines they stand for */
+  size_t bridge_len;
   int anon, fsync, verbose;
   long max_queued, slow_s;
 };
@@ -51,6 +58,32 @@ static long number(const char *v, long lo, long hi) {
   char *end;
   long n = strtol(v, &end, 10);
   return *v && !*end && n >= lo && n <= hi ? n : -1;
+}
+
+static void bridge_line(struct flags *f, const char *key, const char *value) {
+  int n = snprintf(f->bridge + f->bridge_len, sizeof(f->bridge) - f->bridge_len, "%s%s %s\n",
+                   f->bridge_len ? "" : "connection bridge\n", key, value);
+  if (n > 0 && (size_t)n < sizeof(f->bridge) - f->bridge_len) f->bridge_len += (size_t)n;
+}
+
+/* --bridge-X VALUE: the configuration key it stands for */
+static int bridge_flag(int argc, char **argv, int *i, struct flags *f, int *bad) {
+  static const char *const map[][2] = {{"--bridge", "address"},
+                                       {"--bridge-topic", "topic"},
+                                       {"--bridge-clientid", "remote_clientid"},
+                                       {"--bridge-user", "remote_username"},
+                                       {"--bridge-password", "remote_password"},
+                                       {"--bridge-cafile", "bridge_cafile"},
+                                       {"--bridge-cert", "bridge_certfile"},
+                                       {"--bridge-key", "bridge_keyfile"}};
+  for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+    const char *v = app_opt(argc, argv, i, map[k][0], bad);
+    if (v) {
+      bridge_line(f, map[k][1], v);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static int parse_flags(int argc, char **argv, struct flags *f, const char **conf) {
@@ -85,6 +118,8 @@ static int parse_flags(int argc, char **argv, struct flags *f, const char **conf
       }
       *(a[2] == 'm' ? &f->max_queued : &f->slow_s) = n;
     } else if (!strcmp(a, "-v")) f->verbose++;
+    else if (!strcmp(a, "--bridge-insecure")) bridge_line(f, "bridge_insecure", "true");
+    else if (bridge_flag(argc, argv, &i, f, &bad)) continue;
     else if (!bad) return app_bad_flag("broker", a);
   }
   if (bad) return 2;
@@ -157,6 +192,11 @@ int cmd_broker(int argc, char **argv) {
   if (!conf) return 1;
   char err[600];
   if (conf_path && tern_broker_conf_load(conf, conf_path, err, sizeof(err)) != 0) {
+    fprintf(stderr, "tern broker: %s\n", err);
+    tern_broker_conf_free(conf);
+    return 3;
+  }
+  if (f.bridge_len && tern_broker_conf_parse(conf, f.bridge, "--bridge flags", err, sizeof(err))) {
     fprintf(stderr, "tern broker: %s\n", err);
     tern_broker_conf_free(conf);
     return 3;

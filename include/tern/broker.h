@@ -4,6 +4,7 @@
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
+#include "config.h"
 #include "loop.h"
 
 #define TERN_BROKER_MAX_LISTENERS 8
@@ -28,11 +29,46 @@ struct tern_broker_listener {
   struct tern_broker_auth auth; /* used with per_listener_settings */
 };
 
+/* A bridge to another broker (Mosquitto's "connection" block). Messages
+ * on 'out' topics are forwarded upstream through a client whose queue is
+ * kept in persist_dir (bridge-NAME.db): removed only once upstream has
+ * acknowledged them, so they survive a lost link, an upstream restart and
+ * kill -9 of this broker (and power loss with fsync). 'in' topics flow
+ * back. A message never goes back out on the bridge it came in on. */
+#define TERN_BROKER_MAX_BRIDGES 4
+#define TERN_BRIDGE_MAX_TOPICS 16
+enum { TERN_BRIDGE_OUT = 1, TERN_BRIDGE_IN = 2, TERN_BRIDGE_BOTH = 3 };
+struct tern_bridge_topic {
+  const char *pattern; /* "sensors/#"; "" with prefixes: the prefixes alone */
+  int direction;       /* TERN_BRIDGE_OUT (default), _IN, _BOTH */
+  uint8_t qos;
+  const char *local_prefix, *remote_prefix; /* NULL: none */
+};
+struct tern_broker_bridge {
+  const char *name;
+  const char *address;                                /* "host[:port]" */
+  const char *fallbacks[TERN_MQTT_MAX_FALLBACKS + 1]; /* more, tried in turn; NULL ends */
+  int round_robin;
+  struct tern_bridge_topic topics[TERN_BRIDGE_MAX_TOPICS]; /* pattern NULL ends */
+  const char *remote_clientid;                             /* NULL: tern-bridge.NAME */
+  const char *remote_username, *remote_password;
+  const char *cafile, *certfile, *keyfile; /* TLS when cafile is set */
+  int insecure;                            /* do not check the host name */
+  int cleansession;                        /* default 0: upstream keeps the session */
+  uint16_t keepalive;                      /* 0: 60 */
+  uint32_t restart_min_s, restart_max_s;   /* reconnect backoff; 0: 5 and 30 */
+  int no_notifications;                    /* 0: state "1"/"0" published, retained */
+  const char *notification_topic;          /* NULL: $SYS/broker/connection/CLIENTID/state */
+  int no_try_private;                      /* 0: announce a bridge (protocol level 0x84) */
+  int no_outgoing_retain;                  /* 0: the retain flag is kept going upstream */
+};
+
 struct tern_broker_opts {
   /* NULL url ends the list; none at all: tcp://127.0.0.1:1883 */
   struct tern_broker_listener listeners[TERN_BROKER_MAX_LISTENERS];
   struct tern_broker_auth auth; /* every listener's, unless per_listener_settings */
   int per_listener_settings;
+  struct tern_broker_bridge bridges[TERN_BROKER_MAX_BRIDGES]; /* NULL name ends */
   int quiet_connections;    /* Mosquitto's connection_messages false */
   const char *persist_dir;  /* NULL: nothing survives a restart */
   const char *persist_file; /* in persist_dir; NULL: tern-broker.db */

@@ -104,6 +104,9 @@
 #ifndef TERN_MQTT_MAX_PACKET
 #define TERN_MQTT_MAX_PACKET (256 * 1024) /* largest packet accepted */
 #endif
+#ifndef TERN_MQTT_MAX_FALLBACKS
+#define TERN_MQTT_MAX_FALLBACKS 3 /* brokers a client (a bridge) tries after its url */
+#endif
 
 #ifndef TERN_MQTT_MAX_TOPIC
 #define TERN_MQTT_MAX_TOPIC 1024

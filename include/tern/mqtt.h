@@ -58,6 +58,14 @@ struct tern_mqtt_opts {
   uint32_t reconnect_min_ms;       /* backoff start; 0: 250 */
   uint32_t reconnect_max_ms;       /* backoff cap; 0: 30000 */
   int no_reconnect;                /* give up after the first connection ends */
+  /* More brokers to try in turn when one cannot be reached ("host[:port]",
+   * same scheme and credentials as url; NULL-terminated). After a lost
+   * link the client starts again from url, or with round_robin goes on to
+   * the next. */
+  const char *const *fallbacks;
+  int round_robin;
+  int bridge; /* announce a bridge (protocol level 0x84, Mosquitto's try_private);
+                 a broker that refuses it is retried as a plain client */
   tern_mqtt_event_fn on_event;
   void *arg;
 };

@@ -259,6 +259,7 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, v
   struct bmsg *m = arg;
   uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
   if (!acl_ok(b, s, m->topic, m->topic_len, ACL_READ)) return;
+  if (s == b->publisher && s->conn && s->conn->is_bridge) return; /* a bridge's own message */
   if (qos == 0) {
     /* QoS 0 goes only to the connected: at once while its socket takes it,
      * else queued behind what waits (and its publishers paused if it falls
@@ -322,6 +323,22 @@ void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist) 
 static void route(struct tern_broker *b, struct bmsg *m) {
   if (m->retain) tern_broker_retain_set(b, m, 1);
   tern_broker_tree_match(b, m->topic, m->topic_len, deliver, m);
+  if (b->nbridges) tern_broker_bridges_out(b, m);
+}
+
+int tern_broker_route_from(struct tern_broker *b, struct bbridge *from, const char *topic,
+                           size_t tlen, const void *payload, size_t len, uint8_t qos,
+                           uint8_t retain) {
+  struct bmsg *m = tern_broker_bmsg_new(b, topic, tlen, payload, len, qos, retain);
+  if (!m) return TERN_ENOMEM;
+  b->st.msgs_received++;
+  b->from_bridge = from;
+  route(b, m);
+  b->from_bridge = NULL;
+  b->hit_full = NULL; /* upstream is not paused by a slow local subscriber: queued */
+  tern_broker_bmsg_unref(b, m);
+  tern_broker_bstore_flush(b); /* before the client acknowledges it upstream */
+  return 0;
 }
 
 /* ---- connection handling ---- */
@@ -378,7 +395,11 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   if (bc->got_connect) return TERN_EPROTO; /* a second CONNECT [MQTT-3.1.0-2] */
   bc->got_connect = 1;
-  if (p->protocol_level != 4 && p->protocol_level != 3) {
+  /* 0x83/0x84: a Mosquitto-style bridge (try_private): it does not get
+   * its own messages back, so nothing loops between two brokers */
+  bc->is_bridge = (p->protocol_level & 0x80) != 0;
+  uint8_t level = p->protocol_level & 0x7f;
+  if (level != 4 && level != 3) {
     send_connack(bc, 0, TERN_MQTT_REFUSED_PROTOCOL);
     close_with(bc, "unsupported protocol level");
     return 0;
@@ -994,6 +1015,7 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
   if (b->opts.persist_dir && (rc = tern_broker_bstore_open(b)) != 0) goto fail;
   for (int i = 0; i < TERN_BROKER_MAX_LISTENERS && b->opts.listeners[i].url; i++)
     if ((rc = add_listener(b, &b->opts.listeners[i])) != 0) goto fail;
+  if ((rc = tern_broker_bridges_start(b)) != 0) goto fail;
   tern_timer_start(loop, &b->sys_timer, 1000, b->opts.sys_interval_s * 1000u, sys_tick, b);
   return b;
 fail:
@@ -1023,6 +1045,7 @@ void tern_broker_stop(struct tern_broker *b) {
     c->fn = NULL;
     tern_close_now(c);
   }
+  tern_broker_bridges_stop(b);
   for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++)
     while (b->sessions[i]) session_free(b, b->sessions[i]);
   for (size_t i = 0; i < b->nretained; i++) tern_broker_bmsg_unref(b, b->retained[i]);

@@ -35,8 +35,9 @@ struct tern_broker_conf {
   struct tern_broker_opts opts;
   struct tern_broker_conf_app app;
   struct lconf l[TERN_BROKER_MAX_LISTENERS];
-  int cur; /* the block settings go to: 0 is the default listener */
-  int nl;  /* slots in use, the default's included */
+  int cur;      /* the block settings go to: 0 is the default listener */
+  int nbridges; /* connection blocks; bridge settings go to the last */
+  int nl;       /* slots in use, the default's included */
   int anon_set[TERN_BROKER_MAX_LISTENERS + 1]; /* [0]: global; [i+1]: listener i */
   int auth_seen;   /* a security setting was read (per_listener_settings must come first) */
   int depth;       /* include_dir nesting */
@@ -142,6 +143,7 @@ static struct tern_broker_listener *cur(struct tern_broker_conf *c) {
 }
 
 static int load_file(struct tern_broker_conf *c, const char *file, char *err, size_t errlen);
+static int check_complete(struct tern_broker_conf *c, const char *name, char *err, size_t errlen);
 
 static int cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -289,6 +291,137 @@ static int log_key(struct tern_broker_conf *c, const char *k, const char *v, cha
   return 1;
 }
 
+/* Mosquitto's bridge settings: "connection NAME" opens a block. */
+static int bridge_key(struct tern_broker_conf *c, const char *k, const char *v, char *why,
+                      size_t whylen) {
+  static const char *const keys[] = {"address",
+                                     "addresses",
+                                     "round_robin",
+                                     "topic",
+                                     "remote_clientid",
+                                     "clientid",
+                                     "remote_username",
+                                     "remote_password",
+                                     "bridge_cafile",
+                                     "bridge_certfile",
+                                     "bridge_keyfile",
+                                     "bridge_insecure",
+                                     "bridge_protocol_version",
+                                     "cleansession",
+                                     "keepalive_interval",
+                                     "restart_timeout",
+                                     "notifications",
+                                     "notification_topic",
+                                     "try_private",
+                                     "bridge_outgoing_retain",
+                                     "start_type",
+                                     NULL};
+  long n;
+  int rc, b;
+  if (!strcmp(k, "connection")) {
+    if (c->nbridges == TERN_BROKER_MAX_BRIDGES) return want(why, whylen, "at most 4 bridges");
+    if (!*v || strpbrk(v, "/ \t")) return want(why, whylen, "want a name (no '/' or space)");
+    struct tern_broker_bridge *br = &c->opts.bridges[c->nbridges++];
+    return path(c, v, &br->name, why, whylen);
+  }
+  int known = 0;
+  for (int i = 0; keys[i]; i++) known |= !strcmp(k, keys[i]);
+  if (!known) return 1;
+  if (!c->nbridges) return want(why, whylen, "a bridge setting before any 'connection' line");
+  struct tern_broker_bridge *br = &c->opts.bridges[c->nbridges - 1];
+  if (!strcmp(k, "address") || !strcmp(k, "addresses")) {
+    /* space-separated: the first, then fallbacks */
+    int i = 0;
+    for (const char *p = v; *p;) {
+      while (*p == ' ' || *p == '\t') p++;
+      size_t len = strcspn(p, " \t");
+      if (!len) break;
+      if (i > TERN_MQTT_MAX_FALLBACKS) return want(why, whylen, "at most 4 addresses");
+      char one[256];
+      snprintf(one, sizeof(one), "%.*s", (int)len, p);
+      if ((rc = path(c, one, i ? &br->fallbacks[i - 1] : &br->address, why, whylen)) != 0)
+        return rc;
+      i++;
+      p += len;
+    }
+    return i ? 0 : want(why, whylen, "want HOST[:PORT] ...");
+  }
+  if (!strcmp(k, "topic")) {
+    /* topic PATTERN [[[out|in|both] QOS] LOCAL_PREFIX REMOTE_PREFIX]; "" is empty */
+    char f[5][256] = {{0}}, extra[2] = "";
+    int nf = sscanf(v, "%255s %255s %255s %255s %255s %1s", f[0], f[1], f[2], f[3], f[4], extra);
+    if (nf < 1 || extra[0])
+      return want(why, whylen, "want PATTERN [out|in|both [QOS [LOCAL REMOTE]]]");
+    int i = 0;
+    while (i < TERN_BRIDGE_MAX_TOPICS && br->topics[i].pattern) i++;
+    if (i == TERN_BRIDGE_MAX_TOPICS) return want(why, whylen, "at most 16 topics a bridge");
+    struct tern_bridge_topic *t = &br->topics[i];
+    for (int j = 0; j < nf; j++)
+      if (!strcmp(f[j], "\"\"")) f[j][0] = '\0';
+    t->direction = TERN_BRIDGE_OUT;
+    if (nf >= 2) {
+      t->direction = !strcmp(f[1], "out")    ? TERN_BRIDGE_OUT
+                     : !strcmp(f[1], "in")   ? TERN_BRIDGE_IN
+                     : !strcmp(f[1], "both") ? TERN_BRIDGE_BOTH
+                                             : 0;
+      if (!t->direction) return want(why, whylen, "direction: want out, in or both");
+    }
+    if (nf >= 3) {
+      if ((rc = number(f[2], 0, 2, &n, why, whylen)) != 0) return rc;
+      t->qos = (uint8_t)n;
+    }
+    if (nf == 4) return want(why, whylen, "a local prefix needs a remote prefix too");
+    if (nf == 5 && (!(t->local_prefix = keep(c, f[3])) || !(t->remote_prefix = keep(c, f[4]))))
+      return want(why, whylen, "too many settings (tern's limit)");
+    if (!f[0][0] && nf < 5) return want(why, whylen, "an empty pattern needs prefixes");
+    if (strpbrk(f[3], "#+") || strpbrk(f[4], "#+"))
+      return want(why, whylen, "prefixes cannot hold wildcards");
+    if (!(t->pattern = keep(c, f[0]))) return want(why, whylen, "too many settings");
+    return 0;
+  }
+  if (!strcmp(k, "remote_clientid") || !strcmp(k, "clientid"))
+    return path(c, v, &br->remote_clientid, why, whylen);
+  if (!strcmp(k, "remote_username")) return path(c, v, &br->remote_username, why, whylen);
+  if (!strcmp(k, "remote_password")) return path(c, v, &br->remote_password, why, whylen);
+  if (!strcmp(k, "bridge_cafile")) return path(c, v, &br->cafile, why, whylen);
+  if (!strcmp(k, "bridge_certfile")) return path(c, v, &br->certfile, why, whylen);
+  if (!strcmp(k, "bridge_keyfile")) return path(c, v, &br->keyfile, why, whylen);
+  if (!strcmp(k, "notification_topic")) return path(c, v, &br->notification_topic, why, whylen);
+  if (!strcmp(k, "bridge_protocol_version")) {
+    if (!strcmp(v, "mqttv311")) return 0;
+    return want(why, whylen,
+                !strcmp(v, "mqttv50") ? "mqttv50 waits for tern's MQTT 5 support; "
+                                        "use mqttv311"
+                                      : "tern bridges speak mqttv311");
+  }
+  if (!strcmp(k, "keepalive_interval")) {
+    if ((rc = number(v, 5, 65535, &n, why, whylen)) != 0) return rc;
+    br->keepalive = (uint16_t)n;
+    return 0;
+  }
+  if (!strcmp(k, "restart_timeout")) { /* "CONSTANT" or "BASE CAP" */
+    long lo, hi;
+    char a[16] = "", bb[16] = "", extra[2] = "";
+    int nf = sscanf(v, "%15s %15s %1s", a, bb, extra);
+    if (nf < 1 || extra[0] || number(a, 1, 86400, &lo, why, whylen) ||
+        (nf == 2 && number(bb, 1, 86400, &hi, why, whylen)))
+      return want(why, whylen, "want SECONDS or BASE CAP");
+    br->restart_min_s = (uint32_t)lo;
+    br->restart_max_s = (uint32_t)(nf == 2 ? hi : lo);
+    return 0;
+  }
+  if (!strcmp(k, "start_type"))
+    return strcmp(v, "automatic") ? want(why, whylen, "tern bridges start automatically") : 0;
+  if ((rc = boolean(v, &b, why, whylen)) != 0) return rc;
+  if (!strcmp(k, "round_robin")) br->round_robin = b;
+  else if (!strcmp(k, "bridge_insecure")) br->insecure = b;
+  else if (!strcmp(k, "cleansession")) br->cleansession = b;
+  else if (!strcmp(k, "notifications")) br->no_notifications = !b;
+  else if (!strcmp(k, "try_private")) br->no_try_private = !b;
+  else if (!strcmp(k, "bridge_outgoing_retain")) br->no_outgoing_retain = !b;
+  return 0;
+}
+
 static int on_setting(void *arg, const char *k, const char *v, int line, char *why, size_t whylen) {
   (void)line;
   struct tern_broker_conf *c = arg;
@@ -313,6 +446,7 @@ static int on_setting(void *arg, const char *k, const char *v, int line, char *w
     c->l[0].used = 1;
     return 0;
   }
+  if ((rc = bridge_key(c, k, v, why, whylen)) <= 0) return rc;
   if ((rc = listener_key(c, k, v, why, whylen)) <= 0) return rc;
   if ((rc = auth_key(c, k, v, why, whylen)) <= 0) return rc;
   if ((rc = log_key(c, k, v, why, whylen)) <= 0) return rc;
@@ -397,11 +531,26 @@ void tern_broker_conf_free(struct tern_broker_conf *c) { tern_free(&tern_default
 
 int tern_broker_conf_parse(struct tern_broker_conf *c, char *text, const char *name, char *err,
                            size_t errlen) {
-  return tern_conf_parse(text, name, on_setting, c, err, errlen);
+  int rc = tern_conf_parse(text, name, on_setting, c, err, errlen);
+  return rc ? rc : check_complete(c, name, err, errlen);
+}
+
+/* What a whole file must have, once read: every bridge an address and a topic. */
+static int check_complete(struct tern_broker_conf *c, const char *name, char *err, size_t errlen) {
+  for (int i = 0; i < c->nbridges; i++) {
+    const struct tern_broker_bridge *br = &c->opts.bridges[i];
+    if (!br->address || !br->topics[0].pattern) {
+      snprintf(err, errlen, "%s: connection %s: %s", name, br->name,
+               !br->address ? "no address line" : "no topic line (it would forward nothing)");
+      return TERN_EINVAL;
+    }
+  }
+  return 0;
 }
 
 int tern_broker_conf_load(struct tern_broker_conf *c, const char *file, char *err, size_t errlen) {
-  return load_file(c, file, err, errlen);
+  int rc = load_file(c, file, err, errlen);
+  return rc ? rc : check_complete(c, file, err, errlen);
 }
 
 const struct tern_broker_conf_app *tern_broker_conf_app(const struct tern_broker_conf *c) {

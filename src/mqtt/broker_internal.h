@@ -113,6 +113,24 @@ struct bconn {
   struct bmsg *will;          /* published if the link dies without DISCONNECT */
   struct session *blocked_by; /* paused: its PUBLISH packets wait until this one catches up */
   int holding;                /* PUBLISH packets held at the front of rx */
+  int is_bridge;              /* connected as a bridge (protocol level | 0x80) */
+};
+
+/* broker_bridge.c: one bridge and its client upstream */
+struct tern_mqtt;
+struct bbridge;
+struct bin { /* an 'in' topic's subscription upstream */
+  struct bbridge *br;
+  const struct tern_bridge_topic *t;
+};
+struct bbridge {
+  struct tern_broker *broker;
+  struct bin in[TERN_BRIDGE_MAX_TOPICS];
+  const struct tern_broker_bridge *cfg;
+  struct tern_mqtt *client;
+  struct session gate; /* "full" while the queue upstream is near its cap: publishers wait */
+  char state_topic[256];
+  int connected;
 };
 
 struct tern_broker {
@@ -126,6 +144,9 @@ struct tern_broker {
   struct bmsg **retained; /* open-addressed by topic would be faster; a list is enough for now */
   size_t nretained, retained_cap;
   struct tern_store *store;
+  struct bbridge *bridges[TERN_BROKER_MAX_BRIDGES];
+  int nbridges;
+  struct bbridge *from_bridge; /* routing: the bridge this message came in on */
   uint64_t next_store_id;
   struct session *publisher; /* routing: whose PUBLISH this is */
   struct session *hit_full;  /* routing: a subscriber it reached that is behind */
@@ -155,6 +176,15 @@ size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
 int tern_broker_ws_unwrap(struct bconn *bc, const char **why);
 int tern_broker_ws_frame(struct bconn *bc, size_t from);
 void tern_broker_ws_free(struct bconn *bc);
+
+int tern_broker_bridges_start(struct tern_broker *b);
+void tern_broker_bridges_stop(struct tern_broker *b);
+/* A message routed locally: forward it on every bridge whose out topics match. */
+void tern_broker_bridges_out(struct tern_broker *b, struct bmsg *m);
+/* broker.c: a message from upstream (or a notification) routed here */
+int tern_broker_route_from(struct tern_broker *b, struct bbridge *from, const char *topic,
+                           size_t tlen, const void *payload, size_t len, uint8_t qos,
+                           uint8_t retain);
 
 /* broker_acl.c: Mosquitto acl_file */
 enum { ACL_READ = 1, ACL_WRITE = 2 };

@@ -42,6 +42,11 @@ struct tern_mqtt {
   struct tern_mqtt_opts o;
   char *host, *client_id, *username, *password; /* our copies; user/pass may be NULL */
   uint16_t port;
+  /* where to connect: url's host and port first, then opts.fallbacks */
+  char *hosts[TERN_MQTT_MAX_FALLBACKS + 1];
+  uint16_t ports[TERN_MQTT_MAX_FALLBACKS + 1];
+  int nhosts, at;
+  int private_refused; /* the broker refused 0x84: plain from now on */
   int use_tls;
   struct tern_tls_ctx *tls;
   struct tern_conn *conn;
@@ -398,6 +403,14 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   switch (p->type) {
   case TERN_MQTT_CONNACK:
     if (m->connected) return TERN_EPROTO;
+    if (p->return_code == 1 && m->o.bridge && !m->private_refused) {
+      /* "unacceptable protocol version": not a Mosquitto-style broker */
+      TERN_INFO(m->loop, "mqtt: the broker refuses bridge mode (try_private): plain client");
+      m->private_refused = 1;
+      m->backoff_ms = m->o.reconnect_min_ms;
+      tern_close(m->conn);
+      return 0;
+    }
     if (p->return_code != 0) {
       int err = p->return_code == 4 ? TERN_EAUTH : p->return_code == 5 ? TERN_EDENIED : TERN_EPROTO;
       char why[96];
@@ -463,6 +476,7 @@ static void schedule_reconnect(struct tern_mqtt *m);
 static void send_connect(struct tern_mqtt *m) {
   struct tern_mqtt_packet p;
   zero_pkt(&p, TERN_MQTT_CONNECT);
+  p.protocol_level = m->o.bridge && !m->private_refused ? 0x84 : 4;
   p.clean_session = (uint8_t)!m->o.persistent;
   p.keepalive = m->o.keepalive;
   p.client_id = (struct tern_str){m->client_id, strlen(m->client_id)};
@@ -520,6 +534,9 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     m->connected = 0;
     /* inflight messages stay in the queue, to be resent after reconnecting */
     if (!m->first_result) m->first_result = m->last_error ? m->last_error : TERN_ECLOSED;
+    /* the next broker to try: after a failed attempt the next one; after a
+     * lost link the first again (round_robin: the next) */
+    if (m->nhosts > 1) m->at = !was || m->o.round_robin ? (m->at + 1) % m->nhosts : 0;
     if (was) emit(m, TERN_MQTT_EV_DISCONNECTED, m->wanted ? "connection lost" : "disconnected");
     if (m->wanted && !m->o.no_reconnect) schedule_reconnect(m);
     break;
@@ -528,8 +545,9 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
 
 static void start_connection(struct tern_mqtt *m) {
   char url[300];
-  snprintf(url, sizeof(url), strchr(m->host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", m->host,
-           m->port);
+  const char *host = m->hosts[m->at];
+  snprintf(url, sizeof(url), strchr(host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", host,
+           m->ports[m->at]);
   m->last_error = 0;
   m->conn = tern_connect(m->loop, url, conn_fn, m);
   if (!m->conn) {
@@ -644,6 +662,23 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
     tern_mqtt_free(m);
     return NULL;
   }
+  m->hosts[0] = m->host;
+  m->ports[0] = m->port;
+  m->nhosts = 1;
+  for (int i = 0; o->fallbacks && o->fallbacks[i]; i++) {
+    struct tern_url f;
+    char spec[300];
+    snprintf(spec, sizeof(spec), "tcp://%s", o->fallbacks[i]);
+    if (i == TERN_MQTT_MAX_FALLBACKS || tern_url_parse(spec, strlen(spec), &f) != 0 ||
+        !f.host.len || tern_str_copy(f.host, buf, sizeof(buf)) != 0 ||
+        !(m->hosts[m->nhosts] = copy(loop, buf))) {
+      *err = i == TERN_MQTT_MAX_FALLBACKS ? TERN_ELIMIT : TERN_EINVAL;
+      tern_mqtt_free(m);
+      return NULL;
+    }
+    m->ports[m->nhosts++] = f.has_port ? f.port : m->port;
+  }
+  m->o.fallbacks = NULL;
   m->o.client_id = NULL;
   m->o.username = m->o.password = NULL;
   if (tls) {
@@ -774,6 +809,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
 #if TERN_ENABLE_TLS
   tern_tls_ctx_unref(m->tls);
 #endif
+  for (int i = 1; i < m->nhosts; i++) tern_free(tern_loop_alloc(m->loop), m->hosts[i]);
   tern_free(tern_loop_alloc(m->loop), m->host);
   tern_free(tern_loop_alloc(m->loop), m->client_id);
   tern_free(tern_loop_alloc(m->loop), m->username);

@@ -274,7 +274,7 @@ int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
   switch (p->type) {
   case TERN_MQTT_CONNECT: {
     wr_str(&w, (struct tern_str){"MQTT", 4});
-    wr_u8(&w, 4);
+    wr_u8(&w, p->protocol_level ? p->protocol_level : 4); /* 0x84: a bridge (try_private) */
     wr_u8(&w, (uint8_t)(p->has_username << 7 | p->has_password << 6 | p->will_retain << 5 |
                         p->will_qos << 3 | p->has_will << 2 | p->clean_session << 1));
     wr_u16(&w, p->keepalive);
