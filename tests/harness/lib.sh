@@ -36,7 +36,7 @@ th_cleanup() {
     # leave the peers' logs in the output: a red test should explain itself
     for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }; done
   fi
-  rm -rf "$TMP"
+  [ -n "${TH_KEEP:-}" ] && echo "kept $TMP (TH_KEEP)" || rm -rf "$TMP"
 }
 
 # Skips are counted: each one is written to $TERN_SKIP_LOG (set by CTest) and

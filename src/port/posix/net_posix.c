@@ -301,6 +301,7 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   int fd = new_socket(a, c->is_udp);
   if (fd < 0) return errno_to_tern(errno);
   c->fd = fd;
+  c->events_watched = 0xffffffffu; /* not in the epoll set yet, even if connect fails now */
   if (!c->is_udp) {
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
