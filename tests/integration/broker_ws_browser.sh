@@ -7,10 +7,6 @@
 th_init broker_ws_browser
 th_need mosquitto_pub mosquitto_sub
 MQTTJS=$TERN_SRC/.deps/mqtt-5.16.0.min.js
-if [ -n "${ASAN_OPTIONS:-}" ]; then
-  echo "note: the browser check runs in the plain build (broker_mosquitto_conf covers WebSocket under ASan)"
-  th_done
-fi
 command -v chromium >/dev/null && "$PY" -c "import websocket" 2>/dev/null ||
   th_skip "needs chromium and python3-websocket"
 [ -s "$MQTTJS" ] || th_skip "MQTT.js is not in .deps/ (scripts/install-deps.sh fetches it from npm)"
