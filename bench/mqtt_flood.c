@@ -4,7 +4,7 @@
  * subscribers on "load/#" that acknowledge at once. One thread, so the
  * broker, not the generator, is what runs out of breath first.
  *
- * usage: bench_mqtt_flood PORT QOS PUBLISHERS SUBSCRIBERS MESSAGES [WINDOW [SIZE]]
+ * usage: bench_mqtt_flood PORT[:SUBPORT] QOS PUBLISHERS SUBSCRIBERS MESSAGES [WINDOW [SIZE]]
  *        bench_mqtt_flood PORT rtt MESSAGES      (QoS 1, one in flight: latency)
  * prints: sent N acked N received N expected N lost N dup N seconds S msgs_per_s R
  *         (rtt: p50_us X p99_us Y) */
@@ -179,10 +179,13 @@ int main(int argc, char **argv) {
     if (argc > 7) size = atoi(argv[7]);
   } else {
     fprintf(stderr,
-            "usage: bench_mqtt_flood PORT QOS PUBS SUBS MESSAGES [WINDOW [SIZE]] | PORT rtt N\n");
+            "usage: bench_mqtt_flood PORT[:SUBPORT] QOS PUBS SUBS MESSAGES [WINDOW [SIZE]] | "
+            "PORT rtt N\n");
     return 2;
   }
+  /* PORT, or PUBPORT:SUBPORT (a bridge: publish to the edge, read upstream) */
   int port = atoi(argv[1]), n = npub + nsub;
+  int sub_port = strchr(argv[1], ':') ? atoi(strchr(argv[1], ':') + 1) : port;
   struct conn *cs = calloc((size_t)n, sizeof(*cs));
   struct pollfd *pf = calloc((size_t)n, sizeof(*pf));
   if (rtt_mode) lat = calloc((size_t)msgs, sizeof(double));
@@ -190,7 +193,7 @@ int main(int argc, char **argv) {
     struct conn *c = &cs[npub + i];
     char id[32];
     snprintf(id, sizeof(id), "flood-sub-%d", i);
-    c->fd = dial(port, id, 600);
+    c->fd = dial(sub_port, id, 600);
     c->idx = i;
     c->seen = calloc((size_t)npub * (size_t)msgs, 1);
     head(c, 0x82, 2 + 2 + 6 + 1);

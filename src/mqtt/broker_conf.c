@@ -356,7 +356,7 @@ static int bridge_key(struct tern_broker_conf *c, const char *k, const char *v, 
     while (i < TERN_BRIDGE_MAX_TOPICS && br->topics[i].pattern) i++;
     if (i == TERN_BRIDGE_MAX_TOPICS) return want(why, whylen, "at most 16 topics a bridge");
     struct tern_bridge_topic *t = &br->topics[i];
-    for (int j = 0; j < nf; j++)
+    for (int j = 0; j < nf && j < 5; j++)
       if (!strcmp(f[j], "\"\"")) f[j][0] = '\0';
     t->direction = TERN_BRIDGE_OUT;
     if (nf >= 2) {
