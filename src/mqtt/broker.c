@@ -477,9 +477,9 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   b->st.clients_total++;
   char from[64];
   if (!b->opts.quiet_connections)
-    TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u)", id,
-              tern_addr_str(&bc->conn->peer, from, sizeof(from), 1), p->clean_session,
-              p->keepalive);
+    TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u%s)", id,
+              tern_addr_str(&bc->conn->peer, from, sizeof(from), 1), p->clean_session, p->keepalive,
+              bc->is_bridge ? ", a bridge" : "");
   send_connack(bc, present, TERN_MQTT_ACCEPTED);
   resend_inflight(bc);
   pump(b, s);

@@ -93,6 +93,29 @@ th_bg rogue "$TERN" broker -p "$e2" --allow-anonymous --bridge "127.0.0.1:$tp" -
   --bridge-cafile "$P/rogue-ca.crt" -v
 th_check "a TLS upstream with the wrong CA: refused, and says why" \
   th_wait_log "$TMP/rogue.log" "bridge bridge: .*certificate not trusted" 10
+# tern to tern, topic both ways: the upstream tern broker takes the bridge
+# (try_private) and sends it none of its own messages back, and the edge
+# sends nothing that came in on the bridge back out on it. On one
+# connection order is kept, so an echo would come before what follows it.
+u2=$(th_free_port); e3=$(th_free_port)
+th_bg tup "$TERN" broker -p "$u2" --allow-anonymous -v
+th_wait_tcp "$u2"
+th_bg tedge "$TERN" broker -p "$e3" --allow-anonymous --bridge "127.0.0.1:$u2" --bridge-topic 'loop/# both 1' -v
+th_check "tern upstream: the bridge connects" th_wait_log "$TMP/tedge.log" "bridge bridge: connected" 10
+timeout 10 mosquitto_sub -p "$u2" -i tupsub -t 'loop/#' -v -C 3 >"$TMP/tup.out" & s1=$!
+th_wait_sub tup tupsub
+timeout 10 mosquitto_sub -p "$e3" -i tedgesub -t 'loop/#' -v -C 2 >"$TMP/tedge.out" & s2=$!
+th_wait_sub tedge tedgesub
+mosquitto_pub -p "$e3" -t loop/a -m A -q 1
+th_wait_log "$TMP/tup.out" "loop/a A" 10
+mosquitto_pub -p "$u2" -t loop/b -m B -q 1
+wait $s2
+mosquitto_pub -p "$e3" -t loop/c -m C -q 1
+wait $s1
+th_eq "tern upstream: no echo of the edge's message back to it" "loop/a A|loop/b B" "$(paste -sd'|' "$TMP/tedge.out")"
+th_eq "the edge: upstream's message not sent back up" "loop/a A|loop/b B|loop/c C" "$(paste -sd'|' "$TMP/tup.out")"
+th_match "tern upstream logged a bridge" "client tern-bridge.bridge connected .*bridge" "$(cat "$TMP/tup.log")"
+
 printf 'connection b\naddress 127.0.0.1:1\ntopic a out 1\nbridge_protocol_version mqttv50\n' >"$TMP/v5.conf"
 out=$(timeout 5 "$TERN" broker -c "$TMP/v5.conf" 2>&1); rc=$?
 th_match "bridge_protocol_version mqttv50: refused with its line (rc=$rc)" "v5\.conf:4: bridge_protocol_version: mqttv50 waits" "$out"
