@@ -253,6 +253,11 @@ int cmd_broker(int argc, char **argv) {
   if (!anon_any && !o->auth.passwd_file)
     fprintf(stderr,
             "tern broker: no --passwd and no --allow-anonymous: every client will be refused\n");
+  if (app->autosave_given)
+    tern_log(loop, TERN_LOG_INFO,
+             "autosave_interval: not needed: tern writes every change to its "
+             "log as it happens%s",
+             o->fsync ? " and syncs it before acknowledging" : " (fsync true: also synced)");
   int e = 0;
   struct tern_broker *b = tern_broker_start(loop, o, &e);
   if (!b) {

@@ -118,6 +118,7 @@ struct tern_broker_conf_app {
   int log_stderr, log_stdout, log_none; /* log_dest */
   const char *log_file;                 /* log_dest file PATH */
   const char *pid_file, *user;
+  int autosave_given; /* autosave_interval/_on_changes: nothing to do, said once at start */
 };
 struct tern_broker_conf;
 struct tern_broker_conf *tern_broker_conf_new(void);

@@ -468,6 +468,7 @@ static int on_setting(void *arg, const char *k, const char *v, int line, char *w
     /* accepted: tern appends every change to its log as it happens (and
      * with fsync true syncs before acknowledging), so there is nothing to
      * save periodically */
+    c->app.autosave_given = 1;
     if (!strcmp(k, "autosave_interval")) return number(v, 0, 86400 * 365, &n, why, whylen);
     return boolean(v, &b, why, whylen);
   } else if (!strcmp(k, "fsync")) { /* tern's: sync before acknowledging */

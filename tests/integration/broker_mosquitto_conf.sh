@@ -168,6 +168,12 @@ else
   th_skip_part "Debian's /etc/mosquitto/mosquitto.conf is not installed"
 fi
 
+# autosave_interval is accepted, and the log says why it changes nothing
+# (the listener's port is taken, so this broker stops right after saying it)
+printf 'listener %s 127.0.0.1\nautosave_interval 1800\n' "$plain" >"$TMP/autosave.conf"
+th_match "autosave_interval: accepted and explained" "autosave_interval: not needed: tern writes every change" \
+  "$(timeout 5 "$TERN" broker -c "$TMP/autosave.conf" 2>&1)"
+
 # refused, with the line: an unknown key, an unsupported setting, a bad value
 refused() { # DESC CONF-TEXT EXPECTED-PATTERN
   printf '%b' "$2" >"$TMP/bad.conf"
