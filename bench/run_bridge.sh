@@ -54,3 +54,33 @@ for w in "qos0 1->1 (100,000 x 32 B)|0|0 1 1 100000" "qos1 1->1, 32 in flight|1|
   printf '%-30s %12s %12s %7s  %s / %s\n' "$name" "${t:-0}" "${m:-0}" \
     "$(python3 -c "print('%.2f' % (${t:-0} / max(${m:-0}, 1)))")" "$dt" "$dm"
 done
+# The backlog: 20,000 QoS 1 messages published to the edge while upstream is
+# down (kept by the edge), then upstream starts: seconds until the last one
+# reached the subscriber (its persistent session made beforehand, so
+# nothing depends on who connects first; both bridges retry every second).
+printf '\n%-30s %12s %12s\n' "backlog of 20,000 QoS 1" "tern s" "mosq s"
+declare -A d=()
+for kind in tern mosquitto; do
+  U=$(port); E=$(port)
+  mkdir -p "$tmp/u"; rm -f "$tmp/u"/*
+  up_persist="persistence true
+persistence_location $tmp/u/"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n%s\n%s\n' "$U" "$root" \
+    "$up_persist" >"$tmp/up.conf"
+  taskset -c 0 mosquitto -c "$tmp/up.conf" >"$tmp/up.log" 2>&1 & UPID=$!
+  wait_port "$U"
+  mosquitto_sub -p "$U" -c -i backlog -q 1 -t load/backlog -E
+  kill "$UPID"; wait "$UPID" 2>/dev/null || true # saves the session
+  edge "$kind" "$E" "$U" 1
+  seq 1 20000 | mosquitto_pub -p "$E" -t load/backlog -q 1 -l
+  queued=$(ls -l "$tmp/e" | awk 'NR > 1 {s += $5} END {print s + 0}')
+  t0=$(date +%s.%N)
+  taskset -c 0 mosquitto -c "$tmp/up.conf" >"$tmp/up.log" 2>&1 & UPID=$!
+  wait_port "$U"
+  got=$(timeout 60 mosquitto_sub -p "$U" -c -i backlog -q 1 -t load/backlog -C 20000 2>/dev/null | wc -l ||
+    true)
+  t1=$(date +%s.%N)
+  d[$kind]="$(python3 -c "print('%.2f' % ($t1 - $t0))") s, $got received, edge's files ${queued} B"
+  kill "$EPID" "$UPID"; wait "$EPID" "$UPID" 2>/dev/null || true
+done
+printf '  tern:      %s\n  mosquitto: %s\n' "${d[tern]}" "${d[mosquitto]}"
