@@ -1,0 +1,170 @@
+/* MQTT scenarios on the simulated network: a broker, and clients in
+ * loops of their own, on a virtual clock (no sockets, no sleeps). Each
+ * scenario is a few lines; a run is reproduced from its seed. */
+#include <stdlib.h>
+#include "sim.h"
+#include "test.h"
+#include "tern/broker.h"
+#include "tern/error.h"
+#include "tern/log.h"
+#include "tern/mqtt.h"
+
+static struct tern_loop *L[3]; /* broker, publisher, subscriber */
+static struct tern_broker *broker;
+
+/* A world with a broker on port 1883 (anonymous), loops for clients. */
+static void world(uint64_t seed) {
+  sim_reset(seed);
+  for (int i = 0; i < 3; i++) {
+    L[i] = tern_loop_new(NULL);
+    tern_log_set(L[i], TERN_LOG_NONE, NULL, NULL);
+  }
+  struct tern_broker_opts o = {.listeners = {{.url = "tcp://127.0.0.1:1883"}},
+                               .auth = {.allow_anonymous = 1}};
+  int err;
+  broker = tern_broker_start(L[0], &o, &err);
+}
+
+static void world_end(void) {
+  tern_broker_stop(broker);
+  for (int i = 0; i < 3; i++) {
+    tern_loop_poll(L[i], 0);
+    tern_loop_free(L[i]);
+  }
+}
+
+/* the one stream conn of a client loop */
+static struct tern_conn *stream_of(struct tern_loop *loop) {
+  for (struct tern_conn *c = tern_loop_conns(loop); c; c = c->next)
+    if (!c->is_udp && !c->is_listening && !c->is_closing) return c;
+  return NULL;
+}
+
+struct probe {
+  struct tern_mqtt *m;
+  int connected, messages, errors;
+  uint64_t error_at[16];
+};
+
+static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
+  (void)m, (void)data;
+  struct probe *p = arg;
+  if (ev == TERN_MQTT_EV_CONNECTED) p->connected++;
+  if (ev == TERN_MQTT_EV_ERROR && p->errors < 16) p->error_at[p->errors++] = sim_now_us();
+}
+
+static void on_msg(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
+  (void)m, (void)msg;
+  ((struct probe *)arg)->messages++;
+}
+
+static struct tern_mqtt *client(struct tern_loop *loop, const char *id, struct probe *p) {
+  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883", .client_id = id, .persistent = 1,
+                             .keepalive = 30, .on_event = on_event, .arg = p};
+  int err;
+  p->m = tern_mqtt_new(loop, &o, &err);
+  if (p->m) tern_mqtt_connect(p->m);
+  return p->m;
+}
+
+static int is_connected(void *arg) { return tern_mqtt_is_connected(((struct probe *)arg)->m); }
+static int got_two(void *arg) { return ((struct probe *)arg)->messages >= 2; }
+static int got_one(void *arg) { return ((struct probe *)arg)->messages >= 1; }
+static int drained(void *arg) { return tern_mqtt_pending(((struct probe *)arg)->m) == 0; }
+static int errors_6(void *arg) { return ((struct probe *)arg)->errors >= 6; }
+
+/* Reconnect backoff: with no broker, attempts come at 250, 500, 1000 ...
+ * ms apart, each within +-25 % (jitter), plus the refusal's round trip. */
+static void reconnect_backoff(void) {
+  world(1);
+  tern_broker_stop(broker);
+  broker = NULL;
+  struct probe p = {0};
+  client(L[1], "backoff", &p);
+  CHECK(sim_run(L, 2, errors_6, &p, 60000) == 0);
+  uint64_t base = 250000;
+  for (int i = 1; i < p.errors; i++, base *= 2) {
+    uint64_t gap = p.error_at[i] - p.error_at[i - 1], rtt = 2000;
+    CHECK(gap >= base - base / 4 + rtt && gap <= base + base / 4 + rtt);
+  }
+  tern_mqtt_free(p.m);
+  world_end();
+}
+
+/* QoS 1 across a reset: the PUBACK never reaches the publisher; after
+ * reconnecting it resends (DUP) and the broker acknowledges: delivered at
+ * least once (here twice), nothing left pending. */
+static void qos1_redelivery(void) {
+  world(2);
+  struct probe pub = {0}, sub = {0};
+  client(L[1], "pub", &pub);
+  client(L[2], "sub", &sub);
+  tern_mqtt_subscribe(sub.m, "t/#", 1, on_msg, &sub);
+  CHECK(sim_run(L, 3, is_connected, &pub, 5000) == 0);
+  CHECK(sim_run(L, 3, is_connected, &sub, 5000) == 0);
+  sim_advance(L, 3, 100); /* the SUBSCRIBE is through */
+  sim_stall(stream_of(L[1]), 1); /* the publisher hears nothing back */
+  CHECK(tern_mqtt_publish(pub.m, "t/1", "x", 1, 1, 0) > 0);
+  CHECK(sim_run(L, 3, got_one, &sub, 5000) == 0);
+  CHECK_EQ(tern_mqtt_pending(pub.m), 1); /* the PUBACK did not arrive */
+  sim_reset_conn(stream_of(L[1]));
+  CHECK(sim_run(L, 3, drained, &pub, 10000) == 0);
+  CHECK(sim_run(L, 3, got_two, &sub, 5000) == 0);
+  CHECK_EQ(pub.connected, 2);
+  tern_mqtt_free(pub.m);
+  tern_mqtt_free(sub.m);
+  world_end();
+}
+
+/* A client that goes silent is dropped by the broker at 1.5 x keepalive:
+ * not before 15 s, and by 16 s (the broker looks once a second). */
+static void raw_fn(struct tern_conn *c, int ev, void *ev_data) {
+  (void)ev_data;
+  uint64_t *closed_at = c->fn_data;
+  /* CONNECT, MQTT 3.1.1, clean, keepalive 10, client id "k" */
+  static const uint8_t connect[] = {0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 10, 0, 1, 'k'};
+  if (ev == TERN_EV_CONNECT) tern_send(c, connect, sizeof(connect));
+  if (ev == TERN_EV_READ) c->rx.len = 0;
+  if (ev == TERN_EV_CLOSE) *closed_at = sim_now_us();
+}
+static int closed(void *arg) { return *(uint64_t *)arg != 0; }
+
+static void keepalive_expiry(void) {
+  world(3);
+  uint64_t closed_at = 0, start = sim_now_us();
+  tern_connect(L[1], "tcp://127.0.0.1:1883", raw_fn, &closed_at);
+  CHECK(sim_run(L, 2, closed, &closed_at, 60000) == 0);
+  CHECK(closed_at - start >= 15000000 && closed_at - start <= 16100000);
+  world_end();
+}
+
+/* A will goes out when the link dies without DISCONNECT. */
+static void will_on_reset(void) {
+  world(4);
+  struct probe dev = {0}, sub = {0};
+  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883", .client_id = "dev",
+                             .will_topic = "dev/status", .will_payload = "offline",
+                             .will_len = 7, .will_qos = 1, .on_event = on_event, .arg = &dev,
+                             .no_reconnect = 1};
+  int err;
+  dev.m = tern_mqtt_new(L[1], &o, &err);
+  tern_mqtt_connect(dev.m);
+  client(L[2], "watch", &sub);
+  tern_mqtt_subscribe(sub.m, "dev/status", 1, on_msg, &sub);
+  CHECK(sim_run(L, 3, is_connected, &dev, 5000) == 0);
+  sim_advance(L, 3, 100);
+  CHECK_EQ(sub.messages, 0);
+  sim_reset_conn(stream_of(L[1]));
+  CHECK(sim_run(L, 3, got_one, &sub, 5000) == 0);
+  tern_mqtt_free(dev.m);
+  tern_mqtt_free(sub.m);
+  world_end();
+}
+
+int main(void) {
+  reconnect_backoff();
+  qos1_redelivery();
+  keepalive_expiry();
+  will_on_reset();
+  TEST_MAIN_END();
+}
