@@ -59,8 +59,12 @@ static void on_msg(struct tern_mqtt *m, const struct tern_mqtt_message *msg, voi
 }
 
 static struct tern_mqtt *client(struct tern_loop *loop, const char *id, struct probe *p) {
-  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883", .client_id = id, .persistent = 1,
-                             .keepalive = 30, .on_event = on_event, .arg = p};
+  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883",
+                             .client_id = id,
+                             .persistent = 1,
+                             .keepalive = 30,
+                             .on_event = on_event,
+                             .arg = p};
   int err;
   p->m = tern_mqtt_new(loop, &o, &err);
   if (p->m) tern_mqtt_connect(p->m);
@@ -102,7 +106,7 @@ static void qos1_redelivery(void) {
   tern_mqtt_subscribe(sub.m, "t/#", 1, on_msg, &sub);
   CHECK(sim_run(L, 3, is_connected, &pub, 5000) == 0);
   CHECK(sim_run(L, 3, is_connected, &sub, 5000) == 0);
-  sim_advance(L, 3, 100); /* the SUBSCRIBE is through */
+  sim_advance(L, 3, 100);        /* the SUBSCRIBE is through */
   sim_stall(stream_of(L[1]), 1); /* the publisher hears nothing back */
   CHECK(tern_mqtt_publish(pub.m, "t/1", "x", 1, 1, 0) > 0);
   CHECK(sim_run(L, 3, got_one, &sub, 5000) == 0);
@@ -142,9 +146,14 @@ static void keepalive_expiry(void) {
 static void will_on_reset(void) {
   world(4);
   struct probe dev = {0}, sub = {0};
-  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883", .client_id = "dev",
-                             .will_topic = "dev/status", .will_payload = "offline",
-                             .will_len = 7, .will_qos = 1, .on_event = on_event, .arg = &dev,
+  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883",
+                             .client_id = "dev",
+                             .will_topic = "dev/status",
+                             .will_payload = "offline",
+                             .will_len = 7,
+                             .will_qos = 1,
+                             .on_event = on_event,
+                             .arg = &dev,
                              .no_reconnect = 1};
   int err;
   dev.m = tern_mqtt_new(L[1], &o, &err);
@@ -166,5 +175,6 @@ int main(void) {
   qos1_redelivery();
   keepalive_expiry();
   will_on_reset();
+  sim_reset(0); /* what was still in flight */
   TEST_MAIN_END();
 }

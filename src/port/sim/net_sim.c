@@ -43,6 +43,7 @@ static struct world {
   int ndown;
   struct sim_stats st;
   int loops_alive;
+  uint16_t next_bound_port, next_client_port; /* ephemeral ports, per world */
 } W = {.latency_us = 1000};
 
 /* xorshift64*: small, fast, good enough for fault injection */
@@ -54,21 +55,28 @@ static uint64_t rnd(void) {
 }
 static double chance(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
 
+static void end_release(struct end *e);
+
+static void drop_all(struct delivery **list) {
+  while (*list) {
+    struct delivery *d = *list;
+    *list = d->next;
+    if (d->to) d->to->pending--, end_release(d->to);
+    free(d);
+  }
+}
+
+/* (call after freeing the last world's loops: their ends go with what was
+ * still in flight to them) */
 void sim_reset(uint64_t seed) {
-  while (W.queue) {
-    struct delivery *d = W.queue;
-    W.queue = d->next;
-    free(d);
-  }
-  while (W.held) {
-    struct delivery *d = W.held;
-    W.held = d->next;
-    free(d);
-  }
+  drop_all(&W.queue);
+  drop_all(&W.held);
   memset(&W, 0, sizeof(W));
   W.latency_us = 1000;
   W.rng = seed ? seed : 0x9e3779b97f4a7c15ull;
   W.now_us = 1000000; /* not 0: some code treats 0 as "never" */
+  W.next_bound_port = 40000;
+  W.next_client_port = 50000;
 }
 
 uint64_t sim_now_us(void) { return W.now_us; }
@@ -148,8 +156,7 @@ static struct tern_conn *bound[SIM_MAX_BOUND];
 static int bind_conn(struct tern_conn *c, const struct tern_addr *a) {
   uint16_t port = a->port;
   if (port == 0) { /* an ephemeral port nobody has */
-    static uint16_t next = 40000;
-    port = next++;
+    port = W.next_bound_port++;
   }
   for (int i = 0; i < SIM_MAX_BOUND; i++)
     if (bound[i] && bound[i]->local.port == port && bound[i]->is_udp == c->is_udp &&
@@ -183,9 +190,8 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (!e) return TERN_ENOMEM;
   e->c = c;
   c->fd = (intptr_t)e;
-  static uint16_t next_port = 50000;
   c->local = *a;
-  c->local.port = next_port++;
+  c->local.port = W.next_client_port++;
   if (c->is_udp) { /* a "connected" datagram socket: it may receive replies on its port */
     for (int i = 0; i < SIM_MAX_BOUND; i++)
       if (!bound[i]) {
@@ -198,8 +204,8 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (is_down(c->loop)) return TERN_EUNREACH;
   struct tern_conn *l = NULL;
   for (int i = 0; i < SIM_MAX_BOUND && !l; i++)
-    if (bound[i] && !bound[i]->is_udp && bound[i]->is_listening && bound[i]->local.port == a->port &&
-        !bound[i]->is_closing && !is_down(bound[i]->loop))
+    if (bound[i] && !bound[i]->is_udp && bound[i]->is_listening &&
+        bound[i]->local.port == a->port && !bound[i]->is_closing && !is_down(bound[i]->loop))
       l = bound[i];
   if (!l) {
     /* refused: the RST comes back after one round trip */
@@ -505,8 +511,7 @@ static int has_tx(struct tern_loop *loop) {
   return 0;
 }
 
-int sim_run(struct tern_loop **loops, int n, int (*done)(void *arg), void *arg,
-            uint32_t limit_ms) {
+int sim_run(struct tern_loop **loops, int n, int (*done)(void *arg), void *arg, uint32_t limit_ms) {
   uint64_t end = W.now_us + (uint64_t)limit_ms * 1000;
   for (;;) {
     int busy;

@@ -18,7 +18,8 @@
 struct tern_loop;
 struct tern_conn;
 
-/* A fresh world at virtual time 0 (call before creating loops). */
+/* A fresh world (call before creating loops, and after freeing the last
+ * world's, which lets go of what was still in flight). */
 void sim_reset(uint64_t seed);
 uint64_t sim_now_us(void);
 
@@ -27,8 +28,7 @@ void sim_set_latency_us(uint32_t us);
 
 /* Run the loops, jumping the clock from one due thing to the next, until
  * done(arg) is true or limit_ms of virtual time passed: 0 or TERN_ETIMEDOUT. */
-int sim_run(struct tern_loop **loops, int n, int (*done)(void *arg), void *arg,
-            uint32_t limit_ms);
+int sim_run(struct tern_loop **loops, int n, int (*done)(void *arg), void *arg, uint32_t limit_ms);
 /* Run for exactly ms of virtual time. */
 void sim_advance(struct tern_loop **loops, int n, uint32_t ms);
 
