@@ -5,6 +5,7 @@
  * sim_run() moves the clock to the next due delivery or timer when no loop
  * has anything to do now. Randomness (faults, tern_random) comes from one
  * seeded generator, so a run is reproduced from its seed. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../core/loop_internal.h"
@@ -44,6 +45,9 @@ static struct world {
   struct sim_stats st;
   int loops_alive;
   uint16_t next_bound_port, next_client_port; /* ephemeral ports, per world */
+  struct tern_loop *hosts[16];                /* loop i is host 10.0.0.(i + 1) */
+  int nhosts;
+  struct tern_loop *current; /* the host whose code runs now (for the interface calls) */
 } W = {.latency_us = 1000};
 
 /* xorshift64*: small, fast, good enough for fault injection */
@@ -136,12 +140,29 @@ static void end_release(struct end *e) {
 int tern_port_init(struct tern_loop *loop) {
   loop->port = NULL;
   W.loops_alive++;
+  if (W.nhosts < 16) W.hosts[W.nhosts++] = loop;
+  W.current = loop;
   return 0;
 }
 
+/* Each loop is a host of its own: 10.0.0.1, 10.0.0.2 ... in order of creation. */
+static struct tern_addr host_addr(struct tern_loop *loop) {
+  struct tern_addr a;
+  int i = 0;
+  while (i < W.nhosts && W.hosts[i] != loop) i++;
+  char ip[16];
+  snprintf(ip, sizeof(ip), "10.0.0.%d", (i < W.nhosts ? i : 0) + 1);
+  tern_addr_parse(ip, 0, &a);
+  return a;
+}
+
+void sim_enter(struct tern_loop *loop) { W.current = loop; }
+
 void tern_port_free(struct tern_loop *loop) {
-  (void)loop;
   W.loops_alive--;
+  for (int i = 0; i < W.nhosts; i++)
+    if (W.hosts[i] == loop) W.hosts[i] = NULL; /* the address stays taken */
+  if (W.current == loop) W.current = NULL;
 }
 
 int tern_port_wake(struct tern_loop *loop) {
@@ -190,7 +211,7 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (!e) return TERN_ENOMEM;
   e->c = c;
   c->fd = (intptr_t)e;
-  c->local = *a;
+  c->local = host_addr(c->loop);
   c->local.port = W.next_client_port++;
   if (c->is_udp) { /* a "connected" datagram socket: it may receive replies on its port */
     for (int i = 0; i < SIM_MAX_BOUND; i++)
@@ -223,8 +244,10 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (!se) return TERN_ENOMEM;
   se->c = s;
   s->fd = (intptr_t)se;
-  s->local = l->local;
-  s->peer = c->local;
+  s->local = host_addr(l->loop);
+  s->local.port = l->local.port;
+  s->peer = host_addr(c->loop);
+  s->peer.port = c->local.port;
   e->peer = se;
   se->peer = e;
   tern_core_on_accept(l, s);
@@ -290,7 +313,9 @@ int tern_port_sendto(struct tern_conn *c, const struct tern_addr *to, const void
     if (!b || !b->is_udp || b->local.port != to->port || b->is_closing || is_down(b->loop))
       continue;
     if (b == c && !multicast) continue;
-    deliver_dgram(b, &c->local, d, n);
+    struct tern_addr from = host_addr(c->loop);
+    from.port = c->local.port;
+    deliver_dgram(b, &from, d, n);
     if (!multicast) break;
   }
   return 0;
@@ -330,14 +355,15 @@ int tern_port_ifaces(struct tern_iface_info *out, int max) {
   if (max < 1) return 0;
   memset(out, 0, sizeof(*out));
   strcpy(out->name, "sim0");
-  tern_addr_parse("127.0.0.1", 0, &out->addr);
-  out->up = out->multicast = out->loopback = 1;
+  out->addr = host_addr(W.current);
+  out->up = out->multicast = 1;
   return 1;
 }
 
 int tern_port_iface_ipv4(const char *ifname, struct tern_addr *out) {
-  if (ifname && strcmp(ifname, "sim0") && strcmp(ifname, "lo")) return TERN_ENOTFOUND;
-  return tern_addr_parse("127.0.0.1", 0, out);
+  if (ifname && strcmp(ifname, "sim0")) return TERN_ENOTFOUND;
+  *out = host_addr(W.current);
+  return 0;
 }
 
 int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out) {
@@ -393,6 +419,7 @@ static int hand_over(struct delivery *d) {
 int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
   (void)timeout_ms;
   int n = 0;
+  W.current = loop;
   for (struct tern_conn *c = loop->conns; c; c = c->next)
     if (c->fd >= 0 && !c->is_listening && !c->is_udp && !c->is_closing) n += flush_one(c);
   struct delivery **pp = &W.queue;

@@ -7,9 +7,10 @@
  * The world is process-wide state on purpose (port.h's clock takes no loop):
  * this port is for test programs only, never for libtern itself.
  *
- * Addresses: every loop lives on one host; a connect to any address with
- * port P reaches the listener on P. Datagrams go to the conn bound to the
- * destination port (or to every member of a multicast group). */
+ * Addresses: each loop is a host of its own, 10.0.0.1, 10.0.0.2 ... in
+ * order of creation, with one interface, "sim0". A connect to any address
+ * with port P reaches the listener on P. Datagrams go to the conn bound to
+ * the destination port (or to every member of a multicast group). */
 #ifndef TERN_SIM_H
 #define TERN_SIM_H
 #include <stddef.h>
@@ -22,6 +23,10 @@ struct tern_conn;
  * world's, which lets go of what was still in flight). */
 void sim_reset(uint64_t seed);
 uint64_t sim_now_us(void);
+
+/* Code about to run for loop's host outside its poll (starting a service
+ * that asks for its interface's address): say which host it is. */
+void sim_enter(struct tern_loop *loop);
 
 /* One-way latency of every link (default 1 ms). */
 void sim_set_latency_us(uint32_t us);
