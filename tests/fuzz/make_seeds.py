@@ -55,6 +55,16 @@ write("fuzz_mqtt", "ping_disconnect", pkt(0xc0, b"") + pkt(0xd0, b"") + pkt(0xe0
 write("fuzz_mqtt", "session", connect + pkt(0x82, b"\x00\x01" + s("c/#") + b"\x01")
       + pkt(0x32, s("c/t") + b"\x00\x02" + b"1") + pkt(0xe0, b""))
 
+# whole sessions, for the broker's state machine through the simulated network
+sub = pkt(0x82, b"\x00\x01" + s("c/#") + b"\x02")
+write("fuzz_sim_broker", "qos_flows", connect + sub + pkt(0x30, s("c/0") + b"zero")
+      + pkt(0x32, s("c/1") + b"\x00\x02" + b"one") + pkt(0x34, s("c/2") + b"\x00\x03" + b"two")
+      + pkt(0x62, b"\x00\x03") + pkt(0x40, b"\x00\x01") + pkt(0xc0, b"") + pkt(0xe0, b""))
+write("fuzz_sim_broker", "will_retain", connect_will + pkt(0x31, s("r/x") + b"kept")
+      + pkt(0xa2, b"\x00\x04" + s("c/#")))
+write("fuzz_sim_broker", "second_connect", connect + connect)
+write("fuzz_sim_broker", "bad_length", connect + b"\x30\xff\xff\xff\xff\x7f")
+
 # ---- HTTP: requests from curl and the browser, responses the client reads ----
 write("fuzz_http", "get", "GET /?LED=ON HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/7.88.1\r\n"
       "Accept: */*\r\n\r\n")
