@@ -152,6 +152,17 @@ for name, text in {
     write("fuzz_broker_conf", name, text)
 write("fuzz_conf", "odd", "  key   =   spaced value  \r\n;comment\n[bad\nbare\n=novalue\n")
 
+# whole connections, for the HTTP server's state machine through the simulated network
+write("fuzz_sim_http", "keepalive", "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+write("fuzz_sim_http", "websocket", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+      b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      b"Sec-WebSocket-Version: 13\r\n\r\n" + bytes([0x81, 0x85, 1, 2, 3, 4])
+      + bytes(a ^ b for a, b in zip(b"hello", b"\x01\x02\x03\x04\x01"))
+      + bytes([0x89, 0x80, 0, 0, 0, 0, 0x88, 0x82, 1, 1, 1, 1, 0x02, 0xe9]))
+write("fuzz_sim_http", "slow_and_bad", "GET /hello HTTP/1.1\r\nHost: x\r\nX: a\r\n  b\r\n\r\n")
+
 # ---- WebSocket frames: masked from a client, plain from the server ----
 write("fuzz_ws", "client_text", bytes([0x81, 0x85, 1, 2, 3, 4]) + bytes(a ^ b for a, b in zip(b"hello", b"\x01\x02\x03\x04\x01")))
 write("fuzz_ws", "server_binary_126", bytes([0x82, 126, 0x01, 0x00]) + bytes(256))
