@@ -138,7 +138,7 @@ write("fuzz_conf", "device", "# a device\n[device]\nname = kitchen\nconsole_port
       "ntp = 127.0.0.1:1123\nntp = 127.0.0.2\nled = on\n")
 write("fuzz_conf", "broker", "listener 1883 127.0.0.1\nallow_anonymous true\npersistence true\n"
       "persistence_location /var/lib/tern/\nlistener 8883\ncertfile s.crt\nkeyfile s.key\n")
-for name, text in {
+for seed_name, text in {
     "listeners": "per_listener_settings true\nlistener 1883 127.0.0.1\nallow_anonymous true\n"
                  "listener 8883\ncertfile s.crt\nkeyfile s.key\ncafile ca.crt\n"
                  "require_certificate true\nuse_identity_as_username true\nacl_file a\n"
@@ -149,7 +149,7 @@ for name, text in {
               "message_size_limit 1000\nmax_packet_size 2000\nmax_keepalive 60\nsys_interval 5\n"
               "autosave_interval 1800\nfsync true\nslow_subscriber_timeout 9\n",
 }.items():
-    write("fuzz_broker_conf", name, text)
+    write("fuzz_broker_conf", seed_name, text)
 write("fuzz_conf", "odd", "  key   =   spaced value  \r\n;comment\n[bad\nbare\n=novalue\n")
 
 # whole connections, for the HTTP server's state machine through the simulated network
@@ -168,3 +168,18 @@ write("fuzz_ws", "client_text", bytes([0x81, 0x85, 1, 2, 3, 4]) + bytes(a ^ b fo
 write("fuzz_ws", "server_binary_126", bytes([0x82, 126, 0x01, 0x00]) + bytes(256))
 write("fuzz_ws", "ping_close", bytes([0x89, 0x80, 0, 0, 0, 0, 0x88, 0x82, 1, 1, 1, 1, 0x02, 0xe9]))
 write("fuzz_ws", "len_127", bytes([0x02, 127]) + struct.pack("!Q", 70000))
+
+# whole exchanges for the mDNS responder through the simulated network:
+# datagrams, each behind a length byte (probes for our name, answers that
+# conflict, a browse)
+def dgrams(*ds):
+    return b"".join(bytes([len(d)]) + d for d in ds if len(d) < 256)
+
+
+probe_dev = struct.pack("!6H", 0, 0, 1, 0, 1, 0) + name("dev.local") + struct.pack("!2H", 255, 0x8001) \
+    + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 120, 4) + bytes([10, 0, 0, 9])
+conflict = struct.pack("!6H", 0, 0x8400, 0, 1, 0, 0) + name("dev.local") + struct.pack("!HHIH", 1, 0x8001, 120, 4) \
+    + bytes([10, 0, 0, 9])
+browse = struct.pack("!6H", 0, 0, 1, 0, 0, 0) + name("_http._tcp.local") + struct.pack("!2H", 12, 1)
+write("fuzz_sim_mdns", "probe_conflict_browse", dgrams(probe_dev, conflict, browse, q))
+write("fuzz_sim_mdns", "queries", dgrams(q, browse, q))

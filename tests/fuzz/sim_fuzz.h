@@ -56,12 +56,12 @@ struct fz_hostile {
   size_t len, off;
   struct tern_conn *c;
 };
-static void fz_hostile_fn(struct tern_conn *c, int ev, void *ev_data) {
+static inline void fz_hostile_fn(struct tern_conn *c, int ev, void *ev_data) {
   (void)ev_data;
   if (ev == TERN_EV_READ) c->rx.len = 0; /* whatever it is told */
   if (ev == TERN_EV_CLOSE) ((struct fz_hostile *)c->fn_data)->c = NULL;
 }
-static void fz_hostile_run(struct tern_loop *loop, struct fz_hostile *h, const char *url) {
+static inline void fz_hostile_run(struct tern_loop *loop, struct fz_hostile *h, const char *url) {
   h->c = tern_connect(loop, url, fz_hostile_fn, h);
   sim_advance(&loop, 1, 5);
   while (h->c && h->off < h->len) {
