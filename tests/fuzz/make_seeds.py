@@ -183,3 +183,10 @@ conflict = struct.pack("!6H", 0, 0x8400, 0, 1, 0, 0) + name("dev.local") + struc
 browse = struct.pack("!6H", 0, 0, 1, 0, 0, 0) + name("_http._tcp.local") + struct.pack("!2H", 12, 1)
 write("fuzz_sim_mdns", "probe_conflict_browse", dgrams(probe_dev, conflict, browse, q))
 write("fuzz_sim_mdns", "queries", dgrams(q, browse, q))
+
+# a console session, for the telnet console's state machine through the simulated network
+IAC = 255
+write("fuzz_sim_console", "login_and_commands",
+      bytes([IAC, 253, 1, IAC, 251, 3, IAC, 250, 31, 0, 80, 0, 24, IAC, 240]) + b"admin\r\nsecret\r\n"
+      + b"help\r\nuptime\r\nbogus\r\nexit\r\n")
+write("fuzz_sim_console", "bad_logins", b"admin\r\nwrong\r\nadmin\r\nwrong\r\nx" + b"\x08" * 5 + b"\r\n\x03\x04")
