@@ -1,7 +1,9 @@
 /* MQTT scenarios on the simulated network: a broker, and clients in
  * loops of their own, on a virtual clock (no sockets, no sleeps). Each
  * scenario is a few lines; a run is reproduced from its seed. */
+#define _DEFAULT_SOURCE /* mkstemp */
 #include <stdlib.h>
+#include <unistd.h>
 #include "sim.h"
 #include "test.h"
 #include "tern/broker.h"
@@ -170,11 +172,122 @@ static void will_on_reset(void) {
   world_end();
 }
 
+/* QoS 2, exactly once, whatever step of the flow the link dies in: with a
+ * 10 ms latency, PUBLISH lands at 10 ms, PUBREC at 20, PUBREL at 30,
+ * PUBCOMP at 40; the reset comes at 5, 15, 25 or 35 ms. */
+static void qos2_exactly_once(void) {
+  for (int step = 0; step < 4; step++) {
+    world(20 + (uint64_t)step);
+    sim_set_latency_us(10000);
+    struct probe pub = {0}, sub = {0};
+    client(L[1], "pub2", &pub);
+    client(L[2], "sub2", &sub);
+    tern_mqtt_subscribe(sub.m, "q2/#", 2, on_msg, &sub);
+    CHECK(sim_run(L, 3, is_connected, &pub, 5000) == 0);
+    CHECK(sim_run(L, 3, is_connected, &sub, 5000) == 0);
+    sim_advance(L, 3, 200);
+    CHECK(tern_mqtt_publish(pub.m, "q2/x", "once", 4, 2, 0) > 0);
+    sim_advance(L, 3, 5 + 10 * (uint32_t)step);
+    sim_reset_conn(stream_of(L[1]));
+    CHECK(sim_run(L, 3, drained, &pub, 20000) == 0);
+    sim_advance(L, 3, 1000); /* anything late would have come by now */
+    CHECK_EQ(sub.messages, 1);
+    tern_mqtt_free(pub.m);
+    tern_mqtt_free(sub.m);
+    world_end();
+  }
+}
+
+/* The offline queue survives a crash: QoS 1 messages published while no
+ * broker is there wait in the client's store; the process "dies" (the
+ * client is dropped without a word); a new one on the same store sends
+ * them once a broker appears. */
+static void store_replay_after_crash(void) {
+  world(30);
+  tern_broker_stop(broker);
+  broker = NULL;
+  char path[] = "/tmp/tern-sim-store-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  close(fd);
+  struct probe a = {0};
+  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883",
+                             .client_id = "keep",
+                             .persistent = 1,
+                             .store_path = path,
+                             .on_event = on_event,
+                             .arg = &a};
+  int err;
+  a.m = tern_mqtt_new(L[1], &o, &err);
+  tern_mqtt_connect(a.m);
+  for (int i = 0; i < 5; i++) CHECK(tern_mqtt_publish(a.m, "s/x", "v", 1, 1, 0) > 0);
+  sim_advance(L, 2, 1000);
+  CHECK_EQ(tern_mqtt_pending(a.m), 5);
+  tern_mqtt_free(a.m); /* the crash: no DISCONNECT, the store stays */
+  struct tern_broker_opts bo = {.listeners = {{.url = "tcp://127.0.0.1:1883"}},
+                                .auth = {.allow_anonymous = 1}};
+  broker = tern_broker_start(L[0], &bo, &err);
+  struct probe sub = {0}, b = {0};
+  client(L[2], "watch", &sub);
+  tern_mqtt_subscribe(sub.m, "s/#", 1, on_msg, &sub);
+  sim_advance(L, 3, 500);
+  o.arg = &b;
+  b.m = tern_mqtt_new(L[1], &o, &err);
+  CHECK_EQ(tern_mqtt_pending(b.m), 5); /* restored from the store */
+  tern_mqtt_connect(b.m);
+  CHECK(sim_run(L, 3, drained, &b, 10000) == 0);
+  sim_advance(L, 3, 500);
+  CHECK_EQ(sub.messages, 5);
+  tern_mqtt_free(b.m);
+  tern_mqtt_free(sub.m);
+  unlink(path);
+  world_end();
+}
+
+/* Session takeover: a second connection with the same client id wins;
+ * the first is closed, and its will is not published. */
+static int taken_over(void *arg) {
+  struct probe *p = arg;
+  return p[0].connected && p[1].connected && !tern_mqtt_is_connected(p[0].m);
+}
+static void session_takeover(void) {
+  world(40);
+  struct probe p[2] = {{0}, {0}}, sub = {0};
+  client(L[2], "watch", &sub);
+  tern_mqtt_subscribe(sub.m, "tw/#", 1, on_msg, &sub);
+  struct tern_mqtt_opts o = {.url = "mqtt://127.0.0.1:1883",
+                             .client_id = "same",
+                             .will_topic = "tw/will",
+                             .will_payload = "gone",
+                             .will_len = 4,
+                             .no_reconnect = 1,
+                             .on_event = on_event,
+                             .arg = &p[0]};
+  int err;
+  p[0].m = tern_mqtt_new(L[1], &o, &err);
+  tern_mqtt_connect(p[0].m);
+  CHECK(sim_run(L, 3, is_connected, &p[0], 5000) == 0);
+  o.arg = &p[1];
+  p[1].m = tern_mqtt_new(L[1], &o, &err);
+  tern_mqtt_connect(p[1].m);
+  CHECK(sim_run(L, 3, taken_over, p, 5000) == 0);
+  CHECK(tern_mqtt_is_connected(p[1].m));
+  sim_advance(L, 3, 1000);
+  CHECK_EQ(sub.messages, 0); /* no will for a takeover */
+  tern_mqtt_free(p[0].m);
+  tern_mqtt_free(p[1].m);
+  tern_mqtt_free(sub.m);
+  world_end();
+}
+
 int main(void) {
   reconnect_backoff();
   qos1_redelivery();
   keepalive_expiry();
   will_on_reset();
+  qos2_exactly_once();
+  store_replay_after_crash();
+  session_takeover();
   sim_reset(0); /* what was still in flight */
   TEST_MAIN_END();
 }
