@@ -46,6 +46,7 @@ static struct world {
   int loops_alive;
   uint16_t next_bound_port, next_client_port; /* ephemeral ports, per world */
   struct tern_loop *hosts[16];                /* loop i is host 10.0.0.(i + 1) */
+  double clock_off[16];                       /* each host's wall clock error, seconds */
   int nhosts;
   struct tern_loop *current; /* the host whose code runs now (for the interface calls) */
 } W = {.latency_us = 1000};
@@ -339,7 +340,22 @@ struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_c
 
 uint32_t tern_port_millis(void) { return (uint32_t)(W.now_us / 1000); }
 uint64_t tern_port_micros(void) { return W.now_us; }
-double tern_port_wall_time(void) { return 1767225600.0 + (double)W.now_us / 1e6; } /* 2026 */
+static int host_index(struct tern_loop *loop) {
+  for (int i = 0; i < W.nhosts; i++)
+    if (W.hosts[i] == loop) return i;
+  return -1;
+}
+
+/* 2026-01-01 plus virtual time, plus the host's own clock error */
+double tern_port_wall_time(void) {
+  int i = host_index(W.current);
+  return 1767225600.0 + (double)W.now_us / 1e6 + (i >= 0 ? W.clock_off[i] : 0);
+}
+
+void sim_set_clock(struct tern_loop *loop, double offset_s) {
+  int i = host_index(loop);
+  if (i >= 0) W.clock_off[i] = offset_s;
+}
 int tern_port_set_wall_time(double unix_seconds) {
   (void)unix_seconds;
   return TERN_EUNSUPPORTED;

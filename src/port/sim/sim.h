@@ -28,6 +28,10 @@ uint64_t sim_now_us(void);
  * that asks for its interface's address): say which host it is. */
 void sim_enter(struct tern_loop *loop);
 
+/* loop's host reads a wall clock this far off (seconds; others read the
+ * world's time, 2026-01-01 plus virtual time). */
+void sim_set_clock(struct tern_loop *loop, double offset_s);
+
 /* One-way latency of every link (default 1 ms). */
 void sim_set_latency_us(uint32_t us);
 

@@ -1,0 +1,120 @@
+/* SNTP and the resolver on the simulated network: a clock 3.5 s behind
+ * learns the offset across a 40 ms link; a resolver whose first queries
+ * are lost retries and gets its answer, and with no answer at all gives up
+ * on time. */
+#include <stdlib.h>
+#include "sim.h"
+#include "test.h"
+#include "tern/dns.h"
+#include "tern/config.h"
+#include "tern/error.h"
+#include "tern/log.h"
+#include "tern/rtc.h"
+#include "tern/sntp.h"
+
+static struct tern_loop *L[2];
+
+static void setup(uint64_t seed) {
+  sim_reset(seed);
+  for (int i = 0; i < 2; i++) {
+    L[i] = tern_loop_new(NULL);
+    tern_log_set(L[i], TERN_LOG_NONE, NULL, NULL);
+  }
+}
+static void teardown(void) {
+  for (int i = 0; i < 2; i++) {
+    tern_loop_poll(L[i], 0);
+    tern_loop_free(L[i]);
+  }
+  sim_reset(0);
+}
+
+static int synced(void *arg) { return tern_sntp_result(arg)->synced; }
+
+static void sntp_offset_and_delay(void) {
+  setup(60);
+  sim_set_latency_us(40000); /* 40 ms each way */
+  sim_set_clock(L[1], -3.5); /* the device's clock is 3.5 s behind */
+  struct tern_sntp_server *srv = tern_sntp_server_start(L[0], "udp://0.0.0.0:123", 2);
+  CHECK(srv != NULL);
+  sim_enter(L[1]);
+  struct tern_sntp_opts o = {.servers = {"10.0.0.1:123"}};
+  struct tern_sntp *c = tern_sntp_start(L[1], &o);
+  CHECK(c != NULL);
+  CHECK(sim_run(L, 2, synced, c, 10000) == 0);
+  const struct tern_sntp_result *r = tern_sntp_result(c);
+  CHECK(r->offset > 3.5 - 0.002 && r->offset < 3.5 + 0.002);
+  CHECK(r->delay > 0.080 - 0.002 && r->delay < 0.080 + 0.002);
+  CHECK(tern_rtc_synced(L[1]));
+  tern_sntp_stop(c);
+  tern_sntp_server_stop(srv);
+  teardown();
+}
+
+/* A DNS server on host 10.0.0.1 that ignores the first 'drop' queries
+ * (every one, with drop < 0) and answers the next with 10.0.0.99. */
+struct dns_stub {
+  int drop, queries;
+};
+static void dns_fn(struct tern_conn *c, int ev, void *ev_data) {
+  (void)ev_data;
+  struct dns_stub *d = c->fn_data;
+  if (ev != TERN_EV_READ || c->rx.len < 12) return;
+  d->queries++;
+  if (d->drop < 0 || d->queries <= d->drop) return;
+  uint8_t r[512];
+  size_t n = c->rx.len < 400 ? c->rx.len : 400;
+  memcpy(r, c->rx.data, n);
+  r[2] = 0x81, r[3] = 0x80, r[6] = 0, r[7] = 1; /* a response, one answer */
+  static const uint8_t a[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 99};
+  memcpy(r + n, a, sizeof(a));
+  tern_sendto(c, &c->peer, r, n + sizeof(a));
+}
+
+struct answer {
+  int done, err;
+  struct tern_addr addr;
+  uint64_t at;
+};
+static void resolved(struct tern_loop *loop, int err, const struct tern_addr *addrs, size_t n,
+                     void *arg) {
+  (void)loop;
+  struct answer *a = arg;
+  a->done = 1;
+  a->err = err;
+  a->at = sim_now_us();
+  if (!err && n) a->addr = addrs[0];
+}
+static int answered(void *arg) { return ((struct answer *)arg)->done; }
+
+static void resolver_retries(int drop) {
+  setup(70 + (uint64_t)(drop + 1));
+  struct dns_stub d = {drop, 0};
+  CHECK(tern_listen(L[0], "udp://0.0.0.0:53", dns_fn, &d) != NULL);
+  struct tern_dns_opts o = {.servers = "10.0.0.1:53", .hosts_file = "", .resolv_conf = ""};
+  CHECK(tern_dns_attach(L[1], &o) == 0);
+  struct answer a = {0};
+  uint64_t start = sim_now_us();
+  sim_enter(L[1]);
+  CHECK(tern_loop_resolve(L[1], "dev.example", 4, resolved, &a) == 0);
+  CHECK(sim_run(L, 2, answered, &a, 30000) == 0);
+  uint64_t took = a.at - start, per = TERN_DNS_TIMEOUT_MS * 1000ull;
+  if (drop < 0) { /* every attempt times out, then it gives up */
+    CHECK(a.err != 0);
+    CHECK_EQ(d.queries, TERN_DNS_ATTEMPTS);
+    CHECK(took >= TERN_DNS_ATTEMPTS * per && took <= TERN_DNS_ATTEMPTS * per + 20000);
+  } else { /* the answer to the attempt after the lost ones */
+    CHECK_EQ(a.err, 0);
+    CHECK_EQ(a.addr.ip[3], 99);
+    CHECK_EQ(d.queries, drop + 1);
+    CHECK(took >= (uint64_t)drop * per && took <= (uint64_t)drop * per + 20000);
+  }
+  teardown();
+}
+
+int main(void) {
+  sntp_offset_and_delay();
+  resolver_retries(2);  /* two queries lost, the third answered */
+  resolver_retries(-1); /* no answer at all */
+  TEST_MAIN_END();
+}
