@@ -280,6 +280,48 @@ static void session_takeover(void) {
   world_end();
 }
 
+/* The link goes down for a while (the client backs off to seconds); when
+ * it comes back (TERN_BUS_NET_UP) the client reconnects at once instead of
+ * waiting out its backoff. */
+static void reconnect_on_link_up(void) {
+  world(50);
+  struct probe p = {0};
+  client(L[1], "linkup", &p);
+  CHECK(sim_run(L, 3, is_connected, &p, 5000) == 0);
+  sim_link(L[1], 0);
+  sim_advance(L, 3, 20000); /* attempts fail meanwhile; the backoff grows past 4 s */
+  CHECK(!tern_mqtt_is_connected(p.m));
+  CHECK(p.errors >= 4);
+  uint64_t up = sim_now_us();
+  sim_link(L[1], 1);
+  CHECK(sim_run(L, 3, is_connected, &p, 10000) == 0);
+  CHECK(sim_now_us() - up < 50000);
+  tern_mqtt_free(p.m);
+  world_end();
+}
+
+/* A client that publishes and then half-closes (FIN right behind its
+ * PUBLISH) still has its message delivered: what came before the EOF is
+ * taken, not lost with the socket. */
+static void half_close_after_publish(void) {
+  world(51);
+  struct probe sub = {0};
+  client(L[2], "hc-sub", &sub);
+  tern_mqtt_subscribe(sub.m, "hc/#", 0, on_msg, &sub);
+  CHECK(sim_run(L, 3, is_connected, &sub, 5000) == 0);
+  sim_advance(L, 3, 100);
+  uint64_t closed_at = 0;
+  struct tern_conn *c = tern_connect(L[1], "tcp://127.0.0.1:1883", raw_fn, &closed_at);
+  sim_advance(L, 3, 10); /* connected; CONNECT sent */
+  static const uint8_t pub[] = {0x30, 7, 0, 4, 'h', 'c', '/', '1', 'x'};
+  tern_send(c, pub, sizeof(pub));
+  tern_loop_poll(L[1], 0); /* the PUBLISH is on its way */
+  sim_half_close(c);
+  CHECK(sim_run(L, 3, got_one, &sub, 5000) == 0);
+  tern_mqtt_free(sub.m);
+  world_end();
+}
+
 int main(void) {
   reconnect_backoff();
   qos1_redelivery();
@@ -288,6 +330,8 @@ int main(void) {
   qos2_exactly_once();
   store_replay_after_crash();
   session_takeover();
+  reconnect_on_link_up();
+  half_close_after_publish();
   sim_reset(0); /* what was still in flight */
   TEST_MAIN_END();
 }
