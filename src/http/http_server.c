@@ -547,7 +547,8 @@ static void ws_on_data(struct hconn *h) {
       ws_close(h, 1009);
       return;
     }
-    tern_ws_unmask(h->ws_msg.data + at, take, f->mask, h->ws_done);
+    if (take) /* (a zero-length frame: nothing to unmask, and no buffer yet) */
+      tern_ws_unmask(h->ws_msg.data + at, take, f->mask, h->ws_done);
     tern_buf_consume(&c->rx, take);
     h->ws_done += take;
     if (h->ws_done == f->len) {
