@@ -7,14 +7,9 @@
 #   bench/run_bridge.sh            (writes the table to stdout)
 set -eu
 cd "$(dirname "$0")/.."
-command -v mosquitto >/dev/null || { echo "needs mosquitto"; exit 1; }
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTERN_BENCH=ON >/dev/null
-cmake --build build-bench >/dev/null
-B=build-bench/bin
+. bench/lib.sh
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 root=$([ "$(id -u)" = 0 ] && echo 'user root' || true)
 upstream() { # PORT -> UPID
   printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n%s\n' "$1" "$root" >"$tmp/up.conf"

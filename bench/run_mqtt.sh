@@ -4,12 +4,8 @@
 # Brokers are pinned to core 0 and the load generator to core 1.
 set -eu
 cd "$(dirname "$0")/.."
-command -v mosquitto >/dev/null || { echo "needs mosquitto"; exit 1; }
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTERN_BENCH=ON >/dev/null
-cmake --build build-bench >/dev/null
-B=build-bench/bin
+. bench/lib.sh
 ulimit -n "$(ulimit -Hn)"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 conf=$(mktemp)
 mosq() { # PORT -> starts Mosquitto (no queue limit), pid in MP
   printf '%s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_connections -1\n' \
