@@ -40,6 +40,11 @@ int tern_ws_encode(struct tern_buf *out, int opcode, int fin, const void *data, 
 void tern_ws_unmask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset);
 /* Sec-WebSocket-Accept for a Sec-WebSocket-Key; out gets 29 bytes + NUL. */
 int tern_ws_accept_key(const char *key, size_t key_len, char out[32]);
+/* The whole "101 Switching Protocols" answer to a handshake with this key,
+ * naming protocol (the chosen subprotocol) when not NULL: its length, or
+ * TERN_EFULL. */
+int tern_ws_accept_response(const char *key, size_t key_len, const char *protocol, char *out,
+                            size_t outlen);
 
 struct tern_conn;
 struct tern_http_request;

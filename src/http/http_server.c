@@ -421,13 +421,9 @@ int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg
     reply_simple(h, 426, "Sec-WebSocket-Version: 13\r\n", NULL);
     return TERN_EUNSUPPORTED;
   }
-  char accept[32], hdr[160];
-  tern_ws_accept_key(key->p, key->len, accept);
-  int n =
-      snprintf(hdr, sizeof(hdr),
-               "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Accept: %s\r\n\r\n",
-               accept);
+  char hdr[160];
+  int n = tern_ws_accept_response(key->p, key->len, NULL, hdr, sizeof(hdr));
+  if (n < 0) return n;
   tern_send(h->conn, hdr, (size_t)n);
   h->state = HS_WS;
   h->ws_fn = fn;

@@ -1,4 +1,5 @@
 /* WebSocket frames (RFC 6455 section 5): header parsing and encoding. */
+#include <stdio.h>
 #include <string.h>
 #include "tern/base64.h"
 #include "tern/error.h"
@@ -90,4 +91,17 @@ int tern_ws_accept_key(const char *key, size_t key_len, char out[32]) {
   tern_sha1_update(&sha, guid, sizeof(guid) - 1);
   tern_sha1_final(&sha, digest);
   return tern_base64_encode(digest, sizeof(digest), out, 32) == 28 ? 0 : TERN_EFULL;
+}
+
+int tern_ws_accept_response(const char *key, size_t key_len, const char *protocol, char *out,
+                            size_t outlen) {
+  char accept[32];
+  int rc = tern_ws_accept_key(key, key_len, accept);
+  if (rc) return rc;
+  int n = snprintf(out, outlen,
+                   "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
+                   accept, protocol ? "Sec-WebSocket-Protocol: " : "", protocol ? protocol : "",
+                   protocol ? "\r\n" : "");
+  return n > 0 && (size_t)n < outlen ? n : TERN_EFULL;
 }

@@ -59,13 +59,9 @@ static int handshake(struct bconn *bc, const char **why) {
                     : has_token(proto, "mqttv3.1") ? "mqttv3.1"
                                                    : "";
   if (sub && !*sub) return refuse(c, "400 Bad Request", why);
-  char accept[32], hdr[224];
-  tern_ws_accept_key(key->p, key->len, accept);
-  int len =
-      snprintf(hdr, sizeof(hdr),
-               "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
-               accept, sub ? "Sec-WebSocket-Protocol: " : "", sub ? sub : "", sub ? "\r\n" : "");
+  char hdr[224];
+  int len = tern_ws_accept_response(key->p, key->len, sub, hdr, sizeof(hdr));
+  if (len < 0) return len;
   int rc = tern_send(c, hdr, (size_t)len);
   if (rc) return rc;
   tern_buf_consume(&c->rx, (size_t)n);
