@@ -81,16 +81,36 @@ class Browser:
             raise RuntimeError("script failed: %s" % r["exceptionDetails"].get("text"))
         return r.get("result", {}).get("value")
 
+    def eval_while_loading(self, js):
+        """eval, but a page that is navigating (a click on a link) answers
+        None rather than an error: the waits below simply ask again."""
+        try:
+            return self.eval(js)
+        except RuntimeError as e:
+            if "navigated or closed" in str(e) or "context" in str(e).lower():
+                return None
+            raise
+
     def click(self, selector):
-        if not self.eval("(() => { const e = document.querySelector(%s); if (!e) return false; e.click(); return true; })()"
+        # a click on a link may navigate before the answer comes back:
+        # that answer is then an error, yet the click happened
+        if not self.eval_click("(() => { const e = document.querySelector(%s); if (!e) return false; e.click(); return true; })()"
                          % json.dumps(selector)):
             raise RuntimeError("no element matches " + selector)
+
+    def eval_click(self, js):
+        try:
+            return self.eval(js)
+        except RuntimeError as e:
+            if "navigated or closed" in str(e):
+                return True
+            raise
 
     def wait_text(self, selector, text, timeout=10):
         deadline = time.time() + timeout
         got = None
         while time.time() < deadline:
-            got = self.eval("(() => { const e = document.querySelector(%s); return e ? e.textContent : null; })()"
+            got = self.eval_while_loading("(() => { const e = document.querySelector(%s); return e ? e.textContent : null; })()"
                             % json.dumps(selector))
             if got is not None and text in got:
                 return
@@ -101,7 +121,7 @@ class Browser:
         deadline = time.time() + timeout
         got = None
         while time.time() < deadline:
-            got = self.eval("(() => { const e = document.querySelector(%s); return e ? Number(e.textContent) : null; })()"
+            got = self.eval_while_loading("(() => { const e = document.querySelector(%s); return e ? Number(e.textContent) : null; })()"
                             % json.dumps(selector))
             if got is not None and got >= least:
                 return got
