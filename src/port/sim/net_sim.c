@@ -33,6 +33,8 @@ struct end {
   int pending; /* deliveries still aimed at it: freed when 0 and closed */
 };
 
+#define SIM_MAX_BOUND 256
+
 static struct world {
   uint64_t now_us, seq, rng;
   uint32_t latency_us;
@@ -43,11 +45,11 @@ static struct world {
   struct tern_loop *down[16];    /* loops whose link is down */
   int ndown;
   struct sim_stats st;
-  int loops_alive;
   uint16_t next_bound_port, next_client_port; /* ephemeral ports, per world */
   struct tern_loop *hosts[16];                /* loop i is host 10.0.0.(i + 1) */
   double clock_off[16];                       /* each host's wall clock error, seconds */
   int nhosts;
+  struct tern_conn *bound[SIM_MAX_BOUND]; /* listeners and datagram sockets, every loop's */
   struct tern_loop *current; /* the host whose code runs now (for the interface calls) */
 } W = {.latency_us = 1000};
 
@@ -140,7 +142,6 @@ static void end_release(struct end *e) {
 
 int tern_port_init(struct tern_loop *loop) {
   loop->port = NULL;
-  W.loops_alive++;
   if (W.nhosts < 16) W.hosts[W.nhosts++] = loop;
   W.current = loop;
   return 0;
@@ -160,7 +161,6 @@ static struct tern_addr host_addr(struct tern_loop *loop) {
 void sim_enter(struct tern_loop *loop) { W.current = loop; }
 
 void tern_port_free(struct tern_loop *loop) {
-  W.loops_alive--;
   for (int i = 0; i < W.nhosts; i++)
     if (W.hosts[i] == loop) W.hosts[i] = NULL; /* the address stays taken */
   if (W.current == loop) W.current = NULL;
@@ -171,22 +171,18 @@ int tern_port_wake(struct tern_loop *loop) {
   return 0; /* one thread: nothing to wake */
 }
 
-/* Bound conns (listeners and datagram sockets), across loops. */
-#define SIM_MAX_BOUND 256
-static struct tern_conn *bound[SIM_MAX_BOUND];
-
 static int bind_conn(struct tern_conn *c, const struct tern_addr *a) {
   uint16_t port = a->port;
   if (port == 0) { /* an ephemeral port nobody has */
     port = W.next_bound_port++;
   }
   for (int i = 0; i < SIM_MAX_BOUND; i++)
-    if (bound[i] && bound[i]->local.port == port && bound[i]->is_udp == c->is_udp &&
+    if (W.bound[i] && W.bound[i]->local.port == port && W.bound[i]->is_udp == c->is_udp &&
         !(c->is_udp && port == 5353))
       return TERN_EADDRINUSE;
   for (int i = 0; i < SIM_MAX_BOUND; i++)
-    if (!bound[i]) {
-      bound[i] = c;
+    if (!W.bound[i]) {
+      W.bound[i] = c;
       c->local = *a;
       c->local.port = port;
       return 0;
@@ -216,8 +212,8 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   c->local.port = W.next_client_port++;
   if (c->is_udp) { /* a "connected" datagram socket: it may receive replies on its port */
     for (int i = 0; i < SIM_MAX_BOUND; i++)
-      if (!bound[i]) {
-        bound[i] = c;
+      if (!W.bound[i]) {
+        W.bound[i] = c;
         break;
       }
     c->is_connecting = 0;
@@ -226,9 +222,9 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (is_down(c->loop)) return TERN_EUNREACH;
   struct tern_conn *l = NULL;
   for (int i = 0; i < SIM_MAX_BOUND && !l; i++)
-    if (bound[i] && !bound[i]->is_udp && bound[i]->is_listening &&
-        bound[i]->local.port == a->port && !bound[i]->is_closing && !is_down(bound[i]->loop))
-      l = bound[i];
+    if (W.bound[i] && !W.bound[i]->is_udp && W.bound[i]->is_listening &&
+        W.bound[i]->local.port == a->port && !W.bound[i]->is_closing && !is_down(W.bound[i]->loop))
+      l = W.bound[i];
   if (!l) {
     /* refused: the RST comes back after one round trip */
     struct delivery *d = make(D_RST, e, NULL, 0);
@@ -264,7 +260,7 @@ void tern_port_close(struct tern_conn *c) {
   if (c->fd < 0) return;
   struct end *e = (struct end *)c->fd;
   for (int i = 0; i < SIM_MAX_BOUND; i++)
-    if (bound[i] == c) bound[i] = NULL;
+    if (W.bound[i] == c) W.bound[i] = NULL;
   if (e->peer && !e->dead && !e->fin_sent) { /* closing sends FIN (its data went first) */
     send_stream(e->peer, D_FIN, NULL, 0);
     e->fin_sent = 1;
@@ -310,7 +306,7 @@ int tern_port_sendto(struct tern_conn *c, const struct tern_addr *to, const void
   if (is_down(c->loop)) return TERN_EUNREACH;
   int multicast = !to->is_ip6 && to->ip[0] >= 224 && to->ip[0] <= 239;
   for (int i = 0; i < SIM_MAX_BOUND; i++) {
-    struct tern_conn *b = bound[i];
+    struct tern_conn *b = W.bound[i];
     if (!b || !b->is_udp || b->local.port != to->port || b->is_closing || is_down(b->loop))
       continue;
     if (b == c && !multicast) continue;
