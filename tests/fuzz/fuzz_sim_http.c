@@ -3,6 +3,7 @@
  * network; afterwards a well-behaved client must still get its 200, and
  * the server's memory stays bounded and comes back whole. */
 #include "sim_fuzz.h"
+#include "sim_util.h"
 #include "tern/http.h"
 #include "tern/ws.h"
 
@@ -24,15 +25,6 @@ static void echo(struct tern_http_request *req, void *arg) {
 }
 
 static int good_ok;
-static void good_fn(struct tern_conn *c, int ev, void *ev_data) {
-  (void)ev_data;
-  static const char get[] = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  if (ev == TERN_EV_CONNECT) tern_send(c, get, sizeof(get) - 1);
-  if (ev == TERN_EV_READ) {
-    if (c->rx.len >= 12 && !memcmp(c->rx.data, "HTTP/1.1 200", 12)) good_ok = 1;
-    c->rx.len = 0;
-  }
-}
 static int served(void *arg) { return (void)arg, good_ok; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -47,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct fz_hostile h = {data, size, 0, NULL};
   fz_hostile_run(loop, &h, "tcp://127.0.0.1:8080");
   good_ok = 0;
-  tern_connect(loop, "tcp://127.0.0.1:8080", good_fn, NULL);
+  tern_connect(loop, "tcp://127.0.0.1:8080", sim_get_hello, &good_ok);
   if (sim_run(&loop, 1, served, NULL, 5000) != 0) __builtin_trap(); /* others still served */
   tern_http_server_stop(s);
   fz_done(loop);

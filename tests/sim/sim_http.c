@@ -3,6 +3,7 @@
  * get 408 once their time is up (no sleeps: virtual time). */
 #include <stdlib.h>
 #include "sim.h"
+#include "sim_util.h"
 #include "test.h"
 #include "tern/http.h"
 #include "tern/log.h"
@@ -33,15 +34,6 @@ static void slow_fn(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 static int good_ok;
-static void good_fn(struct tern_conn *c, int ev, void *ev_data) {
-  (void)ev_data;
-  static const char get[] = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  if (ev == TERN_EV_CONNECT) tern_send(c, get, sizeof(get) - 1);
-  if (ev == TERN_EV_READ) {
-    if (c->rx.len >= 12 && !memcmp(c->rx.data, "HTTP/1.1 200", 12)) good_ok = 1;
-    c->rx.len = 0;
-  }
-}
 static int served(void *arg) { return (void)arg, good_ok; }
 static int all_answered(void *arg) {
   struct slow *s = arg;
@@ -56,11 +48,7 @@ static void hello(struct tern_http_request *req, void *arg) {
 }
 
 static void slowloris_crowd(void) {
-  sim_reset(50);
-  for (int i = 0; i < 2; i++) {
-    L[i] = tern_loop_new(NULL);
-    tern_log_set(L[i], TERN_LOG_NONE, NULL, NULL);
-  }
+  sim_world_new(L, 2, 50);
   struct tern_http_server_opts o = {
       .listen = "tcp://127.0.0.1:8080", .max_conns = 4, .request_ms = 5000};
   int err;
@@ -75,7 +63,7 @@ static void slowloris_crowd(void) {
   sim_advance(L, 2, 100);
   CHECK(!s[0].closed && !s[3].closed);
   good_ok = 0;
-  tern_connect(L[1], "tcp://127.0.0.1:8080", good_fn, NULL);
+  tern_connect(L[1], "tcp://127.0.0.1:8080", sim_get_hello, &good_ok);
   CHECK(sim_run(L, 2, served, NULL, 1000) == 0); /* a full server still serves a new client */
   CHECK(s[0].closed);                            /* by evicting the oldest slow request */
   CHECK(!s[1].closed && !s[2].closed && !s[3].closed);
@@ -85,11 +73,7 @@ static void slowloris_crowd(void) {
     CHECK(waited >= 5000000 && waited <= 6100000);
   }
   tern_http_server_stop(srv);
-  for (int i = 0; i < 2; i++) {
-    tern_loop_poll(L[i], 0);
-    tern_loop_free(L[i]);
-  }
-  sim_reset(0);
+  sim_world_free(L, 2);
 }
 
 int main(void) {

@@ -4,6 +4,7 @@
  * the same moment ending with two names. */
 #include <stdlib.h>
 #include "sim.h"
+#include "sim_util.h"
 #include "test.h"
 #include "tern/log.h"
 #include "tern/mdns.h"
@@ -28,21 +29,8 @@ static void capture_fn(struct tern_conn *c, int ev, void *ev_data) {
     cap->dev_from_first++;
 }
 
-static void setup(uint64_t seed) {
-  sim_reset(seed);
-  for (int i = 0; i < 3; i++) {
-    L[i] = tern_loop_new(NULL);
-    tern_log_set(L[i], TERN_LOG_NONE, NULL, NULL);
-  }
-}
-
-static void teardown(void) {
-  for (int i = 0; i < 3; i++) {
-    tern_loop_poll(L[i], 0);
-    tern_loop_free(L[i]);
-  }
-  sim_reset(0);
-}
+static void setup(uint64_t seed) { sim_world_new(L, 3, seed); }
+static void teardown(void) { sim_world_free(L, 3); }
 
 static struct tern_mdns *responder(struct tern_loop *loop, const char *name) {
   sim_enter(loop);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "sim.h"
+#include "sim_util.h"
 #include "test.h"
 #include "tern/broker.h"
 #include "tern/error.h"
@@ -16,11 +17,7 @@ static struct tern_broker *broker;
 
 /* A world with a broker on port 1883 (anonymous), loops for clients. */
 static void world(uint64_t seed) {
-  sim_reset(seed);
-  for (int i = 0; i < 3; i++) {
-    L[i] = tern_loop_new(NULL);
-    tern_log_set(L[i], TERN_LOG_NONE, NULL, NULL);
-  }
+  sim_world_new(L, 3, seed);
   struct tern_broker_opts o = {.listeners = {{.url = "tcp://127.0.0.1:1883"}},
                                .auth = {.allow_anonymous = 1}};
   int err;
@@ -29,10 +26,7 @@ static void world(uint64_t seed) {
 
 static void world_end(void) {
   tern_broker_stop(broker);
-  for (int i = 0; i < 3; i++) {
-    tern_loop_poll(L[i], 0);
-    tern_loop_free(L[i]);
-  }
+  sim_world_free(L, 3);
 }
 
 /* the one stream conn of a client loop */
@@ -332,6 +326,5 @@ int main(void) {
   session_takeover();
   reconnect_on_link_up();
   half_close_after_publish();
-  sim_reset(0); /* what was still in flight */
   TEST_MAIN_END();
 }

@@ -4,6 +4,7 @@
  * on time. */
 #include <stdlib.h>
 #include "sim.h"
+#include "sim_util.h"
 #include "test.h"
 #include "tern/dns.h"
 #include "tern/config.h"
@@ -14,20 +15,8 @@
 
 static struct tern_loop *L[2];
 
-static void setup(uint64_t seed) {
-  sim_reset(seed);
-  for (int i = 0; i < 2; i++) {
-    L[i] = tern_loop_new(NULL);
-    tern_log_set(L[i], TERN_LOG_NONE, NULL, NULL);
-  }
-}
-static void teardown(void) {
-  for (int i = 0; i < 2; i++) {
-    tern_loop_poll(L[i], 0);
-    tern_loop_free(L[i]);
-  }
-  sim_reset(0);
-}
+static void setup(uint64_t seed) { sim_world_new(L, 2, seed); }
+static void teardown(void) { sim_world_free(L, 2); }
 
 static int synced(void *arg) { return tern_sntp_result(arg)->synced; }
 
