@@ -3,9 +3,10 @@
 BUILD ?= build
 ASAN ?= build-asan
 MCU ?= build-mcu
+FW ?= build-fw
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build asan test test-plain test-asan size demo install clean mutants fuzz
+.PHONY: all deps build asan test test-plain test-asan size demo install clean mutants fuzz firmware
 
 all: build
 
@@ -44,8 +45,16 @@ FUZZ_SECONDS ?= 60
 fuzz: deps asan
 	@scripts/fuzz.sh $(ASAN) $(FUZZ_SECONDS)
 
-size:
-	@scripts/size.sh $(MCU)
+size: firmware
+	@scripts/size.sh $(MCU) $(FW)
+
+# The device as firmware for QEMU's mps2-an386 (Cortex-M4, LAN9118) over
+# lwIP: $(FW)/tern-device.elf. lwIP's source is Debian's, fetched into .deps/.
+firmware:
+	@scripts/fetch-source.sh lwip
+	@[ -f $(FW)/CMakeCache.txt ] || cmake -S firmware -B $(FW) $(GEN) -DCMAKE_BUILD_TYPE=MinSizeRel \
+	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake >/dev/null
+	@cmake --build $(FW)
 
 demo: deps build
 	@scripts/demo.sh $(BUILD)
@@ -54,4 +63,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(MCU) build-notls build-mutants
+	rm -rf $(BUILD) $(ASAN) $(MCU) $(FW) build-notls build-mutants

@@ -24,6 +24,7 @@ run_ctest() { # DIR [VAR=VALUE...]: the whole suite of one build
 }
 
 make --no-print-directory build BUILD="$BUILD" || exit 1
+make --no-print-directory firmware FW="${FW:-build-fw}" >/dev/null || exit 1
 run_ctest "$BUILD"
 make --no-print-directory asan ASAN="$ASAN" || exit 1
 run_ctest "$ASAN" ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \

@@ -14,7 +14,9 @@ struct tern_console_opts {
   const char *listen;     /* "tcp://127.0.0.1:2323"; NULL: no plain listener */
   const char *tls_listen; /* with tls: telnet over TLS */
   struct tern_tls_ctx *tls;
-  const char *passwd_file; /* required: no password file, no console */
+  const char *passwd_file; /* a password file, or: */
+  const char *passwd_hash; /* one user's hash ("$7$..." as tern passwd writes), for a
+                              board without files; needs user */
   const char *user;        /* only this user may log in; NULL: anyone in the file */
   struct tern_shell *shell;
   size_t max_sessions; /* 0: 4 */

@@ -24,6 +24,7 @@ struct tern_device_opts {
   int connect_timeout_s;
   int console_port; /* 0: no console */
   char console_user[64], console_password_file[256];
+  char console_password_hash[160]; /* instead of the file: "$7$..." (boards without files) */
   int http_port; /* 0: no page */
   char broker[300], cafile[256], session[64];
   int qos, samples, period_ms;

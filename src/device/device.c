@@ -53,6 +53,7 @@ const char *const tern_device_keys[] = {"name",
                                         "console-port",
                                         "console-user",
                                         "console-password-file",
+                                        "console-password-hash",
                                         "http-port",
                                         "broker",
                                         "cafile",
@@ -83,7 +84,7 @@ void tern_device_opts_init(struct tern_device_opts *o) {
 
 static int set_str(char *field, size_t size, const char *v, char *why, size_t whylen) {
   if (strlen(v) >= size) {
-    snprintf(why, whylen, "longer than %zu characters", size - 1);
+    snprintf(why, whylen, "longer than %lu characters", (unsigned long)(size - 1));
     return TERN_EINVAL;
   }
   strcpy(field, v);
@@ -142,6 +143,13 @@ int tern_device_opts_set(struct tern_device_opts *o, const char *key, const char
   if (!strcmp(k, "console-port")) return set_int(&o->console_port, v, 0, 65535, why, whylen);
   if (!strcmp(k, "console-user")) return STR(console_user);
   if (!strcmp(k, "console-password-file")) return STR(console_password_file);
+  if (!strcmp(k, "console-password-hash")) {
+    if (strncmp(v, "$7$", 3) && strncmp(v, "$6$", 3)) {
+      snprintf(why, whylen, "want the hash part of a tern passwd line ($7$...)");
+      return TERN_EINVAL;
+    }
+    return STR(console_password_hash);
+  }
   if (!strcmp(k, "http-port")) return set_int(&o->http_port, v, 0, 65535, why, whylen);
   if (!strcmp(k, "broker")) return STR(broker);
   if (!strcmp(k, "cafile")) return STR(cafile);
@@ -165,11 +173,13 @@ int tern_device_opts_print(const struct tern_device_opts *c, char *out, size_t o
       "%s\n",
       c->name, c->iface, c->ssid, c->password_file, c->connect_timeout_s, c->tz, c->bind);
   for (int i = 0; i < c->nntp; i++) PUT("ntp = %s\n", c->ntp[i]);
-  PUT("console-port = %d\nconsole-user = %s\nconsole-password-file = %s\nhttp-port = %d\nbroker = "
-      "%s\n"
+  PUT("console-port = %d\nconsole-user = %s\nconsole-password-file = %s\n", c->console_port,
+      c->console_user, c->console_password_file);
+  if (c->console_password_hash[0]) PUT("console-password-hash = %s\n", c->console_password_hash);
+  PUT("http-port = %d\nbroker = %s\n"
       "cafile = %s\nsession = %s\nqos = %d\nsensor = %s\nsamples = %d\nperiod-ms = %d\nled = "
       "%s\nonce = %s\n",
-      c->console_port, c->console_user, c->console_password_file, c->http_port, c->broker,
+      c->http_port, c->broker,
       c->cafile, c->session[0] ? c->session : c->name, c->qos, c->sensor, c->samples, c->period_ms,
       c->led ? "on" : "off", c->once ? "true" : "false");
 #undef PUT
@@ -353,9 +363,9 @@ static int sh_mqtt(struct tern_shell_session *s, int argc, char **argv, void *ar
     return 0;
   }
   if (argc >= 2 && !strcmp(argv[1], "status")) {
-    tern_shell_printf(s, "%s %s, %zu pending, %d/%d samples sent\r\n", d->c.broker,
+    tern_shell_printf(s, "%s %s, %lu pending, %d/%d samples sent\r\n", d->c.broker,
                       tern_mqtt_is_connected(d->mqtt) ? "connected" : "disconnected",
-                      tern_mqtt_pending(d->mqtt), d->sample, d->c.samples);
+                      (unsigned long)tern_mqtt_pending(d->mqtt), d->sample, d->c.samples);
   } else if (argc == 4 && !strcmp(argv[1], "pub")) {
     int64_t id = tern_mqtt_publish(d->mqtt, argv[2], argv[3], strlen(argv[3]), d->c.qos, 0);
     tern_shell_printf(s, id > 0 ? "queued\r\n" : "refused: %s\r\n", tern_strerror((int)id));
@@ -500,6 +510,12 @@ static void start_clock(struct tern_device *d) {
   if (d->sntp) tern_timer_start(d->loop, &d->ntp_watch, 500, 500, ntp_watch, d);
 }
 
+/* Where a person reaches a service: the bound address, or the device's own
+ * when it listens on every address (as firmware does). */
+static const char *shown_addr(const struct tern_device *d) {
+  return strcmp(d->c.bind, "0.0.0.0") || !d->ip[0] ? d->c.bind : d->ip;
+}
+
 static void start_console(struct tern_device *d) {
   d->shell = tern_shell_new(d->loop, d->c.name);
   tern_shell_register(d->shell, "led", "led [on|off]", sh_led, d);
@@ -510,20 +526,25 @@ static void start_console(struct tern_device *d) {
   tern_shell_register(d->shell, "ntp", "clock sync state", sh_ntp, d);
   tern_device_shell_common(d->shell, 0); /* get URL */
   if (!d->c.console_port) return;
-  if (!d->c.console_password_file[0]) {
+  if (!d->c.console_password_file[0] && !d->c.console_password_hash[0]) {
     status(d, "Console: off (no console-password-file; make one with tern passwd)");
     return;
   }
   char url[128];
   snprintf(url, sizeof(url), "tcp://%s:%d", d->c.bind, d->c.console_port);
   struct tern_console_opts co = {.listen = url,
-                                 .passwd_file = d->c.console_password_file,
+                                 .passwd_file = d->c.console_password_hash[0]
+                                                    ? NULL
+                                                    : d->c.console_password_file,
+                                 .passwd_hash = d->c.console_password_hash[0]
+                                                    ? d->c.console_password_hash
+                                                    : NULL,
                                  .user = d->c.console_user,
                                  .shell = d->shell};
   int err;
   d->console = tern_console_start(d->loop, &co, &err);
   if (d->console)
-    status(d, "Console: telnet %s %u (login %s)", d->c.bind, tern_console_port(d->console, 0),
+    status(d, "Console: telnet %s %u (login %s)", shown_addr(d), tern_console_port(d->console, 0),
            d->c.console_user);
   else status(d, "Console: unavailable: %s", tern_strerror(err));
 }
@@ -541,7 +562,7 @@ static void start_page(struct tern_device *d) {
   }
   tern_http_route(d->http, "GET", "/", 0, page, d);
   tern_http_route(d->http, NULL, "/api/led", 0, api_led, d);
-  status(d, "Web page: http://%s:%u/", d->c.bind, tern_http_server_port(d->http));
+  status(d, "Web page: http://%s:%u/", shown_addr(d), tern_http_server_port(d->http));
 }
 
 static void start_mqtt(struct tern_device *d) {

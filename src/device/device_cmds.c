@@ -37,7 +37,7 @@ static void get_pump(void *arg) {
     }
     j->off += n;
   }
-  tern_shell_printf(j->s, "\r\n[HTTP %d, %zu bytes]\r\n", j->status, j->len);
+  tern_shell_printf(j->s, "\r\n[HTTP %d, %lu bytes]\r\n", j->status, (unsigned long)j->len);
   struct tern_shell_session *s = j->s;
   tern_shell_on_cancel(s, NULL, NULL);
   get_free(j);

@@ -156,9 +156,9 @@ static int send_request(struct fetch *f) {
     if (!rc) rc = tern_send(c, line, (size_t)n);
   }
   if (f->body) {
-    n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
+    n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %lu\r\n",
                  f->o->content_type ? f->o->content_type : "application/x-www-form-urlencoded",
-                 f->body_len);
+                 (unsigned long)f->body_len);
     if (!rc) rc = tern_send(c, line, (size_t)n);
   }
   if (!rc && f->o->headers) rc = tern_send(c, f->o->headers, strlen(f->o->headers));

@@ -13,7 +13,9 @@
 #include "tern/base64.h"
 #include "tern/creds.h"
 #include "tern/error.h"
+#include "tern/fmt.h"
 #include "tern/file.h"
+#include "tern/fmt.h"
 #include "tern/hash.h"
 #include "tern/http.h"
 #include "tern/tls.h"
@@ -107,7 +109,8 @@ static int write_head(struct tern_conn *c, int status, const char *headers, int6
                    tern_http_status_text(status), date);
   int rc = tern_send(c, line, (size_t)n);
   if (!rc && length >= 0) {
-    n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n", (long long)length);
+    char num[TERN_FMT_U64_LEN];
+    n = snprintf(line, sizeof(line), "Content-Length: %s\r\n", tern_fmt_u64(num, (uint64_t)length, 0));
     rc = tern_send(c, line, (size_t)n);
   }
   if (!rc && !keep_alive) rc = tern_send(c, "Connection: close\r\n", 19);
@@ -187,7 +190,7 @@ int tern_http_chunk(struct tern_conn *c, const void *data, size_t len) {
   if (!h || h->state != HS_CHUNKED) return TERN_EINVAL;
   if (!len) return 0; /* a zero-size chunk would end the body */
   char size[24];
-  int n = snprintf(size, sizeof(size), "%zx\r\n", len);
+  int n = snprintf(size, sizeof(size), "%lx\r\n", (unsigned long)len);
   int rc = send_body(h, size, (size_t)n);
   if (!rc) rc = send_body(h, data, len);
   return rc ? rc : send_body(h, "\r\n", 2);
@@ -332,8 +335,9 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   uint64_t size = fi.size;
   int64_t mtime = fi.mtime;
   char etag[64];
-  snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)size,
-           (unsigned long long)mtime);
+  char n1[TERN_FMT_U64_LEN], n2[TERN_FMT_U64_LEN], n3[TERN_FMT_U64_LEN];
+  snprintf(etag, sizeof(etag), "\"%s-%s\"", tern_fmt_u64(n1, size, 1),
+           tern_fmt_u64(n2, (uint64_t)mtime, 1));
   const struct tern_str *inm = tern_http_header(req->head, "if-none-match");
   if (inm && (tern_str_eq(*inm, etag) || tern_str_eq(*inm, "*"))) {
     snprintf(hdr, sizeof(hdr), "ETag: %s\r\n", etag);
@@ -367,7 +371,7 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
           if (ok && end >= size) end = size ? size - 1 : 0;
         }
         if (ok && (start >= size)) {
-          snprintf(hdr, sizeof(hdr), "Content-Range: bytes */%llu\r\n", (unsigned long long)size);
+          snprintf(hdr, sizeof(hdr), "Content-Range: bytes */%s\r\n", tern_fmt_u64(n1, size, 0));
           reply_simple(h, 416, hdr, NULL);
           return;
         }
@@ -388,8 +392,8 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   int n = snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
                    mime_type(path), etag);
   if (partial)
-    snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Content-Range: bytes %llu-%llu/%llu\r\n",
-             (unsigned long long)start, (unsigned long long)end, (unsigned long long)size);
+    snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Content-Range: bytes %s-%s/%s\r\n",
+             tern_fmt_u64(n1, start, 0), tern_fmt_u64(n2, end, 0), tern_fmt_u64(n3, size, 0));
   write_head(h->conn, partial ? 206 : 200, hdr, (int64_t)length, h->keep_alive);
   if (h->is_head || length == 0) {
     tern_file_close(f);

@@ -706,7 +706,7 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
       return NULL;
     }
     if (m->count)
-      TERN_INFO(loop, "mqtt: %zu unacknowledged messages restored from %s", m->count,
+      TERN_INFO(loop, "mqtt: %lu unacknowledged messages restored from %s", (unsigned long)m->count,
                 o->store_path);
   }
   tern_bus_subscribe(loop, on_bus, m);

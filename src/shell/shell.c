@@ -69,7 +69,7 @@ static void redraw(struct tern_shell_session *s) {
   prompt(s);
   out(s, s->line, s->len);
   outs(s, "\x1b[K");
-  if (s->len > s->cursor) tern_shell_printf(s, "\x1b[%zuD", s->len - s->cursor);
+  if (s->len > s->cursor) tern_shell_printf(s, "\x1b[%luD", (unsigned long)(s->len - s->cursor));
 }
 
 int tern_shell_split(char *line, char **argv, int max) {
@@ -316,7 +316,8 @@ static int cmd_uptime(struct tern_shell_session *s, int argc, char **argv, void 
   (void)argv;
   (void)arg;
   uint32_t secs = (tern_loop_now(s->sh->loop) - s->sh->started) / 1000u;
-  tern_shell_printf(s, "up %uh %02um %02us\r\n", secs / 3600, secs / 60 % 60, secs % 60);
+  tern_shell_printf(s, "up %uh %02um %02us\r\n", (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+                    (unsigned)(secs % 60));
   return 0;
 }
 
@@ -324,8 +325,8 @@ static int cmd_status(struct tern_shell_session *s, int argc, char **argv, void 
   (void)argc;
   (void)argv;
   (void)arg;
-  tern_shell_printf(s, "name %s\r\nconnections %zu\r\n", s->sh->name,
-                    tern_loop_conn_count(s->sh->loop));
+  tern_shell_printf(s, "name %s\r\nconnections %lu\r\n", s->sh->name,
+                    (unsigned long)tern_loop_conn_count(s->sh->loop));
   return cmd_uptime(s, 0, NULL, NULL);
 }
 
@@ -335,8 +336,9 @@ static int cmd_mem(struct tern_shell_session *s, int argc, char **argv, void *ar
   (void)arg;
   struct tern_loop_stats st;
   tern_loop_stats(s->sh->loop, &st);
-  tern_shell_printf(s, "connections %zu (peak %zu), timers %zu, buffer cap %zu bytes each\r\n",
-                    st.conns, st.conns_peak, st.timers, st.buf_cap);
+  tern_shell_printf(s, "connections %lu (peak %lu), timers %lu, buffer cap %lu bytes each\r\n",
+                    (unsigned long)st.conns, (unsigned long)st.conns_peak, (unsigned long)st.timers,
+                    (unsigned long)st.buf_cap);
   return 0;
 }
 

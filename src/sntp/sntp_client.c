@@ -86,7 +86,7 @@ static void round_timeout(struct tern_timer *t, void *arg) {
   (void)t;
   struct tern_sntp *s = arg;
   if (!s->have_best && !s->why[0])
-    snprintf(s->why, sizeof(s->why), "no answer within %u ms", s->o.timeout_ms);
+    snprintf(s->why, sizeof(s->why), "no answer within %u ms", (unsigned)s->o.timeout_ms);
   finish_round(s);
 }
 

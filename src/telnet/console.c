@@ -133,7 +133,8 @@ static void login_failed(struct csess *cs) {
 
 static void check_login(struct csess *cs) {
   struct tern_console *con = cs->con;
-  int ok = tern_pwfile_check(con->pw, cs->user, cs->pass) == 0;
+  int ok = con->o.passwd_hash ? tern_pw_verify(con->o.passwd_hash, cs->pass) == 0
+                              : tern_pwfile_check(con->pw, cs->user, cs->pass) == 0;
   if (con->o.user && strcmp(con->o.user, cs->user) != 0) ok = 0;
   memset(cs->pass, 0, sizeof(cs->pass));
   if (!ok) {
@@ -264,6 +265,7 @@ static void console_fn(struct tern_conn *c, int ev, void *ev_data) {
 }
 
 int tern_console_reload(struct tern_console *con) {
+  if (con->o.passwd_hash) return 0; /* nothing to read again */
   struct tern_pwfile *pw;
   int rc = tern_pwfile_load(tern_loop_alloc(con->loop), con->o.passwd_file, &pw);
   if (rc) return rc;
@@ -274,7 +276,7 @@ int tern_console_reload(struct tern_console *con) {
 
 struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o,
                                         int *err) {
-  if (!o->passwd_file || !o->shell) {
+  if (!(o->passwd_file || (o->passwd_hash && o->user)) || !o->shell) {
     *err = TERN_EINVAL;
     return NULL;
   }

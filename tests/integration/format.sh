@@ -5,7 +5,7 @@
 th_init format
 th_need clang-format
 cd "$TERN_SRC" || exit 1
-files=$(find app bench examples include src tests -name '*.c' -o -name '*.h' | sort)
+files=$(find app bench examples firmware include src tests -name '*.c' -o -name '*.h' | sort)
 th_check "C files found ($(echo "$files" | wc -l))" [ "$(echo "$files" | wc -l)" -ge 100 ]
 out=$(echo "$files" | xargs clang-format --style=file --dry-run --Werror 2>&1 | grep -E '^[^ ].*: (error|warning)' |
   cut -d: -f1 | sort -u | head -5)

@@ -1,0 +1,190 @@
+/* tern-device firmware: the device runtime (src/device/) on the emulated
+ * mps2-an386 board over lwIP. The settings come from the semihosting
+ * command line in `tern device`'s flag syntax (one string joined by spaces:
+ * values cannot hold spaces); the UART shows the same lines as `tern device`
+ * on Linux, and a last "Memory:" line with the RAM it used at peak. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "board/board.h"
+#include "tern/conf.h"
+#include "tern/device.h"
+#include "tern/error.h"
+#include "tern/log.h"
+#include "tern_lwip.h"
+
+#define MAX_ARGS 48
+#define CONN_BUF_CAP (8 * 1024) /* per connection: the device's messages are small */
+
+extern uint8_t __heap_start[];
+void *_sbrk(ptrdiff_t incr);
+
+/* tern's allocations, counted: their peak is part of the RAM figure */
+struct counted {
+  size_t now, peak;
+};
+static void *counted_realloc(void *ctx, void *p, size_t n) {
+  struct counted *k = ctx;
+  size_t *h = p ? (size_t *)p - 2 : NULL, old = h ? h[0] : 0;
+  if (!n) {
+    free(h);
+    k->now -= old;
+    return NULL;
+  }
+  size_t *nh = realloc(h, n + 2 * sizeof(size_t)); /* two words keep 8-byte alignment */
+  if (!nh) return NULL;
+  nh[0] = n;
+  k->now = k->now - old + n;
+  if (k->now > k->peak) k->peak = k->now;
+  return nh + 2;
+}
+
+static int stop, exit_code;
+static struct counted heap_count;
+static void memory_line(const struct counted *k);
+
+static void print_line(void *arg, const char *line) {
+  (void)arg;
+  printf("%s\n", line);
+  /* the samples are out: the steady state, so report the memory it took */
+  if (!strncmp(line, "MQTT: published", 15)) memory_line(&heap_count);
+}
+static void print_led(void *arg, int on) { print_line(arg, on ? "LED on" : "LED off"); }
+static void done(void *arg) {
+  (void)arg;
+  stop = 1;
+}
+
+static void memory_line(const struct counted *k) {
+  size_t heap = (size_t)((uint8_t *)_sbrk(0) - __heap_start);
+  printf("Memory: heap %u bytes at peak (tern %u), stack %u of %u bytes\n", (unsigned)heap,
+         (unsigned)k->peak, (unsigned)tern_board_stack_used(), (unsigned)tern_board_stack_size());
+}
+
+static int hexval(int ch) {
+  return ch >= '0' && ch <= '9'   ? ch - '0'
+         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                  : -1;
+}
+
+static int from_file(void *arg, const char *key, const char *value, int line, char *why,
+                     size_t whylen) {
+  (void)line;
+  if (*key == '[') return 0;
+  return tern_device_opts_set(arg, key, value, why, whylen);
+}
+
+/* --KEY VALUE or --KEY=VALUE, as `tern device`; plus --entropy-seed HEX and -c FILE (a host
+ * file through semihosting). 2 for a bad flag, -1 to go on. */
+static int parse(int argc, char **argv, struct tern_device_opts *o) {
+  char why[160];
+  int ntp_flags = 0;
+  for (int i = 1; i < argc; i++) {
+    char *a = argv[i], *v = NULL, key[48];
+    if (!strcmp(a, "--once")) {
+      o->once = 1;
+      continue;
+    }
+    if (strncmp(a, "--", 2) && strcmp(a, "-c")) {
+      printf("tern-device: unexpected '%s'\n", a);
+      return 2;
+    }
+    char *eq = strchr(a, '=');
+    snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+    if (eq) v = eq + 1;
+    else if (i + 1 < argc) v = argv[++i];
+    else {
+      printf("tern-device: %s needs a value\n", a);
+      return 2;
+    }
+    if (!strcmp(key, "-c")) {
+      char err[200];
+      if (tern_conf_load(NULL, v, from_file, o, err, sizeof(err)) != 0) {
+        printf("tern-device: %s\n", err);
+        return 2;
+      }
+      continue;
+    }
+    if (!strcmp(key, "--entropy-seed")) {
+      uint8_t seed[64];
+      size_t n = 0;
+      for (; v[0] && v[1] && n < sizeof(seed); v += 2) {
+        int hi = hexval(v[0]), lo = hexval(v[1]);
+        if (hi < 0 || lo < 0) break;
+        seed[n++] = (uint8_t)(hi << 4 | lo);
+      }
+      tern_lwip_seed(seed, n);
+      continue;
+    }
+    if (!strcmp(key, "--ntp") && !ntp_flags++) o->nntp = 0;
+    int rc = tern_device_opts_set(o, key + 2, v, why, sizeof(why));
+    if (rc) {
+      printf("tern-device: %s %s: %s\n", key, v, why);
+      return 2;
+    }
+  }
+  return -1;
+}
+
+int main(void) {
+  static char cmdline[1024];
+  char *argv[MAX_ARGS];
+  int argc = 0;
+  tern_board_init();
+  printf("\ntern firmware on mps2-an386 (Cortex-M4, LAN9118 id %04x, lwIP)\n",
+         (unsigned)tern_lan9118_id());
+  if (tern_semihost_cmdline(cmdline, sizeof(cmdline)) != 0) cmdline[0] = '\0';
+  for (char *p = strtok(cmdline, " "); p && argc < MAX_ARGS; p = strtok(NULL, " "))
+    argv[argc++] = p;
+
+  struct tern_device_opts o;
+  tern_device_opts_init(&o);
+  /* a board: its own address on its one interface, no public servers */
+  strcpy(o.bind, "0.0.0.0");
+  strcpy(o.iface, "en0");
+  o.broker[0] = '\0';
+  int rc = parse(argc, argv, &o);
+  if (rc >= 0) return rc;
+  if (!o.session[0]) snprintf(o.session, sizeof(o.session), "%s", o.name);
+  o.on_status = print_line;
+  o.on_led = print_led;
+  o.on_done = done;
+
+  const struct tern_allocator alloc = {counted_realloc, &heap_count};
+  struct tern_loop_opts lo = {.alloc = &alloc, .conn_buf_cap = CONN_BUF_CAP};
+  struct tern_loop *loop = tern_loop_new(&lo);
+  if (!loop) {
+    printf("tern-device: no network interface (LAN9118 not found)\n");
+    return 1;
+  }
+  tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);
+
+  /* DHCP first: it may name the NTP servers */
+  uint32_t start = tern_loop_now(loop);
+  char addr[16], mask[16], gw[16], dns[16];
+  while (tern_lwip_ifconfig(addr, mask, gw, dns, sizeof(addr)) != 0 &&
+         tern_loop_now(loop) - start < (uint32_t)o.connect_timeout_s * 1000u)
+    tern_loop_poll(loop, 100);
+  if (!o.nntp) {
+    char ntp[TERN_DEVICE_MAX_NTP][16];
+    int n = tern_lwip_ntp_servers(ntp, TERN_DEVICE_MAX_NTP);
+    for (int i = 0; i < n; i++) snprintf(o.ntp[o.nntp++], sizeof(o.ntp[0]), "%s", ntp[i]);
+    if (!n) print_line(NULL, "Time: no NTP server given (--ntp) or named by DHCP");
+  }
+
+  char why[200];
+  int err;
+  struct tern_device *d = tern_device_start(loop, &o, &err, why, sizeof(why));
+  if (!d) {
+    printf("tern-device: %s\n", why);
+    return 2;
+  }
+  while (!stop) tern_loop_poll(loop, 1000);
+  print_line(NULL, "Stopping");
+  tern_device_stop(d);
+  tern_loop_poll(loop, 0);
+  memory_line(&heap_count);
+  tern_loop_free(loop);
+  return exit_code;
+}
