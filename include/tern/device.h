@@ -28,6 +28,7 @@ struct tern_device_opts {
   int http_port; /* 0: no page */
   char broker[300], cafile[256], session[64];
   int qos, samples, period_ms;
+  int keepalive_s; /* MQTT keep-alive; how soon the broker notices a dead device */
   char sensor[256]; /* sine, random, or a file of numbers */
   int led, once;
   /* a line for the person watching ("Connected, IP ...", "mDNS: ..."); NULL: none */

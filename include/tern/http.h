@@ -75,6 +75,12 @@ struct tern_http_client_opts {
   int follow_redirects; /* up to TERN_HTTP_MAX_REDIRECTS; Authorization dropped across hosts */
   uint32_t connect_timeout_ms, header_timeout_ms, total_timeout_ms; /* 0: 10 s, 30 s, 60 s */
   size_t max_response;                                              /* body cap; 0: 64 MiB */
+  /* Streaming: each piece of the body goes to on_body as it arrives, and
+   * r->body stays empty. on_body returns how many bytes it took; taking
+   * fewer pauses the call (its connection stops reading, so the server's
+   * TCP window closes) until tern_http_resume(). */
+  size_t (*on_body)(const void *data, size_t len, void *arg);
+  void *body_arg;
 };
 
 struct tern_http_response {
@@ -99,6 +105,9 @@ struct tern_http_call *tern_http_start(struct tern_loop *loop,
                                        const struct tern_http_client_opts *o, tern_http_done_fn fn,
                                        void *arg);
 void tern_http_cancel(struct tern_http_call *c); /* fn is not called */
+/* A streaming call whose on_body took less than it was given: offer the
+ * rest again, and read on. */
+void tern_http_resume(struct tern_http_call *c);
 
 /* A client keeps kept-alive connections between requests (one per origin,
  * up to TERN_HTTP_CLIENT_IDLE), so a device polling an API does not pay a

@@ -59,6 +59,7 @@ const char *const tern_device_keys[] = {"name",
                                         "cafile",
                                         "session",
                                         "qos",
+                                        "keepalive",
                                         "sensor",
                                         "samples",
                                         "period-ms",
@@ -78,6 +79,7 @@ void tern_device_opts_init(struct tern_device_opts *o) {
   o->console_port = 2323;
   o->http_port = 8080;
   o->qos = 1;
+  o->keepalive_s = 60;
   o->samples = 100;
   o->period_ms = 100;
 }
@@ -155,6 +157,7 @@ int tern_device_opts_set(struct tern_device_opts *o, const char *key, const char
   if (!strcmp(k, "cafile")) return STR(cafile);
   if (!strcmp(k, "session")) return STR(session);
   if (!strcmp(k, "qos")) return set_int(&o->qos, v, 0, 2, why, whylen);
+  if (!strcmp(k, "keepalive")) return set_int(&o->keepalive_s, v, 5, 65535, why, whylen);
   if (!strcmp(k, "sensor")) return STR(sensor);
   if (!strcmp(k, "samples")) return set_int(&o->samples, v, 0, 100000000, why, whylen);
   if (!strcmp(k, "period-ms")) return set_int(&o->period_ms, v, 1, 86400000, why, whylen);
@@ -177,11 +180,12 @@ int tern_device_opts_print(const struct tern_device_opts *c, char *out, size_t o
       c->console_user, c->console_password_file);
   if (c->console_password_hash[0]) PUT("console-password-hash = %s\n", c->console_password_hash);
   PUT("http-port = %d\nbroker = %s\n"
-      "cafile = %s\nsession = %s\nqos = %d\nsensor = %s\nsamples = %d\nperiod-ms = %d\nled = "
+      "cafile = %s\nsession = %s\nqos = %d\nkeepalive = %d\nsensor = %s\nsamples = %d\nperiod-ms = "
+      "%d\nled = "
       "%s\nonce = %s\n",
-      c->http_port, c->broker,
-      c->cafile, c->session[0] ? c->session : c->name, c->qos, c->sensor, c->samples, c->period_ms,
-      c->led ? "on" : "off", c->once ? "true" : "false");
+      c->http_port, c->broker, c->cafile, c->session[0] ? c->session : c->name, c->qos,
+      c->keepalive_s, c->sensor, c->samples, c->period_ms, c->led ? "on" : "off",
+      c->once ? "true" : "false");
 #undef PUT
   return n < outlen ? 0 : TERN_EFULL;
 }
@@ -532,15 +536,12 @@ static void start_console(struct tern_device *d) {
   }
   char url[128];
   snprintf(url, sizeof(url), "tcp://%s:%d", d->c.bind, d->c.console_port);
-  struct tern_console_opts co = {.listen = url,
-                                 .passwd_file = d->c.console_password_hash[0]
-                                                    ? NULL
-                                                    : d->c.console_password_file,
-                                 .passwd_hash = d->c.console_password_hash[0]
-                                                    ? d->c.console_password_hash
-                                                    : NULL,
-                                 .user = d->c.console_user,
-                                 .shell = d->shell};
+  struct tern_console_opts co = {
+      .listen = url,
+      .passwd_file = d->c.console_password_hash[0] ? NULL : d->c.console_password_file,
+      .passwd_hash = d->c.console_password_hash[0] ? d->c.console_password_hash : NULL,
+      .user = d->c.console_user,
+      .shell = d->shell};
   int err;
   d->console = tern_console_start(d->loop, &co, &err);
   if (d->console)
@@ -587,6 +588,7 @@ static void start_mqtt(struct tern_device *d) {
                               .tls = &d->tls,
                               .on_event = on_mqtt_event,
                               .arg = d,
+                              .keepalive = (uint16_t)d->c.keepalive_s,
                               .reconnect_max_ms = 5000};
   int err;
   d->mqtt = tern_mqtt_new(d->loop, &mo, &err);

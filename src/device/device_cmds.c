@@ -1,5 +1,5 @@
 /* Shell commands shared by tern console and the device runtime: get URL
- * (asynchronous, with output backpressure) and ifconfig. */
+ * (asynchronous, streamed with backpressure) and ifconfig. */
 #include <string.h>
 #include "tern/device.h"
 #include "tern/error.h"
@@ -10,57 +10,47 @@ struct get_job {
   const struct tern_allocator *alloc;
   struct tern_shell_session *s;
   struct tern_http_call *call;
-  char *body;
-  size_t len, off;
-  int status;
+  size_t len; /* body bytes shown so far */
 };
-
-static void get_free(struct get_job *j) {
-  tern_free(j->alloc, j->body);
-  tern_free(j->alloc, j);
-}
 
 static void get_cancel(void *arg) {
   struct get_job *j = arg;
   tern_http_cancel(j->call); /* NULL once the answer is in: nothing to cancel */
-  get_free(j);
+  tern_free(j->alloc, j);
 }
 
-/* Print as much as the output takes; wait for room for the rest. */
-static void get_pump(void *arg) {
+static void get_resume(void *arg) {
   struct get_job *j = arg;
-  while (j->off < j->len) {
-    size_t n = j->len - j->off < 1024 ? j->len - j->off : 1024;
-    if (tern_shell_write(j->s, j->body + j->off, n) != 0) {
-      tern_shell_on_writable(j->s, get_pump, j);
-      return;
+  tern_http_resume(j->call);
+}
+
+/* The body as it arrives, as much as the console's output takes: when it
+ * is full the call pauses, its connection stops reading, and the server
+ * waits (no copy of the body is kept, whatever its size). */
+static size_t get_body(const void *data, size_t len, void *arg) {
+  struct get_job *j = arg;
+  size_t took = 0;
+  while (took < len) {
+    size_t n = len - took < 1024 ? len - took : 1024;
+    if (tern_shell_write(j->s, (const char *)data + took, n) != 0) {
+      tern_shell_on_writable(j->s, get_resume, j);
+      break;
     }
-    j->off += n;
+    took += n;
   }
-  tern_shell_printf(j->s, "\r\n[HTTP %d, %lu bytes]\r\n", j->status, (unsigned long)j->len);
-  struct tern_shell_session *s = j->s;
-  tern_shell_on_cancel(s, NULL, NULL);
-  get_free(j);
-  tern_shell_done(s);
+  j->len += took;
+  return took;
 }
 
 static void get_done(int err, struct tern_http_response *r, void *arg) {
   struct get_job *j = arg;
   j->call = NULL;
-  if (err) {
-    tern_shell_printf(j->s, "get: %s\r\n", r->error[0] ? r->error : tern_strerror(err));
-    struct tern_shell_session *s = j->s;
-    tern_shell_on_cancel(s, NULL, NULL);
-    get_free(j);
-    tern_shell_done(s);
-    return;
-  }
-  j->status = r->status;
-  j->len = r->body.len;
-  j->body = tern_alloc(j->alloc, j->len ? j->len : 1);
-  if (j->len && j->body) memcpy(j->body, r->body.data, j->len);
-  if (!j->body) j->len = 0;
-  get_pump(j);
+  if (err) tern_shell_printf(j->s, "get: %s\r\n", r->error[0] ? r->error : tern_strerror(err));
+  else tern_shell_printf(j->s, "\r\n[HTTP %d, %lu bytes]\r\n", r->status, (unsigned long)j->len);
+  struct tern_shell_session *s = j->s;
+  tern_shell_on_cancel(s, NULL, NULL);
+  tern_free(j->alloc, j);
+  tern_shell_done(s);
 }
 
 static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg) {
@@ -74,7 +64,7 @@ static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg
   if (!j) return 0;
   j->alloc = alloc;
   j->s = s;
-  struct tern_http_client_opts o = {.url = argv[1], .total_timeout_ms = 15000};
+  struct tern_http_client_opts o = {.url = argv[1], .on_body = get_body, .body_arg = j};
   j->call = tern_http_start(tern_shell_session_loop(s), &o, get_done, j);
   if (!j->call) {
     tern_free(alloc, j);

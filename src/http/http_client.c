@@ -48,6 +48,8 @@ struct fetch {
   struct tern_http_call *call; /* asynchronous: report through it */
   struct tern_http_chunked ch;
   int chunked, until_close;
+  int paused;       /* streaming: on_body took less than it was given */
+  int chunks_ended; /* ... and the last chunk was in what it has yet to take */
   int64_t left;
   struct tern_timer head_timer, total_timer;
 };
@@ -284,9 +286,20 @@ static void body_done(struct fetch *f) {
   else finish(f, 0, NULL);
 }
 
+/* Streaming a chunked body: what the decoder put in r->body goes to
+ * on_body; 0 when it did not take everything (paused). */
+static int offer_decoded(struct fetch *f) {
+  struct tern_buf *b = &f->r->body;
+  size_t took = b->len ? f->o->on_body(b->data, b->len, f->o->body_arg) : 0;
+  tern_buf_consume(b, took < b->len ? took : b->len);
+  f->paused = b->len != 0;
+  return !f->paused;
+}
+
 static void on_read(struct fetch *f, struct tern_conn *c) {
   struct tern_http_response *r = f->r;
   size_t cap = f->o->max_response ? f->o->max_response : 64u * 1024 * 1024;
+  if (f->paused) return; /* streaming: the reader is behind */
   while (c->rx.len && f->phase != PH_DONE && !f->done) {
     if (f->phase == PH_HEAD) {
       int n = tern_http_parse_response(c->rx.data, c->rx.len, &r->msg);
@@ -340,8 +353,23 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
           return;
         }
         tern_buf_consume(&c->rx, (size_t)n);
+        if (f->o->on_body && !offer_decoded(f)) {
+          f->chunks_ended = done; /* the rest when resumed */
+          return;
+        }
         if (done) body_done(f);
         else return;
+      } else if (f->o->on_body) {
+        size_t take = f->until_close || (int64_t)c->rx.len < f->left ? c->rx.len : (size_t)f->left;
+        size_t took = f->o->on_body(c->rx.data, take, f->o->body_arg);
+        if (took > take) took = take;
+        tern_buf_consume(&c->rx, took);
+        if (!f->until_close) f->left -= (int64_t)took;
+        if (took < take) {
+          f->paused = 1;
+          return;
+        }
+        if (!f->until_close && !f->left) body_done(f);
       } else {
         size_t take = f->until_close || (int64_t)c->rx.len < f->left ? c->rx.len : (size_t)f->left;
         if (r->body.len + take > cap || tern_buf_append(&r->body, c->rx.data, take)) {
@@ -359,6 +387,18 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
   }
 }
 
+static void read_on(struct fetch *f, struct tern_conn *c) {
+  if (c->rx.len) f->got_bytes = 1;
+  on_read(f, c);
+  if (f->paused) return; /* the end of a body waits for its reader */
+  if (c->is_readable_shut && f->phase == PH_BODY && f->until_close && !f->done) body_done(f);
+  else if (c->is_readable_shut && !f->done && !(f->reused && !f->got_bytes)) {
+    finish(f, TERN_ECONNRESET,
+           f->phase == PH_HEAD ? "the server closed without a response"
+                               : "the response was cut short");
+  }
+}
+
 static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   struct fetch *f = c->fn_data;
   switch (ev) {
@@ -371,16 +411,7 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
       tern_close_now(c);
     }
     break;
-  case TERN_EV_READ:
-    if (c->rx.len) f->got_bytes = 1;
-    on_read(f, c);
-    if (c->is_readable_shut && f->phase == PH_BODY && f->until_close && !f->done) body_done(f);
-    else if (c->is_readable_shut && !f->done && !(f->reused && !f->got_bytes)) {
-      finish(f, TERN_ECONNRESET,
-             f->phase == PH_HEAD ? "the server closed without a response"
-                                 : "the response was cut short");
-    }
-    break;
+  case TERN_EV_READ: read_on(f, c); break;
   case TERN_EV_ERROR: finish(f, c->err, ev_data); break;
   case TERN_EV_CLOSE:
     if (f->conn == c) f->conn = NULL;
@@ -514,6 +545,15 @@ void tern_http_cancel(struct tern_http_call *c) {
   end(&c->f, c->file_body);
   tern_http_response_free(&c->r);
   tern_free(tern_loop_alloc(loop), c);
+}
+
+void tern_http_resume(struct tern_http_call *c) {
+  struct fetch *f = c ? &c->f : NULL;
+  if (!f || !f->paused || f->done) return;
+  f->paused = 0;
+  if (f->chunked && !offer_decoded(f)) return;
+  if (f->chunks_ended) body_done(f);
+  else if (f->conn) read_on(f, f->conn);
 }
 
 void tern_http_response_free(struct tern_http_response *r) {

@@ -110,7 +110,8 @@ static int write_head(struct tern_conn *c, int status, const char *headers, int6
   int rc = tern_send(c, line, (size_t)n);
   if (!rc && length >= 0) {
     char num[TERN_FMT_U64_LEN];
-    n = snprintf(line, sizeof(line), "Content-Length: %s\r\n", tern_fmt_u64(num, (uint64_t)length, 0));
+    n = snprintf(line, sizeof(line), "Content-Length: %s\r\n",
+                 tern_fmt_u64(num, (uint64_t)length, 0));
     rc = tern_send(c, line, (size_t)n);
   }
   if (!rc && !keep_alive) rc = tern_send(c, "Connection: close\r\n", 19);

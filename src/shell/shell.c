@@ -178,7 +178,9 @@ void tern_shell_on_writable(struct tern_shell_session *s, void (*fn)(void *), vo
 }
 
 void tern_shell_drained(struct tern_shell_session *s) {
-  if (!s->writable_fn || !tern_shell_writable(s, 4096)) return;
+  /* room for a 1 KB piece (what a streaming command writes at a time): a
+   * larger threshold would never be met on a board with small buffers */
+  if (!s->writable_fn || !tern_shell_writable(s, 1024)) return;
   void (*fn)(void *) = s->writable_fn;
   s->writable_fn = NULL; /* one call per registration */
   fn(s->writable_arg);
@@ -316,8 +318,8 @@ static int cmd_uptime(struct tern_shell_session *s, int argc, char **argv, void 
   (void)argv;
   (void)arg;
   uint32_t secs = (tern_loop_now(s->sh->loop) - s->sh->started) / 1000u;
-  tern_shell_printf(s, "up %uh %02um %02us\r\n", (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
-                    (unsigned)(secs % 60));
+  tern_shell_printf(s, "up %uh %02um %02us\r\n", (unsigned)(secs / 3600),
+                    (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
   return 0;
 }
 

@@ -63,7 +63,7 @@
 #define LWIP_HOOK_DHCP_APPEND_OPTIONS(netif, dhcp, state, msg, msg_type, options_len_ptr)          \
   tern_lwip_dhcp_append(msg, options_len_ptr)
 #define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, len, pbuf, offset)  \
-  tern_lwip_dhcp_option(netif, msg_type, option, len, pbuf, offset)
+  ((void)(msg), tern_lwip_dhcp_option(netif, msg_type, option, len, pbuf, offset))
 #include <stdint.h>
 uint32_t tern_lwip_rand(void);
 #define LWIP_RAND() tern_lwip_rand()

@@ -5,9 +5,12 @@
  * sleeps (wfi) when there is nothing to do.
  *
  * Backpressure both ways, nothing dropped:
- *  - receiving: a segment that does not fit the connection's buffer is kept
- *    as a pbuf and acknowledged to lwIP (tcp_recved) only as the bytes move
- *    in, so the window the peer sees closes while the reader is behind;
+ *  - receiving: what does not fit the connection's buffer is copied aside
+ *    (the spill, at most one TCP window) and acknowledged to lwIP
+ *    (tcp_recved) only as it moves in, so the window the peer sees closes
+ *    while the reader is behind. The pbuf itself is freed at once: received
+ *    frames share one pool, and a slow reader holding pool buffers would
+ *    starve every other connection of its ACKs;
  *  - sending: tcp_write() takes what lwIP's send buffer has room for; the
  *    rest stays in the connection's buffer until tcp_sent() frees room.
  *
@@ -36,10 +39,9 @@ struct lconn {
   struct tern_conn *c;
   struct tcp_pcb *tcp;
   struct udp_pcb *udp;
-  struct pbuf *held; /* received, waiting for room in c's buffer */
-  uint16_t held_off;
-  uint8_t eof;     /* the peer's FIN came after held data */
-  uint8_t is_mdns; /* joined a group: its PCB takes multicast */
+  struct tern_buf spill;          /* received, waiting for room in c's buffer (<= TCP_WND) */
+  uint8_t eof;                    /* the peer's FIN came, not yet told */
+  uint32_t eof_rx_len, eof_since; /* the reader's progress while the FIN waits */
 };
 
 /* The one network interface and what DHCP said. lwIP itself is global (it
@@ -249,6 +251,7 @@ static struct lconn *lc_new(struct tern_conn *c) {
   struct lconn *lc = tern_alloc(c->loop->alloc, sizeof(*lc));
   if (!lc) return NULL;
   lc->c = c;
+  tern_buf_init(&lc->spill, c->loop->alloc, TCP_WND + TCP_MSS);
   c->fd = (intptr_t)lc;
   return lc;
 }
@@ -285,29 +288,29 @@ static int from_err(err_t e) {
 
 /* ---- TCP ---- */
 
-/* Move held bytes into the connection's buffer; tell lwIP they left. */
-static int drain_held(struct lconn *lc) {
+/* Move spilled bytes into the connection's buffer; tell lwIP they left. */
+static int drain_spill(struct lconn *lc) {
   struct tern_conn *c = lc->c;
   int moved = 0;
-  while (lc->held && !c->is_closing) {
+  if (lc->spill.len && !c->is_closing) {
     struct tern_buf *rx = tern_conn_wire_rx(c);
-    size_t room = rx->cap - rx->len;
-    struct pbuf *q = lc->held;
-    size_t n = q->len - lc->held_off;
-    if (n > room) n = room;
-    if (n == 0 || tern_buf_append(rx, (uint8_t *)q->payload + lc->held_off, n) != 0) break;
-    lc->held_off = (uint16_t)(lc->held_off + n);
-    if (lc->tcp) tcp_recved(lc->tcp, (u16_t)n);
-    if (lc->held_off == q->len) { /* this piece is done: on to the next */
-      lc->held = q->next;
-      if (q->next) pbuf_ref(q->next);
-      pbuf_free(q);
-      lc->held_off = 0;
+    size_t n = rx->cap - rx->len;
+    if (n > lc->spill.len) n = lc->spill.len;
+    if (n && tern_buf_append(rx, lc->spill.data, n) == 0) {
+      tern_buf_consume(&lc->spill, n);
+      if (lc->tcp) tcp_recved(lc->tcp, (u16_t)n);
+      moved = 1;
+      tern_core_on_data(c);
     }
-    moved = 1;
-    tern_core_on_data(c);
   }
-  if (!lc->held && lc->eof && !c->is_closing) {
+  if (!lc->spill.len && lc->eof && !c->is_closing) {
+    /* The core closes a conn at EOF: while its reader is paused with bytes
+     * still unread, the FIN waits (a reader that takes nothing for a second
+     * is waiting for bytes that will never come: then it is told). */
+    struct tern_buf *rx = tern_conn_wire_rx(c);
+    uint32_t now = tern_board_millis();
+    if (rx->len != lc->eof_rx_len) lc->eof_rx_len = (uint32_t)rx->len, lc->eof_since = now;
+    if (rx->len && now - lc->eof_since < 1000) return moved;
     lc->eof = 0;
     tern_core_on_eof(c);
     moved = 1;
@@ -316,7 +319,6 @@ static int drain_held(struct lconn *lc) {
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
-  (void)pcb;
   struct lconn *lc = arg;
   if (!lc) { /* the conn is gone: lwIP closes for us */
     if (p) pbuf_free(p);
@@ -328,12 +330,37 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) 
   }
   if (!p) {
     lc->eof = 1;
-  } else if (lc->held) {
-    pbuf_cat(lc->held, p);
-  } else {
-    lc->held = p, lc->held_off = 0;
+    lc->eof_rx_len = (uint32_t)tern_conn_wire_rx(lc->c)->len;
+    lc->eof_since = tern_board_millis();
+    drain_spill(lc);
+    return ERR_OK;
   }
-  drain_held(lc);
+  /* what fits goes straight to the reader and is acknowledged; the rest
+   * waits in the spill, unacknowledged, so the window stays closed */
+  struct tern_buf *rx = tern_conn_wire_rx(lc->c);
+  size_t direct = 0;
+  for (struct pbuf *q = p; q; q = q->next) {
+    size_t room = lc->spill.len || lc->c->is_closing ? 0 : rx->cap - rx->len;
+    size_t n = q->len < room ? q->len : room;
+    if (n && tern_buf_append(rx, q->payload, n) == 0) direct += n;
+    else n = 0;
+    if (n < q->len && tern_buf_append(&lc->spill, (uint8_t *)q->payload + n, q->len - n) != 0) {
+      /* no memory for what the window allowed: this connection cannot go
+       * on without losing bytes, so it ends, with the reason */
+      pbuf_free(p);
+      P->st.rx_refused++;
+      tcp_arg(pcb, NULL);
+      tcp_abort(pcb);
+      lc->tcp = NULL;
+      tern_conn_fail(lc->c, TERN_ENOMEM, "no memory for received data");
+      return ERR_ABRT;
+    }
+  }
+  pbuf_free(p);
+  if (direct) {
+    tcp_recved(pcb, (u16_t)direct);
+    tern_core_on_data(lc->c);
+  }
   return ERR_OK;
 }
 
@@ -520,11 +547,11 @@ void tern_port_close(struct tern_conn *c) {
       tcp_sent(pcb, NULL);
       tcp_err(pcb, NULL);
       /* a reset when data is left unread (as the sockets API does) */
-      if (lc->held || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+      if (lc->spill.len || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
     }
   }
   if (lc->udp) udp_remove(lc->udp);
-  if (lc->held) pbuf_free(lc->held);
+  tern_buf_free(&lc->spill);
   tern_free(c->loop->alloc, lc);
   c->fd = -1;
 }
@@ -553,9 +580,7 @@ int tern_port_udp_join(struct tern_conn *c, const char *group, const char *ifnam
   struct lconn *lc = lc_of(c);
   ip4_addr_t g;
   if (!lc || !lc->udp || !ip4addr_aton(group, &g)) return TERN_EINVAL;
-  err_t e = igmp_joingroup_netif(&P->netif, &g);
-  if (e == ERR_OK) lc->is_mdns = 1;
-  return from_err(e);
+  return from_err(igmp_joingroup_netif(&P->netif, &g));
 }
 
 int tern_port_udp_mcast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl) {
@@ -676,7 +701,7 @@ static int pending_work(struct tern_loop *loop) {
     struct lconn *lc = lc_of(c);
     if (!lc || c->is_closing) continue;
     struct tern_buf *rx = tern_conn_wire_rx(c);
-    if ((lc->held && rx->len < rx->cap) || (lc->eof && !lc->held)) return 1;
+    if ((lc->spill.len && rx->len < rx->cap) || (lc->eof && !lc->spill.len && !rx->len)) return 1;
   }
   return 0;
 }
@@ -691,7 +716,7 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
     for (struct tern_conn *c = loop->conns; c; c = c->next) {
       struct lconn *lc = lc_of(c);
       if (!lc || c->is_closing) continue;
-      if (lc->held || lc->eof) n += drain_held(lc);
+      if (lc->spill.len || lc->eof) n += drain_spill(lc);
       if (lc->tcp && !c->is_listening) n += flush_tcp(lc);
     }
     uint32_t now = tern_board_millis();

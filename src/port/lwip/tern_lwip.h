@@ -7,9 +7,10 @@
 #include <stdint.h>
 
 struct tern_lwip_stats {
-  uint32_t tx_full;  /* frames the chip's FIFO had no room for */
-  uint32_t tx_waits; /* tcp_write found no segment memory: waited for tcp_sent */
-  uint32_t rx_nobuf; /* received frames dropped for want of a pool pbuf */
+  uint32_t tx_full;    /* frames the chip's FIFO had no room for */
+  uint32_t tx_waits;   /* tcp_write found no segment memory: waited for tcp_sent */
+  uint32_t rx_nobuf;   /* received frames dropped for want of a pool pbuf */
+  uint32_t rx_refused; /* connections ended: no memory to keep received data */
 };
 
 /* Address, netmask, gateway and first DNS server as dotted text. */

@@ -1,10 +1,11 @@
 """An unchanged paho subscriber, as the seed's host would be: collect
-SESSION/data until SESSION/plot. Usage: paho_collect.py PORT SESSION"""
+SESSION/data until SESSION/plot. Usage: paho_collect.py PORT SESSION [HOST]"""
 import sys
 
 import paho.mqtt.client as mqtt
 
 port, session = int(sys.argv[1]), sys.argv[2]
+host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
 rows = []
 
 
@@ -24,7 +25,7 @@ def on_message(c, u, m):
 c = mqtt.Client(client_id="paho-collect")
 c.on_connect = on_connect
 c.on_message = on_message
-c.connect("127.0.0.1", port)
+c.connect(host, port)
 c.loop_forever()
 print("rows", len(rows))
 for r in rows:

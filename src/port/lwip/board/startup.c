@@ -2,6 +2,7 @@
  * zero .bss, paint the stack), SysTick milliseconds, the CMSDK UART, and the
  * few system calls newlib needs (the heap for malloc, stdout to the UART). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,8 +55,11 @@ void tern_board_fault(uint32_t *frame) {
     frame[6] += 2;
     return;
   }
-  static const char msg[] = "\r\nfirmware: hard fault\r\n";
-  tern_board_uart_write(msg, sizeof(msg) - 1);
+  char msg[96];
+  int n = snprintf(msg, sizeof(msg), "\r\nfirmware: hard fault at pc %08lx, sp %08lx%s\r\n",
+                   (unsigned long)frame[6], (unsigned long)frame,
+                   (uint32_t *)frame < __stack_bottom + 64 ? " (stack overflow)" : "");
+  tern_board_uart_write(msg, (size_t)n);
   for (;;) __asm volatile("wfi");
 }
 
