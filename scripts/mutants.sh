@@ -17,11 +17,20 @@ git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xmf - -C "
 [ -d .deps ] && cp -r .deps "$W/src/"   # what install-deps fetched (MQTT.js)
 [ -f "$W/build/CMakeCache.txt" ] ||
   cmake -S "$W/src" -B "$W/build" $GEN -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_HEAVY_TESTS=ON >/dev/null
-cmake --build "$W/build" >"$W/build.log" 2>&1 || { cat "$W/build.log"; echo "mutants: the unmutated tree does not build"; exit 1; }
+# the firmware too, when lwIP's source is there (make firmware fetched it)
+build_fw() {
+  [ -d "$W/src/.deps/lwip" ] || return 0
+  [ -f "$W/fw/CMakeCache.txt" ] || cmake -S "$W/src/firmware" -B "$W/fw" $GEN -DCMAKE_BUILD_TYPE=MinSizeRel \
+    -DCMAKE_TOOLCHAIN_FILE="$W/src/cmake/arm-none-eabi.cmake" >/dev/null
+  cmake --build "$W/fw"
+}
+build_all() { cmake --build "$W/build" && build_fw; }
+build_all >"$W/build.log" 2>&1 || { cat "$W/build.log"; echo "mutants: the unmutated tree does not build"; exit 1; }
 caught=0; survived=0; broken=0
 run_test() { # TEST LOG: 0 when the test passes
   # CI=true: a test that skips a check fails, so a skip cannot pass as "caught"'s baseline
-  (cd "$W/build" && CI=true ctest -R "^$1\$" --timeout 600 --output-on-failure >"$2" 2>&1)
+  (cd "$W/build" && CI=true TERN_FIRMWARE="$W/fw/tern-device.elf" TERN_FIRMWARE_DIR="$W/fw" \
+    ctest -R "^$1\$" --timeout 600 --output-on-failure >"$2" 2>&1)
 }
 # A mutant only counts as caught if its test passes without it.
 declare -A baseline
@@ -44,7 +53,7 @@ for patch in tests/mutants/*.patch; do
   if ! patch -d "$W/src" -p1 --forward --silent <"$patch" >/dev/null; then
     echo "BROKEN   $name: the patch does not apply"; broken=$((broken + 1)); continue
   fi
-  if ! cmake --build "$W/build" >"$W/$name.build.log" 2>&1; then
+  if ! build_all >"$W/$name.build.log" 2>&1; then
     echo "BROKEN   $name: the mutant does not build (see $W/$name.build.log)"; broken=$((broken + 1))
   elif run_test "$test" "$W/$name.log"; then
     echo "SURVIVED $name: $test still passes"; survived=$((survived + 1))
@@ -56,6 +65,6 @@ for patch in tests/mutants/*.patch; do
   fi
   patch -d "$W/src" -p1 -R --silent <"$patch" >/dev/null
 done
-cmake --build "$W/build" >/dev/null 2>&1
+build_all >/dev/null 2>&1
 echo "mutants: $caught passed, $((survived + broken)) failed"
 [ $((survived + broken)) -eq 0 ]

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Cortex-M4 (-mcpu=cortex-m4 -mthumb -Os) code size of the portable core and
-# codecs, one row per module (the folder under src/).
+# codecs, one row per module (the folder under src/); then, given the
+# firmware's build folder, the linked image's flash and static RAM per
+# module (scripts/fw_size.py reads the linker's map).
 set -eu
 build=${1:-build-mcu}
+fw=${2:-}
 cmake -S . -B "$build" -G Ninja -DTERN_MCU=ON -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake >/dev/null 2>&1
 cmake --build "$build" >"$build/build.log" 2>&1 || { cat "$build/build.log"; exit 1; }
 printf '%-12s %8s %8s %8s %8s\n' module text data bss total
@@ -19,3 +22,8 @@ find "$build" -name '*.c.obj' -o -name '*.c.o' | sort | while read -r o; do
   esac
   arm-none-eabi-size "$o" | awk -v m="$mod" 'NR == 2 {print m, $1, $2, $3}'
 done | awk '{t[$1]+=$2; d[$1]+=$3; b[$1]+=$4} END {for (m in t) {printf "%-12s %8d %8d %8d %8d\n", m, t[m], d[m], b[m], t[m]+d[m]+b[m]; T+=t[m]; D+=d[m]; B+=b[m]} printf "%-12s %8d %8d %8d %8d\n", "all", T, D, B, T+D+B}' | sort -k1,1 | awk '/^all/ {last=$0; next} {print} END {print last}'
+if [ -n "$fw" ] && [ -f "$fw/tern-device.map" ]; then
+  echo
+  echo "firmware $fw/tern-device.elf (linked, -Os, newlib-nano; RAM without heap and stack):"
+  python3 "$(dirname "$0")/fw_size.py" "$fw/tern-device.map"
+fi

@@ -33,6 +33,6 @@ run_ctest "$ASAN" ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/te
   -DTERN_ENABLE_TLS=OFF -DTERN_HEAVY_TESTS=OFF >/dev/null
 cmake --build "$NOTLS" >/dev/null || { cmake --build "$NOTLS"; exit 1; }
 run_ctest "$NOTLS"
-scripts/size.sh "$MCU" || status=1
+scripts/size.sh "$MCU" "${FW:-build-fw}" || status=1
 /usr/bin/python3 scripts/test_totals.py "$BUILD" "$ASAN" "$NOTLS" || status=1
 exit $status

@@ -37,7 +37,7 @@
 
 /* ---- memory ---- */
 #define MEM_ALIGNMENT 4
-#define MEM_SIZE (10 * 1024) /* lwIP's heap: outgoing TCP segments (copied) and UDP */
+#define MEM_SIZE (8 * 1024) /* lwIP's heap: outgoing TCP segments (copied) and UDP */
 #define MEMP_NUM_PBUF 8
 #define MEMP_NUM_UDP_PCB 6 /* DHCP, mDNS x2, SNTP, resolver, one spare */
 #define MEMP_NUM_TCP_PCB 8
@@ -45,7 +45,7 @@
 #define MEMP_NUM_TCP_SEG 24
 #define MEMP_NUM_IGMP_GROUP 4
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
-#define PBUF_POOL_SIZE 8
+#define PBUF_POOL_SIZE 6 /* frames are freed as they are read (a slow reader spills to its own buffer) */
 #define PBUF_POOL_BUFSIZE 1540 /* one frame per pbuf, CRC word included */
 
 /* ---- TCP ---- */
