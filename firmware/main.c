@@ -3,6 +3,7 @@
  * command line in `tern device`'s flag syntax (one string joined by spaces:
  * values cannot hold spaces); the UART shows the same lines as `tern device`
  * on Linux, and a last "Memory:" line with the RAM it used at peak. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include "tern_lwip.h"
 
 #define MAX_ARGS 48
-#define CONN_BUF_CAP (8 * 1024) /* per connection: the device's messages are small */
+#define CONN_BUF_CAP (4 * 1024) /* per connection: the device's messages are small */
 
 extern uint8_t __heap_start[];
 void *_sbrk(ptrdiff_t incr);
@@ -39,15 +40,28 @@ static void *counted_realloc(void *ctx, void *p, size_t n) {
   return nh + 2;
 }
 
-static int stop, exit_code;
+static int stop, exit_code, reported;
+
+/* A line on the UART. (Not printf: newlib's stdio would cost 4 KB of flash
+ * for buffering a UART that is written byte by byte anyway.) */
+static void say(const char *fmt, ...) {
+  char line[320];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  tern_board_uart_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+  tern_board_uart_write("\r\n", 2);
+}
 static struct counted heap_count;
 static void memory_line(const struct counted *k);
 
 static void print_line(void *arg, const char *line) {
   (void)arg;
-  printf("%s\n", line);
+  say("%s", line);
   /* the samples are out: the steady state, so report the memory it took */
-  if (!strncmp(line, "MQTT: published", 15)) memory_line(&heap_count);
+  if (!strncmp(line, "MQTT: published", 15)) memory_line(&heap_count), reported = 1;
 }
 static void print_led(void *arg, int on) { print_line(arg, on ? "LED on" : "LED off"); }
 static void done(void *arg) {
@@ -57,8 +71,8 @@ static void done(void *arg) {
 
 static void memory_line(const struct counted *k) {
   size_t heap = (size_t)((uint8_t *)_sbrk(0) - __heap_start);
-  printf("Memory: heap %u bytes at peak (tern %u), stack %u of %u bytes\n", (unsigned)heap,
-         (unsigned)k->peak, (unsigned)tern_board_stack_used(), (unsigned)tern_board_stack_size());
+  say("Memory: heap %u bytes at peak (tern %u), stack %u of %u bytes", (unsigned)heap,
+      (unsigned)k->peak, (unsigned)tern_board_stack_used(), (unsigned)tern_board_stack_size());
 }
 
 static int hexval(int ch) {
@@ -87,7 +101,7 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
       continue;
     }
     if (strncmp(a, "--", 2) && strcmp(a, "-c")) {
-      printf("tern-device: unexpected '%s'\n", a);
+      say("tern-device: unexpected '%s'", a);
       return 2;
     }
     char *eq = strchr(a, '=');
@@ -95,13 +109,13 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
     if (eq) v = eq + 1;
     else if (i + 1 < argc) v = argv[++i];
     else {
-      printf("tern-device: %s needs a value\n", a);
+      say("tern-device: %s needs a value", a);
       return 2;
     }
     if (!strcmp(key, "-c")) {
       char err[200];
       if (tern_conf_load(NULL, v, from_file, o, err, sizeof(err)) != 0) {
-        printf("tern-device: %s\n", err);
+        say("tern-device: %s", err);
         return 2;
       }
       continue;
@@ -120,7 +134,7 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
     if (!strcmp(key, "--ntp") && !ntp_flags++) o->nntp = 0;
     int rc = tern_device_opts_set(o, key + 2, v, why, sizeof(why));
     if (rc) {
-      printf("tern-device: %s %s: %s\n", key, v, why);
+      say("tern-device: %s %s: %s", key, v, why);
       return 2;
     }
   }
@@ -132,11 +146,14 @@ int main(void) {
   char *argv[MAX_ARGS];
   int argc = 0;
   tern_board_init();
-  printf("\ntern firmware on mps2-an386 (Cortex-M4, LAN9118 id %04x, lwIP)\n",
-         (unsigned)tern_lan9118_id());
+  say("\r\ntern firmware on mps2-an386 (Cortex-M4, LAN9118 id %04x, lwIP)",
+      (unsigned)tern_lan9118_id());
   if (tern_semihost_cmdline(cmdline, sizeof(cmdline)) != 0) cmdline[0] = '\0';
-  for (char *p = strtok(cmdline, " "); p && argc < MAX_ARGS; p = strtok(NULL, " "))
-    argv[argc++] = p;
+  for (char *p = cmdline; *p && argc < MAX_ARGS;) { /* words between spaces */
+    while (*p == ' ') *p++ = '\0';
+    if (*p) argv[argc++] = p;
+    while (*p && *p != ' ') p++;
+  }
 
   struct tern_device_opts o;
   tern_device_opts_init(&o);
@@ -155,7 +172,7 @@ int main(void) {
   struct tern_loop_opts lo = {.alloc = &alloc, .conn_buf_cap = CONN_BUF_CAP};
   struct tern_loop *loop = tern_loop_new(&lo);
   if (!loop) {
-    printf("tern-device: no network interface (LAN9118 not found)\n");
+    say("tern-device: no network interface (LAN9118 not found)");
     return 1;
   }
   tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);
@@ -177,10 +194,17 @@ int main(void) {
   int err;
   struct tern_device *d = tern_device_start(loop, &o, &err, why, sizeof(why));
   if (!d) {
-    printf("tern-device: %s\n", why);
+    say("tern-device: %s", why);
     return 2;
   }
-  while (!stop) tern_loop_poll(loop, 1000);
+  size_t shown_heap = 0, shown_stack = 0;
+  while (!stop) {
+    tern_loop_poll(loop, 1000);
+    /* a new peak: said at once, so the last line holds even if the board is cut off */
+    size_t heap = (size_t)((uint8_t *)_sbrk(0) - __heap_start), stack = tern_board_stack_used();
+    if (shown_heap && (heap > shown_heap || stack > shown_stack + 64)) memory_line(&heap_count);
+    if (shown_heap || reported) shown_heap = heap, shown_stack = stack;
+  }
   print_line(NULL, "Stopping");
   tern_device_stop(d);
   tern_loop_poll(loop, 0);

@@ -21,9 +21,11 @@ static int round_trip(const uint8_t mac[6], const uint8_t dst[6], uint8_t tag) {
   memcpy(frame + 6, mac, 6);
   frame[12] = 0x88, frame[13] = 0xb5; /* the local experimental EtherType */
   for (int i = 14; i < 60; i++) frame[i] = (uint8_t)(tag + i);
-  const void *parts[2] = {frame, frame + 20};
-  size_t lens[2] = {20, 40}; /* in two pieces, as an lwIP pbuf chain comes */
-  if (tern_lan9118_tx(parts, lens, 2) != 0) return -1;
+  if (tern_lan9118_tx_begin(60) != 0) return -1;
+  tern_lan9118_tx_write(frame, 21); /* in pieces of odd lengths, as a pbuf chain comes */
+  tern_lan9118_tx_write(frame + 21, 30);
+  tern_lan9118_tx_write(frame + 51, 9);
+  tern_lan9118_tx_end();
   size_t len = tern_lan9118_rx_peek();
   if (!len) return 0;
   if (len > 64) {

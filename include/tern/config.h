@@ -7,6 +7,12 @@
 #ifndef TERN_ENABLE_TLS
 #define TERN_ENABLE_TLS 1
 #endif
+#ifndef TERN_HTTP_STATIC_FILES
+#define TERN_HTTP_STATIC_FILES 1 /* the HTTP server serves a folder (tern serve) */
+#endif
+#ifndef TERN_HTTP_WEBSOCKET
+#define TERN_HTTP_WEBSOCKET 1 /* the HTTP server upgrades to WebSocket (the broker's ws://) */
+#endif
 
 /* ---- Core ---- */
 #ifndef TERN_LOG_LINE_MAX

@@ -25,10 +25,10 @@ struct tern_device_opts {
   int console_port; /* 0: no console */
   char console_user[64], console_password_file[256];
   char console_password_hash[160]; /* instead of the file: "$7$..." (boards without files) */
-  int http_port; /* 0: no page */
+  int http_port;                   /* 0: no page */
   char broker[300], cafile[256], session[64];
   int qos, samples, period_ms;
-  int keepalive_s; /* MQTT keep-alive; how soon the broker notices a dead device */
+  int keepalive_s;  /* MQTT keep-alive; how soon the broker notices a dead device */
   char sensor[256]; /* sine, random, or a file of numbers */
   int led, once;
   /* a line for the person watching ("Connected, IP ...", "mDNS: ..."); NULL: none */

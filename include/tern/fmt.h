@@ -1,14 +1,30 @@
-/* Number formatting that does not lean on printf's 64-bit conversions:
- * newlib-nano, the C library of the firmware, has no %lld, %llu or %zu.
- * tern's sources use %lu with a cast for sizes, and these for 64-bit values
- * (a check in tests/integration/layers.sh keeps it so). */
+/* Number formatting and parsing that do not lean on the C library's
+ * floating-point conversions or its 64-bit printf: newlib-nano, the C
+ * library of the firmware, has no %lld, %llu or %zu, and its printf of
+ * doubles and strtod cost 16 KB of flash. tern's sources print sizes with
+ * %lu and a cast, 64-bit values with tern_fmt_u64, and doubles with
+ * tern_fmt_double (a check in tests/integration/layers.sh keeps it so). */
 #ifndef TERN_FMT_H
 #define TERN_FMT_H
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */
+#include <stddef.h>
 #include <stdint.h>
 
 #define TERN_FMT_U64_LEN 21 /* 20 digits of 2^64 - 1, and the NUL */
 /* v in decimal (hex: lower-case hexadecimal) into out; returns out. */
 char *tern_fmt_u64(char out[TERN_FMT_U64_LEN], uint64_t v, int hex);
+
+#define TERN_FMT_DOUBLE_LEN 32
+/* v as printf's "%.{digits}g" writes it (digits 1..15: significant digits,
+ * trailing zeros dropped), or with fixed set as "%.{digits}f" (0..9
+ * decimals); plus: a '+' before positive values. "nan", "inf", "-inf".
+ * The last digit may differ from printf's where v lies within a rounding
+ * error of a tie. Returns out. */
+char *tern_fmt_double(char out[TERN_FMT_DOUBLE_LEN], double v, int digits, int fixed, int plus);
+/* A decimal number ("-12.5e-3"; no hex, no inf/nan) like strtod: *end
+ * after the last character used, s when there is no number. Exact for up
+ * to 15 significant digits and exponents within 10^±22; otherwise within a
+ * few units in the last place. */
+double tern_parse_double(const char *s, char **end);
 #pragma GCC visibility pop
 #endif

@@ -8,9 +8,17 @@
 #include <stdint.h>
 #include "loop.h"
 
+/* Limits (a board sets smaller ones: each interface costs 1.6 KB, each
+ * service 330 bytes) */
+#ifndef TERN_MDNS_MAX_IFACES
 #define TERN_MDNS_MAX_IFACES 4
+#endif
+#ifndef TERN_MDNS_MAX_SERVICES
 #define TERN_MDNS_MAX_SERVICES 8
+#endif
+#ifndef TERN_MDNS_MAX_TXT
 #define TERN_MDNS_MAX_TXT 8
+#endif
 
 enum {
   TERN_MDNS_EV_NAME = 1 /* data: const char * the name now held */,

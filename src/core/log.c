@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "../port/port.h"
 #include "loop_internal.h"
 
 static const char *const level_names[] = {"none", "error", "warn", "info", "debug"};
@@ -29,8 +30,9 @@ void tern_log(struct tern_loop *loop, int level, const char *fmt, ...) {
   va_end(ap);
   if (loop && loop->log_sink) {
     loop->log_sink(loop->log_ctx, level, line);
-  } else {
-    /* The default sink: one line on stderr, so logs never mix with output. */
-    fprintf(stderr, "tern %s: %s\n", level_names[level], line);
+  } else { /* the default sink: the port's (stderr, so logs never mix with output) */
+    char full[TERN_LOG_LINE_MAX + 16];
+    snprintf(full, sizeof(full), "tern %s: %s", level_names[level], line);
+    tern_port_log(full);
   }
 }

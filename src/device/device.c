@@ -9,6 +9,7 @@
 #include "tern/device.h"
 #include "tern/error.h"
 #include "tern/file.h"
+#include "tern/fmt.h"
 #include "tern/http.h"
 #include "tern/log.h"
 #include "tern/mdns.h"
@@ -267,8 +268,9 @@ static void on_mqtt_event(struct tern_mqtt *m, int ev, const void *data, void *a
 static void tick(struct tern_timer *t, void *arg) {
   struct tern_device *d = arg;
   if (d->sample < d->c.samples) {
-    char payload[64];
-    int n = snprintf(payload, sizeof(payload), "%d,%.7g", d->sample, reading(d, d->sample));
+    char payload[64], v[TERN_FMT_DOUBLE_LEN];
+    int n = snprintf(payload, sizeof(payload), "%d,%s", d->sample,
+                     tern_fmt_double(v, reading(d, d->sample), 7, 0, 0)); /* as %.7g */
     if (tern_mqtt_publish(d->mqtt, d->topic_data, payload, (size_t)n, d->c.qos, 0) > 0) d->sample++;
     return;
   }
@@ -356,7 +358,9 @@ static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void
 static int sh_sensor(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   (void)argc, (void)argv;
   struct tern_device *d = arg;
-  tern_shell_printf(s, "%s: sample %d = %.7g\r\n", d->c.sensor, d->sample, reading(d, d->sample));
+  char v[TERN_FMT_DOUBLE_LEN];
+  tern_shell_printf(s, "%s: sample %d = %s\r\n", d->c.sensor, d->sample,
+                    tern_fmt_double(v, reading(d, d->sample), 7, 0, 0));
   return 0;
 }
 
@@ -384,10 +388,13 @@ static int sh_ntp(struct tern_shell_session *s, int argc, char **argv, void *arg
   struct tern_device *d = arg;
   const struct tern_sntp_result *r = d->sntp ? tern_sntp_result(d->sntp) : NULL;
   if (!r) tern_shell_printf(s, "NTP is off\r\n");
-  else if (r->synced)
-    tern_shell_printf(s, "synced with %s: offset %+.6f s, delay %.6f s, stratum %d\r\n", r->server,
-                      r->offset, r->delay, r->stratum);
-  else tern_shell_printf(s, "not synced: %s\r\n", r->error[0] ? r->error : "waiting for an answer");
+  else if (r->synced) {
+    char off[TERN_FMT_DOUBLE_LEN], delay[TERN_FMT_DOUBLE_LEN];
+    tern_shell_printf(s, "synced with %s: offset %s s, delay %s s, stratum %d\r\n", r->server,
+                      tern_fmt_double(off, r->offset, 6, 1, 1),
+                      tern_fmt_double(delay, r->delay, 6, 1, 0), r->stratum);
+  } else
+    tern_shell_printf(s, "not synced: %s\r\n", r->error[0] ? r->error : "waiting for an answer");
   return 0;
 }
 
@@ -438,7 +445,7 @@ static int load_sensor_file(struct tern_device *d, char *why, size_t whylen) {
   }
   int cap = 0;
   for (char *p = text, *end;; p = end) {
-    double v = strtod(p, &end);
+    double v = tern_parse_double(p, &end);
     if (end == p || d->nfile_values == MAX_FILE_VALUES) break;
     if (d->nfile_values == cap) {
       double *bigger = tern_alloc(a, (size_t)(cap = cap ? cap * 2 : 64) * sizeof(double));

@@ -95,9 +95,14 @@ static void load_servers(struct tern_loop *loop, struct tern_resolver *r,
   for (char *line = next_line(&rest); line && r->nservers < TERN_DNS_MAX_SERVERS;
        line = next_line(&rest)) {
     char ip[64];
-    if (sscanf(line, " nameserver %63s", ip) == 1 &&
-        tern_addr_parse(ip, 53, &r->servers[r->nservers]) == 0)
-      r->nservers++;
+    size_t n;
+    line += strspn(line, " \t");
+    if (strncmp(line, "nameserver", 10) || !strchr(" \t", line[10]) || !line[10]) continue;
+    line += 10 + strspn(line + 10, " \t");
+    if ((n = strcspn(line, " \t\r#;")) == 0 || n >= sizeof(ip)) continue;
+    memcpy(ip, line, n);
+    ip[n] = '\0';
+    if (tern_addr_parse(ip, 53, &r->servers[r->nservers]) == 0) r->nservers++;
   }
   tern_free(tern_loop_alloc(loop), text);
 }

@@ -238,6 +238,7 @@ int tern_http_sse_send(struct tern_conn *c, const char *event, const char *data)
 
 /* ---- static files ---- */
 
+#if TERN_HTTP_STATIC_FILES
 static const char *mime_type(const char *path) {
   static const struct {
     const char *ext, *type;
@@ -407,7 +408,15 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   h->state = HS_FILE;
   pump_file(h);
 }
+#else /* a board's build: no files to serve */
+static void serve_file(struct hconn *h, struct tern_http_request *req) {
+  (void)req;
+  reply_simple(h, 404, NULL, "Not Found\n");
+}
+static void pump_file(struct hconn *h) { (void)h; }
+#endif
 
+#if TERN_HTTP_WEBSOCKET
 /* ---- WebSocket (RFC 6455) ---- */
 
 int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg) {
@@ -560,6 +569,17 @@ static void ws_on_data(struct hconn *h) {
 }
 
 /* ---- requests ---- */
+#else /* a build without WebSocket: an upgrade is refused */
+int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg) {
+  (void)req, (void)fn, (void)arg;
+  return TERN_EUNSUPPORTED;
+}
+int tern_ws_send(struct tern_conn *c, int opcode, const void *data, size_t len) {
+  (void)c, (void)opcode, (void)data, (void)len;
+  return TERN_EUNSUPPORTED;
+}
+static void ws_on_data(struct hconn *h) { (void)h; }
+#endif
 
 static int route_matches(const struct route *r, struct tern_str method, struct tern_str path) {
   if (r->method && !tern_str_eq(method, r->method)) return 0;

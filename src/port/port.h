@@ -80,6 +80,9 @@ int tern_port_file_replace(const char *path, const void *data, size_t len);
 /* Give freed heap pages back to the system after a crowd of connections
  * left (malloc_trim on glibc); a no-op elsewhere. */
 void tern_port_release_memory(void);
+/* Where a log line goes when the program set no sink: stderr on POSIX, the
+ * UART on a board. One line, without its newline. */
+void tern_port_log(const char *line);
 
 /* ==== What the port calls in the core ==== */
 struct tern_conn *tern_conn_alloc(struct tern_loop *loop, tern_conn_fn fn, void *fn_data);

@@ -25,19 +25,19 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_NETIF_STATUS_CALLBACK 1
-#define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 0 /* the port polls the PHY itself */
 #define LWIP_NETIF_HOSTNAME 0
 #define LWIP_STATS 0
+#define LWIP_NOASSERT 1 /* lwIP's checks of its own invariants: their messages cost flash */
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_PROVIDE_ERRNO 1
-#define LWIP_CHECKSUM_ON_COPY 1
 #define IP_REASSEMBLY 0 /* no fragmented datagrams: mDNS and SNTP fit one frame */
 #define IP_FRAG 0
 #define SO_REUSE 1 /* several UDP PCBs on port 5353 (responder and browser) */
 
 /* ---- memory ---- */
 #define MEM_ALIGNMENT 4
-#define MEM_SIZE (8 * 1024) /* lwIP's heap: outgoing TCP segments (copied) and UDP */
+#define MEM_SIZE (6 * 1024) /* lwIP's heap: outgoing TCP segments (copied) and UDP */
 #define MEMP_NUM_PBUF 8
 #define MEMP_NUM_UDP_PCB 6 /* DHCP, mDNS x2, SNTP, resolver, one spare */
 #define MEMP_NUM_TCP_PCB 8
@@ -45,16 +45,18 @@
 #define MEMP_NUM_TCP_SEG 24
 #define MEMP_NUM_IGMP_GROUP 4
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
-#define PBUF_POOL_SIZE 6 /* frames are freed as they are read (a slow reader spills to its own buffer) */
+#define PBUF_POOL_SIZE                                                                             \
+  6 /* frames are freed as they are read (a slow reader spills to its own buffer) */
 #define PBUF_POOL_BUFSIZE 1540 /* one frame per pbuf, CRC word included */
 
 /* ---- TCP ---- */
 #define TCP_MSS 1460
-#define TCP_WND (4 * TCP_MSS)
-#define TCP_SND_BUF (4 * TCP_MSS)
+#define TCP_WND (3 * TCP_MSS) /* what a slow reader may have to keep aside */
+#define TCP_SND_BUF (3 * TCP_MSS)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1
-#define LWIP_TCP_KEEPALIVE 1
+#define LWIP_TCP_KEEPALIVE 0 /* MQTT pings, the console and the page time out idle peers */
+#define TCP_QUEUE_OOSEQ 0    /* one LAN hop: a segment out of order is resent, not kept */
 
 /* ---- hooks ---- */
 /* With LWIP_DNS 0 lwIP's DHCP keeps no DNS servers: tern asks for options 6

@@ -15,6 +15,7 @@
  *    rest stays in the connection's buffer until tcp_sent() frees room.
  *
  * The board (LAN9118, SysTick, semihosting) is behind board/board.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "../../core/loop_internal.h"
@@ -64,20 +65,12 @@ static struct lwport *P; /* the port's state for lwIP's callbacks without an arg
 
 static err_t link_output(struct netif *netif, struct pbuf *p) {
   (void)netif;
-  const void *parts[8];
-  size_t lens[8];
-  int n = 0;
-  for (struct pbuf *q = p; q && n < 8; q = q->next, n++) parts[n] = q->payload, lens[n] = q->len;
-  if (n == 8 && p->tot_len != p->len) { /* more pieces than we stream: flatten */
-    static uint8_t flat[1536];
-    if (p->tot_len > sizeof(flat)) return ERR_BUF;
-    pbuf_copy_partial(p, flat, p->tot_len, 0);
-    parts[0] = flat, lens[0] = p->tot_len, n = 1;
-  }
-  if (tern_lan9118_tx(parts, lens, n) != 0) {
+  if (tern_lan9118_tx_begin(p->tot_len) != 0) {
     P->st.tx_full++;
     return ERR_MEM; /* TCP retransmits; a lost datagram is a lost datagram */
   }
+  for (struct pbuf *q = p; q; q = q->next) tern_lan9118_tx_write(q->payload, q->len);
+  tern_lan9118_tx_end();
   return ERR_OK;
 }
 
@@ -453,13 +446,8 @@ static void on_datagram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
   if (lc && !lc->c->is_closing) {
     struct tern_addr from;
     to_tern_addr(addr, port, &from);
-    if (p->next) { /* one piece for the core */
-      static uint8_t flat[1536];
-      u16_t n = pbuf_copy_partial(p, flat, sizeof(flat), 0);
-      tern_core_on_datagram(lc->c, &from, flat, n);
-    } else {
-      tern_core_on_datagram(lc->c, &from, p->payload, p->len);
-    }
+    /* one frame, one pool pbuf (no IP reassembly): never a chain */
+    if (!p->next) tern_core_on_datagram(lc->c, &from, p->payload, p->len);
   }
   pbuf_free(p);
 }
@@ -653,6 +641,21 @@ int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out) {
 }
 
 void tern_port_release_memory(void) {}
+
+void tern_lwip_diag(const char *fmt, ...) {
+  char line[160];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  line[strcspn(line, "\n")] = '\0';
+  tern_port_log(line);
+}
+
+void tern_port_log(const char *line) {
+  tern_board_uart_write(line, strlen(line));
+  tern_board_uart_write("\r\n", 2);
+}
 
 /* ---- what the rest of the firmware asks the port ---- */
 

@@ -152,6 +152,10 @@ int tern_port_random(void *buf, size_t n) {
 #endif
 }
 
+void tern_port_log(const char *line) {
+  fprintf(stderr, "%s\n", line); /* one write: lines of several programs do not mix */
+}
+
 void tern_port_release_memory(void) {
 #if defined(__GLIBC__)
   malloc_trim(0);

@@ -384,6 +384,7 @@ int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out) {
 }
 
 void tern_port_release_memory(void) {}
+void tern_port_log(const char *line) { fprintf(stderr, "%s\n", line); }
 
 /* Write what c queued: it becomes one delivery to the peer. */
 static int flush_one(struct tern_conn *c) {

@@ -39,9 +39,12 @@ void tern_lan9118_loopback(int on); /* the PHY sends every frame back (driver te
 size_t tern_lan9118_rx_peek(void);
 void tern_lan9118_rx_read(void *buf, size_t len); /* len as peeked; whole frame */
 void tern_lan9118_rx_drop(void);                  /* the frame does not fit: skip it */
-/* Sends one frame given as pieces (an lwIP pbuf chain); -1 when the chip's
- * FIFO is full (the caller counts and lwIP retransmits TCP). */
-int tern_lan9118_tx(const void *const *parts, const size_t *lens, int nparts);
+/* Sends one frame of total bytes: begin (-1 when the chip's FIFO has no
+ * room: the caller counts, lwIP retransmits TCP), the bytes in as many
+ * pieces as come (an lwIP pbuf chain), end. */
+int tern_lan9118_tx_begin(size_t total);
+void tern_lan9118_tx_write(const void *data, size_t len);
+void tern_lan9118_tx_end(void);
 /* The 64-bit multicast hash filter: bit (CRC32(mac) >> 26). */
 void tern_lan9118_hash_set(uint32_t hi, uint32_t lo);
 uint32_t tern_lan9118_hash_bit(const uint8_t mac[6]);

@@ -164,34 +164,40 @@ void tern_lan9118_rx_drop(void) {
   stats.rx_dropped++;
 }
 
-int tern_lan9118_tx(const void *const *parts, const size_t *lens, int nparts) {
-  size_t total = 0;
-  for (int i = 0; i < nparts; i++) total += lens[i];
+/* A frame goes out in three steps so that an lwIP pbuf chain streams into
+ * the FIFO piece by piece: no gathering copy, no limit on the pieces. */
+static uint32_t tx_acc;
+static int tx_n;
+
+int tern_lan9118_tx_begin(size_t total) {
   if (total > MAX_FRAME - 4) return -1;
   while ((TX_FIFO_INF >> 16) & 0xff) (void)TX_STATUS; /* statuses we do not need */
   if ((TX_FIFO_INF & 0xffff) < total + 8) {
     stats.tx_full++;
     return -1;
   }
-  /* one buffer: first and last segment, no offset */
+  /* one buffer: first and last segment, no offset; the tag is the length */
   TX_DATA = (1u << 13) | (1u << 12) | (uint32_t)total;
-  TX_DATA = ((uint32_t)total << 16) | (uint32_t)total; /* tag = length */
-  /* the pieces streamed into little-endian words, no gathering copy */
-  uint32_t acc = 0;
-  int n = 0;
-  for (int i = 0; i < nparts; i++) {
-    const uint8_t *p = parts[i];
-    for (size_t k = 0; k < lens[i]; k++) {
-      acc |= (uint32_t)p[k] << (8 * n);
-      if (++n == 4) {
-        TX_DATA = acc;
-        acc = 0, n = 0;
-      }
+  TX_DATA = ((uint32_t)total << 16) | (uint32_t)total;
+  tx_acc = 0, tx_n = 0;
+  return 0;
+}
+
+void tern_lan9118_tx_write(const void *data, size_t len) {
+  const uint8_t *p = data;
+  for (size_t k = 0; k < len; k++) { /* little-endian words */
+    tx_acc |= (uint32_t)p[k] << (8 * tx_n);
+    if (++tx_n == 4) {
+      TX_DATA = tx_acc;
+      tx_acc = 0, tx_n = 0;
     }
   }
-  if (n) TX_DATA = acc;
+}
+
+void tern_lan9118_tx_end(void) {
+  if (tx_n) TX_DATA = tx_acc;
+  tx_n = 0;
   stats.tx_frames++;
-  return 0;
 }
 
 /* The Ethernet CRC (bits in wire order, MSB-first shift): its top 6 bits

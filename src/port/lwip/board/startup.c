@@ -48,7 +48,8 @@ __attribute__((naked)) static void hardfault_isr(void) {
                  "mrsne r0, psp\n"
                  "b tern_board_fault\n");
 }
-void tern_board_fault(uint32_t *frame) {
+/* (used: called from the handler's assembly, which link-time optimisation cannot see) */
+__attribute__((used)) void tern_board_fault(uint32_t *frame) {
   uint16_t *pc = (uint16_t *)frame[6];
   if (*pc == 0xbeab) { /* bkpt 0xab */
     frame[0] = (uint32_t)-1;
@@ -140,9 +141,10 @@ size_t tern_board_stack_used(void) {
   return (size_t)((uint8_t *)__stack_top - (uint8_t *)p);
 }
 
-/* ---- newlib's system calls ---- */
+/* ---- newlib's system calls ----
+ * (used: newlib, compiled without link-time optimisation, calls them) */
 
-void *_sbrk(ptrdiff_t incr) {
+__attribute__((used)) void *_sbrk(ptrdiff_t incr) {
   static uint8_t *brk = (uint8_t *)__heap_start;
   if (brk + incr > (uint8_t *)__heap_end) {
     errno = ENOMEM;
@@ -153,7 +155,7 @@ void *_sbrk(ptrdiff_t incr) {
   return old;
 }
 
-int _write(int fd, const void *buf, size_t n) {
+__attribute__((used)) int _write(int fd, const void *buf, size_t n) {
   if (fd != 1 && fd != 2) {
     errno = EBADF;
     return -1;
@@ -167,29 +169,29 @@ int _write(int fd, const void *buf, size_t n) {
   return (int)n;
 }
 
-int _read(int fd, void *buf, size_t n) {
+__attribute__((used)) int _read(int fd, void *buf, size_t n) {
   (void)fd, (void)buf, (void)n;
   return 0;
 }
-int _close(int fd) {
+__attribute__((used)) int _close(int fd) {
   (void)fd;
   return -1;
 }
-int _fstat(int fd, struct stat *st) {
+__attribute__((used)) int _fstat(int fd, struct stat *st) {
   (void)fd;
   memset(st, 0, sizeof(*st));
   st->st_mode = S_IFCHR;
   return 0;
 }
-int _isatty(int fd) { return fd <= 2; }
-long _lseek(int fd, long off, int whence) {
+__attribute__((used)) int _isatty(int fd) { return fd <= 2; }
+__attribute__((used)) long _lseek(int fd, long off, int whence) {
   (void)fd, (void)off, (void)whence;
   return 0;
 }
-void _exit(int status) { tern_semihost_exit(status); }
-int _kill(int pid, int sig) {
+__attribute__((used)) void _exit(int status) { tern_semihost_exit(status); }
+__attribute__((used)) int _kill(int pid, int sig) {
   (void)pid, (void)sig;
   errno = EINVAL;
   return -1;
 }
-int _getpid(void) { return 1; }
+__attribute__((used)) int _getpid(void) { return 1; }

@@ -1,0 +1,74 @@
+/* tern_fmt_double and tern_parse_double against the C library's printf and
+ * strtod: the same text for the device's values, and for a sweep of others
+ * at most one unit apart in the last digit; parsing back within a rounding. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "test.h"
+#include "tern/fmt.h"
+
+/* the same text, or the same digits but one apart in the last place */
+static int close_text(const char *a, const char *b, double v, int digits) {
+  if (!strcmp(a, b)) return 1;
+  double x = strtod(a, NULL), y = strtod(b, NULL);
+  return fabs(x - y) <= fabs(v) * pow(10, 1 - digits) * 1.01;
+}
+
+int main(void) {
+  char out[TERN_FMT_DOUBLE_LEN], ref[64], num[TERN_FMT_U64_LEN];
+  CHECK_STR(tern_fmt_u64(num, 0, 0), "0");
+  CHECK_STR(tern_fmt_u64(num, UINT64_MAX, 0), "18446744073709551615");
+  CHECK_STR(tern_fmt_u64(num, 0xdeadbeefULL, 1), "deadbeef");
+  /* the device's samples: sin(t/10), as "%.7g" prints them, exactly */
+  int same = 0;
+  for (int t = 0; t < 1000; t++) {
+    double v = sin(t / 10.0);
+    snprintf(ref, sizeof(ref), "%.7g", v);
+    same += !strcmp(tern_fmt_double(out, v, 7, 0, 0), ref);
+  }
+  CHECK_EQ(same, 1000);
+  /* the shapes of %g */
+  CHECK_STR(tern_fmt_double(out, 0, 7, 0, 0), "0");
+  CHECK_STR(tern_fmt_double(out, 1, 7, 0, 0), "1");
+  CHECK_STR(tern_fmt_double(out, -2.5, 7, 0, 0), "-2.5");
+  CHECK_STR(tern_fmt_double(out, 1234567, 7, 0, 0), "1234567");
+  CHECK_STR(tern_fmt_double(out, 12345678, 7, 0, 0), "1.234568e+07");
+  CHECK_STR(tern_fmt_double(out, 0.0001234, 7, 0, 0), "0.0001234");
+  CHECK_STR(tern_fmt_double(out, 0.00001234, 7, 0, 0), "1.234e-05");
+  CHECK_STR(tern_fmt_double(out, 9.9999999, 7, 0, 0), "10");
+  CHECK_STR(tern_fmt_double(out, 1e300, 7, 0, 0), "1e+300");
+  CHECK_STR(tern_fmt_double(out, 0.1, 15, 0, 0), "0.1");
+  CHECK_STR(tern_fmt_double(out, NAN, 7, 0, 0), "nan");
+  CHECK_STR(tern_fmt_double(out, -INFINITY, 7, 0, 0), "-inf");
+  /* %+.6f, as the console shows a clock offset */
+  CHECK_STR(tern_fmt_double(out, 0.0123456789, 6, 1, 1), "+0.012346");
+  CHECK_STR(tern_fmt_double(out, -3.5, 6, 1, 1), "-3.500000");
+  CHECK_STR(tern_fmt_double(out, 2, 0, 1, 0), "2");
+  /* a sweep over magnitudes and digit counts */
+  int near = 0, total = 0;
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double v = (double)(x >> 11) / 9007199254740992.0 * pow(10, (int)(x % 40) - 20);
+    int digits = 1 + (int)(x % 15);
+    snprintf(ref, sizeof(ref), "%.*g", digits, v);
+    near += close_text(tern_fmt_double(out, v, digits, 0, 0), ref, v, digits);
+    total++;
+  }
+  CHECK_EQ(near, total);
+  /* parsing, as strtod */
+  const char *inputs[] = {"0",       "-12.5e-3",   "3.14159",         "1e22",
+                          "  42abc", "0.09983342", "123456789012345", "-0.0001",
+                          "7.",      ".5",         "1e-300"};
+  for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+    char *e1, *e2;
+    double a = tern_parse_double(inputs[i], &e1), b = strtod(inputs[i], &e2);
+    CHECK(e1 == e2);
+    CHECK(a == b || fabs(a - b) <= fabs(b) * 1e-15);
+  }
+  char *e;
+  CHECK(tern_parse_double("abc", &e) == 0 && e != NULL && !strcmp(e, "abc"));
+  CHECK(tern_parse_double("-", &e) == 0 && !strcmp(e, "-"));
+  CHECK(tern_parse_double("5e", &e) == 5 && !strcmp(e, "e"));
+  TEST_MAIN_END();
+}
