@@ -172,7 +172,7 @@ int main(void) {
   struct tern_loop_opts lo = {.alloc = &alloc, .conn_buf_cap = CONN_BUF_CAP};
   struct tern_loop *loop = tern_loop_new(&lo);
   if (!loop) {
-    say("tern-device: no network interface (LAN9118 not found)");
+    say("tern-device: cannot start the network (no LAN9118, or buffers below TCP_WND)");
     return 1;
   }
   tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);

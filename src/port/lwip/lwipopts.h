@@ -51,7 +51,7 @@
 
 /* ---- TCP ---- */
 #define TCP_MSS 1460
-#define TCP_WND (3 * TCP_MSS) /* what a slow reader may have to keep aside */
+#define TCP_WND (2 * TCP_MSS) /* at most a connection's buffer (net_lwip.c checks it) */
 #define TCP_SND_BUF (3 * TCP_MSS)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1

@@ -5,12 +5,13 @@
  * sleeps (wfi) when there is nothing to do.
  *
  * Backpressure both ways, nothing dropped:
- *  - receiving: what does not fit the connection's buffer is copied aside
- *    (the spill, at most one TCP window) and acknowledged to lwIP
- *    (tcp_recved) only as it moves in, so the window the peer sees closes
- *    while the reader is behind. The pbuf itself is freed at once: received
- *    frames share one pool, and a slow reader holding pool buffers would
- *    starve every other connection of its ACKs;
+ *  - receiving: segments are copied into the connection's buffer and the
+ *    pbufs freed at once (received frames share one pool: a slow reader
+ *    holding pool buffers would starve every other connection of its ACKs),
+ *    but lwIP is told the bytes are taken (tcp_recved) only once the reader
+ *    has consumed them. The window the peer sees is the room left in the
+ *    reader's buffer, so a segment always fits (TCP_WND <= the buffer's cap,
+ *    checked at init); should one not, lwIP keeps it and offers it again;
  *  - sending: tcp_write() takes what lwIP's send buffer has room for; the
  *    rest stays in the connection's buffer until tcp_sent() frees room.
  *
@@ -40,7 +41,7 @@ struct lconn {
   struct tern_conn *c;
   struct tcp_pcb *tcp;
   struct udp_pcb *udp;
-  struct tern_buf spill;          /* received, waiting for room in c's buffer (<= TCP_WND) */
+  size_t unread;                  /* bytes put in c's buffer and not yet consumed by it */
   uint8_t eof;                    /* the peer's FIN came, not yet told */
   uint32_t eof_rx_len, eof_since; /* the reader's progress while the FIN waits */
 };
@@ -201,7 +202,8 @@ u32_t sys_now(void) { return tern_board_millis(); }
 /* ---- the loop ---- */
 
 int tern_port_init(struct tern_loop *loop) {
-  if (P) return TERN_ELIMIT; /* one stack, one loop */
+  if (P) return TERN_ELIMIT;                       /* one stack, one loop */
+  if (loop->buf_cap < TCP_WND) return TERN_EINVAL; /* a full window must fit a conn's buffer */
   struct lwport *lp = tern_alloc(loop->alloc, sizeof(*lp));
   if (!lp) return TERN_ENOMEM;
   lp->loop = loop;
@@ -244,7 +246,6 @@ static struct lconn *lc_new(struct tern_conn *c) {
   struct lconn *lc = tern_alloc(c->loop->alloc, sizeof(*lc));
   if (!lc) return NULL;
   lc->c = c;
-  tern_buf_init(&lc->spill, c->loop->alloc, TCP_WND + TCP_MSS);
   c->fd = (intptr_t)lc;
   return lc;
 }
@@ -281,26 +282,25 @@ static int from_err(err_t e) {
 
 /* ---- TCP ---- */
 
-/* Move spilled bytes into the connection's buffer; tell lwIP they left. */
-static int drain_spill(struct lconn *lc) {
+/* What the reader consumed since the last look opens the window again;
+ * a FIN waiting behind unread bytes is told once they are read. */
+static int settle(struct lconn *lc) {
   struct tern_conn *c = lc->c;
+  struct tern_buf *rx = tern_conn_wire_rx(c);
   int moved = 0;
-  if (lc->spill.len && !c->is_closing) {
-    struct tern_buf *rx = tern_conn_wire_rx(c);
-    size_t n = rx->cap - rx->len;
-    if (n > lc->spill.len) n = lc->spill.len;
-    if (n && tern_buf_append(rx, lc->spill.data, n) == 0) {
-      tern_buf_consume(&lc->spill, n);
-      if (lc->tcp) tcp_recved(lc->tcp, (u16_t)n);
-      moved = 1;
-      tern_core_on_data(c);
+  if (lc->unread > rx->len) {
+    size_t done = lc->unread - rx->len;
+    lc->unread = rx->len;
+    for (; lc->tcp && done; moved = 1) {
+      u16_t n = done > 0xffff ? 0xffff : (u16_t)done;
+      tcp_recved(lc->tcp, n);
+      done -= n;
     }
   }
-  if (!lc->spill.len && lc->eof && !c->is_closing) {
+  if (lc->eof && !c->is_closing) {
     /* The core closes a conn at EOF: while its reader is paused with bytes
      * still unread, the FIN waits (a reader that takes nothing for a second
      * is waiting for bytes that will never come: then it is told). */
-    struct tern_buf *rx = tern_conn_wire_rx(c);
     uint32_t now = tern_board_millis();
     if (rx->len != lc->eof_rx_len) lc->eof_rx_len = (uint32_t)rx->len, lc->eof_since = now;
     if (rx->len && now - lc->eof_since < 1000) return moved;
@@ -313,6 +313,7 @@ static int drain_spill(struct lconn *lc) {
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
   struct lconn *lc = arg;
+  (void)pcb;
   if (!lc) { /* the conn is gone: lwIP closes for us */
     if (p) pbuf_free(p);
     return ERR_OK;
@@ -321,39 +322,28 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) 
     pbuf_free(p);
     return ERR_OK;
   }
+  struct tern_buf *rx = tern_conn_wire_rx(lc->c);
   if (!p) {
     lc->eof = 1;
-    lc->eof_rx_len = (uint32_t)tern_conn_wire_rx(lc->c)->len;
+    lc->eof_rx_len = (uint32_t)rx->len;
     lc->eof_since = tern_board_millis();
-    drain_spill(lc);
+    settle(lc);
     return ERR_OK;
   }
-  /* what fits goes straight to the reader and is acknowledged; the rest
-   * waits in the spill, unacknowledged, so the window stays closed */
-  struct tern_buf *rx = tern_conn_wire_rx(lc->c);
-  size_t direct = 0;
-  for (struct pbuf *q = p; q; q = q->next) {
-    size_t room = lc->spill.len || lc->c->is_closing ? 0 : rx->cap - rx->len;
-    size_t n = q->len < room ? q->len : room;
-    if (n && tern_buf_append(rx, q->payload, n) == 0) direct += n;
-    else n = 0;
-    if (n < q->len && tern_buf_append(&lc->spill, (uint8_t *)q->payload + n, q->len - n) != 0) {
-      /* no memory for what the window allowed: this connection cannot go
-       * on without losing bytes, so it ends, with the reason */
-      pbuf_free(p);
-      P->st.rx_refused++;
-      tcp_arg(pcb, NULL);
-      tcp_abort(pcb);
-      lc->tcp = NULL;
-      tern_conn_fail(lc->c, TERN_ENOMEM, "no memory for received data");
-      return ERR_ABRT;
-    }
+  if (lc->c->is_closing) { /* nobody will read it: taken, and dropped */
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    return ERR_OK;
   }
+  if (rx->cap - rx->len < p->tot_len || tern_buf_reserve(rx, p->tot_len) != 0) {
+    P->st.rx_refused++;
+    return ERR_MEM; /* no room (or memory): lwIP keeps the segment and offers it again */
+  }
+  for (struct pbuf *q = p; q; q = q->next) tern_buf_append(rx, q->payload, q->len);
+  lc->unread += p->tot_len;
   pbuf_free(p);
-  if (direct) {
-    tcp_recved(pcb, (u16_t)direct);
-    tern_core_on_data(lc->c);
-  }
+  tern_core_on_data(lc->c);
+  settle(lc); /* the reader may have taken it all at once */
   return ERR_OK;
 }
 
@@ -535,11 +525,10 @@ void tern_port_close(struct tern_conn *c) {
       tcp_sent(pcb, NULL);
       tcp_err(pcb, NULL);
       /* a reset when data is left unread (as the sockets API does) */
-      if (lc->spill.len || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+      if (tern_conn_wire_rx(c)->len || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
     }
   }
   if (lc->udp) udp_remove(lc->udp);
-  tern_buf_free(&lc->spill);
   tern_free(c->loop->alloc, lc);
   c->fd = -1;
 }
@@ -704,7 +693,7 @@ static int pending_work(struct tern_loop *loop) {
     struct lconn *lc = lc_of(c);
     if (!lc || c->is_closing) continue;
     struct tern_buf *rx = tern_conn_wire_rx(c);
-    if ((lc->spill.len && rx->len < rx->cap) || (lc->eof && !lc->spill.len && !rx->len)) return 1;
+    if (lc->unread > rx->len || (lc->eof && !rx->len)) return 1;
   }
   return 0;
 }
@@ -719,7 +708,7 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
     for (struct tern_conn *c = loop->conns; c; c = c->next) {
       struct lconn *lc = lc_of(c);
       if (!lc || c->is_closing) continue;
-      if (lc->spill.len || lc->eof) n += drain_spill(lc);
+      if (lc->unread > tern_conn_wire_rx(c)->len || lc->eof) n += settle(lc);
       if (lc->tcp && !c->is_listening) n += flush_tcp(lc);
     }
     uint32_t now = tern_board_millis();

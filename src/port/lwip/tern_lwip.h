@@ -10,7 +10,7 @@ struct tern_lwip_stats {
   uint32_t tx_full;    /* frames the chip's FIFO had no room for */
   uint32_t tx_waits;   /* tcp_write found no segment memory: waited for tcp_sent */
   uint32_t rx_nobuf;   /* received frames dropped for want of a pool pbuf */
-  uint32_t rx_refused; /* connections ended: no memory to keep received data */
+  uint32_t rx_refused; /* segments lwIP offered again: no room in the reader's buffer */
 };
 
 /* Address, netmask, gateway and first DNS server as dotted text. */
