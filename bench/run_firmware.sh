@@ -14,12 +14,12 @@ for c in wrk qemu-system-arm mosquitto; do command -v $c >/dev/null || { echo "n
 make --no-print-directory firmware >/dev/null
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-N=${N:-2000}
+N=${N:-20000}
 bp=$(port)
 taskset -c 0 "$B/tern" broker -p "$bp" --allow-anonymous >"$tmp/broker.log" 2>&1 &
 wait_port "$bp"
 measure() { # NAME PAGE_PORT SESSION
-  python3 bench/firmware_led_rate.py 127.0.0.1 "$bp" "$3" "$N" | sed "s/^/$1 mqtt: /"
+  /usr/bin/python3 bench/firmware_led_rate.py 127.0.0.1 "$bp" "$3" "$N" | sed "s/^/$1 mqtt: /"
   taskset -c 1 wrk -t1 -c2 -d5s "http://127.0.0.1:$2/api/led" |
     awk -v n="$1" '/Requests\/sec/ {print n " http: requests_per_s=" $2} /Latency/ {print n " http: avg_latency=" $2}'
 }
