@@ -22,8 +22,14 @@ find "$build" -name '*.c.obj' -o -name '*.c.o' | sort | while read -r o; do
   esac
   arm-none-eabi-size "$o" | awk -v m="$mod" 'NR == 2 {print m, $1, $2, $3}'
 done | awk '{t[$1]+=$2; d[$1]+=$3; b[$1]+=$4} END {for (m in t) {printf "%-12s %8d %8d %8d %8d\n", m, t[m], d[m], b[m], t[m]+d[m]+b[m]; T+=t[m]; D+=d[m]; B+=b[m]} printf "%-12s %8d %8d %8d %8d\n", "all", T, D, B, T+D+B}' | sort -k1,1 | awk '/^all/ {last=$0; next} {print} END {print last}'
-if [ -n "$fw" ] && [ -f "$fw/tern-device.map" ]; then
+if [ -n "$fw" ] && [ -f "$fw/tern-device-modules.map" ]; then
   echo
-  echo "firmware $fw/tern-device.elf (linked, -Os, newlib-nano; RAM without heap and stack):"
-  python3 "$(dirname "$0")/fw_size.py" "$fw/tern-device.map"
+  echo "firmware, per module (tern-device-modules.elf: linked without LTO, -Os, newlib-nano;"
+  echo "static RAM: .data + .bss without the stack):"
+  python3 "$(dirname "$0")/fw_size.py" "$fw/tern-device-modules.map"
+  read -r text data bss _ < <(arm-none-eabi-size "$fw/tern-device.elf" | tail -1)
+  top=$(arm-none-eabi-nm "$fw/tern-device.elf" | awk '/ __stack_top$/ {print $1}')
+  bottom=$(arm-none-eabi-nm "$fw/tern-device.elf" | awk '/ __stack_bottom$/ {print $1}')
+  printf '%-12s %10d %10d  (tern-device.elf, with LTO: what runs)\n' shipped $((text + data)) \
+    $((data + bss - (16#$top - 16#$bottom)))
 fi

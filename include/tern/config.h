@@ -178,6 +178,11 @@
 #define TERN_STORE_COMPACT_BYTES (8 * 1024 * 1024) /* rewrite the log past this */
 #endif
 
+/* ---- Console ---- */
+#ifndef TERN_CONSOLE_ADDR_SLOTS
+#define TERN_CONSOLE_ADDR_SLOTS 64 /* client addresses whose login failures are remembered */
+#endif
+
 /* ---- HTTP ---- */
 #ifndef TERN_HTTP_MAX_HEADERS
 #define TERN_HTTP_MAX_HEADERS 48 /* header fields per message (431 beyond) */
@@ -242,6 +247,9 @@
 #endif
 #if TERN_HTTP_MAX_HEAD > TERN_BUF_DEFAULT_CAP
 #error "TERN_HTTP_MAX_HEAD larger than a connection's buffer: 431 could never be sent"
+#endif
+#if TERN_CONSOLE_ADDR_SLOTS < 1
+#error "TERN_CONSOLE_ADDR_SLOTS must be at least 1 (the login rate limit keeps one address)"
 #endif
 #if TERN_HTTP_MAX_CONNS < 1 || TERN_MAX_CONNS < TERN_HTTP_MAX_CONNS
 #error "TERN_HTTP_MAX_CONNS must be 1..TERN_MAX_CONNS"

@@ -34,7 +34,7 @@ struct fetch {
   struct tern_loop *loop;
   const struct tern_http_client_opts *o;
   struct tern_http_response *r;
-  char url[2048], host[256], origin[300];
+  char url[TERN_URL_MAX + 1], host[256], origin[300];
   uint16_t port;
   int https;
   const char *method;
@@ -135,7 +135,7 @@ static void keep_idle(struct tern_http_client *cl, struct tern_conn *c, const ch
 static int send_request(struct fetch *f) {
   struct tern_url u;
   tern_url_parse(f->url, strlen(f->url), &u);
-  char line[3000];
+  char line[TERN_URL_MAX + 600]; /* the request line (a URL) and the Host header */
   int default_port = f->port == (f->https ? 443 : 80);
   int n = snprintf(line, sizeof(line), "%s %.*s%s%.*s HTTP/1.1\r\nHost: %s%s%s%s", f->method,
                    (int)(u.path.len ? u.path.len : 1), u.path.len ? u.path.p : "/",
@@ -245,7 +245,7 @@ static void follow(struct fetch *f) {
     finish(f, TERN_ELIMIT, "too many redirects");
     return;
   }
-  char next[2048], old_origin[300];
+  char next[TERN_URL_MAX + 1], old_origin[300];
   snprintf(old_origin, sizeof(old_origin), "%s", f->origin);
   if (loc->len >= sizeof(next)) {
     finish(f, TERN_EPARSE, "redirect location too long");

@@ -16,7 +16,6 @@
 #include "tern/telnet.h"
 #include "tern/tls.h"
 
-#define ADDR_SLOTS 64
 #define FIELD_MAX 64
 #define LOCK_FAILURES 10
 #define LOCK_WINDOW_MS (10u * 60 * 1000)
@@ -51,13 +50,13 @@ struct tern_console {
   struct tern_conn *plain, *secure;
   struct tern_pwfile *pw;
   size_t sessions;
-  struct addr_record addrs[ADDR_SLOTS];
+  struct addr_record addrs[TERN_CONSOLE_ADDR_SLOTS];
 };
 
 static struct addr_record *record_for(struct tern_console *con, const struct tern_addr *a,
                                       int create) {
   struct addr_record *free_slot = NULL, *oldest = &con->addrs[0];
-  for (int i = 0; i < ADDR_SLOTS; i++) {
+  for (int i = 0; i < TERN_CONSOLE_ADDR_SLOTS; i++) {
     struct addr_record *r = &con->addrs[i];
     if (r->used && !memcmp(r->ip, a->ip, 16)) return r;
     if (!r->used && !free_slot) free_slot = r;
