@@ -7,7 +7,7 @@ import re
 import sys
 
 MODULES = [  # (module, pattern on the object's path), first match wins
-    ("lwip", r"/lwip/src/|liblwip\.a"),
+    ("lwip", r"/lwip/src/|lwip\.a\("),
     ("port-lwip", r"src/port/lwip/(net|wlan|file)_lwip"),
     ("board", r"src/port/lwip/board/"),
     ("mqtt-client", r"src/mqtt/mqtt_client"),
@@ -18,7 +18,7 @@ MODULES = [  # (module, pattern on the object's path), first match wins
     ("mdns", r"src/dns/mdns"),
     ("resolver", r"src/dns/(resolver|dns_codec)"),
     ("console", r"src/(telnet|shell)/|src/auth/"),
-    ("device", r"src/device/|firmware/main"),
+    ("device", r"src/device/|firmware/main|\.dir/main\.c"),
     ("core", r"src/core/|src/wlan/|src/tls/"),
     ("libc+libm", r"libc_nano|libm|libc\.a|libg_nano|libnosys"),
     ("libgcc", r"libgcc"),
