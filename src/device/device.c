@@ -285,7 +285,7 @@ static void tick(struct tern_timer *t, void *arg) {
   if (d->sample < d->c.samples) {
     char payload[64], v[TERN_FMT_DOUBLE_LEN];
     int n = snprintf(payload, sizeof(payload), "%d,%s", d->sample,
-                     tern_fmt_double(v, reading(d, d->sample), 7, 0, 0)); /* as %.7g */
+                     tern_fmt_double(v, reading(d, d->sample), 7, 0, 0)); /* 7 digits */
     if (tern_mqtt_publish(d->mqtt, d->topic_data, payload, (size_t)n, d->c.qos, 0) > 0) d->sample++;
     return;
   }

@@ -37,8 +37,7 @@ done
 th_eq "no program under app/ calls socket or interface functions" "" "$appbad"
 # What the firmware links (core, codecs, the device's services) prints only
 # what newlib-nano's printf knows: no %zu, %lld, %llu, no doubles (fmt.h).
-fw_src=$(cd "$TERN_SRC" && sed -n 's/^ *\(src\/[^ )]*\.c\).*/\1/p; s/^  \(src\/.*\)$/\1/p' cmake/sources.cmake |
-  tr ' ' '\n' | grep '\.c$' | sort -u)
+fw_src=$(cd "$TERN_SRC" && grep -o 'src/[a-z_/]*\.c' cmake/sources.cmake | sort -u)
 fmt=$(cd "$TERN_SRC" && grep -nE '%[-+ #0-9.*]*(ll|z|j)[diouxX]|%[-+ #0-9.*]*[fgeEG][^a-zA-Z_]' $fw_src firmware/*.c |
   grep -vE '^[^:]+:[0-9]+:\s*(/?\*|//)' | head -3) # (not in comments)
 th_eq "the firmware's sources use no printf conversion newlib-nano lacks" "" "$fmt"

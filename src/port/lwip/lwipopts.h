@@ -37,22 +37,21 @@
 
 /* ---- memory ---- */
 #define MEM_ALIGNMENT 4
-#define MEM_SIZE (6 * 1024) /* lwIP's heap: outgoing TCP segments (copied) and UDP */
+#define MEM_SIZE (4 * 1024) /* lwIP's heap: outgoing TCP segments (copied) and UDP */
 #define MEMP_NUM_PBUF 8
 #define MEMP_NUM_UDP_PCB 6 /* DHCP, mDNS x2, SNTP, resolver, one spare */
 #define MEMP_NUM_TCP_PCB 8
 #define MEMP_NUM_TCP_PCB_LISTEN 3 /* console, page, one spare */
-#define MEMP_NUM_TCP_SEG 24
+#define MEMP_NUM_TCP_SEG 16
 #define MEMP_NUM_IGMP_GROUP 4
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
-#define PBUF_POOL_SIZE                                                                             \
-  6 /* frames are freed as they are read (a slow reader spills to its own buffer) */
+#define PBUF_POOL_SIZE 4       /* received frames: each is copied out and freed at once */
 #define PBUF_POOL_BUFSIZE 1540 /* one frame per pbuf, CRC word included */
 
 /* ---- TCP ---- */
 #define TCP_MSS 1460
 #define TCP_WND (2 * TCP_MSS) /* at most a connection's buffer (net_lwip.c checks it) */
-#define TCP_SND_BUF (3 * TCP_MSS)
+#define TCP_SND_BUF (2 * TCP_MSS)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_TCP_KEEPALIVE 0 /* MQTT pings, the console and the page time out idle peers */
