@@ -141,39 +141,45 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
   return -1;
 }
 
-int main(void) {
-  static char cmdline[1024];
-  char *argv[MAX_ARGS];
+/* Settings, the network, then the device. What it needs only to start (the
+ * command line, the options: 3.5 KB) lives on the heap and is freed before
+ * the device runs, so it counts in neither the stack's peak nor the heap's. */
+static struct tern_device *boot(struct tern_loop **loop_out, int *rc) {
+  struct boot {
+    char cmdline[1024];
+    char *argv[MAX_ARGS];
+    struct tern_device_opts o;
+    char why[200];
+  } *b = calloc(1, sizeof(*b));
+  struct tern_device *d = NULL;
+  *rc = 1;
+  if (!b) return NULL;
   int argc = 0;
-  tern_board_init();
-  say("\r\ntern firmware on mps2-an386 (Cortex-M4, LAN9118 id %04x, lwIP)",
-      (unsigned)tern_lan9118_id());
-  if (tern_semihost_cmdline(cmdline, sizeof(cmdline)) != 0) cmdline[0] = '\0';
-  for (char *p = cmdline; *p && argc < MAX_ARGS;) { /* words between spaces */
+  if (tern_semihost_cmdline(b->cmdline, sizeof(b->cmdline)) != 0) b->cmdline[0] = '\0';
+  for (char *p = b->cmdline; *p && argc < MAX_ARGS;) { /* words between spaces */
     while (*p == ' ') *p++ = '\0';
-    if (*p) argv[argc++] = p;
+    if (*p) b->argv[argc++] = p;
     while (*p && *p != ' ') p++;
   }
-
-  struct tern_device_opts o;
-  tern_device_opts_init(&o);
+  struct tern_device_opts *o = &b->o;
+  tern_device_opts_init(o);
   /* a board: its own address on its one interface, no public servers */
-  strcpy(o.bind, "0.0.0.0");
-  strcpy(o.iface, "en0");
-  o.broker[0] = '\0';
-  int rc = parse(argc, argv, &o);
-  if (rc >= 0) return rc;
-  if (!o.session[0]) snprintf(o.session, sizeof(o.session), "%s", o.name);
-  o.on_status = print_line;
-  o.on_led = print_led;
-  o.on_done = done;
+  strcpy(o->bind, "0.0.0.0");
+  strcpy(o->iface, "en0");
+  o->broker[0] = '\0';
+  if ((*rc = parse(argc, b->argv, o)) >= 0) goto out;
+  if (!o->session[0]) snprintf(o->session, sizeof(o->session), "%s", o->name);
+  o->on_status = print_line;
+  o->on_led = print_led;
+  o->on_done = done;
 
-  const struct tern_allocator alloc = {counted_realloc, &heap_count};
+  static const struct tern_allocator alloc = {counted_realloc, &heap_count};
   struct tern_loop_opts lo = {.alloc = &alloc, .conn_buf_cap = CONN_BUF_CAP};
-  struct tern_loop *loop = tern_loop_new(&lo);
+  struct tern_loop *loop = *loop_out = tern_loop_new(&lo);
+  *rc = 1;
   if (!loop) {
     say("tern-device: cannot start the network (no LAN9118, or buffers below TCP_WND)");
-    return 1;
+    goto out;
   }
   tern_log_set(loop, TERN_LOG_WARN, NULL, NULL);
 
@@ -181,21 +187,35 @@ int main(void) {
   uint32_t start = tern_loop_now(loop);
   char addr[16], mask[16], gw[16], dns[16];
   while (tern_lwip_ifconfig(addr, mask, gw, dns, sizeof(addr)) != 0 &&
-         tern_loop_now(loop) - start < (uint32_t)o.connect_timeout_s * 1000u)
+         tern_loop_now(loop) - start < (uint32_t)o->connect_timeout_s * 1000u)
     tern_loop_poll(loop, 100);
-  if (!o.nntp) {
+  if (!o->nntp) {
     char ntp[TERN_DEVICE_MAX_NTP][16];
     int n = tern_lwip_ntp_servers(ntp, TERN_DEVICE_MAX_NTP);
-    for (int i = 0; i < n; i++) snprintf(o.ntp[o.nntp++], sizeof(o.ntp[0]), "%s", ntp[i]);
+    for (int i = 0; i < n; i++) snprintf(o->ntp[o->nntp++], sizeof(o->ntp[0]), "%s", ntp[i]);
     if (!n) print_line(NULL, "Time: no NTP server given (--ntp) or named by DHCP");
   }
-
-  char why[200];
   int err;
-  struct tern_device *d = tern_device_start(loop, &o, &err, why, sizeof(why));
+  d = tern_device_start(loop, o, &err, b->why, sizeof(b->why));
   if (!d) {
-    say("tern-device: %s", why);
-    return 2;
+    say("tern-device: %s", b->why);
+    *rc = 2;
+  }
+out:
+  free(b);
+  return d;
+}
+
+int main(void) {
+  tern_board_init();
+  say("\r\ntern firmware on mps2-an386 (Cortex-M4, LAN9118 id %04x, lwIP)",
+      (unsigned)tern_lan9118_id());
+  struct tern_loop *loop = NULL;
+  int rc;
+  struct tern_device *d = boot(&loop, &rc);
+  if (!d) {
+    if (loop) tern_loop_free(loop);
+    return rc;
   }
   size_t shown_heap = 0, shown_stack = 0;
   while (!stop) {
