@@ -217,6 +217,8 @@ int main(void) {
     if (loop) tern_loop_free(loop);
     return rc;
   }
+  memory_line(&heap_count); /* running: from here on, each new peak is said */
+  reported = 1;
   size_t shown_heap = 0, shown_stack = 0;
   while (!stop) {
     tern_loop_poll(loop, 1000);

@@ -32,4 +32,9 @@ if [ -n "$fw" ] && [ -f "$fw/tern-device-modules.map" ]; then
   bottom=$(arm-none-eabi-nm "$fw/tern-device.elf" | awk '/ __stack_bottom$/ {print $1}')
   printf '%-12s %10d %10d  (tern-device.elf, with LTO: what runs)\n' shipped $((text + data)) \
     $((data + bss - (16#$top - 16#$bottom)))
+  if [ -f "$fw/three.elf" ]; then
+    read -r text data bss _ < <(arm-none-eabi-size "$fw/three.elf" | tail -1)
+    printf '%-12s %10d %10d  (three.elf: TCP/IP, DHCP, MQTT client, HTTP server, SNTP only)\n' \
+      three $((text + data)) $((data + bss - (16#$top - 16#$bottom)))
+  fi
 fi
