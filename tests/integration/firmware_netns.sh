@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # ctest-labels: firmware
+# ctest-lock: avahi
 # The firmware (build-fw/tern-device.elf) on QEMU's mps2-an386, its LAN9118
 # on a TAP interface in a network namespace made here, with the host's peers
 # in that namespace: dnsmasq (DHCP, and DNS for one local name), Mosquitto,

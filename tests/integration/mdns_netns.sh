@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-lock: avahi
 # mDNS in two network namespaces this test makes, joined by a veth pair:
 # python3-zeroconf and dig see tern's records; two responders claiming one
 # name; goodbyes; a changed address; tern's browser.
