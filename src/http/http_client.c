@@ -359,20 +359,12 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
         }
         if (done) body_done(f);
         else return;
-      } else if (f->o->on_body) {
-        size_t take = f->until_close || (int64_t)c->rx.len < f->left ? c->rx.len : (size_t)f->left;
-        size_t took = f->o->on_body(c->rx.data, take, f->o->body_arg);
-        if (took > take) took = take;
-        tern_buf_consume(&c->rx, took);
-        if (!f->until_close) f->left -= (int64_t)took;
-        if (took < take) {
-          f->paused = 1;
-          return;
-        }
-        if (!f->until_close && !f->left) body_done(f);
       } else {
         size_t take = f->until_close || (int64_t)c->rx.len < f->left ? c->rx.len : (size_t)f->left;
-        if (r->body.len + take > cap || tern_buf_append(&r->body, c->rx.data, take)) {
+        if (f->o->on_body) { /* streaming: as much as the reader takes */
+          size_t took = f->o->on_body(c->rx.data, take, f->o->body_arg);
+          if (took < take) take = took, f->paused = 1;
+        } else if (r->body.len + take > cap || tern_buf_append(&r->body, c->rx.data, take)) {
           finish(f, TERN_ELIMIT, "response body over the cap");
           tern_close_now(c);
           return;
@@ -382,6 +374,7 @@ static void on_read(struct fetch *f, struct tern_conn *c) {
           f->left -= (int64_t)take;
           if (!f->left) body_done(f);
         }
+        if (f->paused) return;
       }
     }
   }

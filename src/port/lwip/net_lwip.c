@@ -36,7 +36,7 @@
 
 #define TERN_LWIP_MAX_DNS 2
 
-/* Per connection: the lwIP PCB and what lwIP gave that did not fit yet. */
+/* Per connection: the lwIP PCB, and what the reader has yet to consume of what it gave. */
 struct lconn {
   struct tern_conn *c;
   struct tcp_pcb *tcp;

@@ -92,7 +92,7 @@ void tern_board_reset(void) {
   uint32_t *sp;
   __asm volatile("mov %0, sp" : "=r"(sp));
   for (d = __stack_bottom; d < sp - 16; d++) *d = STACK_PAINT;
-  SCB_CPACR |= 0xFu << 20; /* the FPU (newlib's printf of doubles uses it) */
+  SCB_CPACR |= 0xFu << 20; /* the FPU on, for code built for it (this image uses soft float) */
   __asm volatile("dsb\nisb");
   int rc = main();
   tern_semihost_exit(rc);
