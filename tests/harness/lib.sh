@@ -146,6 +146,32 @@ th_netns_pair() {
   ip -n "$A" route add 224.0.0.0/4 dev va; ip -n "$B" route add 224.0.0.0/4 dev vb
 }
 
+# th_avahi NS IFACE: avahi-daemon (host name avahihost) in network namespace
+# NS on IFACE, on a private D-Bus whose address is exported for avahi's
+# tools; it stops with the test. Returns 1, with a skipped part, where it
+# cannot run (not installed, or an avahi already runs on this machine).
+th_avahi() {
+  if ! command -v avahi-daemon >/dev/null || ! command -v dbus-daemon >/dev/null ||
+    [ -e /run/avahi-daemon/pid ]; then
+    th_skip_part "avahi interop needs avahi-daemon and dbus-daemon, and no avahi already running"
+    return 1
+  fi
+  cat >"$TMP/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=$TMP/bus</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
+CONF
+  printf '[server]\nhost-name=avahihost\ndomain-name=local\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=%s\nenable-dbus=yes\n[publish]\npublish-hinfo=no\npublish-workstation=no\n' \
+    "$2" >"$TMP/avahi.conf"
+  th_bg dbus dbus-daemon --config-file="$TMP/bus.conf" --nofork
+  local i
+  for i in $(seq 50); do [ -S "$TMP/bus" ] && break; sleep 0.1; done
+  export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/bus"
+  th_bg avahi ip netns exec "$1" avahi-daemon -f "$TMP/avahi.conf" --no-drop-root --no-chroot --no-rlimits
+  TH_CLEANUP_EXTRA="${TH_CLEANUP_EXTRA:-true}; rm -f /run/avahi-daemon/pid"
+  th_wait_log "$TMP/avahi.log" "Server startup complete" 10
+}
+
 th_ok() { TH_PASS=$((TH_PASS + 1)); echo "ok   - $*"; }
 th_bad() { TH_FAIL=$((TH_FAIL + 1)); echo "FAIL - $*"; }
 

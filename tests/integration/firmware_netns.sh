@@ -93,25 +93,11 @@ zc() { inH "$PY" "$(dirname "$0")/py/zc_check.py" 10.77.0.1 "$@"; }
 th_match "zeroconf resolves fwdev.local and its _http._tcp" "^fwdev\._http\._tcp\.local\. fwdev\.local\. 80 $IP" "$(zc browse _http._tcp 3)"
 th_match "zeroconf sees _telnet._tcp" "fwdev\.local\. 2323 $IP" "$(zc browse _telnet._tcp 3)"
 th_match "zeroconf sees _repl._tcp" "fwdev\.local\. 2323 $IP" "$(zc browse _repl._tcp 3)"
-if command -v avahi-daemon >/dev/null && command -v dbus-daemon >/dev/null && [ ! -e /run/avahi-daemon/pid ]; then
-  cat >"$TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path=$TMP/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
-CONF
-  printf '[server]\nhost-name=avahihost\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=ftap\n[publish]\npublish-hinfo=no\npublish-workstation=no\n' >"$TMP/avahi.conf"
-  th_bg dbus dbus-daemon --config-file="$TMP/bus.conf" --nofork
-  for i in $(seq 50); do [ -S "$TMP/bus" ] && break; sleep 0.1; done
-  export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/bus"
-  th_bg avahi ip netns exec "$H" avahi-daemon -f "$TMP/avahi.conf" --no-drop-root --no-chroot --no-rlimits
-  TH_CLEANUP_EXTRA="$TH_CLEANUP_EXTRA; rm -f /run/avahi-daemon/pid"
-  th_wait_log "$TMP/avahi.log" "Server startup complete" 10
+if th_avahi "$H" ftap; then
   th_eq "avahi-resolve finds fwdev.local" "fwdev.local	$IP" "$(inH timeout 10 avahi-resolve -n -4 fwdev.local)"
   th_match "avahi-browse resolves _telnet._tcp" "=;ftap;IPv4;fwdev;[^;]*;local;fwdev\.local;$IP;2323" \
     "$(inH timeout 10 avahi-browse -rpt _telnet._tcp)"
   unset DBUS_SYSTEM_BUS_ADDRESS
-else
-  th_skip_part "avahi interop needs avahi-daemon and dbus-daemon, and no avahi already running"
 fi
 
 # the LED page: curl, then a click in headless Chromium

@@ -37,26 +37,11 @@ th_eq "two multicast queries within a second: one multicast answer" 1 "$(inB "$P
 
 # avahi-daemon in the other namespace, on a private D-Bus: it sees tern's
 # records (avahi-resolve, avahi-browse), and tern's browser sees avahi's
-if command -v avahi-daemon >/dev/null && command -v dbus-daemon >/dev/null && [ ! -e /run/avahi-daemon/pid ]; then
-  cat >"$TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path=$TMP/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
-CONF
-  printf '[server]\nhost-name=avahihost\ndomain-name=local\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=vb\nenable-dbus=yes\n[publish]\npublish-hinfo=no\npublish-workstation=no\n' >"$TMP/avahi.conf"
-  th_bg dbus dbus-daemon --config-file="$TMP/bus.conf" --nofork
-  for i in $(seq 50); do [ -S "$TMP/bus" ] && break; sleep 0.1; done
-  export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/bus"
-  ip netns exec "$B" avahi-daemon -f "$TMP/avahi.conf" --no-drop-root --no-chroot --no-rlimits >"$TMP/avahi.log" 2>&1 &
-  TH_PIDS+=($!)
-  TH_CLEANUP_EXTRA="$TH_CLEANUP_EXTRA; rm -f /run/avahi-daemon/pid"
-  th_wait_log "$TMP/avahi.log" "Server startup complete" 10
+if th_avahi "$B" vb; then
   th_eq "avahi-resolve finds dev1.local" "dev1.local	192.0.2.1" "$(inB timeout 10 avahi-resolve -n -4 dev1.local)"
   th_match "avahi-browse resolves tern's _http._tcp" "=;vb;IPv4;dev1;Web Site;local;dev1\.local;192\.0\.2\.1;8080" "$(inB timeout 10 avahi-browse -rpt _http._tcp)"
   th_eq "tern's resolver finds avahi's host" "avahihost.local 192.0.2.2" "$(inA "$TERN" mdns resolve avahihost.local --iface va --timeout 3)"
   unset DBUS_SYSTEM_BUS_ADDRESS
-else
-  th_skip_part "avahi interop needs avahi-daemon and dbus-daemon, and no avahi already running"
 fi
 
 # a second responder wants the same name: it becomes dev1-2, both resolvable
