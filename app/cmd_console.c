@@ -27,7 +27,7 @@ static int cmd_time(struct tern_shell_session *s, int argc, char **argv, void *a
   const char *spec = getenv("TZ");
   if (!spec || tern_tz_parse(spec, &tz) != 0) tern_tz_parse("UTC0", &tz);
   struct tern_localtime lt;
-  tern_localtime(&tz, (int64_t)tern_rtc_now(tern_shell_session_loop(s)), &lt);
+  tern_localtime(&tz, tern_rtc_seconds(tern_shell_session_loop(s)), &lt);
   char when[64];
   tern_strftime(when, sizeof(when), "%c %Z", &lt);
   tern_shell_printf(s, "%s\r\n", when);
@@ -58,7 +58,7 @@ static void ntp_check(struct tern_timer *t, void *arg) {
   const struct tern_sntp_result *r = tern_sntp_result(j->sntp);
   if (r->synced)
     tern_shell_printf(j->s, "synced with %s: offset %+.6f s, delay %.6f s, stratum %d\r\n",
-                      r->server, r->offset, r->delay, r->stratum);
+                      r->server, (double)r->offset_us / 1e6, (double)r->delay_us / 1e6, r->stratum);
   else if (r->error[0] || tern_loop_now(loop) - j->started > 5000)
     tern_shell_printf(j->s, "Unable to get NTP time: %s\r\n", r->error[0] ? r->error : "timed out");
   else return;

@@ -77,11 +77,11 @@ int cmd_ntp(int argc, char **argv) {
   const char *tzs = getenv("TZ");
   if (!tzs || tern_tz_parse(tzs, &tz) != 0) tern_tz_parse("UTC0", &tz);
   struct tern_localtime lt;
-  tern_localtime(&tz, (int64_t)tern_rtc_now(loop), &lt);
+  tern_localtime(&tz, tern_rtc_seconds(loop), &lt);
   char when[64];
   tern_strftime(when, sizeof(when), "%c", &lt);
   printf("server %s\nstratum %d\noffset %+.6f s\ndelay %.6f s\ntime %s\n", r.server, r.stratum,
-         r.offset, r.delay, when);
+         (double)r.offset_us / 1e6, (double)r.delay_us / 1e6, when);
   tern_loop_free(loop);
   return 0;
 }

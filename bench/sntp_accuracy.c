@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
     int rc = tern_sntp_sync(loop, &o, 3000, &r);
     tern_loop_free(loop);
     if (rc != 0) continue;
-    err[ok] = fabs(r.offset - truth) * 1e6;
+    err[ok] = fabs((double)r.offset_us - truth * 1e6);
     sum += err[ok++];
   }
   qsort(err, (size_t)ok, sizeof(double), cmp);

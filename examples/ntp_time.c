@@ -25,9 +25,9 @@ int main(int argc, char **argv) {
   }
   struct tern_localtime lt;
   char text[64];
-  tern_localtime(&tz, (int64_t)tern_rtc_now(loop), &lt); /* the device clock, now synced */
+  tern_localtime(&tz, tern_rtc_seconds(loop), &lt); /* the device clock, now synced */
   tern_strftime(text, sizeof(text), "%c", &lt);
-  printf("%s (offset %+.6f s from %s)\n", text, r.offset, r.server);
+  printf("%s (offset %+.6f s from %s)\n", text, (double)r.offset_us / 1e6, r.server);
   tern_loop_free(loop);
   return 0;
 }

@@ -48,6 +48,13 @@
 #endif
 
 /* ---- DNS resolver ---- */
+#ifndef TERN_DNS_SYSTEM_FILES
+/* 1: the hosts file and resolv.conf's servers, read through the port's
+ * files. 0, on a board without a file system: no hosts file, and the
+ * servers the network named (tern_iface_dns_servers: DHCP's), asked again
+ * at each query so a new lease's servers are used. */
+#define TERN_DNS_SYSTEM_FILES 1
+#endif
 #ifndef TERN_DNS_RESOLV_CONF
 #define TERN_DNS_RESOLV_CONF "/etc/resolv.conf" /* read through the port's files */
 #endif

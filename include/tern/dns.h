@@ -87,7 +87,7 @@ int tern_dns_writer_finish(struct tern_dns_writer *w);
  * Attached to a loop as its resolver (loop.h): the hosts file, a TTL cache,
  * then UDP queries to the servers. Its files are read through the port. */
 struct tern_dns_opts {
-  const char *servers;     /* "127.0.0.1:5300,..."; NULL: the nameservers of resolv_conf */
+  const char *servers;     /* "127.0.0.1:5300,..."; NULL: resolv_conf's (DHCP's on a board) */
   const char *hosts_file;  /* NULL: TERN_DNS_HOSTS_FILE; "" for none */
   const char *resolv_conf; /* NULL: TERN_DNS_RESOLV_CONF */
 };

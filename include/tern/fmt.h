@@ -14,6 +14,11 @@
 /* v in decimal (hex: lower-case hexadecimal) into out; returns out. */
 char *tern_fmt_u64(char out[TERN_FMT_U64_LEN], uint64_t v, int hex);
 
+#define TERN_FMT_US_LEN 28 /* sign, 13 digits of seconds, '.', 6 digits, NUL */
+/* Microseconds as seconds with six decimals ("-0.000250", "+1.500000" with
+ * plus), in integers only: clock offsets on a board without an FPU. */
+char *tern_fmt_us(char out[TERN_FMT_US_LEN], int64_t us, int plus);
+
 #define TERN_FMT_DOUBLE_LEN 32
 /* v as printf's "%.{digits}g" writes it (digits 1..15: significant digits,
  * trailing zeros dropped), or with fixed set as "%.{digits}f" (0..9

@@ -141,6 +141,9 @@ struct tern_iface_info {
   int up, multicast, loopback;
 };
 int tern_ifaces(struct tern_loop *loop, struct tern_iface_info *out, int max); /* count, or error */
+/* The DNS servers the network named (DHCP's on a board; 0 on Linux, where
+ * the resolver reads /etc/resolv.conf). The count. */
+int tern_iface_dns_servers(struct tern_loop *loop, struct tern_addr *out, int max);
 
 /* ---- name resolution: a plug-in, so the core links without DNS ----
  * tern_dns_attach() (dns.h) installs tern's resolver; the MQTT, HTTP and

@@ -7,10 +7,13 @@
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include "loop.h"
 
-double tern_rtc_now(struct tern_loop *loop); /* Unix seconds */
-void tern_rtc_adjust(struct tern_loop *loop, double offset_s);
+/* Integers, not doubles: a Cortex-M4 has no double-precision FPU, and the
+ * soft-float routines would cost a small image 3 KB. */
+int64_t tern_rtc_micros(struct tern_loop *loop);  /* Unix time, microseconds */
+int64_t tern_rtc_seconds(struct tern_loop *loop); /* Unix time, whole seconds (floor) */
+void tern_rtc_adjust(struct tern_loop *loop, int64_t offset_us);
 int tern_rtc_synced(struct tern_loop *loop);
-/* Step the OS clock to tern_rtc_now() (sntp -S); TERN_EDENIED without the
+/* Step the OS clock to tern_rtc_micros() (sntp -S); TERN_EDENIED without the
  * privilege, TERN_EUNSUPPORTED on a port without one. */
 int tern_rtc_set_system(struct tern_loop *loop);
 

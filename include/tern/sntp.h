@@ -31,11 +31,12 @@ int tern_sntp_decode(const uint8_t *buf, size_t len, struct tern_sntp_packet *p)
  * Kiss-o'-Death: TERN_ELIMIT (RATE: slow down), TERN_EDENIED (DENY/RSTR:
  * never ask this server again). */
 int tern_sntp_check_reply(const struct tern_sntp_packet *p, tern_ntp_time sent);
-/* Offset and round-trip delay in seconds from the four timestamps. */
+/* Offset and round-trip delay in microseconds from the four timestamps
+ * (integers: no soft-float code on a board without a double FPU). */
 void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3, tern_ntp_time t4,
-                            double *offset, double *delay);
-tern_ntp_time tern_ntp_from_unix(double unix_seconds);
-double tern_ntp_to_unix(tern_ntp_time t);
+                            int64_t *offset_us, int64_t *delay_us);
+tern_ntp_time tern_ntp_from_unix_us(int64_t unix_us);
+int64_t tern_ntp_to_unix_us(tern_ntp_time t);
 
 /* POSIX TZ strings ("CET-1CEST,M3.5.0,M10.5.0/3", "UTC0", "EST5EDT,M3.2.0,M11.1.0"). */
 struct tern_tz {
@@ -68,7 +69,7 @@ struct tern_sntp_opts {
 };
 struct tern_sntp_result {
   int synced;
-  double offset, delay; /* seconds */
+  int64_t offset_us, delay_us; /* how far our clock was behind; the round trip */
   int stratum;
   char server[64]; /* address:port that answered */
   char error[96];  /* why, when not synced */
@@ -83,7 +84,7 @@ int tern_sntp_sync(struct tern_loop *loop, const struct tern_sntp_opts *o, uint3
 
 /* ---- server ---- */
 struct tern_sntp_server;
-/* Answers SNTP requests with tern_rtc_now() at stratum 'stratum'. */
+/* Answers SNTP requests with tern_rtc_micros() at stratum 'stratum'. */
 struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url,
                                                 int stratum);
 void tern_sntp_server_stop(struct tern_sntp_server *s);

@@ -3,7 +3,7 @@
  * by default. Backend: mbedTLS.
  *
  * Clock: certificate dates are checked against the loop's wall clock
- * (tern_rtc_now(): the system clock, corrected by SNTP once synced). While
+ * (tern_rtc_seconds(): the system clock, corrected by SNTP once synced). While
  * that clock reads earlier than TERN_TLS_CLOCK_FLOOR (a device that has not
  * synced yet reads 1970), dates cannot be judged: they are not checked and a
  * warning is logged; the chain and the host name are always checked. */

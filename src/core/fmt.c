@@ -17,6 +17,20 @@ char *tern_fmt_u64(char out[TERN_FMT_U64_LEN], uint64_t v, int hex) {
   return out;
 }
 
+char *tern_fmt_us(char out[TERN_FMT_US_LEN], int64_t us, int plus) {
+  uint64_t mag = us < 0 ? 0 - (uint64_t)us : (uint64_t)us;
+  char *p = out;
+  if (us < 0) *p++ = '-';
+  else if (plus) *p++ = '+';
+  tern_fmt_u64(p, mag / 1000000, 0);
+  p += strlen(p);
+  *p++ = '.';
+  uint32_t frac = (uint32_t)(mag % 1000000);
+  for (int i = 5; i >= 0; i--, frac /= 10) p[i] = (char)('0' + frac % 10);
+  p[6] = '\0';
+  return out;
+}
+
 /* 10^k for 0 <= k <= 22: every one is exact in a double */
 static double pow10_exact(int k) {
   static const double p[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,

@@ -82,6 +82,11 @@ int tern_ifaces(struct tern_loop *loop, struct tern_iface_info *out, int max) {
   return tern_port_ifaces(out, max);
 }
 
+int tern_iface_dns_servers(struct tern_loop *loop, struct tern_addr *out, int max) {
+  (void)loop;
+  return tern_port_dns_servers(out, max);
+}
+
 /* ---- the resolver plug-in ---- */
 void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops,
                             void *state) {

@@ -29,7 +29,7 @@ struct tern_loop {
   struct tern_bus_listener bus[TERN_BUS_MAX_LISTENERS];
   const struct tern_resolver_ops *resolver_ops; /* NULL: numeric addresses only */
   void *resolver;
-  double rtc_offset; /* wall clock = monotonic + rtc_offset, once synced */
+  int64_t rtc_offset_us; /* wall clock = monotonic + rtc_offset_us, once synced */
   int rtc_synced;
   void (*wake_fn)(void *);
   void *wake_arg;

@@ -4,21 +4,26 @@
 #include "loop_internal.h"
 #include "tern/rtc.h"
 
-double tern_rtc_now(struct tern_loop *loop) {
-  if (!loop->rtc_synced) return tern_port_wall_time();
-  return (double)tern_port_micros() / 1e6 + loop->rtc_offset;
+int64_t tern_rtc_micros(struct tern_loop *loop) {
+  if (!loop->rtc_synced) return tern_port_wall_micros();
+  return (int64_t)tern_port_micros() + loop->rtc_offset_us;
 }
 
-void tern_rtc_adjust(struct tern_loop *loop, double offset_s) {
-  double now = tern_rtc_now(loop) + offset_s;
-  loop->rtc_offset = now - (double)tern_port_micros() / 1e6;
+int64_t tern_rtc_seconds(struct tern_loop *loop) {
+  int64_t us = tern_rtc_micros(loop);
+  return us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+}
+
+void tern_rtc_adjust(struct tern_loop *loop, int64_t offset_us) {
+  int64_t now = tern_rtc_micros(loop) + offset_us;
+  loop->rtc_offset_us = now - (int64_t)tern_port_micros();
   loop->rtc_synced = 1;
 }
 
 int tern_rtc_synced(struct tern_loop *loop) { return loop->rtc_synced; }
 
 int tern_rtc_set_system(struct tern_loop *loop) {
-  return tern_port_set_wall_time(tern_rtc_now(loop));
+  return tern_port_set_wall_micros(tern_rtc_micros(loop));
 }
 
 int64_t tern_days_from_civil(int64_t y, int m, int d) {

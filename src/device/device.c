@@ -206,7 +206,7 @@ static void status(struct tern_device *d, const char *fmt, ...) {
 
 static void now_text(struct tern_device *d, char *out, size_t n) {
   struct tern_localtime lt;
-  tern_localtime(&d->tz, (int64_t)tern_rtc_now(d->loop), &lt);
+  tern_localtime(&d->tz, tern_rtc_seconds(d->loop), &lt);
   tern_strftime(out, n, "%c", &lt);
 }
 
@@ -404,10 +404,10 @@ static int sh_ntp(struct tern_shell_session *s, int argc, char **argv, void *arg
   const struct tern_sntp_result *r = d->sntp ? tern_sntp_result(d->sntp) : NULL;
   if (!r) tern_shell_printf(s, "NTP is off\r\n");
   else if (r->synced) {
-    char off[TERN_FMT_DOUBLE_LEN], delay[TERN_FMT_DOUBLE_LEN];
+    char off[TERN_FMT_US_LEN], delay[TERN_FMT_US_LEN];
     tern_shell_printf(s, "synced with %s: offset %s s, delay %s s, stratum %d\r\n", r->server,
-                      tern_fmt_double(off, r->offset, 6, 1, 1),
-                      tern_fmt_double(delay, r->delay, 6, 1, 0), r->stratum);
+                      tern_fmt_us(off, r->offset_us, 1), tern_fmt_us(delay, r->delay_us, 0),
+                      r->stratum);
   } else
     tern_shell_printf(s, "not synced: %s\r\n", r->error[0] ? r->error : "waiting for an answer");
   return 0;

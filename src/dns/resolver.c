@@ -1,6 +1,8 @@
 /* Asynchronous stub resolver: /etc/hosts, then a small TTL cache, then UDP
  * queries to the configured servers with per-attempt timeouts, rotating
- * through servers. Never blocks the loop (no getaddrinfo). */
+ * through servers. Never blocks the loop (no getaddrinfo). On a board
+ * without files (TERN_DNS_SYSTEM_FILES 0) the servers are the network's
+ * (DHCP's) and there is no hosts file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,10 @@ struct query {
 struct tern_resolver {
   struct tern_addr servers[TERN_DNS_MAX_SERVERS];
   int nservers;
+  int fixed; /* the servers came from tern_dns_opts: never replaced */
+#if TERN_DNS_SYSTEM_FILES
   char hosts_file[256]; /* "" for none */
+#endif
   struct query *queries;
   struct cache_entry cache[TERN_DNS_CACHE_SIZE];
   unsigned cache_next;
@@ -56,6 +61,7 @@ static char *next_token(char **p, const char *delims) {
   return s;
 }
 
+#if TERN_DNS_SYSTEM_FILES
 /* The next line of text in *p (cut at '\n'); NULL at the end. */
 static char *next_line(char **p) {
   if (!**p) return NULL;
@@ -66,6 +72,7 @@ static char *next_line(char **p) {
   } else *p = line + strlen(line);
   return line;
 }
+#endif
 
 static void load_servers(struct tern_loop *loop, struct tern_resolver *r,
                          const struct tern_dns_opts *o) {
@@ -84,8 +91,10 @@ static void load_servers(struct tern_loop *loop, struct tern_resolver *r,
       }
       if (tern_addr_parse(tok, port, &r->servers[r->nservers]) == 0) r->nservers++;
     }
+    r->fixed = 1;
     return;
   }
+#if TERN_DNS_SYSTEM_FILES
   char *text, *rest;
   if (tern_file_load(tern_loop_alloc(loop),
                      o && o->resolv_conf ? o->resolv_conf : TERN_DNS_RESOLV_CONF, 64 * 1024, &text,
@@ -105,7 +114,23 @@ static void load_servers(struct tern_loop *loop, struct tern_resolver *r,
     if (tern_addr_parse(ip, 53, &r->servers[r->nservers]) == 0) r->nservers++;
   }
   tern_free(tern_loop_alloc(loop), text);
+#else
+  (void)loop;
+#endif
 }
+
+#if !TERN_DNS_SYSTEM_FILES
+/* The network's servers now (a renewed lease may name others). A query in
+ * flight keeps rotating through the list; an empty answer keeps the last. */
+static void refresh_servers(struct tern_loop *loop, struct tern_resolver *r) {
+  struct tern_addr now[TERN_DNS_MAX_SERVERS];
+  int n = r->fixed || r->queries ? 0 : tern_iface_dns_servers(loop, now, TERN_DNS_MAX_SERVERS);
+  if (n > 0) {
+    memcpy(r->servers, now, (size_t)n * sizeof(now[0]));
+    r->nservers = n;
+  }
+}
+#endif
 
 static void resolver_free(struct tern_loop *loop) {
   struct tern_resolver *r = tern_loop_resolver(loop);
@@ -133,16 +158,19 @@ int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts) {
   struct tern_resolver *r = tern_alloc(tern_loop_alloc(loop), sizeof(*r));
   if (!r) return TERN_ENOMEM;
   load_servers(loop, r, opts);
+#if TERN_DNS_SYSTEM_FILES
   const char *hosts = opts && opts->hosts_file ? opts->hosts_file : TERN_DNS_HOSTS_FILE;
   if (strlen(hosts) >= sizeof(r->hosts_file)) {
     tern_free(tern_loop_alloc(loop), r);
     return TERN_EINVAL;
   }
   strcpy(r->hosts_file, hosts);
+#endif
   tern_loop_set_resolver(loop, &resolver_ops, r);
   return 0;
 }
 
+#if TERN_DNS_SYSTEM_FILES
 static int family_ok(int family, const struct tern_addr *a) {
   return family == TERN_RESOLVE_ANY || (family == TERN_RESOLVE_IP6) == (a->is_ip6 != 0);
 }
@@ -173,6 +201,7 @@ static size_t lookup_hosts(struct tern_loop *loop, struct tern_resolver *r, cons
   tern_free(tern_loop_alloc(loop), text);
   return n;
 }
+#endif
 
 static struct cache_entry *cache_find(struct tern_loop *loop, struct tern_resolver *r,
                                       const char *name, int family) {
@@ -341,16 +370,21 @@ static int resolve(struct tern_loop *loop, const char *name, int family, tern_re
     fn(loop, 0, addrs, 1, arg);
     return 0;
   }
+#if TERN_DNS_SYSTEM_FILES
   size_t n = lookup_hosts(loop, r, name, family, addrs);
   if (n) {
     fn(loop, 0, addrs, n, arg);
     return 0;
   }
+#endif
   struct cache_entry *e = cache_find(loop, r, name, family);
   if (e) {
     fn(loop, 0, e->addrs, e->n, arg);
     return 0;
   }
+#if !TERN_DNS_SYSTEM_FILES
+  refresh_servers(loop, r);
+#endif
   if (r->nservers == 0) return TERN_ERESOLVE;
   struct query *q = tern_alloc(tern_loop_alloc(loop), sizeof(*q));
   if (!q) return TERN_ENOMEM;

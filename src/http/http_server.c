@@ -104,7 +104,7 @@ static void on_data(struct hconn *h);
 static int write_head(struct tern_conn *c, int status, const char *headers, int64_t length,
                       int keep_alive) {
   char line[512], date[32];
-  tern_http_date((int64_t)tern_rtc_now(c->loop), date); /* the device clock, SNTP-corrected */
+  tern_http_date(tern_rtc_seconds(c->loop), date); /* the device clock, SNTP-corrected */
   int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: tern\r\nDate: %s\r\n", status,
                    tern_http_status_text(status), date);
   int rc = tern_send(c, line, (size_t)n);

@@ -48,11 +48,11 @@ struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_c
                                      void *fn_data);
 
 /* ---- time and randomness ---- */
-uint32_t tern_port_millis(void);  /* monotonic; wraps after 49 days (timers survive it) */
-uint64_t tern_port_micros(void);  /* monotonic, 64-bit */
-double tern_port_wall_time(void); /* the OS clock, Unix seconds; 0 when there is none */
-int tern_port_set_wall_time(double unix_seconds); /* TERN_EDENIED / TERN_EUNSUPPORTED */
-int tern_port_random(void *buf, size_t n);        /* cryptographic quality, or an error */
+uint32_t tern_port_millis(void);     /* monotonic; wraps after 49 days (timers survive it) */
+uint64_t tern_port_micros(void);     /* monotonic, 64-bit */
+int64_t tern_port_wall_micros(void); /* the OS clock, Unix us; 0 when there is none */
+int tern_port_set_wall_micros(int64_t unix_us); /* TERN_EDENIED / TERN_EUNSUPPORTED */
+int tern_port_random(void *buf, size_t n);      /* cryptographic quality, or an error */
 
 /* ---- network interfaces ---- */
 /* The first IPv4 / IPv6 address of an interface; TERN_ENOTFOUND if none. */
@@ -60,6 +60,10 @@ int tern_port_iface_ipv4(const char *ifname, struct tern_addr *out);
 int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out);
 /* Every address of every interface (one entry each), at most max; the count. */
 int tern_port_ifaces(struct tern_iface_info *out, int max);
+/* The DNS servers the network configuration named (DHCP's, on a board), at
+ * most max; the count. 0 where the OS keeps them in /etc/resolv.conf, which
+ * the resolver reads itself (TERN_DNS_SYSTEM_FILES). */
+int tern_port_dns_servers(struct tern_addr *out, int max);
 /* (Link events: the port posts TERN_BUS_NET_UP/DOWN/ADDR_CHANGED on the
  * loop's bus; on Linux, src/port/posix/wlan_linux.c implements wlan.h.) */
 

@@ -15,7 +15,7 @@ struct server {
   char name[80];
   struct tern_conn *udp;
   tern_ntp_time sent; /* our transmit timestamp, the reply's origin */
-  double t1;          /* wall clock at send */
+  int64_t t1;         /* wall clock at send, Unix us */
   uint64_t t1_us;     /* monotonic at send */
   int denied, rate_skip, answered;
 };
@@ -49,7 +49,7 @@ static uint32_t end_round(struct tern_sntp *s) {
     s->result = s->best;
     s->result.synced = 1;
     s->result.error[0] = '\0';
-    tern_rtc_adjust(s->loop, s->best.offset);
+    tern_rtc_adjust(s->loop, s->best.offset_us);
     if (s->o.step_system_clock && tern_rtc_set_system(s->loop) != 0)
       TERN_WARN(s->loop, "sntp: not allowed to set the system clock; keeping tern's own");
     tern_bus_post(s->loop, TERN_BUS_TIME_SYNCED, &s->result);
@@ -107,9 +107,9 @@ static void start_round(struct tern_sntp *s) {
      * forged answer cannot guess the origin it must echo. */
     uint16_t r;
     tern_random(s->loop, &r, sizeof(r));
-    sv->t1 = tern_rtc_now(s->loop);
+    sv->t1 = tern_rtc_micros(s->loop);
     sv->t1_us = tern_loop_micros(s->loop);
-    sv->sent = (tern_ntp_from_unix(sv->t1) & ~(tern_ntp_time)0xfff) | (r & 0xfff);
+    sv->sent = (tern_ntp_from_unix_us(sv->t1) & ~(tern_ntp_time)0xfff) | (r & 0xfff);
     struct tern_sntp_packet p;
     memset(&p, 0, sizeof(p));
     p.version = 4;
@@ -154,15 +154,15 @@ static void on_reply(struct tern_sntp *s, struct server *sv, const uint8_t *data
              sv->name, p.stratum, p.li);
   } else {
     /* t4 from the monotonic clock: the wall clock may not jump mid-exchange */
-    tern_ntp_time t4 = tern_ntp_from_unix(sv->t1 + (double)(t4_us - sv->t1_us) / 1e6);
-    tern_ntp_time t1 = tern_ntp_from_unix(sv->t1);
-    double offset, delay;
+    tern_ntp_time t4 = tern_ntp_from_unix_us(sv->t1 + (int64_t)(t4_us - sv->t1_us));
+    tern_ntp_time t1 = tern_ntp_from_unix_us(sv->t1);
+    int64_t offset, delay;
     tern_sntp_offset_delay(t1, p.receive, p.transmit, t4, &offset, &delay);
     if (delay < 0) delay = 0;
-    if (!s->have_best || delay < s->best.delay) {
+    if (!s->have_best || delay < s->best.delay_us) {
       s->have_best = 1;
-      s->best.offset = offset;
-      s->best.delay = delay;
+      s->best.offset_us = offset;
+      s->best.delay_us = delay;
       s->best.stratum = p.stratum;
       tern_addr_str(&sv->udp->peer, s->best.server, sizeof(s->best.server), 1);
     }

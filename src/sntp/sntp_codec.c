@@ -65,26 +65,36 @@ int tern_sntp_check_reply(const struct tern_sntp_packet *p, tern_ntp_time sent) 
   return 0;
 }
 
+/* 32.32 fixed-point seconds to microseconds, rounded to nearest, without
+ * overflowing int64 (the whole seconds and the fraction apart). */
+static int64_t fixed_to_us(int64_t f) {
+  int64_t whole = f >> 32; /* floor, also for negative f */
+  uint64_t frac = (uint64_t)f & 0xffffffffu;
+  return whole * 1000000 + (int64_t)((frac * 1000000 + 0x80000000u) >> 32);
+}
+
 /* Differences of NTP times as signed 64-bit fixed point, so an era
  * boundary (2036) between the timestamps does not matter. */
-static double diff(tern_ntp_time a, tern_ntp_time b) {
-  return (double)(int64_t)(a - b) / 4294967296.0;
-}
+static int64_t diff_us(tern_ntp_time a, tern_ntp_time b) { return fixed_to_us((int64_t)(a - b)); }
 
 void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3, tern_ntp_time t4,
-                            double *offset, double *delay) {
-  *offset = (diff(t2, t1) + diff(t3, t4)) / 2;
-  *delay = diff(t4, t1) - diff(t3, t2);
+                            int64_t *offset_us, int64_t *delay_us) {
+  int64_t sum = diff_us(t2, t1) + diff_us(t3, t4);
+  *offset_us = sum >= 0 ? (sum + 1) / 2 : -((-sum + 1) / 2); /* half, rounded away from 0 */
+  *delay_us = diff_us(t4, t1) - diff_us(t3, t2);
 }
 
-tern_ntp_time tern_ntp_from_unix(double unix_seconds) {
-  double s = unix_seconds + (double)TERN_NTP_UNIX_OFFSET;
-  uint64_t whole = (uint64_t)s;
-  uint64_t frac = (uint64_t)((s - (double)whole) * 4294967296.0);
-  return (whole << 32) | (frac & 0xffffffffu);
+/* Era 0 (1900-2036) for times before 2036, era 1 after: the 64-bit value
+ * keeps only the low 32 bits of the seconds, as on the wire. */
+tern_ntp_time tern_ntp_from_unix_us(int64_t unix_us) {
+  int64_t sec = unix_us / 1000000, us = unix_us % 1000000;
+  if (us < 0) sec--, us += 1000000;
+  uint64_t whole = (uint64_t)(sec + (int64_t)TERN_NTP_UNIX_OFFSET);
+  uint64_t frac = (((uint64_t)us << 32) + 500000) / 1000000;
+  return (whole << 32) + frac; /* frac may round up to exactly one second */
 }
 
-double tern_ntp_to_unix(tern_ntp_time t) {
-  return (double)(t >> 32) - (double)TERN_NTP_UNIX_OFFSET +
-         (double)(t & 0xffffffffu) / 4294967296.0;
+int64_t tern_ntp_to_unix_us(tern_ntp_time t) {
+  return (int64_t)(t >> 32) * 1000000 - (int64_t)TERN_NTP_UNIX_OFFSET * 1000000 +
+         (int64_t)(((t & 0xffffffffu) * 1000000 + 0x80000000u) >> 32);
 }

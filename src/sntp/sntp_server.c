@@ -17,7 +17,7 @@ static void on_request(struct tern_conn *c, int ev, void *ev_data) {
   (void)ev_data;
   struct tern_sntp_server *s = c->fn_data;
   if (ev != TERN_EV_READ) return;
-  tern_ntp_time received = tern_ntp_from_unix(tern_rtc_now(s->loop));
+  tern_ntp_time received = tern_ntp_from_unix_us(tern_rtc_micros(s->loop));
   struct tern_sntp_packet q, p;
   if (tern_sntp_decode(c->rx.data, c->rx.len, &q) != 0 || q.mode != TERN_SNTP_MODE_CLIENT) return;
   memset(&p, 0, sizeof(p));
@@ -32,7 +32,7 @@ static void on_request(struct tern_conn *c, int ev, void *ev_data) {
   p.ref = received;
   p.origin = q.transmit;
   p.receive = received;
-  p.transmit = tern_ntp_from_unix(tern_rtc_now(s->loop));
+  p.transmit = tern_ntp_from_unix_us(tern_rtc_micros(s->loop));
   uint8_t out[48];
   tern_sntp_encode(&p, out);
   tern_sendto(c, &c->peer, out, sizeof(out));

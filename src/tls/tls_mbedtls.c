@@ -98,10 +98,10 @@ static int64_t x509_unix(const mbedtls_x509_time *t) {
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
   struct conn_tls *t = arg;
   *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
-  double now = tern_rtc_now(t->loop);
+  int64_t now = tern_rtc_seconds(t->loop);
   if (now >= TERN_TLS_CLOCK_FLOOR) {
-    if ((int64_t)now > x509_unix(&crt->valid_to)) *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
-    if ((int64_t)now < x509_unix(&crt->valid_from)) *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+    if (now > x509_unix(&crt->valid_to)) *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+    if (now < x509_unix(&crt->valid_from)) *flags |= MBEDTLS_X509_BADCERT_FUTURE;
   } else if (depth == 0) {
     TERN_WARN(t->loop,
               "TLS: certificate dates not checked: the clock is not set yet (no SNTP sync)");

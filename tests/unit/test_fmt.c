@@ -1,4 +1,4 @@
-/* tern_fmt_double and tern_parse_double against the C library's printf and
+/* tern_fmt_us, tern_fmt_double and tern_parse_double against the C library's printf and
  * strtod: the same text for the device's values, and for a sweep of others
  * at most one unit apart in the last digit; parsing back within a rounding. */
 #include <math.h>
@@ -19,6 +19,16 @@ int main(void) {
   CHECK_STR(tern_fmt_u64(num, 0, 0), "0");
   CHECK_STR(tern_fmt_u64(num, UINT64_MAX, 0), "18446744073709551615");
   CHECK_STR(tern_fmt_u64(num, 0xdeadbeefULL, 1), "deadbeef");
+  /* clock offsets: microseconds as "%+.6f" would print the seconds */
+  char us[TERN_FMT_US_LEN];
+  CHECK_STR(tern_fmt_us(us, 1500000, 1), "+1.500000");
+  CHECK_STR(tern_fmt_us(us, -250, 1), "-0.000250");
+  CHECK_STR(tern_fmt_us(us, 0, 0), "0.000000");
+  CHECK_STR(tern_fmt_us(us, INT64_MIN, 0), "-9223372036854.775808");
+  for (int64_t v = -5000000; v < 5000000; v += 77777) {
+    snprintf(ref, sizeof(ref), "%+.6f", (double)v / 1e6);
+    CHECK_STR(tern_fmt_us(us, v, 1), ref);
+  }
   /* the device's samples: sin(t/10), as "%.7g" prints them, exactly */
   int same = 0;
   for (int t = 0; t < 1000; t++) {

@@ -49,14 +49,24 @@ static void test_codec(void) {
 
 static void test_offset(void) {
   /* server 1.5 s ahead, 20 ms each way, 1 ms processing */
-  double base = 1795593600.0;
-  tern_ntp_time t1 = tern_ntp_from_unix(base), t2 = tern_ntp_from_unix(base + 0.020 + 1.5),
-                t3 = tern_ntp_from_unix(base + 0.021 + 1.5), t4 = tern_ntp_from_unix(base + 0.041);
-  double off, delay;
+  int64_t base = 1795593600000000;
+  tern_ntp_time t1 = tern_ntp_from_unix_us(base),
+                t2 = tern_ntp_from_unix_us(base + 20000 + 1500000),
+                t3 = tern_ntp_from_unix_us(base + 21000 + 1500000),
+                t4 = tern_ntp_from_unix_us(base + 41000);
+  int64_t off, delay;
   tern_sntp_offset_delay(t1, t2, t3, t4, &off, &delay);
-  CHECK(off > 1.49999 && off < 1.50001);
-  CHECK(delay > 0.03999 && delay < 0.04001);
-  CHECK(tern_ntp_to_unix(tern_ntp_from_unix(base + 0.25)) - (base + 0.25) < 1e-6);
+  CHECK_EQ(off, 1500000);
+  CHECK_EQ(delay, 40000);
+  /* our clock ahead: a negative offset, rounded the same way */
+  tern_sntp_offset_delay(t2, t1 + 1, t4, t3, &off, &delay);
+  CHECK_EQ(off, -1500000);
+  /* the wire format's exact values: 0.5 s is 2^31, 1 us rounds to 4295 */
+  CHECK_EQ(tern_ntp_from_unix_us(500000), ((uint64_t)TERN_NTP_UNIX_OFFSET << 32) | 0x80000000u);
+  CHECK_EQ(tern_ntp_from_unix_us(1) & 0xffffffffu, 4295);
+  CHECK_EQ(tern_ntp_from_unix_us(-1) >> 32, (uint64_t)TERN_NTP_UNIX_OFFSET - 1);
+  for (int64_t us = -3; us < 2000000; us += 99991) /* round trips to the microsecond */
+    CHECK_EQ(tern_ntp_to_unix_us(tern_ntp_from_unix_us(base + us)), base + us);
 }
 
 static void fmt(const char *tz, int64_t t, char *out, size_t n) {

@@ -1,8 +1,8 @@
 /* Files on the board (the port's half of file.h). There is no file system:
- *  - /etc/resolv.conf is made from the DNS servers DHCP named, so tern's
- *    resolver finds them the way it does on Linux;
- *  - every other path is a file on the host, reached through semihosting
- *    (relative to QEMU's working directory), when QEMU runs with it.
+ * a path is a file on the host, reached through semihosting (relative to
+ * QEMU's working directory), when QEMU runs with it. The resolver reads no
+ * files here (TERN_DNS_SYSTEM_FILES 0): DHCP's servers come from
+ * tern_port_dns_servers, and there is no hosts file.
  * The record log (store.h) is not kept on this board: see store_none below. */
 #include <stdio.h>
 #include <string.h>
@@ -13,13 +13,9 @@
 #include "tern/store.h"
 #include "tern_lwip.h"
 
-#define RESOLV_CONF "/etc/resolv.conf"
-
 struct tern_file {
   int used;
-  int fd;         /* semihosting handle, or -1 for the generated resolv.conf */
-  char text[128]; /* the generated file */
-  size_t len;
+  int fd; /* semihosting handle */
 };
 static struct tern_file files[2]; /* open at once: a config and one more */
 
@@ -31,11 +27,6 @@ static struct tern_file *file_slot(void) {
 
 int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *is_dir) {
   *mtime = 0, *is_dir = 0;
-  if (!strcmp(path, RESOLV_CONF)) {
-    char t[128];
-    *size = tern_lwip_resolv_conf(t, sizeof(t));
-    return 0;
-  }
   int fd = tern_semihost_open(path, 0);
   if (fd < 0) return TERN_ENOTFOUND;
   long n = tern_semihost_flen(fd);
@@ -48,13 +39,6 @@ int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *i
 int tern_port_file_open(const char *path, struct tern_file **out) {
   struct tern_file *f = file_slot();
   if (!f) return TERN_ELIMIT;
-  if (!strcmp(path, RESOLV_CONF)) {
-    f->len = tern_lwip_resolv_conf(f->text, sizeof(f->text));
-    f->fd = -1;
-    f->used = 1;
-    *out = f;
-    return 0;
-  }
   int fd = tern_semihost_open(path, 0);
   if (fd < 0) return TERN_ENOTFOUND;
   f->fd = fd;
@@ -64,19 +48,13 @@ int tern_port_file_open(const char *path, struct tern_file **out) {
 }
 
 long tern_port_file_read(struct tern_file *f, uint64_t offset, void *buf, size_t n) {
-  if (f->fd < 0) {
-    if (offset >= f->len) return 0;
-    if (n > f->len - offset) n = f->len - (size_t)offset;
-    memcpy(buf, f->text + offset, n);
-    return (long)n;
-  }
   if (tern_semihost_seek(f->fd, (long)offset) != 0) return TERN_EIO;
   long got = tern_semihost_read(f->fd, buf, n);
   return got < 0 ? TERN_EIO : got;
 }
 
 void tern_port_file_close(struct tern_file *f) {
-  if (f->fd >= 0) tern_semihost_close(f->fd);
+  tern_semihost_close(f->fd);
   memset(f, 0, sizeof(*f));
 }
 

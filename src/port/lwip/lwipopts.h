@@ -20,7 +20,9 @@
 #define LWIP_DHCP_DOES_ACD_CHECK 0
 #define DHCP_DOES_ARP_CHECK 0
 #define LWIP_AUTOIP 0
-#define LWIP_IGMP 1
+#ifndef LWIP_IGMP
+#define LWIP_IGMP 1 /* multicast for mDNS; an image without mDNS may set 0 (three.elf does) */
+#endif
 #define LWIP_DNS 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
@@ -60,6 +62,7 @@
 /* ---- hooks ---- */
 /* With LWIP_DNS 0 lwIP's DHCP keeps no DNS servers: tern asks for options 6
  * and 42 and keeps them itself (net_lwip.c). */
+#define LWIP_SINGLE_NETIF 1 /* one Ethernet interface: no list of netifs to walk */
 #define LWIP_HOOK_FILENAME "tern_lwip_hooks.h"
 #define LWIP_HOOK_DHCP_APPEND_OPTIONS(netif, dhcp, state, msg, msg_type, options_len_ptr)          \
   tern_lwip_dhcp_append(msg, options_len_ptr)
@@ -69,9 +72,9 @@
 uint32_t tern_lwip_rand(void);
 #define LWIP_RAND() tern_lwip_rand()
 
-#if !LWIP_IGMP
-#error "mDNS needs IGMP: the LAN9118's multicast filter is programmed through it"
-#endif
+/* Without IGMP, joining a group answers TERN_EUNSUPPORTED and mDNS does not
+ * start (it says so): the LAN9118's multicast filter is programmed through
+ * IGMP, never by passing all multicast up. */
 #if LWIP_DNS
 #error "tern resolves names itself (src/dns/resolver.c); lwIP's resolver would be dead weight"
 #endif

@@ -75,6 +75,7 @@ static err_t link_output(struct netif *netif, struct pbuf *p) {
   return ERR_OK;
 }
 
+#if LWIP_IGMP
 /* Joining a group sets its bit in the chip's hash filter; leaving clears
  * it when no other joined group shares the bit. */
 static err_t mac_filter(struct netif *netif, const ip4_addr_t *group,
@@ -93,16 +94,20 @@ static err_t mac_filter(struct netif *netif, const ip4_addr_t *group,
   tern_lan9118_hash_set(hi, lo);
   return ERR_OK;
 }
+#endif
 
 static err_t eth_init(struct netif *netif) {
   netif->name[0] = 'e', netif->name[1] = 'n';
   netif->output = etharp_output;
   netif->linkoutput = link_output;
-  netif->igmp_mac_filter = mac_filter;
   netif->mtu = 1500;
   netif->hwaddr_len = 6;
   memcpy(netif->hwaddr, P->mac, 6);
-  netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP;
+  netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+#if LWIP_IGMP
+  netif->igmp_mac_filter = mac_filter;
+  netif->flags |= NETIF_FLAG_IGMP;
+#endif
   return ERR_OK;
 }
 
@@ -557,16 +562,25 @@ int tern_port_udp_join(struct tern_conn *c, const char *group, const char *ifnam
   struct lconn *lc = lc_of(c);
   ip4_addr_t g;
   if (!lc || !lc->udp || !ip4addr_aton(group, &g)) return TERN_EINVAL;
+#if LWIP_IGMP
   return from_err(igmp_joingroup_netif(&P->netif, &g));
+#else
+  return TERN_EUNSUPPORTED; /* built without multicast (LWIP_IGMP 0) */
+#endif
 }
 
 int tern_port_udp_mcast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl) {
   (void)ifname, (void)loop_back; /* one interface; lwIP does not loop its own multicast back */
   struct lconn *lc = lc_of(c);
   if (!lc || !lc->udp) return TERN_EINVAL;
+#if LWIP_MULTICAST_TX_OPTIONS
   udp_set_multicast_ttl(lc->udp, (u8_t)(ttl > 0 ? ttl : 1));
   udp_set_multicast_netif_addr(lc->udp, netif_ip4_addr(&P->netif));
   return 0;
+#else
+  (void)ttl;
+  return TERN_EUNSUPPORTED;
+#endif
 }
 
 struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_conn_fn fn,
@@ -579,9 +593,9 @@ struct tern_conn *tern_port_adopt_fd(struct tern_loop *loop, intptr_t fd, tern_c
 
 uint32_t tern_port_millis(void) { return tern_board_millis(); }
 uint64_t tern_port_micros(void) { return tern_board_micros(); }
-double tern_port_wall_time(void) { return 0; } /* no battery clock: SNTP sets tern's */
-int tern_port_set_wall_time(double unix_seconds) {
-  (void)unix_seconds;
+int64_t tern_port_wall_micros(void) { return 0; } /* no battery clock: SNTP sets tern's */
+int tern_port_set_wall_micros(int64_t unix_us) {
+  (void)unix_us;
   return TERN_EUNSUPPORTED;
 }
 
@@ -660,16 +674,13 @@ int tern_lwip_ifconfig(char *addr, char *mask, char *gw, char *dns, size_t len) 
 
 int tern_lwip_link_up(void) { return P && P->link_up; }
 
-/* "nameserver IP" lines, as /etc/resolv.conf would hold them */
-size_t tern_lwip_resolv_conf(char *out, size_t len) {
-  size_t n = 0;
-  out[0] = '\0';
-  for (int i = 0; P && i < P->ndns && n < len; i++) {
-    char ip[16];
-    ip4addr_ntoa_r(&P->dns[i], ip, sizeof(ip));
-    int k = snprintf(out + n, len - n, "nameserver %s\n", ip);
-    if (k < 0 || (size_t)k >= len - n) break;
-    n += (size_t)k;
+/* DHCP's option 6, as the last lease gave it */
+int tern_port_dns_servers(struct tern_addr *out, int max) {
+  int n = 0;
+  for (int i = 0; P && i < P->ndns && n < max; i++, n++) {
+    memset(&out[n], 0, sizeof(out[n]));
+    memcpy(out[n].ip, &P->dns[i].addr, 4); /* lwIP keeps it in network order, as tern does */
+    out[n].port = 53;
   }
   return n;
 }

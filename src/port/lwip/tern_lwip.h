@@ -16,8 +16,6 @@ struct tern_lwip_stats {
 /* Address, netmask, gateway and first DNS server as dotted text. */
 int tern_lwip_ifconfig(char *addr, char *mask, char *gw, char *dns, size_t len);
 int tern_lwip_link_up(void);
-/* DHCP's DNS servers as resolv.conf lines; the length written. */
-size_t tern_lwip_resolv_conf(char *out, size_t len);
 /* DHCP's NTP servers (option 42), dotted; the count. */
 int tern_lwip_ntp_servers(char out[][16], int max);
 /* Stirs bytes from the host (the firmware's --entropy-seed) into the generator. */

@@ -118,15 +118,16 @@ uint64_t tern_port_micros(void) {
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-double tern_port_wall_time(void) {
+int64_t tern_port_wall_micros(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int tern_port_set_wall_time(double unix_seconds) {
-  struct timespec ts = {(time_t)unix_seconds,
-                        (long)((unix_seconds - (double)(time_t)unix_seconds) * 1e9)};
+int tern_port_set_wall_micros(int64_t unix_us) {
+  int64_t sec = unix_us / 1000000, us = unix_us % 1000000;
+  if (us < 0) sec--, us += 1000000; /* before 1970: tv_nsec must stay positive */
+  struct timespec ts = {(time_t)sec, (long)us * 1000};
   return clock_settime(CLOCK_REALTIME, &ts) == 0 ? 0 : TERN_EDENIED;
 }
 

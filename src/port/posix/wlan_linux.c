@@ -307,6 +307,11 @@ int tern_port_iface_ipv6(const char *ifname, struct tern_addr *out) {
   return rc;
 }
 
+int tern_port_dns_servers(struct tern_addr *out, int max) {
+  (void)out, (void)max;
+  return 0; /* Linux keeps them in /etc/resolv.conf: the resolver reads it */
+}
+
 int tern_port_ifaces(struct tern_iface_info *out, int max) {
   struct ifaddrs *list, *a;
   int n = 0;

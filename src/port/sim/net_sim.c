@@ -343,17 +343,17 @@ static int host_index(struct tern_loop *loop) {
 }
 
 /* 2026-01-01 plus virtual time, plus the host's own clock error */
-double tern_port_wall_time(void) {
+int64_t tern_port_wall_micros(void) {
   int i = host_index(W.current);
-  return 1767225600.0 + (double)W.now_us / 1e6 + (i >= 0 ? W.clock_off[i] : 0);
+  return 1767225600000000 + (int64_t)W.now_us + (i >= 0 ? (int64_t)(W.clock_off[i] * 1e6) : 0);
 }
 
 void sim_set_clock(struct tern_loop *loop, double offset_s) {
   int i = host_index(loop);
   if (i >= 0) W.clock_off[i] = offset_s;
 }
-int tern_port_set_wall_time(double unix_seconds) {
-  (void)unix_seconds;
+int tern_port_set_wall_micros(int64_t unix_us) {
+  (void)unix_us;
   return TERN_EUNSUPPORTED;
 }
 
@@ -361,6 +361,11 @@ int tern_port_random(void *buf, size_t n) {
   uint8_t *p = buf;
   for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(rnd() >> 56);
   return 0;
+}
+
+int tern_port_dns_servers(struct tern_addr *out, int max) {
+  (void)out, (void)max;
+  return 0; /* the simulated hosts name their servers in tern_dns_opts */
 }
 
 int tern_port_ifaces(struct tern_iface_info *out, int max) {
