@@ -15,10 +15,11 @@ static const char usage[] =
     "  name (tern)  iface  ssid  password-file  connect-timeout (10)  tz (UTC0)  bind (127.0.0.1)\n"
     "  ntp SERVER[:PORT] (repeatable; pool.ntp.org)  console-port (2323)  console-user (admin)\n"
     "  console-password-file  console-password-hash ($7$..., instead of the file)\n"
-    "  http-port (8080)  broker (mqtt://127.0.0.1:1883)  cafile  session (NAME)  qos (1)\n"
-    "  keepalive (60)  sensor sine|random|FILE (sine)  samples (100)  period-ms (100)\n"
+    "  http-port (8080)  broker URL[,URL...] (mqtt://127.0.0.1:1883)  cafile  session (NAME)\n"
+    "  qos (1)  keepalive (60)  sensor sine|random|FILE (sine)  samples (100)  period-ms (100)\n"
     "  led on|off (off)  once\n"
-    "A port of 0 turns that service off.\n";
+    "A port of 0 turns that service off. A list of brokers (the nodes of a cluster) is\n"
+    "tried in turn: the next on failure, the first again after a lost link.\n";
 
 static void print_line(void *arg, const char *line) {
   (void)arg;

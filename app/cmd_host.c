@@ -11,8 +11,9 @@
 #include "tern/tls.h"
 
 static const char usage[] =
-    "usage: tern host --session S [--broker URL] [--png FILE] [--csv FILE] [--size WxH] [--count "
-    "N]\n"
+    "usage: tern host --session S [--broker URL[,URL...]] [--png FILE] [--csv FILE] [--size WxH]\n"
+    "                 [--count N]"
+    "\n"
     "                 [--exit] [--http PORT] [-b ADDR] [--find NAME --iface IFACE] [--cafile F]\n"
     "Subscribes to S/data, S/plot and S/status; keeps the samples ('t,v1[,v2...]');\n"
     "on S/plot, on Ctrl-C or after --count samples, draws the PNG (default S.png, 800x600)\n"

@@ -8,6 +8,7 @@ static const struct tern_cmd commands[] = {
     {"host", "the host side: subscribe, plot to PNG, CSV, live dashboard", cmd_host},
     {"demo", "the whole system on this machine: broker, device, host, plot", cmd_demo},
     {"broker", "run the MQTT broker", cmd_broker},
+    {"fleet", "simulate N devices against a broker or a cluster; count losses", cmd_fleet},
     {"pub", "publish MQTT messages (mosquitto_pub's flags)", cmd_pub},
     {"sub", "subscribe and print MQTT messages (mosquitto_sub's flags)", cmd_sub},
     {"get", "fetch a URL (curl's flags and exit codes)", cmd_get},

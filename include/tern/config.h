@@ -118,7 +118,7 @@
 #define TERN_MQTT_MAX_PACKET (256 * 1024) /* largest packet accepted */
 #endif
 #ifndef TERN_MQTT_MAX_FALLBACKS
-#define TERN_MQTT_MAX_FALLBACKS 3 /* brokers a client (a bridge) tries after its url */
+#define TERN_MQTT_MAX_FALLBACKS 7 /* brokers a client tries after the first of its list */
 #endif
 
 #ifndef TERN_MQTT_MAX_TOPIC

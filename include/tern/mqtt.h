@@ -41,12 +41,15 @@ typedef void (*tern_mqtt_msg_fn)(struct tern_mqtt *m, const struct tern_mqtt_mes
                                  void *arg);
 
 struct tern_mqtt_opts {
-  const char *url;                 /* mqtt://[user[:pass]@]host[:port] or mqtts://... (8883) */
+  /* mqtt://[user[:pass]@]host[:port] or mqtts://... (8883); or a list of
+   * brokers (the nodes of a cluster), "URL,URL,...", each a URL of the
+   * same kind or host[:port], tried in turn like fallbacks below */
+  const char *url;
   const char *client_id;           /* NULL or "": generated */
   const char *username, *password; /* override the URL's */
   uint16_t keepalive;              /* seconds; 0: 60 */
   int persistent;                  /* clean session off: the broker keeps our session */
-  const char *will_topic;
+  const char *will_topic;          /* the will (copied, as every string here) */
   const void *will_payload;
   size_t will_len;
   uint8_t will_qos, will_retain;
@@ -87,6 +90,8 @@ int tern_mqtt_is_connected(const struct tern_mqtt *m);
 size_t tern_mqtt_pending(const struct tern_mqtt *m); /* queued + unacknowledged */
 int tern_mqtt_last_error(const struct tern_mqtt *m);
 const char *tern_mqtt_client_id(const struct tern_mqtt *m);
+/* The broker of the current (or last) connection, "mqtt://host:port"; returns buf. */
+char *tern_mqtt_server(const struct tern_mqtt *m, char *buf, size_t len);
 
 /* ---- blocking convenience for short programs (never from a handler) ---- */
 /* Wait for the first CONNACK: 0, or TERN_EAUTH (bad user/password),

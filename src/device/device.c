@@ -267,14 +267,16 @@ static void on_led_msg(struct tern_mqtt *m, const struct tern_mqtt_message *msg,
 }
 
 static void on_mqtt_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
-  (void)m;
   struct tern_device *d = arg;
   if (ev == TERN_MQTT_EV_CONNECTED) {
-    if (!d->mqtt_up)
-      status(d, "MQTT: connected to %s as %s", d->c.broker, tern_mqtt_client_id(d->mqtt));
+    char server[300]; /* the node of the list it reached, without credentials */
+    status(d, "MQTT: %s to %s as %s", d->mqtt_up ? "reconnected" : "connected",
+           tern_mqtt_server(m, server, sizeof(server)), tern_mqtt_client_id(m));
     d->mqtt_up = 1;
     publish_status(d);
     publish_led(d);
+  } else if (ev == TERN_MQTT_EV_DISCONNECTED && d->mqtt_up) {
+    status(d, "MQTT: %s (reconnecting)", (const char *)data);
   } else if (ev == TERN_MQTT_EV_ERROR && !d->mqtt_up) {
     status(d, "MQTT: %s (retrying)", (const char *)data);
   }

@@ -41,6 +41,7 @@ struct tern_mqtt {
   struct tern_loop *loop;
   struct tern_mqtt_opts o;
   char *host, *client_id, *username, *password; /* our copies; user/pass may be NULL */
+  char *will; /* our copy of the will's topic, then its payload (o.will_* point here) */
   uint16_t port;
   /* where to connect: url's host and port first, then opts.fallbacks */
   char *hosts[TERN_MQTT_MAX_FALLBACKS + 1];
@@ -58,6 +59,7 @@ struct tern_mqtt {
   uint32_t backoff_ms;
   struct tern_timer reconnect_timer, tick_timer;
   uint32_t last_tx, last_rx, ping_sent_at;
+  int awaiting_connack;     /* CONNECT sent on this connection, no answer yet */
   struct omsg *head, *tail; /* every message not yet acknowledged, in order */
   size_t count, inflight;
   uint64_t next_id;
@@ -403,6 +405,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   switch (p->type) {
   case TERN_MQTT_CONNACK:
     if (m->connected) return TERN_EPROTO;
+    m->awaiting_connack = 0;
     if (p->return_code == 1 && m->o.bridge && !m->private_refused) {
       /* "unacceptable protocol version": not a Mosquitto-style broker */
       TERN_INFO(m->loop, "mqtt: the broker refuses bridge mode (try_private): plain client");
@@ -474,6 +477,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
 static void schedule_reconnect(struct tern_mqtt *m);
 
 static void send_connect(struct tern_mqtt *m) {
+  m->awaiting_connack = 1;
   struct tern_mqtt_packet p;
   zero_pkt(&p, TERN_MQTT_CONNECT);
   p.protocol_level = m->o.bridge && !m->private_refused ? 0x84 : 4;
@@ -530,6 +534,7 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   case TERN_EV_CLOSE:
     if (m->conn != c) break;
     m->conn = NULL;
+    m->awaiting_connack = 0;
     int was = m->connected;
     m->connected = 0;
     /* inflight messages stay in the queue, to be resent after reconnecting */
@@ -582,8 +587,15 @@ static void schedule_reconnect(struct tern_mqtt *m) {
 static void tick(struct tern_timer *t, void *arg) {
   (void)t;
   struct tern_mqtt *m = arg;
-  if (!m->conn || !m->connected) return;
   uint32_t now = tern_loop_now(m->loop), ka = (uint32_t)m->o.keepalive * 1000u;
+  if (m->conn && !m->connected && m->awaiting_connack &&
+      now - m->last_rx >= TERN_CONNECT_TIMEOUT_MS) {
+    /* a broker that took the connection but never answers the CONNECT */
+    fail(m, TERN_ETIMEDOUT, "no CONNACK from the broker");
+    tern_close_now(m->conn);
+    return;
+  }
+  if (!m->conn || !m->connected) return;
   if (now - m->last_rx >= ka + ka / 2) {
     /* nothing heard for 1.5 x keepalive: the link is dead */
     fail(m, TERN_ETIMEDOUT, "no answer from the broker within 1.5 x keepalive");
@@ -616,11 +628,38 @@ static char *copy(struct tern_loop *loop, const char *s) {
   return p;
 }
 
+static int scheme_is_tls(struct tern_str scheme) {
+  return tern_str_eq(scheme, "mqtts") || tern_str_eq(scheme, "ssl");
+}
+
+/* Another broker of the list: "host[:port]", or a URL of the same kind
+ * (plain or TLS) as the first; the first's port when none is given. */
+static int add_broker(struct tern_mqtt *m, const char *spec, size_t len) {
+  char item[300], text[310], host[256];
+  struct tern_url f;
+  if (m->nhosts == TERN_MQTT_MAX_FALLBACKS + 1) return TERN_ELIMIT;
+  if (len >= sizeof(item)) return TERN_EINVAL;
+  memcpy(item, spec, len);
+  item[len] = '\0';
+  int has_scheme = strstr(item, "://") != NULL;
+  int n = snprintf(text, sizeof(text), "%s%s", has_scheme ? "" : "tcp://", item);
+  if (n <= 0 || (size_t)n >= sizeof(text) || tern_url_parse(text, (size_t)n, &f) != 0 ||
+      !f.host.len || tern_str_copy(f.host, host, sizeof(host)) != 0)
+    return TERN_EINVAL;
+  if (has_scheme && scheme_is_tls(f.scheme) != m->use_tls) return TERN_EINVAL;
+  if (!(m->hosts[m->nhosts] = copy(m->loop, host))) return TERN_ENOMEM;
+  m->ports[m->nhosts++] = f.has_port ? f.port : m->port;
+  return 0;
+}
+
 struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_opts *o, int *err) {
   struct tern_url u;
   *err = TERN_EINVAL;
-  if (!o->url || tern_url_parse(o->url, strlen(o->url), &u) != 0 || !u.host.len) return NULL;
-  int tls = tern_str_eq(u.scheme, "mqtts") || tern_str_eq(u.scheme, "ssl");
+  /* url may be a list, "URL,URL,...": the first is parsed here, the rest
+   * join opts.fallbacks (add_broker) */
+  size_t first = o->url ? strcspn(o->url, ",") : 0;
+  if (!o->url || tern_url_parse(o->url, first, &u) != 0 || !u.host.len) return NULL;
+  int tls = scheme_is_tls(u.scheme);
   if (!tls && !tern_str_eq(u.scheme, "mqtt") && !tern_str_eq(u.scheme, "tcp") && u.scheme.len)
     return NULL;
   if ((*err = tern_dns_attach(loop, NULL)) != 0) return NULL; /* broker names resolve */
@@ -665,21 +704,31 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   m->hosts[0] = m->host;
   m->ports[0] = m->port;
   m->nhosts = 1;
-  for (int i = 0; o->fallbacks && o->fallbacks[i]; i++) {
-    struct tern_url f;
-    char spec[300];
-    snprintf(spec, sizeof(spec), "tcp://%s", o->fallbacks[i]);
-    if (i == TERN_MQTT_MAX_FALLBACKS || tern_url_parse(spec, strlen(spec), &f) != 0 ||
-        !f.host.len || tern_str_copy(f.host, buf, sizeof(buf)) != 0 ||
-        !(m->hosts[m->nhosts] = copy(loop, buf))) {
-      *err = i == TERN_MQTT_MAX_FALLBACKS ? TERN_ELIMIT : TERN_EINVAL;
-      tern_mqtt_free(m);
-      return NULL;
-    }
-    m->ports[m->nhosts++] = f.has_port ? f.port : m->port;
+  for (const char *p = o->url + first; *p == ',' && *err == 0;) {
+    size_t n = strcspn(++p, ",");
+    *err = add_broker(m, p, n);
+    p += n;
+  }
+  for (int i = 0; *err == 0 && o->fallbacks && o->fallbacks[i]; i++)
+    *err = add_broker(m, o->fallbacks[i], strlen(o->fallbacks[i]));
+  if (*err) {
+    tern_mqtt_free(m);
+    return NULL;
   }
   m->o.fallbacks = NULL;
   m->o.client_id = NULL;
+  if (o->will_topic) { /* the caller's strings need not outlive this call */
+    size_t tl = strlen(o->will_topic) + 1;
+    if (!(m->will = tern_alloc(tern_loop_alloc(loop), tl + o->will_len + 1))) {
+      *err = TERN_ENOMEM;
+      tern_mqtt_free(m);
+      return NULL;
+    }
+    memcpy(m->will, o->will_topic, tl);
+    if (o->will_len) memcpy(m->will + tl, o->will_payload, o->will_len);
+    m->o.will_topic = m->will;
+    m->o.will_payload = m->will + tl;
+  }
   m->o.username = m->o.password = NULL;
   if (tls) {
 #if TERN_ENABLE_TLS
@@ -812,6 +861,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   for (int i = 1; i < m->nhosts; i++) tern_free(tern_loop_alloc(m->loop), m->hosts[i]);
   tern_free(tern_loop_alloc(m->loop), m->host);
   tern_free(tern_loop_alloc(m->loop), m->client_id);
+  tern_free(tern_loop_alloc(m->loop), m->will);
   tern_free(tern_loop_alloc(m->loop), m->username);
   if (m->password) memset(m->password, 0, strlen(m->password));
   tern_free(tern_loop_alloc(m->loop), m->password);
@@ -822,6 +872,13 @@ int tern_mqtt_is_connected(const struct tern_mqtt *m) { return m->connected; }
 size_t tern_mqtt_pending(const struct tern_mqtt *m) { return m->count; }
 int tern_mqtt_last_error(const struct tern_mqtt *m) { return m->last_error; }
 const char *tern_mqtt_client_id(const struct tern_mqtt *m) { return m->client_id; }
+
+char *tern_mqtt_server(const struct tern_mqtt *m, char *buf, size_t len) {
+  const char *host = m->hosts[m->at];
+  snprintf(buf, len, strchr(host, ':') ? "%s://[%s]:%u" : "%s://%s:%u",
+           m->use_tls ? "mqtts" : "mqtt", host, m->ports[m->at]);
+  return buf;
+}
 
 /* ---- blocking layer ---- */
 

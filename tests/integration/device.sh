@@ -45,6 +45,16 @@ allow_anonymous true"; fi
     "$(timeout 10 mosquitto_sub -p "$bp" -t "d$broker/status" -C 1)"
 done
 
+# a list of brokers (a cluster's nodes): the first is down, the device moves
+# on to the next and says which one it reached (never the credentials)
+bp=$(th_free_port); dead=$(th_free_port)
+th_bg bl "$TERN" broker -p "$bp" --allow-anonymous; th_wait_tcp "$bp"
+run_device ldev "$bp" 0 0 --broker "mqtt://u:secret@127.0.0.1:$dead,mqtt://127.0.0.1:$bp"
+th_check "a list: the device reaches the second broker" \
+  th_wait_log "$TMP/ldev.log" "^MQTT: connected to mqtt://127\.0\.0\.1:$bp as " 15
+th_check "the status line shows no password" [ -z "$(grep -l secret "$TMP/ldev.log")" ]
+kill "$DEV"; wait "$DEV" 2>/dev/null
+
 # an unchanged paho subscriber
 bp=$(th_free_port)
 th_bg bp "$TERN" broker -p "$bp" --allow-anonymous -v; th_wait_tcp "$bp"

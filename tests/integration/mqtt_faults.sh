@@ -53,4 +53,23 @@ timeout 60 "$TERN" sub -p "$port" -c -i store-sub -q 1 -t st/t -W 5 >"$TMP/st.go
 missing=$(seq 1 5000 | comm -23 <(sort) <(sort -u "$TMP/st.got") | wc -l)
 th_check "killed mid-stream ($last of 5000 accepted)" [ "$last" -lt 5000 ]
 th_eq "nothing accepted before kill -9 was lost" 0 "$missing"
+
+# a broker that takes the connection and never answers the CONNECT: the
+# client gives up on it after the connect timeout (10 s) and says why,
+# instead of waiting for ever
+sp=$(th_free_port)
+th_bg silent "$PY" -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $sp)); s.listen(5)
+held = [s.accept()[0] for _ in range(5)]
+time.sleep(120)"
+th_wait_tcp "$sp"
+start=$(date +%s)
+timeout 30 "$TERN" pub -p "$sp" -t t -m x >"$TMP/silent.out" 2>&1
+rc=$?
+took=$(($(date +%s) - start))
+th_check "a silent broker: tern pub gives up (exit $rc, ${took}s), before the 30 s guard" \
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+th_match "and says it timed out" "timed out" "$(cat "$TMP/silent.out")"
 th_done

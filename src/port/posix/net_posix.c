@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -219,6 +220,14 @@ int tern_port_init(struct tern_loop *loop) {
   if (!p) return TERN_ENOMEM;
   /* A write to a socket the peer closed must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
+  /* Descriptors up to the hard limit, as Go's runtime does: the soft 1024
+   * is a relic of select(), which tern never uses; brokers and fleets hold
+   * thousands of connections. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 #if TERN_USE_EPOLL
   p->epfd = epoll_create1(EPOLL_CLOEXEC);
   p->wake_rd = p->wake_wr = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
