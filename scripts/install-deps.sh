@@ -11,6 +11,7 @@ PACKAGES=(
   mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt python3-requests
   python3-websockets python3-websocket chromium chrony expect inetutils-telnet iproute2
   python3-zeroconf avahi-daemon avahi-utils dbus dnsutils strace
+  rabbitmq-server # a three-node cluster (tests/integration/cluster_rabbitmq.sh), MQTT plugin included
 )
 # npm (for MQTT.js below), unless a Node.js that brings its own is installed
 command -v npm >/dev/null || PACKAGES+=(npm)
