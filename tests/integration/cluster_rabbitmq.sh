@@ -50,7 +50,9 @@ EOF
 }
 for n in 1 2 3; do start_node $n; done
 for n in 1 2 3; do
-  ctl $n await_startup --timeout 120 >/dev/null 2>&1 || { th_bad "node $n starts"; th_done; }
+  # the pid file appears at boot; wait then waits for the application
+  ctl $n wait --timeout 120 "$TMP/rabbit$n.pid" >"$TMP/wait$n.log" 2>&1 ||
+    { th_bad "node $n starts"; th_done; }
 done
 for n in 2 3; do
   { ctl $n stop_app && ctl $n join_cluster rabbit1@localhost && ctl $n start_app; } \
