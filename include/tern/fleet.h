@@ -49,5 +49,13 @@ struct tern_fleet *tern_fleet_start(struct tern_loop *loop, const struct tern_fl
 void tern_fleet_report(struct tern_fleet *f, struct tern_fleet_report *r);
 /* Closes every connection (the devices' wills fire) and frees the fleet. */
 void tern_fleet_free(struct tern_fleet *f);
+
+/* A sample as the receiver takes it (sans-I/O, fuzzed): topic
+ * "PREFIX/dN/data", payload "SEQ,MICROS", decimal numbers of at most 10
+ * and 20 digits. 0, or TERN_EPROTO for anything else (another publisher on
+ * the prefix), never reading outside the two buffers. */
+int tern_fleet_parse_sample(const char *prefix, const char *topic, size_t topic_len,
+                            const void *payload, size_t len, uint32_t *device, uint32_t *seq,
+                            uint64_t *sent_us);
 #pragma GCC visibility pop
 #endif

@@ -54,22 +54,50 @@ static uint64_t now_us(struct tern_fleet *f) { return tern_loop_micros(f->loop);
 
 /* ---- the receiver ---- */
 
-/* "PREFIX/dN/data" with "SEQ,MICROS" */
+/* Decimal digits at p (at most max_digits, and at least one) into *out;
+ * returns how many were read, 0 for none or too many. */
+static size_t decimal(const char *p, size_t n, size_t max_digits, uint64_t *out) {
+  size_t i = 0;
+  uint64_t v = 0;
+  while (i < n && p[i] >= '0' && p[i] <= '9') {
+    if (i == max_digits) return 0;
+    v = v * 10 + (uint64_t)(p[i++] - '0');
+  }
+  *out = v;
+  return i;
+}
+
+int tern_fleet_parse_sample(const char *prefix, const char *topic, size_t topic_len,
+                            const void *payload, size_t len, uint32_t *device, uint32_t *seq,
+                            uint64_t *sent_us) {
+  size_t pl = strlen(prefix), k;
+  uint64_t dev, sq, t;
+  if (topic_len < pl + 3 || memcmp(topic, prefix, pl) || topic[pl] != '/' || topic[pl + 1] != 'd')
+    return TERN_EPROTO;
+  const char *p = topic + pl + 2, *end = topic + topic_len;
+  if (!(k = decimal(p, (size_t)(end - p), 10, &dev)) || dev > UINT32_MAX ||
+      (size_t)(end - (p + k)) != 5 || memcmp(p + k, "/data", 5))
+    return TERN_EPROTO;
+  const char *b = payload, *bend = b + len;
+  if (!(k = decimal(b, len, 10, &sq)) || sq > UINT32_MAX || b + k == bend || b[k] != ',')
+    return TERN_EPROTO;
+  b += k + 1;
+  if (!(k = decimal(b, (size_t)(bend - b), 20, &t)) || b + k != bend) return TERN_EPROTO;
+  *device = (uint32_t)dev;
+  *seq = (uint32_t)sq;
+  *sent_us = t;
+  return 0;
+}
+
 static void on_sample(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
   (void)m;
   struct tern_fleet *f = arg;
-  size_t pl = strlen(f->prefix);
-  char text[48];
-  if (msg->topic_len < pl + 3 || memcmp(msg->topic, f->prefix, pl) || msg->topic[pl + 1] != 'd' ||
-      msg->len >= sizeof(text))
+  uint32_t dev, seq;
+  uint64_t sent_at, now = now_us(f);
+  if (tern_fleet_parse_sample(f->prefix, msg->topic, msg->topic_len, msg->payload, msg->len, &dev,
+                              &seq, &sent_at) != 0 ||
+      dev >= (uint32_t)f->o.devices || seq >= f->quota)
     return;
-  long dev = strtol(msg->topic + pl + 2, NULL, 10);
-  memcpy(text, msg->payload, msg->len);
-  text[msg->len] = '\0';
-  char *end;
-  unsigned long seq = strtoul(text, &end, 10);
-  if (dev < 0 || dev >= f->o.devices || seq >= f->quota || *end != ',') return;
-  uint64_t sent_at = strtoull(end + 1, NULL, 10), now = now_us(f);
   uint8_t *g = &f->got[(size_t)dev * f->quota + seq];
   if (*g) {
     f->duplicated++;

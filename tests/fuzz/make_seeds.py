@@ -190,3 +190,8 @@ write("fuzz_sim_console", "login_and_commands",
       bytes([IAC, 253, 1, IAC, 251, 3, IAC, 250, 31, 0, 80, 0, 24, IAC, 240]) + b"admin\r\nsecret\r\n"
       + b"help\r\nuptime\r\nbogus\r\nexit\r\n")
 write("fuzz_sim_console", "bad_logins", b"admin\r\nwrong\r\nadmin\r\nwrong\r\nx" + b"\x08" * 5 + b"\r\n\x03\x04")
+
+# the fleet receiver's samples: topic NUL payload
+write("fuzz_fleet_sample", "good", b"fleet/x/d12/data\x003,1700000000123456")
+write("fuzz_fleet_sample", "bad_topic", b"fleet/x/d12/datax\x003,17")
+write("fuzz_fleet_sample", "long_device", b"fleet/x/d99999999999/data\x003,")

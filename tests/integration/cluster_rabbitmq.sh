@@ -26,38 +26,10 @@ ip netns exec "$NS" ip link set lo up
 TH_CLEANUP_EXTRA='for p in $(ip netns pids "$NS"); do kill -9 $p; done; ip netns del "$NS"'
 in_ns() { ip netns exec "$NS" "$@"; }
 
-# Erlang nodes of one cluster share a cookie, read from $HOME
-export HOME="$TMP/home"
-mkdir -p "$HOME"
-printf 'tern-test-%s' "$RANDOM$RANDOM" >"$HOME/.erlang.cookie"
-chmod 400 "$HOME/.erlang.cookie"
-echo "[rabbitmq_mqtt]." >"$TMP/enabled_plugins"
+"$(dirname "$0")/../../scripts/rabbitmq-cluster.sh" "$NS" "$TMP" >"$TMP/cluster.log" 2>&1 ||
+  { th_bad "three nodes start and join ($(cat "$TMP/cluster.log"))"; th_done; }
+export HOME="$TMP/home" # the cluster's Erlang cookie, for rabbitmqctl
 ctl() { in_ns $RMQ/rabbitmqctl -n "rabbit$1@localhost" "${@:2}"; }
-
-start_node() { # N: AMQP 5671+N, MQTT 1883+N, distribution 25671+N
-  local n=$1
-  cat >"$TMP/rabbit$n.conf" <<EOF
-listeners.tcp.default = $((5671 + n))
-mqtt.listeners.tcp.default = $((1883 + n))
-log.console = false
-log.file.level = warning
-EOF
-  th_bg "rabbit$n" env RABBITMQ_NODENAME="rabbit$n@localhost" RABBITMQ_DIST_PORT=$((25671 + n)) \
-    RABBITMQ_MNESIA_BASE="$TMP/mnesia$n" RABBITMQ_LOG_BASE="$TMP/log$n" \
-    RABBITMQ_ENABLED_PLUGINS_FILE="$TMP/enabled_plugins" RABBITMQ_CONFIG_FILE="$TMP/rabbit$n" \
-    RABBITMQ_PID_FILE="$TMP/rabbit$n.pid" RABBITMQ_PLUGINS_EXPAND_DIR="$TMP/plugins$n" \
-    ip netns exec "$NS" $RMQ/rabbitmq-server
-}
-for n in 1 2 3; do start_node $n; done
-for n in 1 2 3; do
-  # the pid file appears at boot; wait then waits for the application
-  ctl $n wait --timeout 120 "$TMP/rabbit$n.pid" >"$TMP/wait$n.log" 2>&1 ||
-    { th_bad "node $n starts"; th_done; }
-done
-for n in 2 3; do
-  { ctl $n stop_app && ctl $n join_cluster rabbit1@localhost && ctl $n start_app; } \
-    >"$TMP/join$n.log" 2>&1 || { th_bad "node $n joins the cluster"; th_done; }
-done
 running=$(ctl 1 cluster_status --formatter json | "$PY" -c \
   'import json,sys; print(len(json.load(sys.stdin)["running_nodes"]))')
 th_eq "three nodes running in one cluster" 3 "$running"
