@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t plen = size - (size_t)(payload - data);
   uint32_t dev, seq;
   uint64_t t;
-  if (tern_fleet_parse_sample("fleet/x", (const char *)data, tlen, payload, plen, &dev, &seq,
-                              &t) == 0) {
+  if (tern_fleet_parse_sample("fleet/x", (const char *)data, tlen, payload, plen, &dev, &seq, &t) ==
+      0) {
     char topic[64], body[64];
     int a = snprintf(topic, sizeof(topic), "fleet/x/d%lu/data", (unsigned long)dev);
     int b = snprintf(body, sizeof(body), "%lu,%llu", (unsigned long)seq, (unsigned long long)t);
