@@ -70,6 +70,6 @@ timeout 30 "$TERN" pub -p "$sp" -t t -m x >"$TMP/silent.out" 2>&1
 rc=$?
 took=$(($(date +%s) - start))
 th_check "a silent broker: tern pub gives up (exit $rc, ${took}s), before the 30 s guard" \
-  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+  [ "$rc" -ne 0 -a "$rc" -ne 124 ]
 th_match "and says it timed out" "timed out" "$(cat "$TMP/silent.out")"
 th_done
