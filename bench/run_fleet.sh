@@ -24,14 +24,18 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-rss() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status"))); done; echo $t; }
+rss() { # PIDS (one word, spaces between): their resident memory together, kB
+  local t=0 p
+  for p in $1; do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status"))); done
+  echo $t
+}
 
 # run NAME "PIDS" RUNNER... -- BROKERS
 run() {
   local name=$1 pids=$2 brokers=$3
   shift 3
   local before
-  before=$(rss $pids)
+  before=$(rss "$pids")
   "$@" taskset -c 1 "$B/tern" fleet --broker "$brokers" --devices "$DEVICES" --rate 1 \
     --duration "$DURATION" --drain 60 --connect-rate 1000 >"$tmp/$name.out" 2>"$tmp/$name.err" &
   local fp=$!
@@ -39,7 +43,7 @@ run() {
   for _ in $(seq 600); do grep -q "connected $DEVICES/$DEVICES" "$tmp/$name.err" && break; sleep 0.1; done
   sleep 2
   local during
-  during=$(rss $pids)
+  during=$(rss "$pids")
   wait $fp || true
   echo "$name: $(grep '^devices ' "$tmp/$name.out") broker_kb_per_device=$(awk -v a="$before" \
     -v b="$during" -v n="$DEVICES" 'BEGIN {printf "%.2f", (b - a) / n}')"
@@ -65,6 +69,6 @@ kill $mq
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 taskset -c 0 scripts/rabbitmq-cluster.sh "$NS" "$tmp"
-beams=$(for n in 1 2 3; do cat "$tmp/rabbit$n.pid"; done | tr '\n' ' ')
+beams=$(for n in 1 2 3; do cat "$tmp/rabbit$n.pid"; echo; done | tr -s '\n' ' ')
 run "RabbitMQ x3" "$beams" "mqtt://127.0.0.1:1884,mqtt://127.0.0.1:1885,mqtt://127.0.0.1:1886" \
   ip netns exec "$NS"

@@ -44,6 +44,8 @@ struct tnode {
   struct tnode *parent, *child, *sibling;
   struct sub *subs;
   size_t nsubs_below; /* subscriptions in this subtree: prune at 0 */
+  uint32_t hash;      /* of (parent, level): its slot in the broker's node index */
+  uint16_t len;       /* of level */
   char level[];
 };
 
@@ -141,6 +143,10 @@ struct tern_broker {
   struct bauth auth;
   struct session *sessions[TERN_BROKER_SESSION_BUCKETS];
   struct tnode *root;
+  /* every node but the root by (parent, level): a level with 10,000
+   * children ("fleet/dN/...") is one lookup, not a scan of the siblings */
+  struct tnode **index;
+  size_t index_cap, index_n;
   struct bmsg **retained; /* open-addressed by topic would be faster; a list is enough for now */
   size_t nretained, retained_cap;
   struct tern_store *store;

@@ -9,24 +9,82 @@
 #include "broker_internal.h"
 #include "tern/error.h"
 
+/* ---- the node index: open addressing, linear probing ---- */
+
+static uint32_t node_hash(const struct tnode *parent, const char *level, size_t len) {
+  uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)level[i]) * 1099511628211ull;
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+static struct tnode *find_child(struct tern_broker *b, struct tnode *n, const char *level,
+                                size_t len) {
+  if (!b->index_cap) return NULL;
+  size_t mask = b->index_cap - 1;
+  uint32_t h = node_hash(n, level, len);
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    struct tnode *c = b->index[i];
+    if (!c) return NULL;
+    if (c->hash == h && c->parent == n && c->len == len && !memcmp(c->level, level, len)) return c;
+  }
+}
+
+static void index_put(struct tern_broker *b, struct tnode *n) {
+  size_t mask = b->index_cap - 1, i = n->hash & mask;
+  while (b->index[i]) i = (i + 1) & mask;
+  b->index[i] = n;
+}
+
+/* Room for one more, at most half full: doubles and re-places every node. */
+static int index_grow(struct tern_broker *b) {
+  if ((b->index_n + 1) * 2 <= b->index_cap) return 0;
+  size_t cap = b->index_cap ? b->index_cap * 2 : 64;
+  struct tnode **old = b->index, **slots = tern_alloc(tern_loop_alloc(b->loop), cap * sizeof(*old));
+  if (!slots) return TERN_ENOMEM;
+  size_t old_cap = b->index_cap;
+  b->index = slots;
+  b->index_cap = cap;
+  for (size_t i = 0; i < old_cap; i++)
+    if (old[i]) index_put(b, old[i]);
+  tern_free(tern_loop_alloc(b->loop), old);
+  return 0;
+}
+
+/* Removal without tombstones: the nodes after the hole that would no
+ * longer be found from their home slot move back into it. */
+static void index_del(struct tern_broker *b, struct tnode *n) {
+  size_t mask = b->index_cap - 1, i = n->hash & mask;
+  while (b->index[i] != n) i = (i + 1) & mask;
+  b->index[i] = NULL;
+  b->index_n--;
+  for (size_t j = (i + 1) & mask; b->index[j]; j = (j + 1) & mask) {
+    size_t home = b->index[j]->hash & mask;
+    /* j's node may fill the hole unless its home lies cyclically in (i, j] */
+    if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+      b->index[i] = b->index[j];
+      b->index[j] = NULL;
+      i = j;
+    }
+  }
+}
+
 static struct tnode *node_new(struct tern_broker *b, struct tnode *parent, const char *level,
                               size_t len) {
+  if (parent && index_grow(b) != 0) return NULL;
   struct tnode *n = tern_alloc(tern_loop_alloc(b->loop), sizeof(*n) + len + 1);
   if (!n) return NULL;
   memcpy(n->level, level, len);
   n->level[len] = '\0';
+  n->len = (uint16_t)len;
   n->parent = parent;
   if (parent) {
     n->sibling = parent->child;
     parent->child = n;
+    n->hash = node_hash(parent, level, len);
+    index_put(b, n);
+    b->index_n++;
   }
   return n;
-}
-
-static struct tnode *find_child(struct tnode *n, const char *level, size_t len) {
-  for (struct tnode *c = n->child; c; c = c->sibling)
-    if (strlen(c->level) == len && memcmp(c->level, level, len) == 0) return c;
-  return NULL;
 }
 
 /* Walk (creating when asked) to the node for a filter. */
@@ -41,7 +99,7 @@ static struct tnode *walk(struct tern_broker *b, const char *f, size_t len, int 
   for (;;) {
     size_t j = i;
     while (j < len && f[j] != '/') j++;
-    struct tnode *c = find_child(n, f + i, j - i);
+    struct tnode *c = find_child(b, n, f + i, j - i);
     if (!c) {
       if (!create) return NULL;
       c = node_new(b, n, f + i, j - i);
@@ -59,6 +117,7 @@ static void prune(struct tern_broker *b, struct tnode *n) {
     struct tnode **pp = &p->child;
     while (*pp != n) pp = &(*pp)->sibling;
     *pp = n->sibling;
+    index_del(b, n);
     tern_free(tern_loop_alloc(b->loop), n);
     n = p;
   }
@@ -161,24 +220,25 @@ static void hit(struct match_ctx *m, struct tnode *n) {
   }
 }
 
+/* At each level three lookups, whatever the number of children: the
+ * topic's own level, "+" and "#". Topics hold no wildcards (validated). */
 static void match_level(struct match_ctx *m, struct tnode *n, const char *t, size_t len, size_t i,
                         int root) {
   if (!n->nsubs_below) return;
+  struct tern_broker *b = m->b;
   size_t j = i;
   while (j < len && t[j] != '/') j++;
-  int dollar = root && len > 0 && t[0] == '$';
-  for (struct tnode *c = n->child; c; c = c->sibling) {
-    if (c->level[0] == '#' && c->level[1] == '\0') {
-      if (!dollar) hit(m, c);
-      continue;
-    }
-    int plus = c->level[0] == '+' && c->level[1] == '\0';
-    if (plus ? dollar : (strlen(c->level) != j - i || memcmp(c->level, t + i, j - i) != 0))
-      continue;
+  int dollar = root && len > 0 && t[0] == '$'; /* wildcards do not match $SYS/... at the root */
+  struct tnode *c;
+  if (!dollar && (c = find_child(b, n, "#", 1))) hit(m, c);
+  struct tnode *next[2] = {find_child(b, n, t + i, j - i),
+                           dollar ? NULL : find_child(b, n, "+", 1)};
+  for (int k = 0; k < 2; k++) {
+    if (!(c = next[k])) continue;
     if (j == len) {
       hit(m, c);
       /* "a/#" also matches "a" */
-      struct tnode *h = find_child(c, "#", 1);
+      struct tnode *h = find_child(b, c, "#", 1);
       if (h) hit(m, h);
     } else {
       match_level(m, c, t, len, j + 1, 0);
@@ -217,4 +277,7 @@ static void free_node(struct tern_broker *b, struct tnode *n) {
 void tern_broker_tree_free(struct tern_broker *b) {
   if (b->root) free_node(b, b->root);
   b->root = NULL;
+  tern_free(tern_loop_alloc(b->loop), b->index);
+  b->index = NULL;
+  b->index_cap = b->index_n = 0;
 }

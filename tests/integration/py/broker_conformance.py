@@ -287,7 +287,44 @@ def t_sys_and_patterns():
     check("ACL pattern %c: own client id allowed, another refused", p[2][2:] == b"\x00\x80")
 
 
-for t in (t_limits, t_sys_and_patterns, t_connack_codes, t_session_present, t_qos_flows, t_overlap_and_wildcards, t_retained, t_will,
+def t_many_siblings():
+    # 600 filters side by side under one level, every other one then
+    # unsubscribed: lookups in the broker's node index stay right after
+    # removals (a hole in a probe chain must not hide the nodes behind it)
+    c, _, _ = session(PORT, "sib")
+    for k in range(0, 600, 10):  # at most 16 filters a packet (TERN_MQTT_MAX_FILTERS)
+        c.send(subscribe(1 + k // 10, *[("sib/%d" % n, 0) for n in range(k, k + 10)]))
+        c.recv()
+    for k in range(0, 600, 10):
+        c.send(unsubscribe(100 + k // 10, *["sib/%d" % n for n in range(k, k + 10, 2)]))
+        c.recv()
+    w, _, _ = session(PORT, "sib-plus")
+    w.send(subscribe(1, ("sib/+", 0)))
+    w.recv()
+    p, _, _ = session(PORT, "sib-pub")
+    for n in range(600):
+        p.send(publish("sib/%d" % n, "m"))
+    p.send(publish("sib/599", "end"))
+    got = set()
+    while True:
+        m = c.recv(5)
+        if m is None:
+            break
+        m = parse_publish(m)
+        if m["payload"] == b"end":
+            break
+        got.add(int(m["topic"].split("/")[1]))
+    check("600 sibling filters, every other unsubscribed: exactly the 300 others delivered",
+          got == set(range(1, 600, 2)))
+    n = 0
+    while w.recv(5) is not None:
+        n += 1
+        if n == 601:
+            break
+    check("'sib/+' beside them: all 601 publishes delivered", n == 601)
+
+
+for t in (t_many_siblings, t_limits, t_sys_and_patterns, t_connack_codes, t_session_present, t_qos_flows, t_overlap_and_wildcards, t_retained, t_will,
           t_keepalive, t_takeover, t_acl, t_malformed, t_offline_queue):
     run(t)
 done("conformance")
