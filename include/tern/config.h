@@ -31,6 +31,14 @@
 #define TERN_MAX_CONNS 20000 /* connections one loop will hold */
 #endif
 
+#ifndef TERN_SWEEP_MS
+/* How often the loop walks every connection (TERN_EV_POLL housekeeping, the
+ * port's interest refresh, reaping closed ones): at most once per this
+ * many ms, not once per wake-up, so 10,000 idle connections cost nothing
+ * per message. What waits for the walk waits at most this long. */
+#define TERN_SWEEP_MS 10
+#endif
+
 #ifndef TERN_CONNECT_TIMEOUT_MS
 #define TERN_CONNECT_TIMEOUT_MS 10000
 #endif

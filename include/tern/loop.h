@@ -33,7 +33,7 @@ enum tern_ev {
   TERN_EV_SENT,       /* ev_data: size_t * bytes that left c->tx */
   TERN_EV_ERROR,      /* ev_data: const char * reason; c->err holds the code */
   TERN_EV_CLOSE,      /* last event; c is freed after it */
-  TERN_EV_POLL        /* once per loop iteration, for housekeeping */
+  TERN_EV_POLL        /* housekeeping: every TERN_SWEEP_MS (10 ms), not every wake-up */
 };
 
 typedef void (*tern_conn_fn)(struct tern_conn *c, int ev, void *ev_data);

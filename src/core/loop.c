@@ -176,18 +176,18 @@ static void conn_destroy(struct tern_conn *c) {
   tern_free(loop->alloc, c);
 }
 
-void tern_close_now(struct tern_conn *c) { c->is_closing = 1; }
+void tern_close_now(struct tern_conn *c) { tern_conn_mark_closing(c); }
 
 void tern_close(struct tern_conn *c) {
   c->is_draining = 1;
-  if (tern_conn_tx_empty(c)) c->is_closing = 1;
+  if (tern_conn_tx_empty(c)) tern_conn_mark_closing(c);
 }
 
 void tern_conn_fail(struct tern_conn *c, int err, const char *reason) {
   if (c->is_closing) return;
   c->err = err;
   tern_conn_emit(c, TERN_EV_ERROR, (void *)(reason ? reason : tern_strerror(err)));
-  c->is_closing = 1;
+  tern_conn_mark_closing(c);
 }
 
 int tern_send(struct tern_conn *c, const void *data, size_t len) {
@@ -282,7 +282,7 @@ void tern_core_on_data(struct tern_conn *c) {
 
 void tern_core_on_sent(struct tern_conn *c, size_t n) {
   tern_conn_emit(c, TERN_EV_SENT, &n);
-  if (c->is_draining && tern_conn_tx_empty(c)) c->is_closing = 1;
+  if (c->is_draining && tern_conn_tx_empty(c)) tern_conn_mark_closing(c);
 }
 
 void tern_core_on_eof(struct tern_conn *c) {
@@ -431,21 +431,28 @@ int tern_loop_poll(struct tern_loop *loop, int timeout_ms) {
   loop->now = tern_port_millis();
   int32_t next = tern_timers_next(&loop->timers, loop->now);
   if (next >= 0 && (timeout_ms < 0 || next < timeout_ms)) timeout_ms = (int)next;
-  for (struct tern_conn *c = loop->conns; c; c = c->next)
-    if (c->is_closing) {
-      timeout_ms = 0;
-      break;
-    }
+  /* Walks over every connection happen once per TERN_SWEEP_MS, not once
+   * per wake-up: with thousands of connections and a message per wake-up
+   * they were most of the work. Between walks the wait is capped, so the
+   * next walk is never late. */
+  uint32_t since = loop->now - loop->last_sweep;
+  loop->sweep = since >= TERN_SWEEP_MS;
+  if (loop->sweep) loop->last_sweep = loop->now;
+  else if (timeout_ms < 0 || (uint32_t)timeout_ms > TERN_SWEEP_MS - since)
+    timeout_ms = (int)(TERN_SWEEP_MS - since);
+  if (loop->closing_pending) timeout_ms = 0; /* reap it now */
   int rc = tern_port_poll(loop, timeout_ms);
   loop->now = tern_port_millis();
   tern_timers_run(&loop->timers, loop->now);
+  if (!loop->sweep && !loop->closing_pending) return rc;
   /* POLL lets protocols do housekeeping; then reap closed connections, so
    * no handler ever sees a freed connection during dispatch. */
   struct tern_conn *c, *next_c;
-  for (c = loop->conns; c; c = next_c) {
+  for (c = loop->sweep ? loop->conns : NULL; c; c = next_c) {
     next_c = c->next;
     if (!c->is_closing) tern_conn_emit(c, TERN_EV_POLL, NULL);
   }
+  loop->closing_pending = 0; /* what closes from here on is reaped next time */
   for (c = loop->conns; c; c = next_c) {
     next_c = c->next;
     if (c->is_closing) conn_destroy(c);

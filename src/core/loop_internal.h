@@ -22,6 +22,9 @@ struct tern_loop {
   uint32_t connect_timeout_ms;
   struct tern_timers timers;
   uint32_t now;
+  uint32_t last_sweep; /* when every connection was last walked (TERN_SWEEP_MS) */
+  int sweep;           /* this iteration walks them: the port refreshes every interest */
+  int closing_pending; /* a connection is closing: reap at the end of this iteration */
   int stop;
   int log_level;
   tern_log_sink log_sink;
@@ -63,5 +66,12 @@ static inline int tern_conn_tx_empty(struct tern_conn *c) {
 }
 
 #include "../port/port.h"
+
+/* Every close goes through here: the loop then reaps without waiting for
+ * its next walk over the connections (an unreaped socket keeps waking it). */
+static inline void tern_conn_mark_closing(struct tern_conn *c) {
+  c->is_closing = 1;
+  c->loop->closing_pending = 1;
+}
 
 #endif

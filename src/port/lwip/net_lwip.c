@@ -411,7 +411,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
   struct tern_conn *c = tern_conn_alloc(l->loop, l->fn, l->fn_data);
   struct lconn *lc = c ? lc_new(c) : NULL;
   if (!lc) {
-    if (c) c->is_closing = 1;
+    if (c) tern_conn_mark_closing(c);
     tcp_abort(pcb);
     return ERR_ABRT;
   }

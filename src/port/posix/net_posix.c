@@ -503,6 +503,7 @@ static void handle(struct tern_conn *c, int readable, int writable, int hangup) 
   }
   if (writable || (hangup && c->is_connecting)) do_write(c);
   if ((readable || hangup) && !c->is_closing && !c->is_connecting) do_read(c);
+  if (!c->is_closing) watch(c->loop, c, wanted(c)); /* between sweeps too */
 }
 
 int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
@@ -518,12 +519,15 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
     next = c->tx_next;
     c->is_tx_queued = 0;
     if (!c->is_closing && !c->is_connecting && !c->is_listening && !c->is_udp && c->fd >= 0 &&
-        tern_conn_wire_tx(c)->len)
+        tern_conn_wire_tx(c)->len) {
       do_write(c);
+      if (!c->is_closing) watch(loop, c, wanted(c)); /* POLLOUT for what the kernel left */
+    }
   }
   /* A protocol that wrote into c->tx without tern_send() never queued
-   * the conn: one pass catches it (no syscall for the others). */
-  for (c = loop->conns; c; c = c->next) {
+   * the conn: one pass catches it (no syscall for the others); interest
+   * follows buffers the protocols consumed. Once per TERN_SWEEP_MS. */
+  for (c = loop->sweep ? loop->conns : NULL; c; c = c->next) {
     if (!c->is_tx_queued && !c->is_closing && !c->is_connecting && !c->is_listening && !c->is_udp &&
         c->fd >= 0 && tern_conn_wire_tx(c)->len)
       do_write(c);
