@@ -641,7 +641,8 @@ static int add_broker(struct tern_mqtt *m, const char *spec, size_t len) {
   if (len >= sizeof(item)) return TERN_EINVAL;
   memcpy(item, spec, len);
   item[len] = '\0';
-  int has_scheme = strstr(item, "://") != NULL;
+  const char *colon = strchr(item, ':'); /* "[::1]:1883" has none followed by "//" */
+  int has_scheme = colon && colon[1] == '/' && colon[2] == '/';
   int n = snprintf(text, sizeof(text), "%s%s", has_scheme ? "" : "tcp://", item);
   if (n <= 0 || (size_t)n >= sizeof(text) || tern_url_parse(text, (size_t)n, &f) != 0 ||
       !f.host.len || tern_str_copy(f.host, host, sizeof(host)) != 0)
