@@ -21,27 +21,6 @@ static const char usage[] =
     "lost: acknowledged by the broker, never received (QoS 0: sent, never received, shown\n"
     "apart as qos0-missing). Exit 0 when nothing acknowledged was lost.\n";
 
-/* Counts what tern holds on the heap, for the memory per device. */
-struct counting {
-  size_t now, peak;
-};
-static void *count_realloc(void *ctx, void *p, size_t n) {
-  struct counting *c = ctx;
-  size_t *h = p ? (size_t *)p - 2 : NULL; /* two words: keeps 16-byte alignment */
-  size_t old = h ? h[0] : 0;
-  if (n == 0) {
-    free(h);
-    c->now -= old;
-    return NULL;
-  }
-  size_t *q = realloc(h, n + 2 * sizeof(size_t));
-  if (!q) return NULL;
-  q[0] = n;
-  c->now += n - old;
-  if (c->now > c->peak) c->peak = c->now;
-  return q + 2;
-}
-
 static int number(const char *flag, const char *v, double min, double max, double *out) {
   char *end;
   double d = strtod(v, &end);
@@ -90,8 +69,8 @@ int cmd_fleet(int argc, char **argv) {
   o.qos = (int)qos;
   o.connect_rate = (uint32_t)crate;
   o.drain_s = (uint32_t)drain;
-  struct counting heap = {0, 0};
-  struct tern_allocator counting = {count_realloc, &heap};
+  struct tern_alloc_count heap = {0, 0}; /* what tern holds, for the memory per device */
+  struct tern_allocator counting = {tern_counting_realloc, &heap};
   /* small connection buffers: a simulated device sends and receives little */
   struct tern_loop_opts lo = {.alloc = &counting, .conn_buf_cap = 16 * 1024};
   struct tern_loop *loop = app_loop_new(&lo);

@@ -20,26 +20,7 @@
 extern uint8_t __heap_start[];
 void *_sbrk(ptrdiff_t incr);
 
-/* tern's allocations, counted: their peak is part of the RAM figure */
-struct counted {
-  size_t now, peak;
-};
-static void *counted_realloc(void *ctx, void *p, size_t n) {
-  struct counted *k = ctx;
-  size_t *h = p ? (size_t *)p - 2 : NULL, old = h ? h[0] : 0;
-  if (!n) {
-    free(h);
-    k->now -= old;
-    return NULL;
-  }
-  size_t *nh = realloc(h, n + 2 * sizeof(size_t)); /* two words keep 8-byte alignment */
-  if (!nh) return NULL;
-  nh[0] = n;
-  k->now = k->now - old + n;
-  if (k->now > k->peak) k->peak = k->now;
-  return nh + 2;
-}
-
+/* tern's allocations are counted (tern_counting_realloc): their peak is part of the RAM figure */
 static int stop, exit_code, reported;
 
 /* A line on the UART. (Not printf: newlib's stdio would cost 4 KB of flash
@@ -54,8 +35,8 @@ static void say(const char *fmt, ...) {
   tern_board_uart_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
   tern_board_uart_write("\r\n", 2);
 }
-static struct counted heap_count;
-static void memory_line(const struct counted *k);
+static struct tern_alloc_count heap_count;
+static void memory_line(const struct tern_alloc_count *k);
 
 static void print_line(void *arg, const char *line) {
   (void)arg;
@@ -69,7 +50,7 @@ static void done(void *arg) {
   stop = 1;
 }
 
-static void memory_line(const struct counted *k) {
+static void memory_line(const struct tern_alloc_count *k) {
   size_t heap = (size_t)((uint8_t *)_sbrk(0) - __heap_start);
   say("Memory: heap %u bytes at peak (tern %u), stack %u of %u bytes", (unsigned)heap,
       (unsigned)k->peak, (unsigned)tern_board_stack_used(), (unsigned)tern_board_stack_size());
@@ -173,7 +154,7 @@ static struct tern_device *boot(struct tern_loop **loop_out, int *rc) {
   o->on_led = print_led;
   o->on_done = done;
 
-  static const struct tern_allocator alloc = {counted_realloc, &heap_count};
+  static const struct tern_allocator alloc = {tern_counting_realloc, &heap_count};
   struct tern_loop_opts lo = {.alloc = &alloc, .conn_buf_cap = CONN_BUF_CAP};
   struct tern_loop *loop = *loop_out = tern_loop_new(&lo);
   *rc = 1;

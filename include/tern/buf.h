@@ -13,6 +13,14 @@ struct tern_allocator {
 };
 extern const struct tern_allocator tern_default_allocator;
 
+/* The C library's allocator, counting what it holds for tern (the
+ * firmware's RAM figure, the fleet's memory per device): use
+ * {tern_counting_realloc, &count}. Two words of header per block. */
+struct tern_alloc_count {
+  size_t now, peak; /* bytes held now, and at most */
+};
+void *tern_counting_realloc(void *ctx, void *p, size_t n); /* ctx: struct tern_alloc_count * */
+
 void *tern_alloc(const struct tern_allocator *a, size_t n); /* zeroed */
 void tern_free(const struct tern_allocator *a, void *p);
 

@@ -13,6 +13,22 @@ static void *std_realloc(void *ctx, void *p, size_t n) {
 }
 const struct tern_allocator tern_default_allocator = {std_realloc, NULL};
 
+void *tern_counting_realloc(void *ctx, void *p, size_t n) {
+  struct tern_alloc_count *k = ctx;
+  size_t *h = p ? (size_t *)p - 2 : NULL, old = h ? h[0] : 0; /* two words keep the alignment */
+  if (n == 0) {
+    free(h);
+    k->now -= old;
+    return NULL;
+  }
+  size_t *nh = realloc(h, n + 2 * sizeof(size_t));
+  if (!nh) return NULL;
+  nh[0] = n;
+  k->now = k->now - old + n;
+  if (k->now > k->peak) k->peak = k->now;
+  return nh + 2;
+}
+
 void *tern_alloc(const struct tern_allocator *a, size_t n) {
   void *p = a->realloc(a->ctx, NULL, n);
   if (p) memset(p, 0, n);
