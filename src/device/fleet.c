@@ -143,7 +143,8 @@ static void on_device_event(struct tern_mqtt *m, int ev, const void *data, void 
   } else if (ev == TERN_MQTT_EV_DISCONNECTED) {
     if (s->up) f->connected--;
     s->up = 0;
-  } else if (ev == TERN_MQTT_EV_ACKED) {
+  } else if (ev == TERN_MQTT_EV_ACKED && f->o.qos) {
+    /* (at QoS 0 the client reports a sample done once written: no broker said so) */
     uint64_t id = *(const uint64_t *)data;
     uint32_t lo = 0, hi = s->sent; /* ids increase with the sample number */
     while (lo < hi) {
