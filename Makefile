@@ -49,9 +49,10 @@ size: firmware
 	@scripts/size.sh $(MCU) $(FW)
 
 # The device as firmware for QEMU's mps2-an386 (Cortex-M4, LAN9118) over
-# lwIP: $(FW)/tern-device.elf. lwIP's source is Debian's, fetched into .deps/.
+# lwIP: $(FW)/tern-device.elf. lwIP's and mbedTLS's sources are Debian's, fetched into .deps/.
 firmware:
 	@scripts/fetch-source.sh lwip
+	@scripts/fetch-source.sh mbedtls
 	@[ -f $(FW)/CMakeCache.txt ] || cmake -S firmware -B $(FW) $(GEN) -DCMAKE_BUILD_TYPE=MinSizeRel \
 	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake >/dev/null
 	@cmake --build $(FW)

@@ -22,6 +22,7 @@ void *_sbrk(ptrdiff_t incr);
 
 /* tern's allocations are counted (tern_counting_realloc): their peak is part of the RAM figure */
 static int stop, exit_code, reported;
+static size_t seed_bytes; /* --entropy-seed's length */
 
 /* A line on the UART. (Not printf: newlib's stdio would cost 4 KB of flash
  * for buffering a UART that is written byte by byte anyway.) */
@@ -110,6 +111,8 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
         seed[n++] = (uint8_t)(hi << 4 | lo);
       }
       tern_lwip_seed(seed, n);
+      tern_lwip_entropy_seed(seed, n);
+      seed_bytes = n;
       continue;
     }
     if (!strcmp(key, "--ntp") && !ntp_flags++) o->nntp = 0;
@@ -149,6 +152,11 @@ static struct tern_device *boot(struct tern_loop **loop_out, int *rc) {
   strcpy(o->iface, "en0");
   o->broker[0] = '\0';
   if ((*rc = parse(argc, b->argv, o)) >= 0) goto out;
+  /* no TRNG here: TLS keys come from the host's seed and the stored one */
+  if (tern_lwip_entropy_ready())
+    say("Entropy: a %u-byte seed from the host, mixed with the stored seed (NV seed)",
+        (unsigned)seed_bytes);
+  else say("Entropy: no seed from the host (--entropy-seed, 16 bytes or more): TLS cannot start");
   if (!o->session[0]) snprintf(o->session, sizeof(o->session), "%s", o->name);
   o->on_status = print_line;
   o->on_led = print_led;

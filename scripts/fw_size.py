@@ -8,7 +8,9 @@ import sys
 
 MODULES = [  # (module, pattern on the object's path), first match wins
     ("lwip", r"/lwip/src/|lwip\.a\("),
-    ("port-lwip", r"src/port/lwip/(net|wlan|file)_lwip"),
+    ("mbedtls", r"/mbedtls/library/|mbedtls\.a\("),
+    ("tls", r"src/tls/"),
+    ("port-lwip", r"src/port/lwip/(net|wlan|file|entropy)_lwip"),
     ("board", r"src/port/lwip/board/"),
     ("mqtt-client", r"src/mqtt/mqtt_client"),
     ("mqtt-codec", r"src/mqtt/(mqtt_codec|topic)"),

@@ -105,8 +105,19 @@
 #ifndef TERN_TLS_CLOCK_FLOOR
 #define TERN_TLS_CLOCK_FLOOR 1704067200 /* 2024-01-01: a clock earlier than this was never set */
 #endif
+#ifndef TERN_TLS_PEM_MAX
+#define TERN_TLS_PEM_MAX (1024 * 1024) /* a CA bundle, certificate or key file */
+#endif
+#ifndef TERN_TLS_SYSTEM_BUNDLE
+#define TERN_TLS_SYSTEM_BUNDLE 1 /* 0: no default CA bundle (a board): cafile is required */
+#endif
 #ifndef TERN_TLS_CA_BUNDLE
 #define TERN_TLS_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+/* ---- Device ---- */
+#ifndef TERN_DEVICE_CLOCK_WAIT_S
+#define TERN_DEVICE_CLOCK_WAIT_S 15 /* MQTT over TLS waits this long for a first SNTP sync */
 #endif
 
 /* ---- Credentials ---- */

@@ -27,6 +27,7 @@ struct tern_device_opts {
   char console_password_hash[160]; /* instead of the file: "$7$..." (boards without files) */
   int http_port;                   /* 0: no page */
   char broker[300], cafile[256], session[64];
+  char broker_user[64], broker_key_file[256]; /* instead of the URL's user:key (Adafruit IO) */
   int qos, samples, period_ms;
   int keepalive_s;  /* MQTT keep-alive; how soon the broker notices a dead device */
   char sensor[256]; /* sine, random, or a file of numbers */
@@ -67,5 +68,9 @@ int tern_device_led(const struct tern_device *d);
 /* Console commands any program may add to its shell: get URL (asynchronous,
  * with output backpressure), and with_ifconfig, ifconfig (every interface). */
 void tern_device_shell_common(struct tern_shell *sh, int with_ifconfig);
+struct tern_tls_opts;
+/* The same, with TLS options for get and post (https://; NULL: the defaults). */
+void tern_device_shell_common_tls(struct tern_shell *sh, int with_ifconfig,
+                                  const struct tern_tls_opts *tls);
 #pragma GCC visibility pop
 #endif

@@ -31,7 +31,9 @@ struct tern_device {
   struct tern_http_server *http;
   struct tern_mqtt *mqtt;
   struct tern_tls_opts tls;
-  struct tern_timer tick, ntp_watch;
+  struct tern_timer tick, ntp_watch, clock_wait;
+  char *broker_key;  /* read from broker-key-file, wiped at stop */
+  int waiting_clock; /* MQTT over TLS waits for the first SNTP sync */
   char ip[48], topic_data[128], topic_plot[128], topic_led[128], topic_led_state[128],
       topic_status[128];
   char will[256];
@@ -57,6 +59,8 @@ const char *const tern_device_keys[] = {"name",
                                         "http-port",
                                         "broker",
                                         "cafile",
+                                        "broker-user",
+                                        "broker-key-file",
                                         "session",
                                         "qos",
                                         "keepalive",
@@ -155,6 +159,8 @@ int tern_device_opts_set(struct tern_device_opts *o, const char *key, const char
   if (!strcmp(k, "http-port")) return set_int(&o->http_port, v, 0, 65535, why, whylen);
   if (!strcmp(k, "broker")) return STR(broker);
   if (!strcmp(k, "cafile")) return STR(cafile);
+  if (!strcmp(k, "broker-user")) return STR(broker_user);
+  if (!strcmp(k, "broker-key-file")) return STR(broker_key_file);
   if (!strcmp(k, "session")) return STR(session);
   if (!strcmp(k, "qos")) return set_int(&o->qos, v, 0, 2, why, whylen);
   if (!strcmp(k, "keepalive")) return set_int(&o->keepalive_s, v, 5, 65535, why, whylen);
@@ -179,6 +185,8 @@ int tern_device_opts_print(const struct tern_device_opts *c, char *out, size_t o
   PUT("console-port = %d\nconsole-user = %s\nconsole-password-file = %s\n", c->console_port,
       c->console_user, c->console_password_file);
   if (c->console_password_hash[0]) PUT("console-password-hash = %s\n", c->console_password_hash);
+  if (c->broker_user[0]) PUT("broker-user = %s\n", c->broker_user);
+  if (c->broker_key_file[0]) PUT("broker-key-file = %s\n", c->broker_key_file);
   PUT("http-port = %d\nbroker = %s\n"
       "cafile = %s\nsession = %s\nqos = %d\nkeepalive = %d\nsensor = %s\nsamples = %d\nperiod-ms = "
       "%d\nled = "
@@ -417,6 +425,8 @@ static int sh_ntp(struct tern_shell_session *s, int argc, char **argv, void *arg
 
 /* ---- bus: what the services tell each other ---- */
 
+static void start_mqtt_now(struct tern_device *d);
+
 static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) {
   (void)loop;
   struct tern_device *d = arg;
@@ -425,6 +435,7 @@ static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) 
     now_text(d, when, sizeof(when));
     status(d, "Time: %s", when);
     d->synced_reported = 1;
+    if (d->waiting_clock) start_mqtt_now(d);
   } else if (ev == TERN_BUS_NET_UP || ev == TERN_BUS_ADDR_CHANGED) {
     snprintf(d->ip, sizeof(d->ip), "%s", (const char *)data);
     status(d, "Connected, IP %s", d->ip);
@@ -552,7 +563,8 @@ static void start_console(struct tern_device *d) {
   tern_shell_register(d->shell, "sensor", "the current reading", sh_sensor, d);
   tern_shell_register(d->shell, "mqtt", "mqtt status | mqtt pub TOPIC MESSAGE", sh_mqtt, d);
   tern_shell_register(d->shell, "ntp", "clock sync state", sh_ntp, d);
-  tern_device_shell_common(d->shell, 0); /* get URL */
+  d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL;
+  tern_device_shell_common_tls(d->shell, 0, &d->tls); /* get URL, post URL FORM */
   if (!d->c.console_port) return;
   if (!d->c.console_password_file[0] && !d->c.console_password_hash[0]) {
     status(d, "Console: off (no console-password-file; make one with tern passwd)");
@@ -590,8 +602,9 @@ static void start_page(struct tern_device *d) {
   status(d, "Web page: http://%s:%u/", shown_addr(d), tern_http_server_port(d->http));
 }
 
-static void start_mqtt(struct tern_device *d) {
-  if (!d->c.broker[0]) return;
+static void start_mqtt_now(struct tern_device *d) {
+  d->waiting_clock = 0;
+  tern_timer_stop(d->loop, &d->clock_wait);
   const char *s = d->c.session;
   snprintf(d->topic_data, sizeof(d->topic_data), "%.60s/data", s);
   snprintf(d->topic_plot, sizeof(d->topic_plot), "%.60s/plot", s);
@@ -599,7 +612,6 @@ static void start_mqtt(struct tern_device *d) {
   snprintf(d->topic_led_state, sizeof(d->topic_led_state), "%.60s/led/state", s);
   snprintf(d->topic_status, sizeof(d->topic_status), "%.60s/status", s);
   int wl = snprintf(d->will, sizeof(d->will), "{\"name\":\"%s\",\"online\":false}", d->c.name);
-  d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL;
   char cid[96];
   snprintf(cid, sizeof(cid), "tern-device-%s", d->c.name);
   struct tern_mqtt_opts mo = {.url = d->c.broker,
@@ -609,6 +621,8 @@ static void start_mqtt(struct tern_device *d) {
                               .will_len = (size_t)wl,
                               .will_qos = 1,
                               .will_retain = 1,
+                              .username = d->c.broker_user[0] ? d->c.broker_user : NULL,
+                              .password = d->broker_key,
                               .tls = &d->tls,
                               .on_event = on_mqtt_event,
                               .arg = d,
@@ -623,6 +637,46 @@ static void start_mqtt(struct tern_device *d) {
   tern_mqtt_subscribe(d->mqtt, d->topic_led, 1, on_led_msg, d);
   tern_mqtt_connect(d->mqtt);
   tern_timer_start(d->loop, &d->tick, (uint32_t)d->c.period_ms, (uint32_t)d->c.period_ms, tick, d);
+}
+
+static void clock_wait_over(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_device *d = arg;
+  status(d,
+         "MQTT: no time from SNTP after %d s: connecting; the broker's certificate dates are "
+         "not checked",
+         TERN_DEVICE_CLOCK_WAIT_S);
+  start_mqtt_now(d);
+}
+
+/* Over TLS, the broker's certificate dates are judged by the clock: a
+ * device that has never synced (a board reads 1970) first waits for SNTP,
+ * up to TERN_DEVICE_CLOCK_WAIT_S, then connects with the chain and the
+ * name checked but not the dates (tls.h), and says so. */
+static void start_mqtt(struct tern_device *d) {
+  if (!d->c.broker[0]) return;
+  d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL;
+  if (d->c.broker_key_file[0]) {
+    int rc =
+        tern_file_load(tern_loop_alloc(d->loop), d->c.broker_key_file, 1024, &d->broker_key, NULL);
+    if (rc) {
+      status(d, "MQTT: cannot read broker-key-file %s: %s", d->c.broker_key_file,
+             tern_strerror(rc));
+      return;
+    }
+    d->broker_key[strcspn(d->broker_key, "\r\n")] = '\0'; /* one line, as a key file has */
+  }
+  int tls = !strncmp(d->c.broker, "mqtts:", 6) || !strncmp(d->c.broker, "ssl:", 4) ||
+            !strncmp(d->c.broker, "wss:", 4);
+  if (tls && d->sntp && tern_rtc_seconds(d->loop) < TERN_TLS_CLOCK_FLOOR) {
+    status(d, "MQTT: waiting for the clock (SNTP, up to %d s) to check the broker's certificate",
+           TERN_DEVICE_CLOCK_WAIT_S);
+    d->waiting_clock = 1;
+    tern_timer_start(d->loop, &d->clock_wait, TERN_DEVICE_CLOCK_WAIT_S * 1000u, 0, clock_wait_over,
+                     d);
+    return;
+  }
+  start_mqtt_now(d);
 }
 
 struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_device_opts *o,
@@ -669,7 +723,12 @@ void tern_device_stop(struct tern_device *d) {
   tern_mdns_stop(d->mdns);
   tern_timer_stop(d->loop, &d->tick);
   tern_timer_stop(d->loop, &d->ntp_watch);
+  tern_timer_stop(d->loop, &d->clock_wait);
   tern_mqtt_free(d->mqtt);
+  if (d->broker_key) {
+    memset(d->broker_key, 0, strlen(d->broker_key));
+    tern_free(tern_loop_alloc(d->loop), d->broker_key);
+  }
   tern_sntp_stop(d->sntp);
   tern_console_stop(d->console);
   tern_http_server_stop(d->http);

@@ -1,16 +1,21 @@
-/* Shell commands shared by tern console and the device runtime: get URL
- * (asynchronous, streamed with backpressure) and ifconfig. */
+/* Shell commands shared by tern console and the device runtime: get URL and
+ * post URL FORM (asynchronous, streamed with backpressure) and ifconfig. */
+#include <stdint.h>
 #include <string.h>
 #include "tern/device.h"
 #include "tern/error.h"
 #include "tern/http.h"
 #include "tern/shell.h"
+#include "tern/url.h"
 
 struct get_job {
   const struct tern_allocator *alloc;
   struct tern_shell_session *s;
   struct tern_http_call *call;
-  size_t len; /* body bytes shown so far */
+  size_t len;               /* body bytes shown so far */
+  const char *name;         /* "get" or "post" */
+  char user[64], pass[128]; /* post's Basic auth, from the URL's user:password@ */
+  char form[];              /* post's body */
 };
 
 static void get_cancel(void *arg) {
@@ -45,7 +50,8 @@ static size_t get_body(const void *data, size_t len, void *arg) {
 static void get_done(int err, struct tern_http_response *r, void *arg) {
   struct get_job *j = arg;
   j->call = NULL;
-  if (err) tern_shell_printf(j->s, "get: %s\r\n", r->error[0] ? r->error : tern_strerror(err));
+  if (err)
+    tern_shell_printf(j->s, "%s: %s\r\n", j->name, r->error[0] ? r->error : tern_strerror(err));
   else tern_shell_printf(j->s, "\r\n[HTTP %d, %lu bytes]\r\n", r->status, (unsigned long)j->len);
   struct tern_shell_session *s = j->s;
   tern_shell_on_cancel(s, NULL, NULL);
@@ -53,22 +59,39 @@ static void get_done(int err, struct tern_http_response *r, void *arg) {
   tern_shell_done(s);
 }
 
-static int sh_get(struct tern_shell_session *s, int argc, char **argv, void *arg) {
-  (void)arg;
-  if (argc != 2) {
-    tern_shell_printf(s, "usage: get URL\r\n");
+/* get URL, or post URL FORM: the form goes as
+ * application/x-www-form-urlencoded, with Basic auth when the URL carries
+ * user:password@ (as curl takes it), e.g. Twilio's Messages API. */
+static int sh_fetch(struct tern_shell_session *s, int argc, char **argv, void *arg) {
+  int post = !strcmp(argv[0], "post");
+  if (argc != (post ? 3 : 2)) {
+    tern_shell_printf(s, post ? "usage: post URL FORM\r\n" : "usage: get URL\r\n");
     return 0;
   }
   const struct tern_allocator *alloc = tern_loop_alloc(tern_shell_session_loop(s));
-  struct get_job *j = tern_alloc(alloc, sizeof(*j));
+  size_t form_len = post ? strlen(argv[2]) : 0;
+  struct get_job *j = tern_alloc(alloc, sizeof(*j) + form_len + 1);
   if (!j) return 0;
   j->alloc = alloc;
   j->s = s;
-  struct tern_http_client_opts o = {.url = argv[1], .on_body = get_body, .body_arg = j};
+  j->name = post ? "post" : "get";
+  struct tern_http_client_opts o = {.url = argv[1], .on_body = get_body, .body_arg = j, .tls = arg};
+  struct tern_url u;
+  if (post) {
+    memcpy(j->form, argv[2], form_len);
+    o.body = j->form;
+    o.body_len = form_len;
+    o.content_type = "application/x-www-form-urlencoded";
+    if (tern_url_parse(argv[1], strlen(argv[1]), &u) == 0 && u.user.len) {
+      int n = tern_url_decode(u.user.p, u.user.len, j->user, sizeof(j->user), 0);
+      int m = tern_url_decode(u.pass.p, u.pass.len, j->pass, sizeof(j->pass), 0);
+      if (n >= 0 && m >= 0) o.user = j->user, o.pass = j->pass;
+    }
+  }
   j->call = tern_http_start(tern_shell_session_loop(s), &o, get_done, j);
   if (!j->call) {
     tern_free(alloc, j);
-    tern_shell_printf(s, "get: out of memory\r\n");
+    tern_shell_printf(s, "%s: out of memory\r\n", argv[0]);
     return 0;
   }
   tern_shell_on_cancel(s, get_cancel, j);
@@ -93,10 +116,19 @@ static int sh_ifconfig(struct tern_shell_session *s, int argc, char **argv, void
   return 0;
 }
 
-void tern_device_shell_common(struct tern_shell *sh, int with_ifconfig) {
-  tern_shell_register(sh, "get",
-                      "get URL: fetch and print (runs in the background; Ctrl-C stops it)", sh_get,
-                      NULL);
+void tern_device_shell_common_tls(struct tern_shell *sh, int with_ifconfig,
+                                  const struct tern_tls_opts *tls) {
+  void *t = (void *)(uintptr_t)tls; /* the shell's argument is not const */
+  tern_shell_register(
+      sh, "get", "get URL: fetch and print (runs in the background; Ctrl-C stops it)", sh_fetch, t);
+  tern_shell_register(sh, "post",
+                      "post URL FORM: send a form (a=1&b=2), print the answer; "
+                      "https://user:key@host/... for Basic auth",
+                      sh_fetch, t);
   if (with_ifconfig)
     tern_shell_register(sh, "ifconfig", "the interfaces and their addresses", sh_ifconfig, NULL);
+}
+
+void tern_device_shell_common(struct tern_shell *sh, int with_ifconfig) {
+  tern_device_shell_common_tls(sh, with_ifconfig, NULL);
 }

@@ -12,8 +12,24 @@
 #include <mbedtls/x509_crt.h>
 #include "../core/loop_internal.h"
 #include "tern/error.h"
+#include "tern/file.h"
 #include "tern/sntp.h"
 #include "tern/tls.h"
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+#include <mbedtls/platform.h>
+#endif
+
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+/* mbedTLS's calloc/free hooks take no context: this one pointer to the
+ * loop's allocator is the stated exception to "no global mutable state"
+ * (the firmware's configuration turns it on; one loop per image). */
+static const struct tern_allocator *tls_alloc;
+static void *tls_calloc(size_t n, size_t size) {
+  if (size && n > (size_t)-1 / size) return NULL;
+  return tern_alloc(tls_alloc, n * size); /* zeroed */
+}
+static void tls_free_mem(void *p) { tern_free(tls_alloc, p); }
+#endif
 
 struct tern_tls_ctx {
   const struct tern_allocator *alloc; /* outlives the loop: a ctx may be freed after it */
@@ -130,7 +146,8 @@ static int map_error(struct tern_conn *c, struct conn_tls *t, int rc, char *why,
   }
   char buf[128];
   mbedtls_strerror(rc, buf, sizeof(buf));
-  snprintf(why, whylen, "TLS: %s", buf);
+  if (buf[0]) snprintf(why, whylen, "TLS: %s", buf);
+  else snprintf(why, whylen, "TLS: mbedTLS error -0x%04x", (unsigned)-rc);
   return TERN_ETLS;
 }
 
@@ -199,11 +216,43 @@ static void tls_free(struct tern_conn *c) {
 
 static const struct tern_tls_ops ops = {tls_on_read, tls_flush, tls_free};
 
+/* Certificates and keys are read through tern_file (the port's files: the
+ * disk on Linux, the host or the provisioned area on a board), then parsed
+ * from memory: mbedTLS's own file functions need a C library's stdio. */
+static int load(struct tern_loop *loop, const char *path, char **pem, size_t *len) {
+  if (tern_file_load(loop->alloc, path, TERN_TLS_PEM_MAX, pem, len) != 0) return -1;
+  (*len)++; /* mbedTLS takes PEM with its NUL */
+  return 0;
+}
+static int load_crt(struct tern_loop *loop, mbedtls_x509_crt *crt, const char *path) {
+  char *pem;
+  size_t len;
+  if (load(loop, path, &pem, &len) != 0) return -1;
+  int rc = mbedtls_x509_crt_parse(crt, (const unsigned char *)pem, len);
+  tern_free(loop->alloc, pem);
+  return rc;
+}
+static int load_key(struct tern_loop *loop, mbedtls_pk_context *key, const char *path) {
+  char *pem;
+  size_t len;
+  if (load(loop, path, &pem, &len) != 0) return -1;
+  int rc = mbedtls_pk_parse_key(key, (const unsigned char *)pem, len, NULL, 0);
+  memset(pem, 0, len); /* a private key stays in memory no longer than needed */
+  tern_free(loop->alloc, pem);
+  return rc;
+}
+
 struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o,
                                       int is_server, char *err, size_t errlen) {
   struct tern_tls_ctx *ctx = tern_alloc(loop->alloc, sizeof(*ctx));
   char msg[128];
   if (!ctx) return NULL;
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+  if (!tls_alloc) {
+    tls_alloc = loop->alloc;
+    mbedtls_platform_set_calloc_free(tls_calloc, tls_free_mem);
+  }
+#endif
   ctx->alloc = loop->alloc;
   ctx->refs = 1;
   ctx->is_server = is_server;
@@ -229,8 +278,12 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
     if (o->insecure) {
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_NONE);
     } else {
-      const char *ca = o->ca_file ? o->ca_file : TERN_TLS_CA_BUNDLE;
-      rc = mbedtls_x509_crt_parse_file(&ctx->ca, ca);
+      const char *ca = o->ca_file ? o->ca_file : TERN_TLS_SYSTEM_BUNDLE ? TERN_TLS_CA_BUNDLE : "";
+      if (!ca[0]) {
+        snprintf(err, errlen, "no CA certificate given (cafile), and no system bundle here");
+        goto fail_msg;
+      }
+      rc = load_crt(loop, &ctx->ca, ca);
       if (rc < 0) {
         snprintf(err, errlen, "cannot load CA file %s", ca);
         goto fail_msg;
@@ -238,9 +291,13 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
       mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     }
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && MBEDTLS_SSL_OUT_CONTENT_LEN <= 4096
+    /* small record buffers (the firmware): ask the server for 4 KB records */
+    mbedtls_ssl_conf_max_frag_len(&ctx->conf, MBEDTLS_SSL_MAX_FRAG_LEN_4096);
+#endif
   } else if (o->ca_file) {
     /* A server with a CA file asks clients for certificates signed by it. */
-    if (mbedtls_x509_crt_parse_file(&ctx->ca, o->ca_file) < 0) {
+    if (load_crt(loop, &ctx->ca, o->ca_file) < 0) {
       snprintf(err, errlen, "cannot load CA file %s", o->ca_file);
       goto fail_msg;
     }
@@ -253,11 +310,11 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
       snprintf(err, errlen, "a certificate needs both --cert and --key");
       goto fail_msg;
     }
-    if (mbedtls_x509_crt_parse_file(&ctx->cert, o->cert_file) != 0) {
+    if (load_crt(loop, &ctx->cert, o->cert_file) != 0) {
       snprintf(err, errlen, "cannot load certificate %s", o->cert_file);
       goto fail_msg;
     }
-    if (mbedtls_pk_parse_keyfile(&ctx->key, o->key_file, NULL) != 0) {
+    if (load_key(loop, &ctx->key, o->key_file) != 0) {
       snprintf(err, errlen, "cannot load key %s", o->key_file);
       goto fail_msg;
     }

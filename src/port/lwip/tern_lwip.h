@@ -20,5 +20,9 @@ int tern_lwip_link_up(void);
 int tern_lwip_ntp_servers(char out[][16], int max);
 /* Stirs bytes from the host (the firmware's --entropy-seed) into the generator. */
 void tern_lwip_seed(const void *seed, size_t n);
+/* The same seed for mbedTLS's entropy (entropy_lwip.c, TLS builds only);
+ * ready once at least 16 bytes were given. */
+void tern_lwip_entropy_seed(const void *seed, size_t n);
+int tern_lwip_entropy_ready(void);
 void tern_lwip_get_stats(struct tern_lwip_stats *st);
 #endif

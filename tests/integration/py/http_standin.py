@@ -1,9 +1,10 @@
 """Local stand-ins for the web APIs the device calls: a weather API (JSON),
 Twilio's Messages endpoint (form POST, Basic auth, 201), an IFTTT-style
 webhook, a redirect chain, a chunked body, a server too slow to answer.
-Usage: http_standin.py PORT [CERT KEY]"""
+Usage: http_standin.py PORT [CERT KEY] (STANDIN_ADDR: the address, 127.0.0.1)"""
 import base64
 import json
+import os
 import ssl
 import sys
 import time
@@ -95,7 +96,7 @@ class H(BaseHTTPRequestHandler):
             self.send(404, "not here\n", "text/plain")
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv = ThreadingHTTPServer((os.environ.get("STANDIN_ADDR", "127.0.0.1"), int(sys.argv[1])), H)
 if len(sys.argv) > 3:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[2], sys.argv[3])

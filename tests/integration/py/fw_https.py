@@ -1,0 +1,52 @@
+"""The firmware's console calls web APIs over HTTPS: GET of a JSON document
+(a weather API) and POST of a form with Basic auth (Twilio's Messages API
+shape), each certificate checked against the board's CA.
+Usage: fw_https.py HOST PORT USER PASSWORD"""
+import socket
+import sys
+
+from tcheck import check, done
+
+host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.create_connection((host, port), timeout=60)
+buf = b""
+
+
+def until(tok):
+    global buf
+    while tok not in buf:
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    head, _, buf = buf.partition(tok)
+    return head
+
+
+def send(line):
+    s.sendall(line.encode() + b"\r\n")
+
+
+until(b"login: ")
+send(user)
+until(b"Password: ")
+send(password)
+until(b"> ")
+send("get https://api.test:8443/v1/forecast?latitude=59.9")
+out = until(b"bytes]")
+print(out.decode(errors="replace").strip()[-200:])
+check("HTTPS GET returns the JSON document", b'"temperature_2m": 21.5' in out and b"[HTTP 200," in out)
+until(b"> ")
+send("post https://AC123:secret-token@api.test:8443/2010-04-01/Accounts/AC123/Messages.json "
+     "To=%2B15550001&From=%2B15550002&Body=hello")
+out = until(b"bytes]")
+print(out.decode(errors="replace").strip()[-200:])
+check("HTTPS POST of the form with Basic auth is accepted (201, queued)",
+      b"[HTTP 201," in out and b'"status": "queued"' in out and b'"body": "hello"' in out)
+until(b"> ")
+send("post https://AC123:wrong@api.test:8443/2010-04-01/Accounts/AC123/Messages.json Body=x")
+out = until(b"bytes]")
+check("a wrong token is refused (401)", b"[HTTP 401," in out)
+until(b"> ")
+send("exit")
+done("fw_https")
