@@ -20,6 +20,7 @@ int cmd_mdns(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_provision(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 

@@ -16,6 +16,7 @@ static const char usage[] =
     "  ntp SERVER[:PORT] (repeatable; pool.ntp.org)  console-port (2323)  console-user (admin)\n"
     "  console-password-file  console-password-hash ($7$..., instead of the file)\n"
     "  http-port (8080)  broker URL[,URL...] (mqtt://127.0.0.1:1883)  cafile  session (NAME)\n"
+    "  broker-user  broker-key-file (the broker's user and key, instead of the URL's)\n"
     "  qos (1)  keepalive (60)  sensor sine|random|FILE (sine)  samples (100)  period-ms (100)\n"
     "  led on|off (off)  once\n"
     "A port of 0 turns that service off. A list of brokers (the nodes of a cluster) is\n"

@@ -17,6 +17,8 @@ static const struct tern_cmd commands[] = {
     {"ntp", "get the time from SNTP servers, or serve it", cmd_ntp},
     {"mdns", "advertise NAME.local and services, resolve, browse (mDNS/DNS-SD)", cmd_mdns},
     {"console", "a telnet console with a login", cmd_console},
+    {"provision", "write a configuration image for tern's firmware (settings, CA, keys)",
+     cmd_provision},
     {"passwd", "manage a password file ($7$ format, as mosquitto_passwd)", cmd_passwd},
 };
 

@@ -5,7 +5,7 @@
 set(TERN_CORE_SOURCES
   src/core/error.c src/core/log.c src/core/buf.c src/core/timer.c src/core/addr.c
   src/core/url.c src/core/base64.c src/core/loop.c src/core/crc32.c src/core/hash.c
-  src/core/rtc.c src/core/file.c src/core/conf.c src/core/fmt.c
+  src/core/rtc.c src/core/file.c src/core/conf.c src/core/fmt.c src/core/provision.c
   src/dns/dns_codec.c src/http/http_codec.c src/http/json.c src/http/ws_codec.c
   src/sntp/sntp_codec.c src/sntp/tz.c src/wlan/wpa_ctrl.c
   src/telnet/telnet_codec.c src/mqtt/mqtt_codec.c src/mqtt/topic.c)

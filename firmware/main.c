@@ -12,12 +12,14 @@
 #include "tern/device.h"
 #include "tern/error.h"
 #include "tern/log.h"
+#include "tern/provision.h"
 #include "tern_lwip.h"
 
 #define MAX_ARGS 48
 #define CONN_BUF_CAP (4 * 1024) /* per connection: the device's messages are small */
 
 extern uint8_t __heap_start[];
+extern const uint8_t __config_start[], __config_size[]; /* the linker script's */
 void *_sbrk(ptrdiff_t incr);
 
 /* tern's allocations are counted (tern_counting_realloc): their peak is part of the RAM figure */
@@ -69,6 +71,79 @@ static int from_file(void *arg, const char *key, const char *value, int line, ch
   (void)line;
   if (*key == '[') return 0;
   return tern_device_opts_set(arg, key, value, why, whylen);
+}
+
+/* ---- the provisioned area (tern provision; include/tern/provision.h) ---- */
+
+/* Its file-valued settings (CA, keys, password files) stay in flash and are
+ * read in place through the port's files as "config:KEY". */
+#define CONFIG_FILES 4
+static struct {
+  const char *key, *data;
+  size_t len;
+} config_files[CONFIG_FILES];
+
+static const uint8_t *config_file(void *arg, const char *path, size_t *len) {
+  (void)arg;
+  if (strncmp(path, "config:", 7)) return NULL;
+  for (int i = 0; i < CONFIG_FILES && config_files[i].key; i++)
+    if (!strcmp(config_files[i].key, path + 7)) {
+      *len = config_files[i].len;
+      return (const uint8_t *)config_files[i].data;
+    }
+  return NULL;
+}
+
+struct image_ctx {
+  struct tern_device_opts *o;
+  int n, nfiles, ntp;
+  char *why;
+  size_t whylen;
+};
+
+static int from_image(void *arg, const char *key, const char *value, size_t len) {
+  struct image_ctx *c = arg;
+  char path[80];
+  for (int i = 0; tern_device_file_keys[i]; i++) {
+    if (strcmp(key, tern_device_file_keys[i])) continue;
+    if (c->nfiles == CONFIG_FILES) break;
+    config_files[c->nfiles].key = key;
+    config_files[c->nfiles].data = value;
+    config_files[c->nfiles++].len = len;
+    snprintf(path, sizeof(path), "config:%s", key);
+    value = path;
+  }
+  if (!strcmp(key, "ntp") && !c->ntp++) c->o->nntp = 0;
+  int rc = tern_device_opts_set(c->o, key, value, c->why, c->whylen);
+  if (rc) {
+    char why[120];
+    snprintf(why, sizeof(why), "%s: %s", key, c->why);
+    snprintf(c->why, c->whylen, "%s", why);
+    return rc;
+  }
+  c->n++;
+  return 0;
+}
+
+/* The image's settings under the command line's: a bad image is refused
+ * whole (with a config: line) and the board runs on its command line. */
+static void load_image(struct tern_device_opts *o, void (*defaults)(struct tern_device_opts *)) {
+  char why[160];
+  struct image_ctx c = {.o = o, .why = why, .whylen = sizeof(why)};
+  unsigned long at = (unsigned long)(uintptr_t)__config_start;
+  int rc = tern_provision_read(__config_start, (size_t)(uintptr_t)__config_size, from_image, &c,
+                               why, sizeof(why));
+  if (rc == 0) {
+    tern_lwip_set_mem_files(config_file, NULL);
+    say("config: %d settings from the provisioned area at 0x%08lx", c.n, at);
+  } else if (rc == TERN_ENOTFOUND) {
+    say("config: none provisioned at 0x%08lx; the command line's settings", at);
+  } else {
+    say("config: refused the provisioned area at 0x%08lx: %s; using the command line only", at,
+        why);
+    memset(config_files, 0, sizeof(config_files));
+    defaults(o);
+  }
 }
 
 /* --KEY VALUE or --KEY=VALUE, as `tern device`; plus --entropy-seed HEX and -c FILE (a host
@@ -125,6 +200,14 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
   return -1;
 }
 
+/* a board: its own address on its one interface, no public servers */
+static void board_defaults(struct tern_device_opts *o) {
+  tern_device_opts_init(o);
+  strcpy(o->bind, "0.0.0.0");
+  strcpy(o->iface, "en0");
+  o->broker[0] = '\0';
+}
+
 /* Settings, the network, then the device. What it needs only to start (the
  * command line, the options: 3.5 KB) lives on the heap and is freed before
  * the device runs, so it counts in neither the stack's peak nor the heap's. */
@@ -146,11 +229,8 @@ static struct tern_device *boot(struct tern_loop **loop_out, int *rc) {
     while (*p && *p != ' ') p++;
   }
   struct tern_device_opts *o = &b->o;
-  tern_device_opts_init(o);
-  /* a board: its own address on its one interface, no public servers */
-  strcpy(o->bind, "0.0.0.0");
-  strcpy(o->iface, "en0");
-  o->broker[0] = '\0';
+  board_defaults(o);
+  load_image(o, board_defaults);
   if ((*rc = parse(argc, b->argv, o)) >= 0) goto out;
   /* no TRNG here: TLS keys come from the host's seed and the stored one */
   if (tern_lwip_entropy_ready())

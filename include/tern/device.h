@@ -54,6 +54,9 @@ int tern_device_opts_set(struct tern_device_opts *o, const char *key, const char
 int tern_device_opts_print(const struct tern_device_opts *o, char *out, size_t outlen);
 /* Each option name, NULL-terminated (flags are --NAME). */
 extern const char *const tern_device_keys[];
+/* The keys whose value names a file (certificates, keys, passwords): a
+ * provisioned image holds the file's content instead (tern provision). */
+extern const char *const tern_device_file_keys[];
 
 struct tern_device;
 /* Starts every service whose settings are there; a service that cannot

@@ -71,6 +71,9 @@ const char *const tern_device_keys[] = {"name",
                                         "once",
                                         NULL};
 
+const char *const tern_device_file_keys[] = {"cafile", "broker-key-file", "console-password-file",
+                                             "password-file", NULL};
+
 void tern_device_opts_init(struct tern_device_opts *o) {
   memset(o, 0, sizeof(*o));
   strcpy(o->name, "tern");

@@ -4,9 +4,11 @@
 # password file and a certificate from a CA made here; the board verifies it
 # (mbedTLS built for the Cortex-M4), logs in with a user and key, publishes
 # every sample, and its console GETs JSON and POSTs a form with Basic auth
-# to a Twilio-shaped stand-in over HTTPS. Then a CA that does not match (the
-# unknown-CA error, nothing sent in clear) and a wrong key (not authorised,
-# backing off). A relay in front of the broker notes each connection's
+# to a Twilio-shaped stand-in over HTTPS. Its settings, CA, key and console
+# password come from a provisioned image (tern provision) loaded into its
+# configuration area. Then the command line overrides the image: a CA that
+# does not match (the unknown-CA error, nothing sent in clear) and a wrong
+# key (not authorised, backing off). A relay in front of the broker notes each connection's
 # ClientHello random: two boots must not repeat one. All in a namespace
 # made here, on a TAP interface; nothing leaves it.
 . "$(dirname "$0")/../harness/lib.sh"
@@ -73,16 +75,23 @@ th_wait_log "$TMP/relay.log" ready 10 && th_wait_log "$TMP/api.log" ready 10 ||
   th_bad "the relay or the stand-in did not start"
 
 "$TERN" passwd -b -c "$TMP/pw" admin secret1
-HASH=$(cut -d: -f2- "$TMP/pw")
-boot() { # NAME CAFILE KEYFILE
-  local args="arg=tern-device,arg=--name,arg=fwtls,arg=--broker,arg=mqtts://broker.test:8884"
-  args="$args,arg=--broker-user,arg=dev1,arg=--broker-key-file,arg=$3,arg=--cafile,arg=$2"
-  args="$args,arg=--console-port,arg=2323,arg=--console-password-hash,arg=$HASH,arg=--http-port,arg=0"
-  args="$args,arg=--period-ms,arg=50,arg=--keepalive,arg=10"
+# the board's settings, CA, broker key and console password in one image
+printf 'name = fwtls\nbroker = mqtts://broker.test:8884\nconsole-port = 2323\nhttp-port = 0\n' \
+  >"$TMP/device.conf"
+"$TERN" provision -c "$TMP/device.conf" --broker-user dev1 --broker-key-file "$TMP/key" \
+  --cafile "$TMP/ca/ca.crt" --console-password-file "$TMP/pw" -o "$TMP/config.bin" >"$TMP/prov.out"
+th_eq "tern provision writes the image and says how to load it" 0 $?
+LOADER=$(sed -n 's/^load it with: //p' "$TMP/prov.out")
+th_match "... at the board's configuration area" "^-device loader,file=.*/config\.bin,addr=0x003f0000$" \
+  "$LOADER"
+boot() { # NAME [FLAGS...]: the image, then these flags on the command line
+  local name=$1 args="arg=tern-device,arg=--period-ms,arg=50,arg=--keepalive,arg=10" a
+  shift
+  for a in "$@"; do args="$args,arg=$a"; done
   args="$args,arg=--entropy-seed,arg=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
   # the NV seed file lives in QEMU's working directory: the board's storage
-  th_bg "$1" ip netns exec "$H" sh -c "cd '$TMP' && exec qemu-system-arm -M mps2-an386 -nographic \
-    -kernel '$FW' -semihosting-config 'enable=on,target=native,$args' \
+  th_bg "$name" ip netns exec "$H" sh -c "cd '$TMP' && exec qemu-system-arm -M mps2-an386 -nographic \
+    -kernel '$FW' -semihosting-config 'enable=on,target=native,$args' $LOADER \
     -nic tap,ifname=ttap,script=no,downscript=no,model=lan9118,mac=52:54:00:74:65:02"
 }
 
@@ -92,7 +101,9 @@ inH timeout 120 mosquitto_sub -h 10.78.0.1 -p 8883 --cafile "$TMP/ca/ca.crt" -u 
 SUB=$!
 TH_PIDS+=($SUB)
 th_wait_sub mosq tls-sub || th_bad "the subscriber did not subscribe"
-boot good "$TMP/ca/ca.crt" "$TMP/key"
+boot good
+th_check "the board reads the provisioned image" \
+  th_wait_log "$TMP/good.log" "^config: 8 settings from the provisioned area at 0x003f0000" 20
 th_check "the board says where its entropy comes from" \
   th_wait_log "$TMP/good.log" "^Entropy: a 32-byte seed from the host, mixed with the stored seed" 20
 th_check "before its first SNTP sync, MQTT over TLS waits for the clock" \
@@ -119,8 +130,9 @@ th_match "the board reported its memory with TLS" "Memory: heap [0-9]+ bytes at 
 kill "$PID_good"
 wait "$PID_good" 2>/dev/null
 
-# 2. a CA that does not match: the unknown-CA error, and nothing in clear
-boot rogue "$TMP/ca/rogue-ca.crt" "$TMP/key"
+# 2. the command line's CA over the image's, one that does not match: the
+# unknown-CA error, and nothing in clear
+boot rogue --cafile "$TMP/ca/rogue-ca.crt"
 th_check "the console shows the unknown-CA error" \
   th_wait_log "$TMP/rogue.log" "^MQTT: certificate not trusted \(unknown CA\)" 60
 kill "$PID_rogue"
@@ -129,9 +141,10 @@ th_eq "no connection to the relay began in clear" "" "$(grep CLEAR "$TMP/hellos"
 th_eq "Mosquitto never saw that boot log in" 1 \
   "$(grep -c "New client connected .* as tern-device-fwtls" "$TMP/mosq.log")"
 
-# 3. a wrong key: not authorised, and the retries back off
+# 3. the command line's key over the image's, a wrong one: not authorised,
+# and the retries back off
 before=$(wc -l <"$TMP/hellos")
-boot badkey "$TMP/ca/ca.crt" "$TMP/badkey"
+boot badkey --broker-key-file "$TMP/badkey"
 th_check "a wrong key: MQTT: ... not authorised" \
   th_wait_log "$TMP/badkey.log" "^MQTT: connection refused: not authorised \(retrying\)" 60
 for i in $(seq 300); do

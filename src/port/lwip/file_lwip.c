@@ -2,7 +2,9 @@
  * a path is a file on the host, reached through semihosting (relative to
  * QEMU's working directory), when QEMU runs with it. The resolver reads no
  * files here (TERN_DNS_SYSTEM_FILES 0): DHCP's servers come from
- * tern_port_dns_servers, and there is no hosts file.
+ * tern_port_dns_servers, and there is no hosts file. Files in memory (the
+ * provisioned area's CA certificates and keys) come first, through
+ * tern_lwip_set_mem_files.
  * The record log (store.h) is not kept on this board: see store_none below. */
 #include <stdio.h>
 #include <string.h>
@@ -15,9 +17,22 @@
 
 struct tern_file {
   int used;
-  int fd; /* semihosting handle */
+  int fd;             /* semihosting handle */
+  const uint8_t *mem; /* or the bytes of a file held in memory */
+  size_t mem_len;
 };
 static struct tern_file files[2]; /* open at once: a config and one more */
+
+/* files in memory (the provisioned area's): asked before the host */
+static tern_lwip_mem_file_fn mem_files;
+static void *mem_files_arg;
+void tern_lwip_set_mem_files(tern_lwip_mem_file_fn fn, void *arg) {
+  mem_files = fn;
+  mem_files_arg = arg;
+}
+static const uint8_t *mem_file(const char *path, size_t *len) {
+  return mem_files ? mem_files(mem_files_arg, path, len) : NULL;
+}
 
 static struct tern_file *file_slot(void) {
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -27,6 +42,11 @@ static struct tern_file *file_slot(void) {
 
 int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *is_dir) {
   *mtime = 0, *is_dir = 0;
+  size_t len;
+  if (mem_file(path, &len)) {
+    *size = len;
+    return 0;
+  }
   int fd = tern_semihost_open(path, 0);
   if (fd < 0) return TERN_ENOTFOUND;
   long n = tern_semihost_flen(fd);
@@ -39,6 +59,11 @@ int tern_port_file_stat(const char *path, uint64_t *size, int64_t *mtime, int *i
 int tern_port_file_open(const char *path, struct tern_file **out) {
   struct tern_file *f = file_slot();
   if (!f) return TERN_ELIMIT;
+  if ((f->mem = mem_file(path, &f->mem_len)) != NULL) {
+    f->used = 1;
+    *out = f;
+    return 0;
+  }
   int fd = tern_semihost_open(path, 0);
   if (fd < 0) return TERN_ENOTFOUND;
   f->fd = fd;
@@ -48,13 +73,19 @@ int tern_port_file_open(const char *path, struct tern_file **out) {
 }
 
 long tern_port_file_read(struct tern_file *f, uint64_t offset, void *buf, size_t n) {
+  if (f->mem) {
+    if (offset >= f->mem_len) return 0;
+    if (n > f->mem_len - offset) n = f->mem_len - (size_t)offset;
+    memcpy(buf, f->mem + offset, n);
+    return (long)n;
+  }
   if (tern_semihost_seek(f->fd, (long)offset) != 0) return TERN_EIO;
   long got = tern_semihost_read(f->fd, buf, n);
   return got < 0 ? TERN_EIO : got;
 }
 
 void tern_port_file_close(struct tern_file *f) {
-  tern_semihost_close(f->fd);
+  if (!f->mem) tern_semihost_close(f->fd);
   memset(f, 0, sizeof(*f));
 }
 

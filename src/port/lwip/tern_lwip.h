@@ -25,4 +25,8 @@ void tern_lwip_seed(const void *seed, size_t n);
 void tern_lwip_entropy_seed(const void *seed, size_t n);
 int tern_lwip_entropy_ready(void);
 void tern_lwip_get_stats(struct tern_lwip_stats *st);
+/* Files held in memory (the provisioned area's file-valued settings): the
+ * port's file calls ask fn first; it returns the bytes of path, or NULL. */
+typedef const uint8_t *(*tern_lwip_mem_file_fn)(void *arg, const char *path, size_t *len);
+void tern_lwip_set_mem_files(tern_lwip_mem_file_fn fn, void *arg);
 #endif
