@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots the tern-device firmware on QEMU's mps2-an386 (make firmware first).
 #   scripts/run-firmware.sh [--tap IFACE] [--fwd HOST_PORT:GUEST_PORT]... [--dump FILE]
-#                           [--elf FILE] [--] DEVICE_FLAGS...
+#                           [--config FILE] [--elf FILE] [--] DEVICE_FLAGS...
 # DEVICE_FLAGS are tern device's (--name dev1 --broker mqtt://10.0.2.2:1883 ...);
 # each becomes one semihosting argument (values cannot hold spaces; commas
 # are doubled for QEMU here). A fresh --entropy-seed is added on every boot.
@@ -13,16 +13,19 @@
 #               the board (its page, its console). mDNS needs the TAP mode.
 #               User networking would pass the board's traffic to the world:
 #               --dump FILE records every frame (pcap) so it can be checked.
+#  --config FILE  a configuration image (tern provision -o FILE) loaded into the
+#               board's configuration area; DEVICE_FLAGS override its settings.
 # The UART (the device's lines) is this script's standard output; Ctrl-A X quits.
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
-elf="$root/build-fw/tern-device.elf" tap="" dump="" fwd=""
+elf="$root/build-fw/tern-device.elf" tap="" dump="" fwd="" config=()
 while [ $# -gt 0 ]; do
   case "$1" in
   --tap) tap=$2; shift 2 ;;
   --fwd) fwd="$fwd,hostfwd=tcp:127.0.0.1:${2%%:*}-:${2##*:}"; shift 2 ;;
   --dump) dump=$2; shift 2 ;;
   --elf) elf=$2; shift 2 ;;
+  --config) config=(-device "loader,file=$2,addr=0x003f0000"); shift 2 ;;
   --) shift; break ;;
   *) break ;;
   esac
@@ -40,4 +43,4 @@ else
   [ -n "$dump" ] && net+=(-object "filter-dump,id=d0,netdev=n0,file=$dump")
 fi
 exec qemu-system-arm -M mps2-an386 -nographic -kernel "$elf" \
-  -semihosting-config "enable=on,target=native,$args" "${net[@]}"
+  -semihosting-config "enable=on,target=native,$args" "${config[@]}" "${net[@]}"

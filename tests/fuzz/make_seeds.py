@@ -195,3 +195,16 @@ write("fuzz_sim_console", "bad_logins", b"admin\r\nwrong\r\nadmin\r\nwrong\r\nx"
 write("fuzz_fleet_sample", "good", b"fleet/x/d12/data\x003,1700000000123456")
 write("fuzz_fleet_sample", "bad_topic", b"fleet/x/d12/datax\x003,17")
 write("fuzz_fleet_sample", "long_device", b"fleet/x/d99999999999/data\x003,")
+
+# ---- the provisioned configuration area (tern provision's images) ----
+def provision(records, version=1):
+    body = b""
+    for k, v in records:
+        body += struct.pack("<HI", len(k), len(v)) + k + b"\0" + v + b"\0"
+    import zlib
+    return struct.pack("<IHHII", 0x47464354, version, 0, len(body), zlib.crc32(body)) + body
+
+
+write("fuzz_provision", "good", provision([(b"name", b"fwdev"), (b"cafile", b"-----BEGIN CERT")]))
+write("fuzz_provision", "empty_value", provision([(b"broker-user", b"")]))
+write("fuzz_provision", "version2", provision([(b"name", b"x")], version=2))
