@@ -6,7 +6,8 @@ MCU ?= build-mcu
 FW ?= build-fw
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build asan test test-plain test-asan size demo install clean mutants fuzz firmware
+.PHONY: all deps build asan test test-plain test-asan size demo demo-mcu install clean mutants fuzz \
+  firmware
 
 all: build
 
@@ -59,6 +60,10 @@ firmware:
 
 demo: deps build
 	@scripts/demo.sh $(BUILD)
+
+# The same demo with the device as firmware on an emulated Cortex-M4 board (QEMU).
+demo-mcu: deps build firmware
+	@scripts/demo.sh $(BUILD) --mcu --firmware $(FW)/tern-device.elf
 
 install: build
 	cmake --install $(BUILD)

@@ -12,23 +12,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "app.h"
+#include "demo.h"
 #include "host.h"
 #include "tern/broker.h"
 #include "tern/creds.h"
 #include "tern/error.h"
 #include "tern/log.h"
 #include "tern/sntp.h"
+#include "tern/url.h"
 
 extern char **environ;
 
 static const char usage[] =
-    "usage: tern demo [--exit] [--broker URL] [--session S] [--samples N] [--period-ms MS] [-v]\n"
+    "usage: tern demo [--exit] [--mcu [--firmware ELF]] [--broker URL] [--session S]\n"
+    "                 [--samples N] [--period-ms MS] [-v]\n"
     "Runs, on this machine only: a broker and an SNTP server on free loopback ports, a\n"
     "virtual device on lo (mDNS on lo, console and LED page on 127.0.0.1) and the host.\n"
     "The device publishes N samples (default 100) of sin(t/10); the host writes demo.png\n"
     "and demo.csv here and serves a live dashboard until Ctrl-C.\n"
     "  --exit        end after the plot (for scripts and CI)\n"
-    "  --broker URL  use this broker instead of the embedded one\n";
+    "  --mcu         the device as firmware on an emulated Cortex-M4 board (QEMU's\n"
+    "                mps2-an386, user networking: console and LED page forwarded to\n"
+    "                loopback ports; every frame recorded and checked to stay local)\n"
+    "  --firmware F  the image for --mcu (build-fw/tern-device.elf: make firmware)\n"
+    "  --capture F   keep the board's recorded frames in F (pcap)\n"
+    "  --broker URL  use this broker instead of the embedded one (with --mcu: one on\n"
+    "                127.0.0.1)\n";
 
 /* A free TCP port on 127.0.0.1 (the kernel picks; we hand it to the device). */
 static int free_port(struct tern_loop *loop) {
@@ -40,8 +49,8 @@ static int free_port(struct tern_loop *loop) {
 }
 
 int cmd_demo(int argc, char **argv) {
-  const char *broker_url = NULL, *session = "demo";
-  int exit_after = 0, samples = 100, period = 20, verbose = 0, bad = 0;
+  const char *broker_url = NULL, *session = "demo", *firmware = NULL, *capture = NULL;
+  int exit_after = 0, samples = 100, period = 20, verbose = 0, bad = 0, mcu = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (app_is_help(argv[i])) {
@@ -49,6 +58,9 @@ int cmd_demo(int argc, char **argv) {
       return 0;
     }
     if (!strcmp(argv[i], "--exit")) exit_after = 1;
+    else if (!strcmp(argv[i], "--mcu")) mcu = 1;
+    else if ((v = app_opt(argc, argv, &i, "--firmware", &bad))) firmware = v;
+    else if ((v = app_opt(argc, argv, &i, "--capture", &bad))) capture = v;
     else if (!strcmp(argv[i], "-v")) verbose = 1;
     else if ((v = app_opt(argc, argv, &i, "--broker", &bad))) broker_url = v;
     else if ((v = app_opt(argc, argv, &i, "--session", &bad))) session = v;
@@ -60,6 +72,21 @@ int cmd_demo(int argc, char **argv) {
   }
   if (samples < 1 || period < 1) {
     fprintf(stderr, "tern demo: --samples and --period-ms must be positive\n");
+    return 2;
+  }
+  char image[600];
+  if (mcu && demo_mcu_find_image(firmware, image, sizeof(image)) != 0) {
+    fprintf(stderr, "tern demo: no firmware image %s (make firmware, or --firmware FILE)\n",
+            firmware ? firmware : "in build-fw/");
+    return 2;
+  }
+  struct tern_url bu;
+  if (mcu && broker_url &&
+      (tern_url_parse(broker_url, strlen(broker_url), &bu) != 0 ||
+       !(tern_str_eq(bu.host, "127.0.0.1") || tern_str_eq(bu.host, "localhost")) ||
+       !tern_str_eq(bu.scheme, "mqtt"))) {
+    fprintf(stderr, "tern demo: with --mcu, the board reaches a broker on this machine only: "
+                    "--broker mqtt://127.0.0.1:PORT\n");
     return 2;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -132,61 +159,97 @@ int cmd_demo(int argc, char **argv) {
   host_serve_http(&h, "tcp://127.0.0.1:0");
   printf("[demo] host: subscribed to %s/data and %s/plot\n", session, session);
 
-  /* the device, as its own process */
-  char exe[512];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n <= 0) {
-    fprintf(stderr, "tern demo: cannot find the tern program\n");
-    return 1;
-  }
-  exe[n] = '\0';
-  char ntp_arg[64], cport[16], hport[16], samples_arg[16], period_arg[16];
-  snprintf(ntp_arg, sizeof(ntp_arg), "127.0.0.1:%u", tern_sntp_server_port(ntp));
+  char cport[16], hport[16];
   snprintf(cport, sizeof(cport), "%d", free_port(loop));
   snprintf(hport, sizeof(hport), "%d", free_port(loop));
   tern_loop_poll(loop, 0); /* the two probe listeners close here, before the device binds */
-  snprintf(samples_arg, sizeof(samples_arg), "%d", samples);
-  snprintf(period_arg, sizeof(period_arg), "%d", period);
-  char *dargv[] = {exe,
-                   "device",
-                   "--name",
-                   (char *)session,
-                   "--iface",
-                   "lo",
-                   "--ntp",
-                   ntp_arg,
-                   "--console-port",
-                   cport,
-                   "--console-user",
-                   "admin",
-                   "--console-password-file",
-                   pwfile,
-                   "--http-port",
-                   hport,
-                   "--broker",
-                   url,
-                   "--session",
-                   (char *)session,
-                   "--samples",
-                   samples_arg,
-                   "--period-ms",
-                   period_arg,
-                   NULL};
-  pid_t dev;
-  if (posix_spawn(&dev, exe, NULL, NULL, dargv, environ) != 0) {
-    perror("tern demo: device");
-    return 1;
+  pid_t dev = 0;
+  static struct demo_mcu board;
+  if (mcu) {
+    char hash[200] = "";
+    FILE *pf = fopen(pwfile, "r");
+    if (!pf || !fgets(hash, sizeof(hash), pf)) {
+      fprintf(stderr, "tern demo: cannot read %s\n", pwfile);
+      return 1;
+    }
+    fclose(pf);
+    hash[strcspn(hash, "\r\n")] = '\0';
+    struct demo_mcu_opts mo = {.image = image,
+                               .dir = dir,
+                               .name = session,
+                               .password_hash = strchr(hash, ':') ? strchr(hash, ':') + 1 : hash,
+                               .broker_port = broker ? tern_broker_port(broker, 0) : bu.port,
+                               .ntp_port = tern_sntp_server_port(ntp),
+                               .console_port = atoi(cport),
+                               .http_port = atoi(hport),
+                               .samples = samples,
+                               .period_ms = period,
+                               .capture = capture};
+    if (demo_mcu_start(&board, &mo) != 0) {
+      perror("tern demo: qemu-system-arm (apt-get install qemu-system-arm)");
+      return 1;
+    }
+    printf("[demo] device: tern firmware on QEMU's mps2-an386 (Cortex-M4, LAN9118), %s\n", image);
+    printf("[demo] the board is 10.0.2.15 behind QEMU's NAT; it reaches this machine as 10.0.2.2; "
+           "every frame is recorded in %s\n",
+           board.pcap);
+    printf("[demo] console: telnet 127.0.0.1 %s (forwarded to the board), login admin, password "
+           "%s\n",
+           cport, password);
+  } else {
+    /* the device, as its own process */
+    char exe[512];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+      fprintf(stderr, "tern demo: cannot find the tern program\n");
+      return 1;
+    }
+    exe[n] = '\0';
+    char ntp_arg[64], samples_arg[16], period_arg[16];
+    snprintf(ntp_arg, sizeof(ntp_arg), "127.0.0.1:%u", tern_sntp_server_port(ntp));
+    snprintf(samples_arg, sizeof(samples_arg), "%d", samples);
+    snprintf(period_arg, sizeof(period_arg), "%d", period);
+    char *dargv[] = {exe,
+                     "device",
+                     "--name",
+                     (char *)session,
+                     "--iface",
+                     "lo",
+                     "--ntp",
+                     ntp_arg,
+                     "--console-port",
+                     cport,
+                     "--console-user",
+                     "admin",
+                     "--console-password-file",
+                     pwfile,
+                     "--http-port",
+                     hport,
+                     "--broker",
+                     url,
+                     "--session",
+                     (char *)session,
+                     "--samples",
+                     samples_arg,
+                     "--period-ms",
+                     period_arg,
+                     NULL};
+    if (posix_spawn(&dev, exe, NULL, NULL, dargv, environ) != 0) {
+      perror("tern demo: device");
+      return 1;
+    }
+    printf("[demo] device: started (pid %d); console: telnet 127.0.0.1 %s, login admin, password "
+           "%s\n",
+           (int)dev, cport, password);
   }
-  printf(
-      "[demo] device: started (pid %d); console: telnet 127.0.0.1 %s, login admin, password %s\n",
-      (int)dev, cport, password);
   printf("[demo] LED page: http://127.0.0.1:%s/\n", hport);
   printf("[demo] dashboard: http://127.0.0.1:%u/\n", tern_http_server_port(h.http));
 
   app_signals(loop);
   uint32_t start = tern_loop_now(loop);
   while (!app_stop && !h.plots) {
-    tern_loop_poll(loop, 500);
+    tern_loop_poll(loop, mcu ? 100 : 500);
+    if (mcu) demo_mcu_show(&board);
     if (tern_loop_now(loop) - start > 60000u + (uint32_t)(samples * period)) {
       fprintf(stderr, "tern demo: the plot request did not come in time\n");
       break;
@@ -197,14 +260,38 @@ int cmd_demo(int argc, char **argv) {
   if (ok && !exit_after) {
     printf("[demo] serving until Ctrl-C: the dashboard shows the samples, its buttons switch the "
            "LED\n");
-    while (!app_stop) tern_loop_poll(loop, 1000);
+    while (!app_stop) {
+      tern_loop_poll(loop, mcu ? 200 : 1000);
+      if (mcu) demo_mcu_show(&board);
+    }
   }
-  kill(dev, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 50 && waitpid(dev, &status, WNOHANG) == 0; i++) tern_loop_poll(loop, 100);
-  if (waitpid(dev, &status, WNOHANG) == 0) {
-    kill(dev, SIGKILL);
-    waitpid(dev, &status, 0);
+  if (mcu) {
+    demo_mcu_stop(&board);
+    char bad_addr[64];
+    long frames = demo_mcu_check_capture(board.pcap, bad_addr, sizeof(bad_addr));
+    if (frames < 0) {
+      printf("[demo] the board's traffic: %s: NOT only between the board and this machine\n",
+             bad_addr);
+      ok = 0;
+    } else {
+      printf("[demo] the board's traffic: %ld frames recorded, all between the board and this "
+             "machine\n",
+             frames);
+    }
+    if (!capture) unlink(board.pcap);
+    char log[300];
+    snprintf(log, sizeof(log), "%s/board.log", dir);
+    unlink(log);
+    snprintf(log, sizeof(log), "%s/tern-nvseed.bin", dir);
+    unlink(log);
+  } else {
+    kill(dev, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 50 && waitpid(dev, &status, WNOHANG) == 0; i++) tern_loop_poll(loop, 100);
+    if (waitpid(dev, &status, WNOHANG) == 0) {
+      kill(dev, SIGKILL);
+      waitpid(dev, &status, 0);
+    }
   }
   host_stop(&h);
   tern_sntp_server_stop(ntp);

@@ -57,7 +57,7 @@ int host_plot(struct host *h) {
     return -1;
   }
   if (h->csv_file) fflush(h->csv_file);
-  printf("%s\n", h->png);
+  if (!h->quiet) printf("%s\n", h->png);
   fflush(stdout);
   h->plots++;
   return 0;

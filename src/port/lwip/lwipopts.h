@@ -14,6 +14,11 @@
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
 #define LWIP_ARP 1
+/* Packets to an address ARP has not resolved yet wait for the answer
+ * (without this, lwIP keeps only the latest: the SNTP query sent beside
+ * the MQTT connection's SYN at boot was lost and waited out a retry). */
+#define ARP_QUEUEING 1
+#define MEMP_NUM_ARP_QUEUE 8
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_DHCP 1
