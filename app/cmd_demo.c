@@ -34,6 +34,8 @@ static const char usage[] =
     "  --mcu         the device as firmware on an emulated Cortex-M4 board (QEMU's\n"
     "                mps2-an386, user networking: console and LED page forwarded to\n"
     "                loopback ports; every frame recorded and checked to stay local)\n"
+    "                As root: a TAP interface made for the run instead (DHCP by dnsmasq\n"
+    "                on it, mDNS: NAME.local), removed at the end; --usernet: no TAP\n"
     "  --firmware F  the image for --mcu (build-fw/tern-device.elf: make firmware)\n"
     "  --capture F   keep the board's recorded frames in F (pcap)\n"
     "  --broker URL  use this broker instead of the embedded one (with --mcu: one on\n"
@@ -50,7 +52,7 @@ static int free_port(struct tern_loop *loop) {
 
 int cmd_demo(int argc, char **argv) {
   const char *broker_url = NULL, *session = "demo", *firmware = NULL, *capture = NULL;
-  int exit_after = 0, samples = 100, period = 20, verbose = 0, bad = 0, mcu = 0;
+  int exit_after = 0, samples = 100, period = 20, verbose = 0, bad = 0, mcu = 0, usernet = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (app_is_help(argv[i])) {
@@ -59,6 +61,7 @@ int cmd_demo(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--exit")) exit_after = 1;
     else if (!strcmp(argv[i], "--mcu")) mcu = 1;
+    else if (!strcmp(argv[i], "--usernet")) usernet = 1;
     else if ((v = app_opt(argc, argv, &i, "--firmware", &bad))) firmware = v;
     else if ((v = app_opt(argc, argv, &i, "--capture", &bad))) capture = v;
     else if (!strcmp(argv[i], "-v")) verbose = 1;
@@ -92,33 +95,7 @@ int cmd_demo(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   struct tern_loop *loop = app_loop_new(NULL);
   tern_log_set(loop, verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
-  printf("[demo] everything runs on this machine: loopback only\n");
-
-  /* the broker */
-  struct tern_broker *broker = NULL;
-  char url[300];
-  if (broker_url) {
-    snprintf(url, sizeof(url), "%s", broker_url);
-    printf("[demo] broker: %s (external)\n", url);
-  } else {
-    struct tern_broker_opts bo = {.listeners = {{.url = "tcp://127.0.0.1:0"}},
-                                  .auth = {.allow_anonymous = 1}}; /* loopback only */
-    int err;
-    broker = tern_broker_start(loop, &bo, &err);
-    if (!broker) {
-      fprintf(stderr, "tern demo: broker: %s\n", tern_strerror(err));
-      return 1;
-    }
-    snprintf(url, sizeof(url), "mqtt://127.0.0.1:%u", tern_broker_port(broker, 0));
-    printf("[demo] broker: tern broker on 127.0.0.1:%u\n", tern_broker_port(broker, 0));
-  }
-  /* the time server the device syncs from */
-  struct tern_sntp_server *ntp = tern_sntp_server_start(loop, "udp://127.0.0.1:0", 2);
-  if (!ntp) {
-    fprintf(stderr, "tern demo: cannot start the SNTP server\n");
-    return 1;
-  }
-  printf("[demo] SNTP server on 127.0.0.1:%u\n", tern_sntp_server_port(ntp));
+  printf("[demo] everything runs on this machine%s\n", mcu ? "" : ": loopback only");
 
   /* a console password, generated for this run */
   char dir[] = "/tmp/tern-demo-XXXXXX", pwfile[64], password[16];
@@ -140,6 +117,55 @@ int cmd_demo(int argc, char **argv) {
   if (tern_pwfile_set(pwfile, "admin", password, 1) != 0) {
     fprintf(stderr, "tern demo: cannot write %s\n", pwfile);
     return 1;
+  }
+
+  /* TAP mode, as root: the board on a link of its own (--usernet: QEMU's NAT anyway) */
+  static struct demo_tap tap;
+  if (mcu && !usernet && geteuid() == 0) {
+    char why[160];
+    if (demo_tap_setup(&tap, dir, why, sizeof(why)) != 0) {
+      printf("[demo] TAP mode: %s; QEMU's user networking instead\n", why);
+    } else {
+      printf("[demo] TAP mode (root): the board on %s, this machine at %s, DHCP by dnsmasq on "
+             "that interface only\n",
+             tap.ifname, tap.host_ip);
+    }
+  }
+  char tap_listen[64] = "";
+  if (tap.up) snprintf(tap_listen, sizeof(tap_listen), "tcp://%s:0", tap.host_ip);
+
+  /* the broker */
+  struct tern_broker *broker = NULL;
+  char url[300];
+  if (broker_url) {
+    snprintf(url, sizeof(url), "%s", broker_url);
+    printf("[demo] broker: %s (external)\n", url);
+  } else {
+    /* loopback only (and the TAP link's own address in TAP mode) */
+    struct tern_broker_opts bo = {.listeners = {{.url = "tcp://127.0.0.1:0"}, {.url = NULL}},
+                                  .auth = {.allow_anonymous = 1}};
+    if (tap.up) bo.listeners[1].url = tap_listen;
+    int err;
+    broker = tern_broker_start(loop, &bo, &err);
+    if (!broker) {
+      fprintf(stderr, "tern demo: broker: %s\n", tern_strerror(err));
+      return 1;
+    }
+    snprintf(url, sizeof(url), "mqtt://127.0.0.1:%u", tern_broker_port(broker, 0));
+    printf("[demo] broker: tern broker on 127.0.0.1:%u\n", tern_broker_port(broker, 0));
+  }
+  /* the time server the device syncs from */
+  struct tern_sntp_server *ntp = tern_sntp_server_start(loop, "udp://127.0.0.1:0", 2);
+  if (!ntp) {
+    fprintf(stderr, "tern demo: cannot start the SNTP server\n");
+    return 1;
+  }
+  printf("[demo] SNTP server on 127.0.0.1:%u\n", tern_sntp_server_port(ntp));
+  struct tern_sntp_server *tap_ntp = NULL;
+  if (tap.up) {
+    char u[64];
+    snprintf(u, sizeof(u), "udp://%s:0", tap.host_ip);
+    tap_ntp = tern_sntp_server_start(loop, u, 2);
   }
 
   /* the host: subscribed before the device starts, so no sample is missed */
@@ -178,8 +204,11 @@ int cmd_demo(int argc, char **argv) {
                                .dir = dir,
                                .name = session,
                                .password_hash = strchr(hash, ':') ? strchr(hash, ':') + 1 : hash,
-                               .broker_port = broker ? tern_broker_port(broker, 0) : bu.port,
-                               .ntp_port = tern_sntp_server_port(ntp),
+                               .broker_port =
+                                   broker ? tern_broker_port(broker, tap.up ? 1 : 0) : bu.port,
+                               .ntp_port = tern_sntp_server_port(tap_ntp ? tap_ntp : ntp),
+                               .tap = tap.up ? tap.ifname : NULL,
+                               .host_ip = tap.up ? tap.host_ip : NULL,
                                .console_port = atoi(cport),
                                .http_port = atoi(hport),
                                .samples = samples,
@@ -190,12 +219,17 @@ int cmd_demo(int argc, char **argv) {
       return 1;
     }
     printf("[demo] device: tern firmware on QEMU's mps2-an386 (Cortex-M4, LAN9118), %s\n", image);
-    printf("[demo] the board is 10.0.2.15 behind QEMU's NAT; it reaches this machine as 10.0.2.2; "
-           "every frame is recorded in %s\n",
-           board.pcap);
-    printf("[demo] console: telnet 127.0.0.1 %s (forwarded to the board), login admin, password "
-           "%s\n",
-           cport, password);
+    if (tap.up) {
+      printf("[demo] the board takes an address on %s by DHCP; every frame is recorded in %s\n",
+             tap.ifname, board.pcap);
+    } else {
+      printf("[demo] the board is 10.0.2.15 behind QEMU's NAT; it reaches this machine as "
+             "10.0.2.2; every frame is recorded in %s\n",
+             board.pcap);
+      printf("[demo] console: telnet 127.0.0.1 %s (forwarded to the board), login admin, "
+             "password %s\n",
+             cport, password);
+    }
   } else {
     /* the device, as its own process */
     char exe[512];
@@ -242,14 +276,20 @@ int cmd_demo(int argc, char **argv) {
            "%s\n",
            (int)dev, cport, password);
   }
-  printf("[demo] LED page: http://127.0.0.1:%s/\n", hport);
+  if (!tap.up) printf("[demo] LED page: http://127.0.0.1:%s/\n", hport);
   printf("[demo] dashboard: http://127.0.0.1:%u/\n", tern_http_server_port(h.http));
 
   app_signals(loop);
   uint32_t start = tern_loop_now(loop);
+  int ip_shown = 0;
   while (!app_stop && !h.plots) {
     tern_loop_poll(loop, mcu ? 100 : 500);
     if (mcu) demo_mcu_show(&board);
+    if (tap.up && board.ip[0] && !ip_shown) { /* the board's own address, from DHCP */
+      printf("[demo] console: telnet %s 2323, login admin, password %s\n", board.ip, password);
+      printf("[demo] LED page: http://%s/ (or http://%s.local/ by mDNS)\n", board.ip, session);
+      ip_shown = 1;
+    }
     if (tern_loop_now(loop) - start > 60000u + (uint32_t)(samples * period)) {
       fprintf(stderr, "tern demo: the plot request did not come in time\n");
       break;
@@ -268,7 +308,9 @@ int cmd_demo(int argc, char **argv) {
   if (mcu) {
     demo_mcu_stop(&board);
     char bad_addr[64];
-    long frames = demo_mcu_check_capture(board.pcap, bad_addr, sizeof(bad_addr));
+    long frames =
+        demo_mcu_check_capture(board.pcap, tap.up ? tap.host_ip : NULL, bad_addr, sizeof(bad_addr));
+    demo_tap_teardown(&tap);
     if (frames < 0) {
       printf("[demo] the board's traffic: %s: NOT only between the board and this machine\n",
              bad_addr);
@@ -295,6 +337,7 @@ int cmd_demo(int argc, char **argv) {
   }
   host_stop(&h);
   tern_sntp_server_stop(ntp);
+  if (tap_ntp) tern_sntp_server_stop(tap_ntp);
   tern_broker_stop(broker);
   tern_loop_poll(loop, 0);
   tern_loop_free(loop);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ctest-labels: firmware
-# make demo-mcu's job, as a user without root runs it: tern demo --mcu runs
-# the demo with the device as firmware in QEMU (user networking) to the
-# plot; its console and LED page answer on the forwarded loopback ports;
+# make demo-mcu's job, as a user without root runs it (--usernet: the same
+# as root; demo_mcu_tap.sh has root's TAP mode): tern demo --mcu runs the
+# demo with the device as firmware in QEMU (user networking) to the plot; its console and LED page answer on the forwarded loopback ports;
 # the board's frames are recorded (--capture) and checked here, apart from
 # the demo's own check: none goes beyond this machine.
 . "$(dirname "$0")/../harness/lib.sh"
@@ -13,7 +13,7 @@ FW=${TERN_FIRMWARE:-$TERN_SRC/build-fw/tern-device.elf}
 th_match "make demo-mcu runs tern demo --mcu on the firmware" \
   "demo\.sh build --mcu --firmware build-fw/tern-device\.elf" "$(make -s -n -C "$TERN_SRC" demo-mcu)"
 mkdir -p "$TMP/run"
-(cd "$TMP/run" && exec timeout 120 "$TERN" demo --mcu --firmware "$FW" --capture "$TMP/board.pcap" \
+(cd "$TMP/run" && exec timeout 120 "$TERN" demo --mcu --usernet --firmware "$FW" --capture "$TMP/board.pcap" \
   >out.txt 2>&1) &
 demo=$!
 th_check "the demo runs to the plot" th_wait_log "$TMP/run/out.txt" "wrote demo\.png \(800x600\)" 60
