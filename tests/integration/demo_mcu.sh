@@ -2,8 +2,9 @@
 # ctest-labels: firmware
 # make demo-mcu's job, as a user without root runs it (--usernet: the same
 # as root; demo_mcu_tap.sh has root's TAP mode): tern demo --mcu runs the
-# demo with the device as firmware in QEMU (user networking) to the plot; its console and LED page answer on the forwarded loopback ports;
-# the board's frames are recorded (--capture) and checked here, apart from
+# demo with the device as firmware in QEMU (user networking) to the plot;
+# its console and LED page answer on the forwarded loopback ports; the
+# board's frames are recorded (--capture) and checked here, apart from
 # the demo's own check: none goes beyond this machine.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init demo_mcu

@@ -27,6 +27,16 @@ patch_byte() { # IN OUT OFFSET BYTE
 patch_byte "$TMP/good.bin" "$TMP/magic.bin" 0 58
 patch_byte "$TMP/good.bin" "$TMP/version.bin" 4 02
 patch_byte "$TMP/good.bin" "$TMP/crc.bin" 30 5a
+# a well-formed image (right CRC) with a value tern provision would refuse:
+# the board must refuse it whole, not keep the settings before the bad one
+"$PY" - "$TMP/badvalue.bin" <<'PYEOF'
+import struct, sys, zlib
+body = b""
+for k, v in ((b"console-user", b"imguser"), (b"qos", b"7")):
+    body += struct.pack("<HI", len(k), len(v)) + k + b"\0" + v + b"\0"
+hdr = struct.pack("<IHHII", 0x47464354, 1, 0, len(body), zlib.crc32(body))
+open(sys.argv[1], "wb").write(hdr + body)
+PYEOF
 th_match "--show refuses the bad CRC too" "CRC .* does not match" \
   "$("$TERN" provision --show "$TMP/crc.bin" 2>&1)"
 
@@ -57,6 +67,12 @@ for bad in magic version crc; do
   th_match "bad $bad: the board runs on its command line" "Console: telnet .* \(login cmduser\)" \
     "$(cat "$TMP/$bad.log")"
 done
+boot badvalue "$TMP/badvalue.bin" --console-password-hash "$HASH"
+th_match "a bad value: refused whole, with the key named" \
+  "config: refused the provisioned area at 0x003f0000: qos: .*; using the command line only" \
+  "$(cat "$TMP/badvalue.log")"
+th_match "none of its settings kept: the default console user" "Console: telnet .* \(login admin\)" \
+  "$(cat "$TMP/badvalue.log")"
 th_match "the reason for a bad magic" "bad magic 0x47464358" "$(cat "$TMP/magic.log")"
 th_match "the reason for a bad version" "version 2, this firmware reads version 1" \
   "$(cat "$TMP/version.log")"
@@ -66,7 +82,7 @@ boot none /dev/null --console-user cmduser --console-password-hash "$HASH"
 th_match "no image: said, and the command line's settings" \
   "config: none provisioned at 0x003f0000" "$(cat "$TMP/none.log")"
 outside=""
-for name in good override magic version crc none; do
+for name in good override magic version crc badvalue none; do
   out=$("$PY" "$(dirname "$0")/py/pcap_peers.py" "$TMP/$name.pcap" 10.0.2.2 10.0.2.3 10.0.2.15)
   echo "$out" | grep -q "^frames [1-9]" || outside="$outside $name: no frames recorded;"
   echo "$out" | grep -q outside && outside="$outside $name: $out;"
