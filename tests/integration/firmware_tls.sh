@@ -30,7 +30,7 @@ ip -n "$H" link set ttap up
 # DHCP, NTP named by DHCP, and DNS for the two names the board uses
 th_bg dnsmasq ip netns exec "$H" dnsmasq -d --conf-file=/dev/null --interface=ttap --bind-interfaces \
   --listen-address=10.78.0.1 --no-resolv --no-hosts --address=/broker.test/10.78.0.1 \
-  --address=/api.test/10.78.0.1 --dhcp-range=10.78.0.50,10.78.0.60,255.255.255.0,1h \
+  --address=/api.test/10.78.0.1 --address=/other.test/10.78.0.1 --dhcp-range=10.78.0.50,10.78.0.60,255.255.255.0,1h \
   --dhcp-option=option:ntp-server,10.78.0.1 --dhcp-leasefile="$TMP/leases" --pid-file="$TMP/dnsmasq.pid"
 cat >"$TMP/chrony.conf" <<CONF
 bindaddress 10.78.0.1
@@ -71,7 +71,11 @@ th_bg relay ip netns exec "$H" "$PY" "$(dirname "$0")/py/tls_hello_relay.py" 10.
   "$TMP/hellos"
 th_bg api env STANDIN_ADDR=10.78.0.1 ip netns exec "$H" "$PY" "$(dirname "$0")/py/http_standin.py" \
   8443 "$TMP/ca/names.crt" "$TMP/ca/names.key"
-th_wait_log "$TMP/relay.log" ready 10 && th_wait_log "$TMP/api.log" ready 10 ||
+# the same stand-in with an expired certificate (th_make_ca's: the CA's, for localhost)
+th_bg expired env STANDIN_ADDR=10.78.0.1 ip netns exec "$H" "$PY" \
+  "$(dirname "$0")/py/http_standin.py" 8445 "$TMP/ca/expired.crt" "$TMP/ca/expired.key"
+th_wait_log "$TMP/relay.log" ready 10 && th_wait_log "$TMP/api.log" ready 10 &&
+  th_wait_log "$TMP/expired.log" ready 10 ||
   th_bad "the relay or the stand-in did not start"
 
 "$TERN" passwd -b -c "$TMP/pw" admin secret1
@@ -122,8 +126,10 @@ PYEOF
 th_match "Mosquitto saw the login as dev1" "New client connected from .* as tern-device-fwtls .*u'dev1'" \
   "$(cat "$TMP/mosq.log")"
 IP=$(sed -n 's/^Connected, IP \(10\.78\.0\.[0-9]*\).*/\1/p' "$TMP/good.log" | head -1)
-inH "$PY" "$(dirname "$0")/py/fw_https.py" "$IP" 2323 admin secret1 >"$TMP/console.log" 2>&1
-th_eq "console: HTTPS GET of JSON, HTTPS POST of a form with Basic auth" 0 $?
+inH "$PY" "$(dirname "$0")/py/fw_https.py" "$IP" 2323 admin secret1 \
+  "https://other.test:8443/v1/forecast" "https://api.test:8445/v1/forecast" >"$TMP/console.log" 2>&1
+th_eq "console: HTTPS GET of JSON, POST of a form with Basic auth; wrong name and expired refused" \
+  0 $?
 grep -E "^(ok|FAIL)" "$TMP/console.log"
 th_match "the board reported its memory with TLS" "Memory: heap [0-9]+ bytes at peak" \
   "$(cat "$TMP/good.log")"

@@ -1,7 +1,9 @@
 """The firmware's console calls web APIs over HTTPS: GET of a JSON document
 (a weather API) and POST of a form with Basic auth (Twilio's Messages API
-shape), each certificate checked against the board's CA.
-Usage: fw_https.py HOST PORT USER PASSWORD"""
+shape), each certificate checked against the board's CA; then a server
+whose certificate names another host, and one whose certificate expired:
+each refused with its own error, as on Linux.
+Usage: fw_https.py HOST PORT USER PASSWORD WRONG_HOST_URL EXPIRED_URL"""
 import socket
 import sys
 
@@ -48,5 +50,13 @@ send("post https://AC123:wrong@api.test:8443/2010-04-01/Accounts/AC123/Messages.
 out = until(b"bytes]")
 check("a wrong token is refused (401)", b"[HTTP 401," in out)
 until(b"> ")
+send("get " + sys.argv[5])
+out = until(b"> ")
+check("a certificate for another host name: refused as such (%r)" % out.strip()[-80:],
+      b"get: certificate does not match host name" in out)
+send("get " + sys.argv[6])
+out = until(b"> ")
+check("an expired certificate: refused as such (%r)" % out.strip()[-80:],
+      b"get: certificate expired or not yet valid" in out)
 send("exit")
 done("fw_https")
