@@ -174,7 +174,20 @@ gaps = gaps[:3]
 print("waits between the first attempts:", gaps)
 sys.exit(0 if len(gaps) == 3 and gaps[2] > gaps[0] * 1.5 else 1)
 PYEOF
-th_check "no two ClientHellos (three boots) had the same random" "$PY" - "$TMP/hellos" <<'PYEOF'
+# 4. no answer from NTP: the clock wait ends after 15 s, and MQTT connects
+# with the chain and the name checked but not the dates, saying so
+boot noclock --ntp 10.78.0.1:9
+th_check "no NTP answer: the board waits for the clock" \
+  th_wait_log "$TMP/noclock.log" "^MQTT: waiting for the clock" 30
+th_check "then connects after 15 s, saying the dates are not checked" \
+  th_wait_log "$TMP/noclock.log" "^MQTT: no time from SNTP after 15 s: connecting; the broker's certificate dates are not checked" 30
+th_check "and connects over TLS (chain and name checked)" \
+  th_wait_log "$TMP/noclock.log" "^MQTT: connected to mqtts://broker\.test:8884" 30
+th_eq "it had not connected before the wait ended" "no time from SNTP" \
+  "$(grep -oE "no time from SNTP|MQTT: connected" "$TMP/noclock.log" | head -1)"
+kill "$PID_noclock"
+wait "$PID_noclock" 2>/dev/null
+th_check "no two ClientHellos (four boots) had the same random" "$PY" - "$TMP/hellos" <<'PYEOF'
 import sys
 r = [l.split()[2] for l in open(sys.argv[1]) if " hello " in l]
 print(len(r), "hellos,", len(set(r)), "distinct")
