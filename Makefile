@@ -6,8 +6,8 @@ MCU ?= build-mcu
 FW ?= build-fw
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build asan test test-plain test-asan size demo demo-mcu install clean mutants fuzz \
-  firmware
+.PHONY: all deps build asan test test-plain test-asan size demo demo-mcu install clean mutants \
+  fuzz firmware
 
 all: build
 

@@ -8,7 +8,8 @@ import statistics
 import sys
 import time
 
-host, port, user, password, url, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+host, port, user, password, url = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+n = int(sys.argv[6])
 s = socket.create_connection((host, port), timeout=60)
 buf = b""
 
@@ -38,4 +39,5 @@ for _ in range(n):
     if b"[HTTP 200," not in out:
         sys.exit("not 200: %r" % out[-200:])
     until(b"> ")
-print("n=%d median_ms=%.1f min_ms=%.1f max_ms=%.1f" % (n, statistics.median(times), min(times), max(times)))
+print("n=%d median_ms=%.1f min_ms=%.1f max_ms=%.1f"
+      % (n, statistics.median(times), min(times), max(times)))
