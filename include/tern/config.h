@@ -112,7 +112,10 @@
 #define TERN_TLS_SYSTEM_BUNDLE 1 /* 0: no default CA bundle (a board): cafile is required */
 #endif
 #ifndef TERN_TLS_CA_BUNDLE
-#define TERN_TLS_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+/* the first that loads: Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine */
+#define TERN_TLS_CA_BUNDLE                                                                         \
+  "/etc/ssl/certs/ca-certificates.crt:/etc/pki/tls/certs/ca-bundle.crt:"                           \
+  "/etc/ssl/ca-bundle.pem:/etc/ssl/cert.pem"
 #endif
 
 /* ---- Device ---- */

@@ -72,7 +72,9 @@ struct tern_http_client_opts {
   const char *user, *pass;  /* Basic auth */
   const char *bearer;       /* Authorization: Bearer */
   const struct tern_tls_opts *tls;
-  int follow_redirects; /* up to TERN_HTTP_MAX_REDIRECTS; Authorization dropped across hosts */
+  int follow_redirects; /* up to max_redirects; Authorization dropped across hosts */
+  int max_redirects;    /* 0: TERN_HTTP_MAX_REDIRECTS; < 0: no limit (curl's -1) */
+  int record_request;   /* keep each request's head in the response (curl -v) */
   uint32_t connect_timeout_ms, header_timeout_ms, total_timeout_ms; /* 0: 10 s, 30 s, 60 s */
   size_t max_response;                                              /* body cap; 0: 64 MiB */
   /* Streaming: each piece of the body goes to on_body as it arrives, and
@@ -89,7 +91,9 @@ struct tern_http_response {
   struct tern_http_msg msg;
   struct tern_buf body;
   int redirects;
-  char error[160]; /* why, when the call failed */
+  int eof_early;           /* the server closed (FIN) before the response was whole */
+  struct tern_buf request; /* with record_request: the last request's head as sent */
+  char error[160];         /* why, when the call failed */
 };
 
 /* Blocking for short programs: runs the loop until done. 0 or a TERN_E

@@ -13,7 +13,8 @@
 #include "loop.h"
 
 struct tern_tls_opts {
-  const char *ca_file;   /* PEM bundle; NULL: the system bundle */
+  const char *ca_file;   /* PEM bundle; NULL (and no ca_path): the system bundle */
+  const char *ca_path;   /* a folder of PEM certificates (curl --capath); with ca_file: both */
   const char *cert_file; /* our certificate (server, or client auth) */
   const char *key_file;
   const char *server_name; /* SNI and the name verified; NULL: the host connected to */

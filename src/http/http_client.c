@@ -132,6 +132,25 @@ static void keep_idle(struct tern_http_client *cl, struct tern_conn *c, const ch
   c->fn_data = cl;
 }
 
+/* Does a block of "Name: value\r\n" lines hold this header (any case)? */
+static int has_header(const char *headers, const char *name) {
+  size_t n = strlen(name), i;
+  for (const char *p = headers; p && *p;) {
+    for (i = 0; i < n && p[i] && (p[i] | 0x20) == name[i]; i++) {
+    } /* name is lower case; '-' | 0x20 is '-' */
+    if (i == n && p[n] == ':') return 1;
+    p = strchr(p, '\n');
+    if (p) p++;
+  }
+  return 0;
+}
+
+/* The request head goes out through here: sent, and kept when asked. */
+static int sent(struct fetch *f, const void *data, size_t len) {
+  if (f->o->record_request) tern_buf_append(&f->r->request, data, len);
+  return tern_send(f->conn, data, len);
+}
+
 static int send_request(struct fetch *f) {
   struct tern_url u;
   tern_url_parse(f->url, strlen(f->url), &u);
@@ -142,30 +161,34 @@ static int send_request(struct fetch *f) {
                    u.query.len ? "?" : "", (int)u.query.len, u.query.p,
                    strchr(f->host, ':') ? "[" : "", f->host, strchr(f->host, ':') ? "]" : "", "");
   if (!default_port) n += snprintf(line + n, sizeof(line) - (size_t)n, ":%u", f->port);
-  n += snprintf(line + n, sizeof(line) - (size_t)n,
-                "\r\nUser-Agent: tern/" TERN_HTTP_VERSION "\r\nAccept: */*\r\n");
+  /* the caller's own User-Agent or Accept replaces ours (curl -A, -H) */
+  int own_ua = has_header(f->o->headers, "user-agent"),
+      own_accept = has_header(f->o->headers, "accept");
+  n += snprintf(line + n, sizeof(line) - (size_t)n, "\r\n%s%s",
+                own_ua ? "" : "User-Agent: tern/" TERN_HTTP_VERSION "\r\n",
+                own_accept ? "" : "Accept: */*\r\n");
   if (n >= (int)sizeof(line)) return TERN_EINVAL;
-  struct tern_conn *c = f->conn;
-  int rc = tern_send(c, line, (size_t)n);
+  if (f->o->record_request) f->r->request.len = 0;
+  int rc = sent(f, line, (size_t)n);
   if (f->send_auth && f->o->user) {
     char cred[512], b64[700];
     int cl = snprintf(cred, sizeof(cred), "%s:%s", f->o->user, f->o->pass ? f->o->pass : "");
     tern_base64_encode((const uint8_t *)cred, (size_t)cl, b64, sizeof(b64));
     n = snprintf(line, sizeof(line), "Authorization: Basic %s\r\n", b64);
-    if (!rc) rc = tern_send(c, line, (size_t)n);
+    if (!rc) rc = sent(f, line, (size_t)n);
   } else if (f->send_auth && f->o->bearer) {
     n = snprintf(line, sizeof(line), "Authorization: Bearer %s\r\n", f->o->bearer);
-    if (!rc) rc = tern_send(c, line, (size_t)n);
+    if (!rc) rc = sent(f, line, (size_t)n);
   }
   if (f->body) {
     n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %lu\r\n",
                  f->o->content_type ? f->o->content_type : "application/x-www-form-urlencoded",
                  (unsigned long)f->body_len);
-    if (!rc) rc = tern_send(c, line, (size_t)n);
+    if (!rc) rc = sent(f, line, (size_t)n);
   }
-  if (!rc && f->o->headers) rc = tern_send(c, f->o->headers, strlen(f->o->headers));
-  if (!rc) rc = tern_send(c, "\r\n", 2);
-  if (!rc && f->body && f->body_len) rc = tern_send(c, f->body, f->body_len);
+  if (!rc && f->o->headers) rc = sent(f, f->o->headers, strlen(f->o->headers));
+  if (!rc) rc = sent(f, "\r\n", 2);
+  if (!rc && f->body && f->body_len) rc = tern_send(f->conn, f->body, f->body_len);
   return rc;
 }
 
@@ -241,7 +264,8 @@ static void follow(struct fetch *f) {
     finish(f, 0, NULL);
     return;
   }
-  if (++f->r->redirects > TERN_HTTP_MAX_REDIRECTS) {
+  int max = f->o->max_redirects ? f->o->max_redirects : TERN_HTTP_MAX_REDIRECTS;
+  if (++f->r->redirects > max && max > 0) {
     finish(f, TERN_ELIMIT, "too many redirects");
     return;
   }
@@ -386,6 +410,7 @@ static void read_on(struct fetch *f, struct tern_conn *c) {
   if (f->paused) return; /* the end of a body waits for its reader */
   if (c->is_readable_shut && f->phase == PH_BODY && f->until_close && !f->done) body_done(f);
   else if (c->is_readable_shut && !f->done && !(f->reused && !f->got_bytes)) {
+    f->r->eof_early = 1;
     finish(f, TERN_ECONNRESET,
            f->phase == PH_HEAD ? "the server closed without a response"
                                : "the response was cut short");
@@ -429,6 +454,7 @@ static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_clien
   int rc = tern_dns_attach(loop, NULL); /* host names resolve */
   if (rc) return rc;
   tern_buf_init(&r->head, tern_loop_alloc(loop), TERN_HTTP_MAX_HEAD + 4);
+  tern_buf_init(&r->request, tern_loop_alloc(loop), TERN_URL_MAX + 64 * 1024);
   tern_buf_init(&r->body, tern_loop_alloc(loop),
                 o->max_response ? o->max_response : 64u * 1024 * 1024);
   f->loop = loop;
@@ -552,6 +578,7 @@ void tern_http_resume(struct tern_http_call *c) {
 void tern_http_response_free(struct tern_http_response *r) {
   tern_buf_free(&r->head);
   tern_buf_free(&r->body);
+  tern_buf_free(&r->request);
 }
 
 int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *o,

@@ -232,6 +232,49 @@ static int load_crt(struct tern_loop *loop, mbedtls_x509_crt *crt, const char *p
   tern_free(loop->alloc, pem);
   return rc;
 }
+/* Every certificate file in a folder (curl --capath, OpenSSL's hashed
+ * links included: a certificate read twice is kept once by mbedTLS's
+ * chain). Files that hold no certificate are passed over. */
+struct dir_load {
+  struct tern_loop *loop;
+  mbedtls_x509_crt *crt;
+  const char *dir;
+  int loaded;
+};
+static int load_dir_entry(void *arg, const char *name) {
+  struct dir_load *d = arg;
+  char path[512];
+  if (snprintf(path, sizeof(path), "%s/%s", d->dir, name) < (int)sizeof(path) &&
+      load_crt(d->loop, d->crt, path) >= 0)
+    d->loaded++;
+  return 0;
+}
+static int load_dir(struct tern_loop *loop, mbedtls_x509_crt *crt, const char *dir) {
+  struct dir_load d = {loop, crt, dir, 0};
+  if (tern_file_list(dir, load_dir_entry, &d) != 0) return -1;
+  return d.loaded ? 0 : -1;
+}
+
+/* The system's bundle: the first of TERN_TLS_CA_BUNDLE's paths (':'
+ * between them: Debian's, Fedora's, openSUSE's, Alpine's) that loads. */
+static int load_system_bundle(struct tern_loop *loop, mbedtls_x509_crt *crt, char *err,
+                              size_t errlen) {
+  const char *list = TERN_TLS_SYSTEM_BUNDLE ? TERN_TLS_CA_BUNDLE : "";
+  for (const char *p = list; *p;) {
+    size_t n = strcspn(p, ":");
+    char path[256];
+    if (n < sizeof(path)) {
+      memcpy(path, p, n);
+      path[n] = '\0';
+      if (load_crt(loop, crt, path) >= 0) return 0;
+    }
+    p += n + (p[n] == ':');
+  }
+  if (list[0]) snprintf(err, errlen, "no system CA bundle found (%s)", list);
+  else snprintf(err, errlen, "no CA certificate given (cafile), and no system bundle here");
+  return -1;
+}
+
 static int load_key(struct tern_loop *loop, mbedtls_pk_context *key, const char *path) {
   char *pem;
   size_t len;
@@ -278,16 +321,16 @@ struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_
     if (o->insecure) {
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_NONE);
     } else {
-      const char *ca = o->ca_file ? o->ca_file : TERN_TLS_SYSTEM_BUNDLE ? TERN_TLS_CA_BUNDLE : "";
-      if (!ca[0]) {
-        snprintf(err, errlen, "no CA certificate given (cafile), and no system bundle here");
+      if (o->ca_file && load_crt(loop, &ctx->ca, o->ca_file) < 0) {
+        snprintf(err, errlen, "cannot load CA file %s", o->ca_file);
         goto fail_msg;
       }
-      rc = load_crt(loop, &ctx->ca, ca);
-      if (rc < 0) {
-        snprintf(err, errlen, "cannot load CA file %s", ca);
+      if (o->ca_path && load_dir(loop, &ctx->ca, o->ca_path) < 0) {
+        snprintf(err, errlen, "no CA certificate in the folder %s", o->ca_path);
         goto fail_msg;
       }
+      if (!o->ca_file && !o->ca_path && load_system_bundle(loop, &ctx->ca, err, errlen) < 0)
+        goto fail_msg;
       mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
       mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     }

@@ -15,28 +15,28 @@ th_bg web2 "$PY" "$SI" "$other"
 th_wait_log "$TMP/web.log" ready; th_wait_log "$TMP/webtls.log" ready; th_wait_log "$TMP/web2.log" ready
 U="http://127.0.0.1:$plain"; S="https://localhost:$tls"
 
-th_eq "JSON field (number)" "21.5" "$("$TERN" get "$U/v1/forecast?latitude=59.9&longitude=10.7" --json current.temperature_2m)"
-th_eq "JSON field (string, no quotes)" "partly cloudy" "$("$TERN" get "$U/v1/forecast" --json current.conditions)"
-th_eq "JSON field in a list" "Bergen" "$("$TERN" get "$U/v1/forecast" --json 'list[1].name')"
-th_eq "JSON object printed compact" '{"name":"Oslo"}' "$("$TERN" get "$U/v1/forecast" --json 'list[0]')"
-"$TERN" get "$U/v1/forecast" --json nope 2>/dev/null; th_eq "missing JSON field: non-zero exit" 1 $?
-th_eq "over TLS with our CA" "21.5" "$("$TERN" get "$S/v1/forecast" --cacert "$P/ca.crt" --json current.temperature_2m)"
+th_eq "JSON field (number)" "21.5" "$("$TERN" get "$U/v1/forecast?latitude=59.9&longitude=10.7" --json-field current.temperature_2m)"
+th_eq "JSON field (string, no quotes)" "partly cloudy" "$("$TERN" get "$U/v1/forecast" --json-field current.conditions)"
+th_eq "JSON field in a list" "Bergen" "$("$TERN" get "$U/v1/forecast" --json-field 'list[1].name')"
+th_eq "JSON object printed compact" '{"name":"Oslo"}' "$("$TERN" get "$U/v1/forecast" --json-field 'list[0]')"
+"$TERN" get "$U/v1/forecast" --json-field nope 2>/dev/null; th_eq "missing JSON field: non-zero exit" 1 $?
+th_eq "over TLS with our CA" "21.5" "$("$TERN" get "$S/v1/forecast" --cacert "$P/ca.crt" --json-field current.temperature_2m)"
 "$TERN" get "$S/v1/forecast" >/dev/null 2>&1; th_eq "TLS without the CA: exit 60" 60 $?
-th_eq "-k skips verification" "21.5" "$("$TERN" get "$S/v1/forecast" -k --json current.temperature_2m)"
+th_eq "-k skips verification" "21.5" "$("$TERN" get "$S/v1/forecast" -k --json-field current.temperature_2m)"
 
 out=$("$TERN" post "$S/2010-04-01/Accounts/AC123/Messages.json" --cacert "$P/ca.crt" -u AC123:secret-token \
   --data-urlencode "To=+15551230000" --data-urlencode "From=+15559870000" --data-urlencode "Body=Hello from tern & co" -i)
 th_match "Twilio-style form POST with Basic auth: 201" "HTTP/1.[01] 201" "$out"
 th_match "form fields arrive decoded" '"body": "Hello from tern & co"' "$out"
-"$TERN" post "$S/2010-04-01/Accounts/AC123/Messages.json" --cacert "$P/ca.crt" -d "To=1" 2>"$TMP/err"; rc=$?
-th_eq "without credentials: exit 22" 22 "$rc"
-th_match "the status goes to stderr" "HTTP 401" "$(cat "$TMP/err")"
+"$TERN" post -f "$S/2010-04-01/Accounts/AC123/Messages.json" --cacert "$P/ca.crt" -d "To=1" 2>"$TMP/err"; rc=$?
+th_eq "without credentials, -f: exit 22" 22 "$rc"
+th_match "the status goes to stderr" "returned error: 401" "$(cat "$TMP/err")"
 th_match "IFTTT-style webhook" "fired the button_pressed event" \
   "$("$TERN" post "$U/trigger/button_pressed/with/key/KEY" -H 'Content-Type: application/json' -d '{"value1":"1"}')"
 th_eq "-d @file" '{"a": 1}' "$(echo '{"a": 1}' >"$TMP/b.json"; "$TERN" post "$U/echo" -d @"$TMP/b.json")"
 
 th_eq "redirect chain followed with -L" "arrived" "$("$TERN" get -L "$U/redirect/4")"
-"$TERN" get -L "$U/redirect/6" >/dev/null 2>&1; th_eq "more than 5 redirects: exit 47" 47 $?
+"$TERN" get -L --max-redirs 5 "$U/redirect/6" >/dev/null 2>&1; th_eq "more than --max-redirs 5: exit 47" 47 $?
 th_eq "without -L the redirect is not followed" "" "$("$TERN" get "$U/redirect/1")"
 th_eq "Authorization kept on the same host" "auth=yes" "$("$TERN" get -L -u a:b "$U/cross?to=/whoami")"
 th_eq "Authorization dropped on another host" "auth=no" "$("$TERN" get -L -u a:b "$U/cross?to=http://localhost:$other/whoami")"
@@ -68,5 +68,6 @@ else
   TERN_DNS_SERVER=127.0.0.1:$dns "$TERN" get "http://no-such-host.invalid/" >/dev/null 2>&1
   th_eq "unresolvable host: exit 6" 6 $?
 fi
-"$TERN" get "$U/status/503" >/dev/null 2>&1; th_eq "HTTP 503: exit 22" 22 $?
+"$TERN" get -f "$U/status/503" >/dev/null 2>&1; th_eq "HTTP 503 with -f: exit 22" 22 $?
+"$TERN" get "$U/status/503" >/dev/null 2>&1; th_eq "HTTP 503 without -f: exit 0 (as curl)" 0 $?
 th_done
