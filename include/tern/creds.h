@@ -25,6 +25,12 @@ int tern_pwfile_check(const struct tern_pwfile *pf, const char *user, const char
 size_t tern_pwfile_count(const struct tern_pwfile *pf);
 /* Add or replace USER in the file (create: start a new file). Atomic rename. */
 int tern_pwfile_set(const char *path, const char *user, const char *password, int create);
+/* Removes user's line (TERN_ENOTFOUND: no such user), all or nothing. */
+int tern_pwfile_delete(const char *path, const char *user);
+/* A file of "user:password" lines in clear, hashed in place ($7$), as
+ * mosquitto_passwd -U; lines already hashed ($6$, $7$) are kept as they are
+ * (mosquitto_passwd would hash the hash). *count: the lines hashed. */
+int tern_pwfile_upgrade(const char *path, int *count);
 
 #pragma GCC visibility pop
 #endif

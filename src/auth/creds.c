@@ -173,3 +173,46 @@ int tern_pwfile_set(const char *path, const char *user, const char *password, in
   tern_pwfile_free(old);
   return rc;
 }
+
+int tern_pwfile_delete(const char *path, const char *user) {
+  struct tern_pwfile *old = NULL;
+  int rc = tern_pwfile_load(NULL, path, &old), found = 0;
+  if (rc) return rc;
+  struct tern_buf out;
+  tern_buf_init(&out, NULL, TERN_PW_FILE_MAX);
+  for (size_t i = 0; i < old->n && !rc; i++) {
+    if (strcmp(old->e[i].user, user) == 0) found = 1;
+    else rc = pw_line(&out, old->e[i].user, old->e[i].hash);
+  }
+  if (!rc) rc = found ? tern_file_replace(path, out.data, out.len) : TERN_ENOTFOUND;
+  tern_buf_free(&out);
+  tern_pwfile_free(old);
+  return rc;
+}
+
+int tern_pwfile_upgrade(const char *path, int *count) {
+  struct tern_pwfile *old = NULL;
+  int rc = tern_pwfile_load(NULL, path, &old);
+  *count = 0;
+  if (rc) return rc;
+  struct tern_buf out;
+  tern_buf_init(&out, NULL, TERN_PW_FILE_MAX);
+  for (size_t i = 0; i < old->n && !rc; i++) {
+    const char *h = old->e[i].hash;
+    char hash[256];
+    if (!strncmp(h, "$7$", 3) || !strncmp(h, "$6$", 3)) {
+      rc = pw_line(&out, old->e[i].user, h);
+      continue;
+    }
+    if (!*h) rc = TERN_EINVAL; /* an empty password is refused, as tern passwd does */
+    if (!rc) rc = tern_pw_hash(h, hash, sizeof(hash));
+    if (!rc) rc = pw_line(&out, old->e[i].user, hash);
+    (*count)++;
+  }
+  if (!rc) rc = tern_file_replace(path, out.data, out.len);
+  memset(out.data, 0, out.len);
+  tern_buf_free(&out);
+  if (old->text) memset(old->text, 0, strlen(old->text)); /* the passwords in clear */
+  tern_pwfile_free(old);
+  return rc;
+}

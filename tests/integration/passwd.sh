@@ -32,4 +32,25 @@ out=$(timeout 10 mosquitto_pub -h 127.0.0.1 -p "$port" -u alice -P changed -t t 
 th_eq "mosquitto accepts tern's hash" "rc=0" "$out"
 out=$(timeout 10 mosquitto_pub -h 127.0.0.1 -p "$port" -u alice -P wrong -t t -m x 2>&1; echo "rc=$?")
 th_match "mosquitto refuses a wrong password" "rc=[1-9]" "$out"
+
+# -D and -U, next to mosquitto_passwd on the same files
+for tool in mosq tern; do
+  run() { if [ $tool = mosq ]; then mosquitto_passwd "$@"; else "$TERN" passwd "$@"; fi; }
+  run -b -c "$TMP/d-$tool" alice pw1 && run -b "$TMP/d-$tool" bob pw2
+  run -D "$TMP/d-$tool" alice 2>/dev/null; echo "delete:$?" >"$TMP/r-$tool"
+  run -D "$TMP/d-$tool" nobody 2>/dev/null; echo "missing user:$?" >>"$TMP/r-$tool"
+  run -D "$TMP/none-$tool" alice 2>/dev/null; echo "missing file:$?" >>"$TMP/r-$tool"
+  cut -d: -f1 "$TMP/d-$tool" >>"$TMP/r-$tool"
+  printf 'carol:clear1\ndave:clear2\n' >"$TMP/u-$tool"
+  run -U "$TMP/u-$tool" 2>/dev/null; echo "upgrade:$?" >>"$TMP/r-$tool"
+done
+th_eq "-D and -U: the same exit codes and users as mosquitto_passwd" "$(cat "$TMP/r-mosq")" \
+  "$(cat "$TMP/r-tern")"
+th_eq "-U: each clear password hashed" "ok ok" \
+  "$("$BIN/pw_probe" "$TMP/u-tern" carol clear1) $("$BIN/pw_probe" "$TMP/u-tern" dave clear2)"
+th_eq "-U: mosquitto_passwd's hashes agree" "ok ok" \
+  "$("$BIN/pw_probe" "$TMP/u-mosq" carol clear1) $("$BIN/pw_probe" "$TMP/u-mosq" dave clear2)"
+cp "$TMP/u-tern" "$TMP/u-again"
+"$TERN" passwd -U "$TMP/u-again"
+th_eq "-U twice: hashed lines are kept, not hashed again" "$(cat "$TMP/u-tern")" "$(cat "$TMP/u-again")"
 th_done
