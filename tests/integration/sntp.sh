@@ -26,13 +26,13 @@ out=$("$TERN" ntp "127.0.0.1:$port")
 th_check "server 2.5 s behind: offset within 5 ms, negative ($(echo "$out" | awk '/^offset/ {print $2}'))" offset_ok "$out" -2.5
 for m in rate:RATE deny:DENY rstr:RSTR badorigin:"does not match" stratum16:"not synchronised" leap3:"not synchronised" short:truncated; do
   crafted "bad_${m%%:*}" 0 "${m%%:*}"
-  out=$("$TERN" ntp --timeout 2 "127.0.0.1:$port"); rc=$?
-  th_eq "${m%%:*}: exit 1" 1 "$rc"
-  th_match "${m%%:*}: says why" "^Unable to get NTP time: .*${m#*:}" "$out"
+  out=$("$TERN" ntp --timeout 2 "127.0.0.1:$port" 2>"$TMP/err"); rc=$?
+  th_eq "${m%%:*}: exit 1, nothing on standard output" "1 " "$rc $out"
+  th_match "${m%%:*}: says why, on standard error" "^Unable to get NTP time: .*${m#*:}" "$(cat "$TMP/err")"
 done
 crafted mute 0 silent
 start=$(date +%s.%N)
-out=$("$TERN" ntp --timeout 1.5 "127.0.0.1:$port"); rc=$?
+out=$("$TERN" ntp --timeout 1.5 "127.0.0.1:$port" 2>&1); rc=$?
 took=$("$PY" -c "print(round($(date +%s.%N) - $start, 2))")
 th_eq "no answer: exit 1" 1 "$rc"
 th_check "no answer: reported within the timeout (${took}s)" "$PY" -c "import sys; sys.exit(0 if $took < 2.5 else 1)"
@@ -42,6 +42,38 @@ crafted deny2 0 deny; d=$port
 crafted good2 0.5 good
 out=$("$TERN" ntp "127.0.0.1:$d" "127.0.0.1:$port")
 th_check "one server denies, the other is used" offset_ok "$out" 0.5
+
+# -S: the system clock is stepped with clock_settime to the server's time;
+# under strace the call is answered 0 without being made (this machine's
+# clock is never touched), and its value is checked: the server runs 1000 s ahead
+crafted far 1000 good
+if command -v strace >/dev/null; then
+  before=$(date +%s)
+  out=$(strace -f -e trace=clock_settime -e inject=clock_settime:retval=0 -o "$TMP/strace" \
+    "$TERN" ntp -S "127.0.0.1:$port"); rc=$?
+  th_eq "-S: exit 0" 0 "$rc"
+  th_match "-S: says the clock was stepped" "clock set: stepped by \+1000\.[0-9]{6} s" "$out"
+  set_to=$(sed -n 's/.*clock_settime(CLOCK_REALTIME, {tv_sec=\([0-9]*\).*/\1/p' "$TMP/strace" | head -1)
+  th_check "-S: clock_settime(CLOCK_REALTIME) to the server's time (${set_to:-no call} vs $((before + 1000)))" \
+    "$PY" -c "import sys; sys.exit(0 if '$set_to' and abs(int('${set_to:-0}') - ($before + 1000)) <= 2 else 1)"
+  th_match "-S: (the call was injected, not made)" "(INJECTED)" "$(cat "$TMP/strace")"
+else
+  th_skip_part "-S is checked under strace"
+fi
+if [ "$(id -u)" != 0 ]; then
+  "$TERN" ntp -S "127.0.0.1:$port" >/dev/null 2>"$TMP/err"
+  th_eq "-S without root: exit 1" 1 $?
+  th_match "-S without root: says why" "cannot set the system clock" "$(cat "$TMP/err")"
+fi
+"$TERN" ntp -6 "127.0.0.1:$port" >/dev/null 2>"$TMP/err"
+th_eq "-6 with an IPv4 server: exit 1" 1 $?
+th_match "-6: says there is no IPv6 address" "no IPv6 address" "$(cat "$TMP/err")"
+th_match "-4 with an IPv4 server: synced" "^server 127\.0\.0\.1:$port" "$("$TERN" ntp -4 "127.0.0.1:$port")"
+"$TERN" ntp --timeout abc 127.0.0.1 2>/dev/null
+th_eq "--timeout abc: refused (exit 2)" 2 $?
+th_match "the help gives the default timeout" "default 5 s" "$("$TERN" ntp --help)"
+th_match "-v: what is awaited, on standard error" "waiting up to 5 s for an answer" \
+  "$("$TERN" ntp -v "127.0.0.1:$port" 2>&1 >/dev/null)"
 
 if command -v chronyd >/dev/null && [ "$(id -u)" = 0 ]; then
   cport=$(th_free_port)
