@@ -10,22 +10,28 @@
 #include "tern/tls.h"
 
 static const char usage[] =
-    "usage: tern serve [DIR] [-p PORT] [-b ADDR] [--cert F --key F] [--auth USER:PASS] [-v]\n"
-    "Serves DIR (default .) over HTTP on 127.0.0.1:8000; GET /healthz answers 200.\n"
+    "usage: tern serve [DIR] [-p PORT] [-b ADDR] [-l] [--cert F --key F] [--auth USER:PASS]\n"
+    "                  [-q | -v]\n"
+    "Serves DIR (default .) over HTTP on 127.0.0.1:8000, as python3 -m http.server;\n"
+    "each request is logged on standard error in the Common Log Format.\n"
+    "GET /healthz answers 200 \"ok\" (unless DIR has a file of that name: it is served).\n"
     "  -p PORT          port (0 picks a free one)\n"
     "  -b ADDR          address to listen on (default 127.0.0.1)\n"
+    "  -l, --list       list a folder that has no index.html (else 404)\n"
     "  --cert F --key F serve HTTPS\n"
-    "  --auth USER:PASS require Basic auth\n";
+    "  --auth USER:PASS require Basic auth\n"
+    "  -q, --quiet      no request log\n"
+    "  -v               tern's own log too (connections, errors)\n";
 
-static void healthz(struct tern_http_request *req, void *arg) {
+static void log_line(void *arg, const char *line) {
   (void)arg;
-  tern_http_reply_text(req, 200, NULL, "ok\n");
+  fprintf(stderr, "%s\n", line);
 }
 
 int cmd_serve(int argc, char **argv) {
   const char *dir = ".", *port = "8000", *bind = "127.0.0.1", *cert = NULL, *key = NULL,
              *auth = NULL;
-  int bad = 0, verbose = 0;
+  int bad = 0, verbose = 0, quiet = 0, list = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (app_is_help(argv[i])) {
@@ -41,6 +47,8 @@ int cmd_serve(int argc, char **argv) {
     else if ((v = app_opt(argc, argv, &i, "--key", &bad))) key = v;
     else if ((v = app_opt(argc, argv, &i, "--auth", &bad))) auth = v;
     else if (!strcmp(argv[i], "-v")) verbose = 1;
+    else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
+    else if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--list")) list = 1;
     else if (bad) return 2;
     else if (argv[i][0] == '-') return app_bad_flag("serve", argv[i]);
     else dir = argv[i];
@@ -54,7 +62,11 @@ int cmd_serve(int argc, char **argv) {
   tern_log_set(loop, verbose ? TERN_LOG_INFO : TERN_LOG_WARN, NULL, NULL);
   char url[128], user[128] = "";
   snprintf(url, sizeof(url), strchr(bind, ':') ? "tcp://[%s]:%s" : "tcp://%s:%s", bind, port);
-  struct tern_http_server_opts o = {.listen = url, .root = dir};
+  struct tern_http_server_opts o = {.listen = url,
+                                    .root = dir,
+                                    .health_path = "/healthz",
+                                    .list_dirs = list,
+                                    .access_log = quiet ? NULL : log_line};
   if (auth) {
     snprintf(user, sizeof(user), "%s", auth);
     char *colon = strchr(user, ':');
@@ -83,7 +95,6 @@ int cmd_serve(int argc, char **argv) {
     fprintf(stderr, "tern serve: cannot listen on %s:%s: %s\n", bind, port, tern_strerror(err));
     return 1;
   }
-  tern_http_route(s, "GET", "/healthz", 0, healthz, NULL);
   printf("tern serve: %s on %s://%s:%u/\n", dir, tls ? "https" : "http", bind,
          tern_http_server_port(s));
   fflush(stdout);

@@ -247,6 +247,9 @@
 #define TERN_HTTP_CLIENT_IDLE 4 /* kept-alive client connections held for reuse */
 #endif
 
+#ifndef TERN_HTTP_ACCESS_LOG
+#define TERN_HTTP_ACCESS_LOG 1 /* the server keeps each request line for its access log */
+#endif
 #ifndef TERN_HTTP_MAX_REDIRECTS
 #define TERN_HTTP_MAX_REDIRECTS 5
 #endif

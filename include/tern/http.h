@@ -32,6 +32,12 @@ struct tern_http_server_opts {
   size_t max_conns;                  /* 0: TERN_HTTP_MAX_CONNS */
   size_t max_body;                   /* 0: TERN_HTTP_MAX_BODY */
   uint32_t idle_ms, request_ms;      /* 0: TERN_HTTP_IDLE_MS, TERN_HTTP_REQUEST_MS */
+  /* One line per response in the Common Log Format (TERN_HTTP_ACCESS_LOG
+   * builds): host - user [date] "request line" status bytes */
+  void (*access_log)(void *arg, const char *line);
+  void *access_log_arg;
+  const char *health_path; /* answers 200 "ok" when root holds no file of that name */
+  int list_dirs;           /* a folder without index.html: a listing (else 404) */
 };
 
 struct tern_http_server *tern_http_server_start(struct tern_loop *loop,

@@ -54,6 +54,9 @@ struct hconn {
   int ws_in_frame, ws_msg_opcode;
   uint64_t ws_done;       /* payload bytes of the current frame already taken */
   struct tern_buf ws_msg; /* the message being reassembled */
+#if TERN_HTTP_ACCESS_LOG
+  char reqline[200], user[64]; /* for the access log: the request line, the Basic-auth user */
+#endif
 };
 
 struct tern_http_server {
@@ -101,10 +104,29 @@ static void on_data(struct hconn *h);
 
 /* ---- writing ---- */
 
+#if TERN_HTTP_ACCESS_LOG
+/* "127.0.0.1 - alice [02/Dec/2026:09:35:00 +0000] "GET / HTTP/1.1" 200 1234" */
+static void access_log(struct tern_conn *c, const char *date, int status, int64_t length) {
+  struct hconn *h = c->proto;
+  if (!h || !h->srv->o.access_log) return;
+  char host[64], line[400], num[TERN_FMT_U64_LEN];
+  tern_addr_str(&c->peer, host, sizeof(host), 0);
+  /* date is RFC 9110's "Wed, 02 Dec 2026 09:35:00 GMT" */
+  snprintf(line, sizeof(line), "%s - %s [%.2s/%.3s/%.4s:%.8s +0000] \"%s\" %d %s", host,
+           h->user[0] ? h->user : "-", date + 5, date + 8, date + 12, date + 17,
+           h->reqline[0] ? h->reqline : "-", status,
+           length >= 0 ? tern_fmt_u64(num, (uint64_t)length, 0) : "-");
+  h->srv->o.access_log(h->srv->o.access_log_arg, line);
+}
+#endif
+
 static int write_head(struct tern_conn *c, int status, const char *headers, int64_t length,
                       int keep_alive) {
   char line[512], date[32];
   tern_http_date(tern_rtc_seconds(c->loop), date); /* the device clock, SNTP-corrected */
+#if TERN_HTTP_ACCESS_LOG
+  access_log(c, date, status, length);
+#endif
   int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: tern\r\nDate: %s\r\n", status,
                    tern_http_status_text(status), date);
   int rc = tern_send(c, line, (size_t)n);
@@ -315,6 +337,62 @@ static void pump_file(struct hconn *h) {
   }
 }
 
+/* A folder's entries as an HTML page, names escaped, folders ending in '/' */
+#define LIT(b, s) tern_buf_append((b), (s), sizeof(s) - 1)
+struct listing {
+  struct tern_buf *page;
+  const char *dir;
+};
+static void html_escaped(struct tern_buf *b, const char *s) {
+  for (; *s; s++) {
+    const char *e = *s == '<'   ? "&lt;"
+                    : *s == '>' ? "&gt;"
+                    : *s == '&' ? "&amp;"
+                    : *s == '"' ? "&quot;"
+                                : NULL;
+    if (e) tern_buf_append(b, e, strlen(e));
+    else tern_buf_append(b, s, 1);
+  }
+}
+static int list_entry(void *arg, const char *name) {
+  struct listing *l = arg;
+  char path[2300];
+  struct tern_file_info fi;
+  snprintf(path, sizeof(path), "%s/%s", l->dir, name);
+  int dir = tern_file_stat(path, &fi) == 0 && fi.is_dir;
+  struct tern_buf enc;
+  tern_buf_init(&enc, l->page->alloc, 1024);
+  tern_url_encode(name, strlen(name), &enc, 0);
+  LIT(l->page, "<li><a href=\"");
+  tern_buf_append(l->page, enc.data, enc.len);
+  if (dir) LIT(l->page, "/\">");
+  else LIT(l->page, "\">");
+  tern_buf_free(&enc);
+  html_escaped(l->page, name);
+  if (dir) LIT(l->page, "/");
+  LIT(l->page, "</a></li>\n");
+  return 0;
+}
+static void list_dir(struct hconn *h, struct tern_http_request *req, const char *dir) {
+  struct tern_buf page;
+  tern_buf_init(&page, tern_loop_alloc(h->srv->loop), 1024 * 1024);
+  char title[600];
+  snprintf(title, sizeof(title), "%.*s", (int)req->path.len, req->path.p);
+  LIT(&page, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+  html_escaped(&page, title);
+  LIT(&page, "</title></head><body>\n<h1>");
+  html_escaped(&page, title);
+  LIT(&page, "</h1>\n<ul>\n");
+  struct listing l = {&page, dir};
+  tern_file_list(dir, list_entry, &l);
+  LIT(&page, "</ul>\n</body></html>\n");
+  write_head(h->conn, 200, "Content-Type: text/html; charset=utf-8\r\n", (int64_t)page.len,
+             h->keep_alive);
+  if (!h->is_head) send_body(h, page.data, page.len);
+  tern_buf_free(&page);
+  finish(h);
+}
+
 static void serve_file(struct hconn *h, struct tern_http_request *req) {
   struct tern_http_server *s = h->srv;
   char path[2048], hdr[512];
@@ -325,13 +403,19 @@ static void serve_file(struct hconn *h, struct tern_http_request *req) {
   }
   struct tern_file_info fi;
   if (tern_file_stat(path, &fi) == 0 && fi.is_dir) {
+    size_t dir_len = strlen(path);
     strcat(path, "/index.html");
     if (tern_file_stat(path, &fi) != 0 || fi.is_dir) {
-      reply_simple(h, 404, NULL, "Not Found\n");
+      path[dir_len] = '\0';
+      if (s->o.list_dirs) list_dir(h, req, path);
+      else reply_simple(h, 404, NULL, "Not Found\n");
       return;
     }
   } else if (tern_file_stat(path, &fi) != 0) {
-    reply_simple(h, 404, NULL, "Not Found\n");
+    /* the health check answers only where no file of its name is served */
+    if (s->o.health_path && tern_str_eq(req->path, s->o.health_path))
+      reply_simple(h, 200, "Content-Type: text/plain; charset=utf-8\r\n", "ok\n");
+    else reply_simple(h, 404, NULL, "Not Found\n");
     return;
   }
   uint64_t size = fi.size;
@@ -624,6 +708,13 @@ static void dispatch(struct hconn *h) {
     return;
   }
   req.user = check_auth(s, m);
+#if TERN_HTTP_ACCESS_LOG
+  snprintf(h->reqline, sizeof(h->reqline), "%.*s %.*s HTTP/1.%d", (int)m->method.len, m->method.p,
+           (int)(m->target.len < 150 ? m->target.len : 150), m->target.p, m->minor);
+  for (char *p = h->reqline; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == '"') *p = '?'; /* one line, one quoted field */
+  snprintf(h->user, sizeof(h->user), "%s", req.user ? req.user : "");
+#endif
   for (struct route *r = s->routes; r; r = r->next) {
     if (!route_matches(r, m->method, req.path)) continue;
     if (r->protect && !req.user) {
@@ -648,6 +739,9 @@ static void dispatch(struct hconn *h) {
 }
 
 static void reset(struct hconn *h) {
+#if TERN_HTTP_ACCESS_LOG
+  h->reqline[0] = h->user[0] = '\0';
+#endif
   h->state = HS_HEAD;
   h->started = 0;
   h->body_left = 0;
