@@ -18,7 +18,10 @@ static const char usage[] =
     "  -l             send each line of standard input as a message (rides out broker restarts)\n"
     "  -s             send all of standard input as one message\n"
     "  -n             send a zero-length message\n"
-    "  -r             retain\n";
+    "  -r             retain\n"
+    "  --repeat N     publish the message N times (-m, -f, -n, -s)\n"
+    "  --repeat-delay S  wait S seconds between them (fractions too)\n"
+    "  -M N           at most N QoS 1/2 messages unacknowledged at once (default 20)\n";
 
 /* -l: a reader thread hands lines to the loop thread through a small
  * bounded queue, so a slow broker slows the reader instead of using memory. */
@@ -80,7 +83,8 @@ int cmd_pub(int argc, char **argv) {
   memset(&c, 0, sizeof(c));
   c.cmd = "pub";
   const char *msg = NULL, *file = NULL;
-  int lines = 0, null_msg = 0, whole_stdin = 0, retain = 0, bad = 0;
+  int lines = 0, null_msg = 0, whole_stdin = 0, retain = 0, bad = 0, repeat = 1, inflight = 0;
+  double repeat_delay = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (app_is_help(argv[i]) && strcmp(argv[i], "-h")) {
@@ -100,7 +104,31 @@ int cmd_pub(int argc, char **argv) {
     else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--null-message")) null_msg = 1;
     else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stdin-file")) whole_stdin = 1;
     else if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--retain")) retain = 1;
-    else if (bad) return 2;
+    else if ((v = app_opt(argc, argv, &i, "--repeat", &bad))) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (end == v || *end || n < 1 || n > 1000000000L) {
+        fprintf(stderr, "tern pub: --repeat %s: want a count from 1\n", v);
+        return 1;
+      }
+      repeat = (int)n;
+    } else if ((v = app_opt(argc, argv, &i, "--repeat-delay", &bad))) {
+      char *end;
+      repeat_delay = strtod(v, &end);
+      if (end == v || *end || repeat_delay < 0) {
+        fprintf(stderr, "tern pub: --repeat-delay %s: want seconds, 0 or more\n", v);
+        return 1;
+      }
+    } else if ((v = app_opt(argc, argv, &i, "-M", &bad)) ||
+               (v = app_opt(argc, argv, &i, "--max-inflight", &bad))) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (end == v || *end || n < 1 || n > 65535) {
+        fprintf(stderr, "tern pub: -M %s: want 1 to 65535\n", v);
+        return 1;
+      }
+      inflight = (int)n;
+    } else if (bad) return 2;
     else return app_bad_flag("pub", argv[i]);
     if (bad) return 2;
   }
@@ -118,6 +146,7 @@ int cmd_pub(int argc, char **argv) {
   tern_log_set(loop, c.debug ? TERN_LOG_DEBUG : TERN_LOG_ERROR, NULL, NULL);
   struct tern_mqtt_opts o;
   mqtt_cli_opts(&c, &o);
+  o.inflight = (size_t)(inflight ? inflight : 20); /* mosquitto_pub's default */
   int err;
   struct tern_mqtt *m = tern_mqtt_new(loop, &o, &err);
   if (!m) {
@@ -177,10 +206,17 @@ int cmd_pub(int argc, char **argv) {
     if (!exit_code) {
       const char *payload = msg ? msg : data ? data : "";
       if (msg) len = strlen(msg);
-      rc = tern_mqtt_publish_wait(m, topic, payload, len, c.qos, retain, 30000);
-      if (rc) {
-        fprintf(stderr, "tern pub: publish failed: %s\n", tern_strerror(rc));
-        exit_code = 1;
+      for (int k = 0; k < repeat && !exit_code && !app_stop; k++) {
+        if (k && repeat_delay > 0) { /* the loop keeps the connection alive meanwhile */
+          uint32_t until = tern_loop_now(loop) + (uint32_t)(repeat_delay * 1000);
+          while ((int32_t)(until - tern_loop_now(loop)) > 0)
+            tern_loop_poll(loop, (int)(until - tern_loop_now(loop)));
+        }
+        rc = tern_mqtt_publish_wait(m, topic, payload, len, c.qos, retain, 30000);
+        if (rc) {
+          fprintf(stderr, "tern pub: publish failed: %s\n", tern_strerror(rc));
+          exit_code = 1;
+        }
       }
     }
     free(data);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "app.h"
 #include "mqtt_cli.h"
 #include "tern/error.h"
@@ -13,16 +14,20 @@ const char mqtt_cli_common_help[] =
     "  -t TOPIC       topic\n"
     "  -q QOS         quality of service 0, 1 or 2 (default 0)\n"
     "  -i ID          client id (default: generated)\n"
+    "  -I PREFIX      client id: PREFIX and the process id\n"
     "  -u USER        user name\n"
     "  -P PASS        password\n"
     "  -k SECONDS     keepalive (default 60)\n"
     "  -c             persistent session (clean session off; use with -i)\n"
     "  -V 311         protocol version (only MQTT 3.1.1)\n"
     "  --cafile F     trust this CA (turns on TLS)\n"
+    "  --capath DIR   trust the CAs in DIR (turns on TLS)\n"
+    "  --tls-use-os-certs  trust the system's CAs (turns on TLS)\n"
     "  --cert F --key F  client certificate (turns on TLS)\n"
     "  --insecure     do not check the server's host name (the chain still is)\n"
     "  --will-topic T --will-payload M --will-qos Q --will-retain\n"
-    "  -d             debug output\n";
+    "  -d             debug output: connecting, connected, what is awaited\n"
+    "  --quiet        no error messages\n";
 
 static int parse_int(const char *cmd, const char *flag, const char *v, int lo, int hi, int *out) {
   char *end;
@@ -98,6 +103,18 @@ int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
       fprintf(stderr, "tern %s: only MQTT 3.1.1 (-V 311) is supported\n", c->cmd);
       return 2;
     }
+  } else if ((v = app_opt(argc, argv, i, "-I", &bad)) ||
+             (v = app_opt(argc, argv, i, "--id-prefix", &bad))) {
+    snprintf(c->id_buf, sizeof(c->id_buf), "%.40s%ld", v, (long)getpid());
+    c->id = c->id_buf;
+  } else if ((v = app_opt(argc, argv, i, "--capath", &bad))) {
+    c->capath = v;
+    c->use_tls = 1;
+  } else if (!strcmp(argv[*i], "--tls-use-os-certs")) {
+    c->os_certs = 1;
+    c->use_tls = 1;
+  } else if (!strcmp(argv[*i], "--quiet")) {
+    c->quiet = 1;
   } else if ((v = app_opt(argc, argv, i, "--cafile", &bad))) {
     c->cafile = v;
     c->use_tls = 1;
@@ -131,7 +148,8 @@ void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
   snprintf(c->url, sizeof(c->url), strchr(c->host, ':') ? "%s://[%s]:%d" : "%s://%s:%d",
            c->use_tls ? "mqtts" : "mqtt", c->host, c->port);
   memset(&c->tls, 0, sizeof(c->tls));
-  c->tls.ca_file = c->cafile;
+  c->tls.ca_file = c->cafile; /* neither (--tls-use-os-certs): the system's bundle */
+  c->tls.ca_path = c->capath;
   c->tls.cert_file = c->cert;
   c->tls.key_file = c->key;
   c->tls.skip_hostname = c->insecure;
@@ -167,6 +185,7 @@ int mqtt_cli_connect_error(const struct mqtt_cli *c, int err) {
   case TERN_ETLS: why = "TLS error: handshake failed"; break;
   default: why = tern_strerror(err); break;
   }
-  fprintf(stderr, "tern %s: cannot connect to %s:%d: %s\n", c->cmd, c->host, c->port, why);
+  if (!c->quiet)
+    fprintf(stderr, "tern %s: cannot connect to %s:%d: %s\n", c->cmd, c->host, c->port, why);
   return err == TERN_EAUTH || err == TERN_EDENIED ? 5 : 1;
 }

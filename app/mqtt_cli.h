@@ -10,8 +10,9 @@ struct mqtt_cli {
   const char *cmd;
   char host[256];
   int port;
-  const char *id, *user, *pass, *cafile, *cert, *key;
-  int keepalive, persistent, insecure, debug, qos;
+  const char *id, *user, *pass, *cafile, *capath, *cert, *key;
+  char id_buf[64]; /* -I PREFIX: PREFIX and the process id */
+  int keepalive, persistent, insecure, debug, qos, quiet, os_certs;
   const char *topics[MQTT_CLI_MAX_TOPICS];
   int ntopics;
   const char *will_topic, *will_payload;

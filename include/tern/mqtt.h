@@ -24,6 +24,7 @@ struct tern_mqtt_message {
   const void *payload;
   size_t len;
   uint8_t qos, retain, dup;
+  uint16_t packet_id; /* QoS 1 and 2 (mosquitto_sub's %m) */
 };
 
 enum tern_mqtt_event {
@@ -82,6 +83,9 @@ int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *pa
  * kept and re-sent after a reconnect. */
 int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
                         void *arg);
+/* Forgets filter and, when connected, sends UNSUBSCRIBE (also for a filter
+ * this client did not subscribe in this run: a persistent session may hold
+ * it). TERN_ENOTFOUND: neither known here nor connected. */
 int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter);
 int tern_mqtt_disconnect(struct tern_mqtt *m); /* graceful: DISCONNECT, no will */
 void tern_mqtt_free(struct tern_mqtt *m);

@@ -302,7 +302,7 @@ static int qos2_recently_done(struct tern_mqtt *m, const struct tern_mqtt_packet
 
 static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p, p->payload.len,
-                                  p->qos,     p->retain,    p->dup};
+                                  p->qos,     p->retain,    p->dup,       p->packet_id};
   int handled = 0;
   m->delivered++;
   /* every subscription whose filter matches gets it, as paho's callbacks do */
@@ -805,15 +805,17 @@ int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_m
 int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter) {
   struct msub **pp = &m->subs;
   while (*pp && strcmp((*pp)->filter, filter)) pp = &(*pp)->next;
-  if (!*pp) return TERN_ENOTFOUND;
+  /* not ours in this run, but a persistent session may hold it at the broker
+   * (mosquitto_sub -c -U): connected, the UNSUBSCRIBE goes all the same */
+  if (!*pp && !m->connected) return TERN_ENOTFOUND;
   struct msub *s = *pp;
-  *pp = s->next;
+  if (s) *pp = s->next;
   if (m->connected) {
     struct tern_mqtt_packet p;
     zero_pkt(&p, TERN_MQTT_UNSUBSCRIBE);
     p.packet_id = next_packet_id(m);
     p.count = 1;
-    p.filters[0] = (struct tern_str){s->filter, strlen(s->filter)};
+    p.filters[0] = (struct tern_str){filter, strlen(filter)};
     send_pkt(m, &p);
   }
   tern_free(tern_loop_alloc(m->loop), s);

@@ -53,13 +53,14 @@ int main(int argc, char **argv) {
   tern_mqtt_publish_wait(m, "api/a/y", "3", 1, 1, 0, 5000);
   tern_mqtt_wait_msg(m, 700);
   check("after unsubscribe nothing arrives", got_a == 1);
-  check("unsubscribe of an unknown filter is an error",
-        tern_mqtt_unsubscribe(m, "nope") == TERN_ENOTFOUND);
+  check("unsubscribe of a filter not subscribed here: sent (a persistent session may hold it)",
+        tern_mqtt_unsubscribe(m, "nope") == 0);
   check("invalid topic refused", tern_mqtt_publish(m, "a/+", "x", 1, 0, 0) == TERN_EINVAL);
   check("invalid filter refused", tern_mqtt_subscribe(m, "a/#/b", 0, NULL, NULL) == TERN_EINVAL);
   check("wait_msg times out when nothing comes", tern_mqtt_wait_msg(m, 200) == TERN_ETIMEDOUT);
   tern_mqtt_disconnect(m);
   tern_loop_poll(loop, 50);
+  check("... and an error when not connected", tern_mqtt_unsubscribe(m, "nope") == TERN_ENOTFOUND);
   tern_mqtt_free(m);
   tern_loop_free(loop);
   return failed;

@@ -68,7 +68,7 @@ while read -r verdict name; do
   if [ "$verdict" = ok ]; then th_ok "api: $name"; else th_bad "api: $verdict $name"; fi
 done <"$TMP/api.out"
 th_eq "api: the probe ran to its end (exit status)" 0 "$rc"
-th_eq "api: the probe reported all its checks" 8 "$(grep -cE '^(ok|FAIL) ' "$TMP/api.out")"
+th_eq "api: the probe reported all its checks" 9 "$(grep -cE '^(ok|FAIL) ' "$TMP/api.out")"
 
 # Last will on an abrupt end:
 timeout 10 mosquitto_sub -p "$plain" -i willsub -t will/dev -C 1 >"$TMP/will" & sp=$!; th_wait_sub mosq willsub
