@@ -52,10 +52,17 @@ struct tern_mdns_instance {
   char instance[128], type[64], host[128];
   uint16_t port;
   struct tern_addr addr;
+  char txt[256];  /* its TXT strings, each quoted: "path=/" "v=1" (as avahi-browse -p) */
+  char iface[16]; /* where it answered */
 };
+/* iface: the interface to ask on; NULL: every interface that is up,
+ * multicast and not loopback, at once. */
 /* NAME.local -> addresses; 0 with n > 0, or TERN_ETIMEDOUT. */
 int tern_mdns_resolve(struct tern_loop *loop, const char *name, const char *iface,
                       uint32_t timeout_ms, struct tern_addr *addrs, size_t max, size_t *n);
+/* An IPv4 address -> its NAME.local (a PTR query for N.N.N.N.in-addr.arpa). */
+int tern_mdns_resolve_addr(struct tern_loop *loop, const struct tern_addr *addr, const char *iface,
+                           uint32_t timeout_ms, char *name, size_t namelen);
 /* Instances of a service type seen within timeout_ms. */
 int tern_mdns_browse(struct tern_loop *loop, const char *type, const char *iface,
                      uint32_t timeout_ms, struct tern_mdns_instance *out, size_t max, size_t *n);

@@ -17,7 +17,7 @@ ip netns exec "$B" "$PY" "$(dirname "$0")/py/mdns_capture.py" 192.0.2.2 4 dev1 >
 cap=$!
 th_wait_log "$TMP/capture.log" capturing 5
 # run directly under ip netns exec (which execs), so that signals reach tern
-ip netns exec "$A" "$TERN" mdns advertise dev1 _http._tcp 8080 _telnet._tcp 2323 _repl._tcp 2323 --iface va >"$TMP/adv.log" 2>&1 &
+ip netns exec "$A" "$TERN" mdns advertise dev1 _http._tcp 8080 path=/x v=1 _telnet._tcp 2323 _repl._tcp 2323 --iface va >"$TMP/adv.log" 2>&1 &
 adv=$!; TH_PIDS+=($adv)
 th_check "the responder claims dev1.local" th_wait_log "$TMP/adv.log" "^dev1\.local$" 10
 wait $cap
@@ -26,7 +26,17 @@ th_eq "dig @ADDRESS -p 5353 (legacy unicast query)" "192.0.2.1" "$(inB dig @192.
 th_match "dig: the question is echoed" "QUESTION SECTION:.*dev1\.local" "$(inB dig @192.0.2.1 -p 5353 dev1.local +time=3 +tries=1 | tr '\n' ' ')"
 th_match "dig AAAA: the interface's IPv6 (link-local) address" "^fe80:" "$(inB dig @192.0.2.1 -p 5353 dev1.local AAAA +short +time=3 +tries=1)"
 th_eq "tern's resolver from the other namespace" "dev1.local 192.0.2.1" "$(inB "$TERN" mdns resolve dev1.local --iface vb --timeout 3)"
-th_eq "tern's browser" "dev1 _http._tcp dev1.local 8080" "$(inB "$TERN" mdns browse _http._tcp --iface vb --timeout 2)"
+th_eq "tern's browser: host, port, address, TXT" 'dev1 _http._tcp dev1.local 8080 192.0.2.1 "path=/x" "v=1"' \
+  "$(inB "$TERN" mdns browse _http._tcp --iface vb --timeout 2)"
+th_eq "tern's browser with no --iface: every multicast interface" \
+  "dev1 _telnet._tcp dev1.local 2323 192.0.2.1" "$(inB "$TERN" mdns browse _telnet._tcp --timeout 2)"
+th_eq "tern's resolver, reverse: the address's name" "192.0.2.1 dev1.local" \
+  "$(inB "$TERN" mdns resolve 192.0.2.1 --iface vb --timeout 3)"
+out=$(inB "$TERN" mdns browse _nothing._tcp --iface vb --timeout 1 2>&1); rc=$?
+th_eq "an empty browse: exit 1" 1 "$rc"
+th_match "an empty browse says so" "no _nothing\._tcp found on vb within 1 s" "$out"
+th_match "-v: what is awaited" "browsing _http\._tcp on vb for 1 s" \
+  "$(inB "$TERN" mdns browse _http._tcp --iface vb --timeout 1 -v 2>&1 >/dev/null)"
 out=$(inB "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 browse _http._tcp 3)
 th_match "python3-zeroconf browses _http._tcp and resolves it" "^dev1\._http\._tcp\.local\. dev1\.local\. 8080 192\.0\.2\.1( fe80:[0-9a-f:]+)?$" "$out"
 out=$(inB "$PY" "$(dirname "$0")/py/zc_check.py" 192.0.2.2 browse _telnet._tcp 3)
@@ -39,7 +49,11 @@ th_eq "two multicast queries within a second: one multicast answer" 1 "$(inB "$P
 # records (avahi-resolve, avahi-browse), and tern's browser sees avahi's
 if th_avahi "$B" vb; then
   th_eq "avahi-resolve finds dev1.local" "dev1.local	192.0.2.1" "$(inB timeout 10 avahi-resolve -n -4 dev1.local)"
-  th_match "avahi-browse resolves tern's _http._tcp" "=;vb;IPv4;dev1;Web Site;local;dev1\.local;192\.0\.2\.1;8080" "$(inB timeout 10 avahi-browse -rpt _http._tcp)"
+  th_match "avahi-browse resolves tern's _http._tcp, with its TXT" \
+    "=;vb;IPv4;dev1;Web Site;local;dev1\.local;192\.0\.2\.1;8080;\"v=1\" \"path=/x\"" \
+    "$(inB timeout 10 avahi-browse -rpt _http._tcp)"
+  th_eq "avahi-resolve -a: tern answers the reverse lookup" "192.0.2.1	dev1.local" \
+    "$(inB timeout 10 avahi-resolve -a 192.0.2.1)"
   th_eq "tern's resolver finds avahi's host" "avahihost.local 192.0.2.2" "$(inA "$TERN" mdns resolve avahihost.local --iface va --timeout 3)"
   unset DBUS_SYSTEM_BUS_ADDRESS
 fi
