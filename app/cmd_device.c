@@ -27,6 +27,11 @@ static void print_line(void *arg, const char *line) {
   printf("%s\n", line);
   fflush(stdout);
 }
+static void print_problem(void *arg, const char *line) {
+  (void)arg;
+  fflush(stdout); /* in order with the status lines */
+  fprintf(stderr, "%s\n", line);
+}
 static void print_led(void *arg, int on) { print_line(arg, on ? "LED on" : "LED off"); }
 static void done(void *arg) {
   (void)arg;
@@ -99,6 +104,7 @@ int cmd_device(int argc, char **argv) {
     return 0;
   }
   o.on_status = print_line;
+  o.on_problem = print_problem;
   o.on_led = print_led;
   o.on_done = done;
   struct tern_loop *loop = app_loop_new(NULL);

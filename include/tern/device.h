@@ -34,6 +34,9 @@ struct tern_device_opts {
   int led, once;
   /* a line for the person watching ("Connected, IP ...", "mDNS: ..."); NULL: none */
   void (*on_status)(void *arg, const char *line);
+  /* what went wrong (cannot connect, retrying, unavailable): here when set
+   * (tern device: standard error), else through on_status */
+  void (*on_problem)(void *arg, const char *line);
   /* the LED changed (from the page, the console or MQTT) */
   void (*on_led)(void *arg, int on);
   /* with once: the samples and the plot request are out, the device may sleep */

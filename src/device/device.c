@@ -203,16 +203,28 @@ int tern_device_opts_print(const struct tern_device_opts *c, char *out, size_t o
 
 /* ---- what the device shows ---- */
 
+static void say(struct tern_device *d, int problem, const char *fmt, va_list ap) {
+  void (*fn)(void *, const char *) = problem && d->c.on_problem ? d->c.on_problem : d->c.on_status;
+  if (!fn) return;
+  char line[300];
+  vsnprintf(line, sizeof(line), fmt, ap);
+  fn(d->c.arg, line);
+}
+static void problem(struct tern_device *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void problem(struct tern_device *d, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  say(d, 1, fmt, ap);
+  va_end(ap);
+}
 static void status(struct tern_device *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void status(struct tern_device *d, const char *fmt, ...) {
-  if (!d->c.on_status) return;
-  char line[300];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof(line), fmt, ap);
+  say(d, 0, fmt, ap);
   va_end(ap);
-  d->c.on_status(d->c.arg, line);
 }
 
 static void now_text(struct tern_device *d, char *out, size_t n) {
@@ -287,9 +299,9 @@ static void on_mqtt_event(struct tern_mqtt *m, int ev, const void *data, void *a
     publish_status(d);
     publish_led(d);
   } else if (ev == TERN_MQTT_EV_DISCONNECTED && d->mqtt_up) {
-    status(d, "MQTT: %s (reconnecting)", (const char *)data);
+    problem(d, "MQTT: %s (reconnecting)", (const char *)data);
   } else if (ev == TERN_MQTT_EV_ERROR && !d->mqtt_up) {
-    status(d, "MQTT: %s (retrying)", (const char *)data);
+    problem(d, "MQTT: %s (retrying)", (const char *)data);
   }
 }
 
@@ -444,14 +456,14 @@ static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) 
     status(d, "Connected, IP %s", d->ip);
     if (d->mqtt && tern_mqtt_is_connected(d->mqtt)) publish_status(d);
   } else if (ev == TERN_BUS_NET_DOWN) {
-    status(d, "Network down");
+    problem(d, "Network down");
   }
 }
 
 static void on_mdns(int ev, const char *name, void *arg) {
   struct tern_device *d = arg;
   if (ev == TERN_MDNS_EV_NAME) status(d, "mDNS: %s.local", name);
-  else status(d, "mDNS: %s.local is taken; renaming", name);
+  else problem(d, "mDNS: %s.local is taken; renaming", name);
 }
 
 static void ntp_watch(struct tern_timer *t, void *arg) {
@@ -459,7 +471,7 @@ static void ntp_watch(struct tern_timer *t, void *arg) {
   struct tern_device *d = arg;
   const struct tern_sntp_result *r = tern_sntp_result(d->sntp);
   if (!r->synced && r->error[0] && !d->ntp_failed_reported) {
-    status(d, "Unable to get NTP time (%s); retrying in the background", r->error);
+    problem(d, "Unable to get NTP time (%s); retrying in the background", r->error);
     d->ntp_failed_reported = 1;
   }
 }
@@ -501,7 +513,7 @@ static void start_network(struct tern_device *d) {
   int err;
   d->wlan = tern_wlan_new(d->loop, &wo, &err);
   if (!d->wlan) {
-    status(d, "Unable to connect: %s", tern_strerror(err));
+    problem(d, "Unable to connect: %s", tern_strerror(err));
   } else if (tern_wlan_isconnected(d->wlan)) {
     struct tern_wlan_ifconfig ic;
     tern_wlan_ifconfig(d->wlan, &ic);
@@ -514,7 +526,7 @@ static void start_network(struct tern_device *d) {
       pw[strcspn(pw, "\r\n")] = '\0';
     if (tern_wlan_connect(d->wlan, d->c.ssid, pw ? pw : "",
                           (uint32_t)d->c.connect_timeout_s * 1000u) != 0)
-      status(d, "Unable to connect: %s", tern_wlan_reason(d->wlan));
+      problem(d, "Unable to connect: %s", tern_wlan_reason(d->wlan));
     if (pw) {
       memset(pw, 0, strlen(pw)); /* the Wi-Fi password stays in memory no longer than needed */
       tern_free(tern_loop_alloc(d->loop), pw);
@@ -528,7 +540,7 @@ static void start_mdns(struct tern_device *d) {
   int err;
   d->mdns = tern_mdns_start(d->loop, &mo, &err);
   if (!d->mdns) {
-    status(d, "mDNS: unavailable: %s", tern_strerror(err));
+    problem(d, "mDNS: unavailable: %s", tern_strerror(err));
     return;
   }
   if (d->c.console_port) {
@@ -586,7 +598,7 @@ static void start_console(struct tern_device *d) {
   if (d->console)
     status(d, "Console: telnet %s %u (login %s)", shown_addr(d), tern_console_port(d->console, 0),
            d->c.console_user);
-  else status(d, "Console: unavailable: %s", tern_strerror(err));
+  else problem(d, "Console: unavailable: %s", tern_strerror(err));
 }
 
 static void start_page(struct tern_device *d) {
@@ -597,7 +609,7 @@ static void start_page(struct tern_device *d) {
   int err;
   d->http = tern_http_server_start(d->loop, &ho, &err);
   if (!d->http) {
-    status(d, "Web page: unavailable: %s", tern_strerror(err));
+    problem(d, "Web page: unavailable: %s", tern_strerror(err));
     return;
   }
   tern_http_route(d->http, "GET", "/", 0, page, d);
@@ -634,7 +646,7 @@ static void start_mqtt_now(struct tern_device *d) {
   int err;
   d->mqtt = tern_mqtt_new(d->loop, &mo, &err);
   if (!d->mqtt) {
-    status(d, "MQTT: bad broker URL %s: %s", d->c.broker, tern_strerror(err));
+    problem(d, "MQTT: bad broker URL %s: %s", d->c.broker, tern_strerror(err));
     return;
   }
   tern_mqtt_subscribe(d->mqtt, d->topic_led, 1, on_led_msg, d);
@@ -645,10 +657,10 @@ static void start_mqtt_now(struct tern_device *d) {
 static void clock_wait_over(struct tern_timer *t, void *arg) {
   (void)t;
   struct tern_device *d = arg;
-  status(d,
-         "MQTT: no time from SNTP after %d s: connecting; the broker's certificate dates are "
-         "not checked",
-         TERN_DEVICE_CLOCK_WAIT_S);
+  problem(d,
+          "MQTT: no time from SNTP after %d s: connecting; the broker's certificate dates are "
+          "not checked",
+          TERN_DEVICE_CLOCK_WAIT_S);
   start_mqtt_now(d);
 }
 
@@ -663,8 +675,8 @@ static void start_mqtt(struct tern_device *d) {
     int rc =
         tern_file_load(tern_loop_alloc(d->loop), d->c.broker_key_file, 1024, &d->broker_key, NULL);
     if (rc) {
-      status(d, "MQTT: cannot read broker-key-file %s: %s", d->c.broker_key_file,
-             tern_strerror(rc));
+      problem(d, "MQTT: cannot read broker-key-file %s: %s", d->c.broker_key_file,
+              tern_strerror(rc));
       return;
     }
     d->broker_key[strcspn(d->broker_key, "\r\n")] = '\0'; /* one line, as a key file has */

@@ -116,10 +116,12 @@ th_eq "SIGTERM: online:false status" '{"name":"pdev","online":false}' "$(timeout
 # nothing reachable: no NTP server, no broker; page and console still serve
 dead=$(th_free_port); cport=$(th_free_port); hport=$(th_free_port)
 "$TERN" device --name lone --iface lo --ntp "127.0.0.1:$dead" --console-port "$cport" --console-password-file "$TMP/pw" \
-  --http-port "$hport" --broker "mqtt://127.0.0.1:$dead" >"$TMP/lone.log" 2>&1 &
+  --http-port "$hport" --broker "mqtt://127.0.0.1:$dead" >"$TMP/lone.log" 2>"$TMP/lone.err" &
 lone=$!; TH_PIDS+=($lone)
-th_check "says NTP failed" th_wait_log "$TMP/lone.log" "Unable to get NTP time" 10
-th_check "says MQTT failed" th_wait_log "$TMP/lone.log" "MQTT: .*refused" 10
+th_check "says NTP failed, on standard error" th_wait_log "$TMP/lone.err" "Unable to get NTP time" 10
+th_check "says MQTT failed, on standard error" th_wait_log "$TMP/lone.err" "MQTT: .*refused" 10
+th_eq "no failure on standard output" "" "$(grep -E "Unable|refused" "$TMP/lone.log")"
+th_match "the progress stays on standard output" "Web page: http://127\.0\.0\.1" "$(cat "$TMP/lone.log")"
 th_match "still serves its page" "<h1>lone</h1>" "$(curl -s "http://127.0.0.1:$hport/")"
 th_check "still serves its console" th_wait_tcp "$cport" 2
 th_done
