@@ -7,7 +7,7 @@ FW ?= build-fw
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 .PHONY: all deps build asan test test-plain test-asan size demo demo-mcu install clean mutants \
-  fuzz firmware
+  fuzz firmware docs
 
 all: build
 
@@ -65,8 +65,13 @@ demo: deps build
 demo-mcu: deps build firmware
 	@scripts/demo.sh $(BUILD) --mcu --firmware $(FW)/tern-device.elf
 
+# The API reference (Doxygen, from the headers' comments) in build-docs/html and
+# a man page per command (from its --help) in build-docs/man; any warning fails.
+docs: deps build
+	@scripts/docs.sh $(BUILD) build-docs
+
 install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(MCU) $(FW) build-notls build-mutants
+	rm -rf $(BUILD) $(ASAN) $(MCU) $(FW) build-notls build-mutants build-docs

@@ -25,7 +25,7 @@ static const struct tern_cmd commands[] = {
 static void usage(FILE *out) {
   fprintf(out, "usage: tern [--version] [--help] COMMAND [ARGS]\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
   fprintf(out, "\n'tern COMMAND --help' shows a command's options.\n");
 }
 

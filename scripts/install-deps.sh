@@ -7,6 +7,7 @@ PACKAGES=(
   cmake ninja-build gcc clang clang-format patch libclang-rt-14-dev pkg-config libmbedtls-dev libcairo2-dev fonts-dejavu-core
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   dpkg-dev qemu-system-arm # the firmware: lwIP's Debian source, and the emulated board
+  doxygen groff-base man-db # make docs: the API reference, the man pages
   # real peers the tests talk to
   mosquitto mosquitto-clients dnsmasq-base openssl curl python3 python3-paho-mqtt python3-requests
   python3-websockets python3-websocket chromium chrony expect inetutils-telnet iproute2
