@@ -5,37 +5,8 @@
 #include "host.h"
 #include "tern/error.h"
 
-static const char dashboard[] =
-    "<!doctype html><html><head><meta charset=utf-8><title>tern host</title>"
-    "<style>body{font-family:sans-serif;margin:2em}canvas{border:1px solid "
-    "#ccc}</style></head><body>"
-    "<h1>tern host: <span id=session></span></h1>"
-    "<p>samples: <b id=count>0</b> &middot; <span id=rate></span> &middot; device: <span "
-    "id=status>unknown</span></p>"
-    "<p><button id=on onclick=\"led('ON')\">LED ON</button> <button id=off "
-    "onclick=\"led('OFF')\">LED OFF</button> "
-    "<span id=ledsent></span></p><canvas id=chart width=800 height=400></canvas>"
-    "<script>\n"
-    "const pts=[];const c=document.getElementById('chart').getContext('2d');\n"
-    "function draw(){c.clearRect(0,0,800,400);if(!pts.length)return;let "
-    "xs=pts.map(p=>p[0]),ys=pts.map(p=>p[1]);"
-    "let "
-    "x0=Math.min(...xs),x1=Math.max(...xs)||1,y0=Math.min(...ys),y1=Math.max(...ys);if(y1==y0){y0-="
-    "1;y1+=1}"
-    "c.fillStyle='#1f77b4';for(const p of "
-    "pts){c.beginPath();c.arc(20+(p[0]-x0)/((x1-x0)||1)*760,380-(p[1]-y0)/"
-    "(y1-y0)*360,3,0,7);c.fill()}}\n"
-    "function "
-    "led(s){fetch('/"
-    "led?state='+s,{method:'POST'}).then(r=>r.text()).then(t=>document.getElementById('ledsent')."
-    "textContent=t)}\n"
-    "const es=new EventSource('/events');\n"
-    "es.addEventListener('sample',e=>{const v=e.data.split(',').map(Number);pts.push(v);"
-    "document.getElementById('count').textContent=pts.length;draw()});\n"
-    "es.addEventListener('status',e=>{document.getElementById('status').textContent=e.data});\n"
-    "es.addEventListener('rate',e=>{document.getElementById('rate').textContent=e.data});\n"
-    "es.addEventListener('session',e=>{document.getElementById('session').textContent=e.data});\n"
-    "</script></body></html>\n";
+/* The dashboard (app/dashboard.html, compiled in by cmake/embed.cmake) */
+extern const char host_dashboard[];
 
 static void broadcast(struct host *h, const char *event, const char *data) {
   for (int i = 0; i < HOST_MAX_VIEWERS; i++) {
@@ -106,6 +77,14 @@ static void on_status(struct tern_mqtt *m, const struct tern_mqtt_message *msg, 
   broadcast(h, "status", h->status);
 }
 
+static void on_led_state(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void *arg) {
+  (void)m;
+  struct host *h = arg;
+  snprintf(h->led, sizeof(h->led), "%.*s", (int)(msg->len < 7 ? msg->len : 7),
+           (const char *)msg->payload);
+  broadcast(h, "led", h->led);
+}
+
 static void status_line(struct tern_timer *t, void *arg) {
   (void)t;
   struct host *h = arg;
@@ -127,6 +106,8 @@ int host_start(struct host *h, struct tern_loop *loop, const char *url,
   snprintf(h->topic_plot, sizeof(h->topic_plot), "%.60s/plot", h->session);
   snprintf(h->topic_status, sizeof(h->topic_status), "%.60s/status", h->session);
   snprintf(h->topic_led, sizeof(h->topic_led), "%.60s/led", h->session);
+  snprintf(h->topic_led_state, sizeof(h->topic_led_state), "%.60s/led/state", h->session);
+  snprintf(h->led, sizeof(h->led), "unknown");
   snprintf(h->status, sizeof(h->status), "unknown");
   if (h->csv && !(h->csv_file = fopen(h->csv, "w"))) {
     fprintf(stderr, "tern host: cannot write %s\n", h->csv);
@@ -139,13 +120,14 @@ int host_start(struct host *h, struct tern_loop *loop, const char *url,
   tern_mqtt_subscribe(h->mqtt, h->topic_data, 1, on_data, h);
   tern_mqtt_subscribe(h->mqtt, h->topic_plot, 1, on_plot, h);
   tern_mqtt_subscribe(h->mqtt, h->topic_status, 1, on_status, h);
+  tern_mqtt_subscribe(h->mqtt, h->topic_led_state, 1, on_led_state, h);
   tern_timer_start(loop, &h->status_timer, 1000, 1000, status_line, h);
   return tern_mqtt_connect_wait(h->mqtt, 10000);
 }
 
 static void page(struct tern_http_request *req, void *arg) {
   (void)arg;
-  tern_http_reply_text(req, 200, "text/html; charset=utf-8", dashboard);
+  tern_http_reply_text(req, 200, "text/html; charset=utf-8", host_dashboard);
 }
 
 static void events(struct tern_http_request *req, void *arg) {
@@ -161,6 +143,7 @@ static void events(struct tern_http_request *req, void *arg) {
   h->viewers[slot] = req->conn->id;
   tern_http_sse_send(req->conn, "session", h->session);
   tern_http_sse_send(req->conn, "status", h->status);
+  tern_http_sse_send(req->conn, "led", h->led);
   /* what came before this viewer opened the page */
   size_t stride = (size_t)h->series.ncols + 2;
   for (size_t i = 0; i < h->series.n; i++) {

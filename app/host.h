@@ -14,6 +14,7 @@ struct host {
   struct tern_mqtt *mqtt;
   struct tern_http_server *http;
   char session[64], topic_data[128], topic_plot[128], topic_status[128], topic_led[128];
+  char topic_led_state[128], led[8]; /* the device's retained LED state, as the page shows it */
   const char *png, *csv;
   int width, height, count, exit_after, plots, quiet;
   FILE *csv_file;

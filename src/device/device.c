@@ -332,14 +332,30 @@ static void page(struct tern_http_request *req, void *arg) {
   struct tern_device *d = arg;
   char v[8];
   if (tern_form_get(req->query, "LED", v, sizeof(v)) == 0) set_led(d, !strcmp(v, "ON"));
-  char when[64], html[2048];
+  char when[64], html[2560];
   now_text(d, when, sizeof(when));
+  /* online: its link to the broker, as the host's dashboard shows it */
+  int up = d->mqtt && tern_mqtt_is_connected(d->mqtt);
+  const char *net = !d->c.broker[0] ? "no broker set" : up ? "online" : "offline";
+  /* the dashboard's look (app/dashboard.html), small enough for a board */
   snprintf(html, sizeof(html),
-           "<!doctype html><html><head><meta charset=utf-8><title>%s</title></head><body>"
-           "<h1>%s</h1><p>LED is <b id=led>%s</b></p><p>Time: <span id=time>%s</span></p>"
-           "<form action=/ method=get><button id=on name=LED value=ON>ON</button> "
-           "<button id=off name=LED value=OFF>OFF</button></form></body></html>\n",
-           d->c.name, d->c.name, d->led ? "ON" : "OFF", when);
+           "<!doctype html><html lang=en><head><meta charset=utf-8>"
+           "<meta name=viewport content=\"width=device-width,initial-scale=1\"><title>%s</title>"
+           "<style>body{font-family:system-ui,-apple-system,\"DejaVu Sans\",sans-serif;"
+           "color:#1b1f24;max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.35rem}"
+           ".card{background:#f6f8fa;border:1px solid #d0d7de;border-radius:.5rem;"
+           "padding:.75rem 1rem;margin:.75rem 0}.label{color:#57606a;font-size:.75rem;"
+           "text-transform:uppercase;letter-spacing:.05em}.value{font-size:1.25rem;"
+           "font-weight:600}.online{color:#1a7f37}.offline{color:#b42318}button{font:inherit;"
+           "padding:.45rem 1.1rem;margin:.3rem .3rem 0 0;border-radius:.4rem;"
+           "border:1px solid #d0d7de;background:#fff}</style></head><body><h1>%s</h1>"
+           "<div class=card><div class=label>LED</div><div class=value id=led>%s</div>"
+           "<form action=/ method=get><button id=on name=LED value=ON>ON</button>"
+           "<button id=off name=LED value=OFF>OFF</button></form></div>"
+           "<div class=card><div class=label>Status</div>"
+           "<div class=\"value %s\" id=online>%s</div><div>Time: <span id=time>%s</span></div>"
+           "</div></body></html>\n",
+           d->c.name, d->c.name, d->led ? "ON" : "OFF", up ? "online" : "offline", net, when);
   tern_http_reply_text(req, 200, "text/html; charset=utf-8", html);
 }
 

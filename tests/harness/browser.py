@@ -2,7 +2,8 @@
 (python3-websocket), for tests that need a real browser. Asserts belong on
 the DOM and on server state, never on pixels.
 
-  browser.py goto URL click SELECTOR wait SELECTOR TEXT waitnum SELECTOR MIN eval JS ...
+  browser.py goto URL click SELECTOR wait SELECTOR TEXT waitnum SELECTOR MIN eval JS
+             viewport WIDTH HEIGHT screenshot FILE ...
 
 Steps run in order; 'eval' prints its value (JSON) on a line of its own.
 Exit 1 with a reason when a step fails (selector missing, wait timed out)."""
@@ -128,6 +129,17 @@ class Browser:
             time.sleep(0.05)
         raise RuntimeError("%s never reached %s (last: %r)" % (selector, least, got))
 
+    def viewport(self, width, height):
+        """A screen of this size (a phone: 390 x 844, touch, as Chrome's device mode)"""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=width < 600)
+
+    def screenshot(self, path):
+        import base64
+        r = self.call("Page.captureScreenshot", format="png")
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(r["data"]))
+
     def close(self):
         try:
             self.proc.terminate()
@@ -154,6 +166,10 @@ def main(argv):
                 b.wait_text(argv[i + 1], argv[i + 2]); i += 3
             elif step == "waitnum":
                 b.wait_number(argv[i + 1], float(argv[i + 2])); i += 3
+            elif step == "viewport":
+                b.viewport(int(argv[i + 1]), int(argv[i + 2])); i += 3
+            elif step == "screenshot":
+                b.screenshot(argv[i + 1]); i += 2
             elif step == "eval":
                 print(json.dumps(b.eval(argv[i + 1]))); i += 2
             else:
