@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: heavy
 # The host's dashboard and the device's LED page in headless Chromium, at a
 # desktop's width and a phone's: the plot has axes, ticks, labels and the
 # latest value; the device's name, address, online/offline and last-seen
@@ -8,7 +9,7 @@
 # checks are on the DOM, never on pixels.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init dashboard
-[ -n "${ASAN_OPTIONS:-}" ] && th_skip "the browser checks run in the plain build"
+# (labelled heavy, as the other browser tests: it runs once, in the plain build)
 command -v chromium >/dev/null && "$PY" -c "import websocket" 2>/dev/null ||
   th_skip "needs chromium and python3-websocket"
 B() { "$PY" "$(dirname "$0")/../harness/browser.py" "$@"; }
