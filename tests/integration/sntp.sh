@@ -54,8 +54,10 @@ if command -v strace >/dev/null; then
     -e inject=clock_settime:retval=0 -o "$TMP/strace" "$TERN" ntp -S "127.0.0.1:$port"); rc=$?
   after=$(date +%s)
   th_eq "-S: exit 0" 0 "$rc"
-  th_match "-S: says the clock was stepped (by 1000 s, within 1 ms)" \
-    "clock set: stepped by \+(999\.99[9][0-9]{3}|1000\.000[0-9]{3}) s" "$out"
+  step=$(echo "$out" | sed -n 's/^clock set: stepped by +\([0-9.]*\) s$/\1/p')
+  # (strace slows the exchange: the measured offset is 1000 s within half the round trip)
+  th_check "-S: says the clock was stepped by 1000 s (${step:-no such line})" \
+    "$PY" -c "import sys; sys.exit(0 if '$step' and abs(float('${step:-0}') - 1000) < 0.05 else 1)"
   set_to=$(sed -n 's/.*clock_settime(CLOCK_REALTIME, {tv_sec=\([0-9]*\).*/\1/p' "$TMP/strace" | head -1)
   # (between the clock before the run and after it, whatever the machine's load)
   th_check "-S: clock_settime(CLOCK_REALTIME) to the server's time (${set_to:-no call} - 1000 in $before..$after)" \
