@@ -39,23 +39,13 @@ th_eq "the board's LED page, through the forwarded port" '{"led":"on"}' \
 th_check "the board says so" th_wait_log "$TMP/run/out.txt" "\[board\] LED on" 10
 cp=$(sed -n 's|.*console: telnet 127\.0\.0\.1 \([0-9]*\) .*|\1|p' "$TMP/run/out.txt")
 pw=$(sed -n 's|.*password \([a-z0-9]*\)$|\1|p' "$TMP/run/out.txt")
-"$PY" - "$cp" "$pw" >"$TMP/login.out" 2>&1 <<'PYEOF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
-buf = b""
-def until(tok):
-    global buf
-    while tok not in buf:
-        d = s.recv(4096)
-        if not d:
-            sys.exit("closed before %r: %r" % (tok, buf))
-        buf += d
-    head, _, buf = buf.partition(tok)
-    return head
-until(b"login: "); s.sendall(b"admin\r\n")
-until(b"Password: "); s.sendall(sys.argv[2].encode() + b"\r\n")
-until(b"demo> "); s.sendall(b"led off\r\n")
-sys.exit(0 if b"LED off" in until(b"demo> ") else "no LED off")
+PYTHONPATH="$(dirname "$0")/py" "$PY" - "$cp" "$pw" >"$TMP/login.out" 2>&1 <<'PYEOF'
+import sys
+from console_client import Console
+c = Console("127.0.0.1", int(sys.argv[1]), timeout=30)
+c.login("admin", sys.argv[2], b"demo> ")
+c.send("led off")
+sys.exit(0 if b"LED off" in c.until(b"demo> ") else "no LED off")
 PYEOF
 th_eq "the board's console: log in with the printed password, switch the LED off" 0 $?
 kill -INT $demo

@@ -2,32 +2,17 @@
 whole (output backpressure), ifconfig answers, Ctrl-C stops a slow get.
 Usage: console_get.py PORT USER PASSWORD BIG_URL SLOW_URL SLOW_SECONDS"""
 import re
-import socket
 import sys
 import time
 
+from console_client import Console
 from tcheck import check, done
 
 port, user, password, big, slow = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 slow_s = float(sys.argv[6])  # how long SLOW_URL takes to answer
-s = socket.create_connection(("127.0.0.1", port), timeout=30)
-buf = b""
-
-
-def until(tok):
-    global buf
-    while tok not in buf:
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    head, _, buf = buf.partition(tok)
-    return head
-
-
-until(b"login: "); s.sendall(user.encode() + b"\r\n")
-until(b"Password: "); s.sendall(password.encode() + b"\r\n")
-until(b"> ")
+c = Console("127.0.0.1", port, timeout=30)
+until, s = c.until, c.s
+c.login(user, password)
 s.sendall(b"get " + big.encode() + b"\r\n")
 out = until(b"bytes]")
 lines = re.findall(rb"line (\d{6})\r\n", out)

@@ -4,36 +4,15 @@ shape), each certificate checked against the board's CA; then a server
 whose certificate names another host, and one whose certificate expired:
 each refused with its own error, as on Linux.
 Usage: fw_https.py HOST PORT USER PASSWORD WRONG_HOST_URL EXPIRED_URL"""
-import socket
 import sys
 
+from console_client import Console
 from tcheck import check, done
 
 host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-s = socket.create_connection((host, port), timeout=60)
-buf = b""
-
-
-def until(tok):
-    global buf
-    while tok not in buf:
-        d = s.recv(4096)
-        if not d:
-            break
-        buf += d
-    head, _, buf = buf.partition(tok)
-    return head
-
-
-def send(line):
-    s.sendall(line.encode() + b"\r\n")
-
-
-until(b"login: ")
-send(user)
-until(b"Password: ")
-send(password)
-until(b"> ")
+c = Console(host, port)
+until, send = c.until, c.send
+c.login(user, password)
 send("get https://api.test:8443/v1/forecast?latitude=59.9")
 out = until(b"bytes]")
 print(out.decode(errors="replace").strip()[-200:])
