@@ -20,6 +20,8 @@ struct tern_addr {
   uint16_t port;  /* host byte order */
   uint8_t is_ip6;
 };
+/* A numeric address ("1.2.3.4", "::1", "[::1]") with port into out; no
+ * name resolution. 0, or TERN_EINVAL for anything else. */
 int tern_addr_parse(const char *ip, uint16_t port, struct tern_addr *out);
 /* "1.2.3.4:80" or "[::1]:80"; returns buf */
 char *tern_addr_str(const struct tern_addr *a, char *buf, size_t len, int with_port);
@@ -70,13 +72,19 @@ struct tern_loop_opts {
   uint32_t connect_timeout_ms;        /* 0: TERN_CONNECT_TIMEOUT_MS */
 };
 
+/* A loop with these options (NULL: the defaults), and the port started
+ * under it; NULL when the port cannot start (no memory, no network device).
+ * Free it with tern_loop_free. */
 struct tern_loop *tern_loop_new(const struct tern_loop_opts *opts);
 void tern_loop_free(struct tern_loop *loop); /* closes every connection */
+/* The allocator everything on this loop uses (never NULL): modules
+ * allocate and free through it, and so may the application. */
 const struct tern_allocator *tern_loop_alloc(struct tern_loop *loop);
 
 /* Wait at most timeout_ms for I/O, dispatch events, run due timers. */
 int tern_loop_poll(struct tern_loop *loop, int timeout_ms);
 int tern_loop_run(struct tern_loop *loop); /* until tern_loop_stop() */
+/* Makes tern_loop_run return after the current round (from a handler). */
 void tern_loop_stop(struct tern_loop *loop);
 /* Blocking convenience for short programs: poll until *done != 0 or the
  * timeout passes. Never call it from inside a handler. */
@@ -86,13 +94,18 @@ int tern_loop_wake(struct tern_loop *loop);
 /* Called on the loop thread after a wake-up. */
 void tern_loop_on_wake(struct tern_loop *loop, void (*fn)(void *), void *arg);
 uint32_t tern_loop_now(struct tern_loop *loop); /* monotonic ms, wraps */
+/* Connections open now (listeners included). */
 size_t tern_loop_conn_count(const struct tern_loop *loop);
 /* The live connection with this id, or NULL once it is gone (keep ids, not
  * pointers, for connections you write to later). */
 struct tern_conn *tern_loop_find_conn(struct tern_loop *loop, unsigned long id);
 
+/* Runs fn(t, arg) after delay_ms, then every period_ms (0: once). The timer
+ * is the caller's memory, kept until stopped or fired; starting a running
+ * timer restarts it. */
 void tern_timer_start(struct tern_loop *loop, struct tern_timer *t, uint32_t delay_ms,
                       uint32_t period_ms, tern_timer_fn fn, void *arg);
+/* Safe to repeat, and on a timer never started (zeroed). */
 void tern_timer_stop(struct tern_loop *loop, struct tern_timer *t);
 
 /* URLs: tcp://HOST:PORT, udp://HOST:PORT, tls://HOST:PORT (or any scheme
@@ -102,12 +115,20 @@ struct tern_conn *tern_listen(struct tern_loop *loop, const char *url, tern_conn
 /* Why the last tern_listen() on this loop returned NULL (a TERN_E... code),
  * so a server can say "address already in use" rather than guess. */
 int tern_listen_error(const struct tern_loop *loop);
+/* An outbound connection to url; fn gets CONNECT when it is up (or ERROR,
+ * then CLOSE). A host name is resolved first (a resolver must be attached:
+ * tern_dns_attach). NULL only for a malformed url or no memory; every
+ * later failure comes as ERROR. The loop owns c: it is freed after CLOSE. */
 struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn,
                                void *fn_data);
 /* Same, with a numeric address (no resolver). */
 struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_addr *a, int udp,
                                     tern_conn_fn fn, void *fn_data);
+/* Appends to c's send buffer (copied; the port writes it when it can).
+ * 0; TERN_EFULL when the buffer's cap would be passed (nothing appended:
+ * wait for SENT); TERN_ECLOSED once c is closing. */
 int tern_send(struct tern_conn *c, const void *data, size_t len);
+/* One UDP datagram to to (a listener's or a connected UDP socket). 0 or TERN_E... */
 int tern_sendto(struct tern_conn *c, const struct tern_addr *to, const void *data, size_t len);
 /* Close after tx drains. tern_close_now drops tx. Both are safe to repeat. */
 void tern_close(struct tern_conn *c);
@@ -116,6 +137,8 @@ void tern_close_now(struct tern_conn *c);
 void tern_conn_fail(struct tern_conn *c, int err, const char *reason);
 /* UDP multicast: join group (IPv4 dotted) on the named interface. */
 int tern_udp_join(struct tern_conn *c, const char *group, const char *ifname);
+/* Multicast sent on c leaves by ifname, with this TTL; loop_back 1 lets this
+ * host's own sockets hear it. 0 or TERN_E... (TERN_ENOTFOUND: no such interface). */
 int tern_udp_set_multicast_if(struct tern_conn *c, const char *ifname, int loop_back, int ttl);
 
 /* The loop's connections, for a server closing its own: the first, then
@@ -125,6 +148,7 @@ struct tern_conn *tern_loop_conns(struct tern_loop *loop);
 struct tern_loop_stats {
   size_t conns, conns_peak, timers, buf_cap;
 };
+/* Fills out with the counts above. */
 void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out);
 
 /* ---- what the OS gives, through the port (src/port/port.h) ---- */
@@ -157,12 +181,15 @@ struct tern_resolver_ops {
   void (*cancel)(struct tern_loop *loop, void *arg); /* every query made with arg */
   void (*free)(struct tern_loop *loop);              /* at tern_loop_free */
 };
+/* Installs a resolver (ops and its state, kept until tern_loop_free calls
+ * ops->free); replaces any before it. */
 void tern_loop_set_resolver(struct tern_loop *loop, const struct tern_resolver_ops *ops,
                             void *state);
 void *tern_loop_resolver(struct tern_loop *loop); /* the state given, or NULL */
 /* Through whichever resolver is attached; TERN_ERESOLVE when none is. */
 int tern_loop_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
                       void *arg);
+/* Forgets every query made with arg: its fn is not called. */
 void tern_loop_resolve_cancel(struct tern_loop *loop, void *arg);
 
 /* ---- event bus: system events, so services react without calling each other ---- */
@@ -174,8 +201,13 @@ enum tern_bus_ev {
   TERN_BUS_USER = 100
 };
 typedef void (*tern_bus_fn)(struct tern_loop *loop, int ev, const void *data, void *arg);
+/* fn(loop, ev, data, arg) for every event posted from now on; 0, or
+ * TERN_EFULL past TERN_BUS_MAX_LISTENERS. */
 int tern_bus_subscribe(struct tern_loop *loop, tern_bus_fn fn, void *arg);
+/* Removes the (fn, arg) pair; safe from inside fn. */
 void tern_bus_unsubscribe(struct tern_loop *loop, tern_bus_fn fn, void *arg);
+/* Calls every subscriber now, in the poster's stack; data is borrowed for
+ * the calls (TERN_BUS_NET_UP, ADDR_CHANGED: the address as text). */
 void tern_bus_post(struct tern_loop *loop, int ev, const void *data);
 
 #pragma GCC visibility pop

@@ -74,6 +74,9 @@ struct tern_mqtt_opts {
   void *arg;
 };
 
+/* A client for o->url (copied, as the other strings in o); nothing is sent
+ * until tern_mqtt_connect. NULL with *err: TERN_EINVAL (a bad URL or
+ * option), TERN_ENOMEM. Free with tern_mqtt_free. */
 struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_opts *o, int *err);
 int tern_mqtt_connect(struct tern_mqtt *m); /* asynchronous; reconnects by itself */
 /* Returns a message id (> 0) or a negative TERN_E code. Copies topic and payload. */
@@ -88,11 +91,16 @@ int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_m
  * it). TERN_ENOTFOUND: neither known here nor connected. */
 int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter);
 int tern_mqtt_disconnect(struct tern_mqtt *m); /* graceful: DISCONNECT, no will */
+/* Closes the connection at once (no DISCONNECT: the broker sends the will)
+ * and frees everything; what was queued in memory is lost. NULL is fine. */
 void tern_mqtt_free(struct tern_mqtt *m);
 
+/* 1 from CONNACK until the link is lost. */
 int tern_mqtt_is_connected(const struct tern_mqtt *m);
 size_t tern_mqtt_pending(const struct tern_mqtt *m); /* queued + unacknowledged */
+/* The TERN_E... code of the last failed attempt (0: none yet). */
 int tern_mqtt_last_error(const struct tern_mqtt *m);
+/* The client id in use (the options', or the one generated); owned by m. */
 const char *tern_mqtt_client_id(const struct tern_mqtt *m);
 /* The broker of the current (or last) connection, "mqtt://host:port"; returns buf. */
 char *tern_mqtt_server(const struct tern_mqtt *m, char *buf, size_t len);

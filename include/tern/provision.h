@@ -28,11 +28,15 @@
 struct tern_provision_writer {
   uint8_t *buf;
   size_t cap, len;
-  int err;
+  int err; /* the first error: later calls do nothing, end returns it */
 };
+/* Starts an image in buf (the caller's, cap bytes). */
 void tern_provision_begin(struct tern_provision_writer *w, uint8_t *buf, size_t cap);
+/* One setting; value is copied (len bytes, no NUL inside). An error (a bad
+ * key, a NUL in the value, no room) is kept for tern_provision_end. */
 void tern_provision_add(struct tern_provision_writer *w, const char *key, const void *value,
                         size_t len);
+/* Writes the header: the image's size, or TERN_EFULL / TERN_EINVAL. */
 long tern_provision_end(struct tern_provision_writer *w);
 
 /* Checks an image of up to avail bytes (header, length, CRC, every record's
