@@ -1,6 +1,7 @@
 #ifndef TERN_APP_H
 #define TERN_APP_H
 #include <stddef.h>
+#include <stdio.h>
 
 struct tern_cmd {
   const char *name;
@@ -28,6 +29,10 @@ int cmd_sub(int argc, char **argv);
 int app_is_help(const char *arg);
 int app_bad_flag(const char *cmd, const char *flag); /* prints the one-line error, returns 2 */
 int app_read_password(const char *prompt, char *buf, size_t len); /* no echo on a tty */
+/* A whole number from lo to hi, and nothing after it: 0, or -1 (the caller says why). */
+int app_parse_long(const char *v, long lo, long hi, long *out);
+/* JSON text without the white space between its tokens; strings as they are. */
+void app_json_compact(FILE *out, const char *p, size_t n);
 
 /* Option parsing: "--name value", "--name=value" and short "-p value".
  * Returns the value and advances *i, or NULL when argv[*i] is not 'name'.

@@ -76,28 +76,10 @@ static int exit_code(int err, const struct tern_http_response *r) {
   case TERN_ETLS_HOST:
   case TERN_ETLS_EXPIRED: return 60;
   case TERN_ELIMIT: return 47;
-  case TERN_EPARSE: return 3;
+  case TERN_EPARSE:
   case TERN_EINVAL:
   case TERN_EUNSUPPORTED: return 3;
   default: return 1;
-  }
-}
-
-/* Compact JSON: whitespace outside strings removed. */
-static void print_compact(struct tern_str v) {
-  int in_str = 0;
-  for (size_t i = 0; i < v.len; i++) {
-    char c = v.p[i];
-    if (in_str) {
-      putchar(c);
-      if (c == '\\' && i + 1 < v.len) putchar(v.p[++i]);
-      else if (c == '"') in_str = 0;
-    } else if (c == '"') {
-      in_str = 1;
-      putchar(c);
-    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-      putchar(c);
-    }
   }
 }
 
@@ -193,7 +175,6 @@ static int whole(struct cli *c, const char *flag, const char *v, int *out) {
 
 /* One flag and its value (NULL for a switch). 0, or an exit code. */
 static int take(struct cli *c, const char *f, const char *v) {
-  double d;
 #define IS(s, l) (!strcmp(f, s) || !strcmp(f, l))
   if (IS("-f", "--fail")) c->fail = 1;
   else if (IS("-s", "--silent")) c->silent = 1;
@@ -245,7 +226,6 @@ static int take(struct cli *c, const char *f, const char *v) {
   } else if (IS("--max-redirs", "--max-redirs")) return whole(c, f, v, &c->max_redirs);
   else return app_bad_flag(c->cmd, f);
 #undef IS
-  (void)d;
   return 0;
 }
 
@@ -398,8 +378,8 @@ static int output(struct cli *c, const struct tern_http_response *r) {
       if (buf && tern_json_unescape(v, buf, v.len + 1) >= 0) fprintf(dst, "%s\n", buf);
       free(buf);
     } else if (t == TERN_JSON_OBJECT || t == TERN_JSON_ARRAY) {
-      print_compact(v);
-      putchar('\n');
+      app_json_compact(dst, v.p, v.len);
+      fputc('\n', dst);
     } else if (t > 0) {
       fprintf(dst, "%.*s\n", (int)v.len, v.p);
     } else {
@@ -508,9 +488,8 @@ static int run(int argc, char **argv, const char *cmd, int post) {
                 rc ? "timeout" : "HTTP error", delay, c.retry - attempt,
                 c.retry - attempt == 1 ? "y" : "ies");
       tern_http_response_free(&r);
-      uint32_t until = tern_loop_now(loop) + (uint32_t)(delay * 1000);
-      while ((int32_t)(until - tern_loop_now(loop)) > 0)
-        tern_loop_poll(loop, (int)(until - tern_loop_now(loop)));
+      static const int never = 0; /* the loop runs out the wait */
+      tern_loop_run_until(loop, &never, (uint32_t)(delay * 1000));
       if (c.retry_delay <= 0 && delay < 600) delay *= 2; /* curl: 1, 2, 4, ... 10 minutes */
       continue;
     }

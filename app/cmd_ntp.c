@@ -118,9 +118,8 @@ int cmd_ntp(int argc, char **argv) {
              (v = app_opt(argc, argv, &i, "--bind", &bad)))
       bind = v;
     else if ((v = app_opt(argc, argv, &i, "--stratum", &bad))) {
-      char *end;
-      long s = strtol(v, &end, 10);
-      if (end == v || *end || s < 1 || s > 15) {
+      long s;
+      if (app_parse_long(v, 1, 15, &s)) {
         fprintf(stderr, "tern ntp: --stratum %s: want 1 to 15\n", v);
         return 2;
       }

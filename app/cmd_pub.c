@@ -105,9 +105,8 @@ int cmd_pub(int argc, char **argv) {
     else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stdin-file")) whole_stdin = 1;
     else if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--retain")) retain = 1;
     else if ((v = app_opt(argc, argv, &i, "--repeat", &bad))) {
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (end == v || *end || n < 1 || n > 1000000000L) {
+      long n;
+      if (app_parse_long(v, 1, 1000000000L, &n)) {
         fprintf(stderr, "tern pub: --repeat %s: want a count from 1\n", v);
         return 1;
       }
@@ -121,9 +120,8 @@ int cmd_pub(int argc, char **argv) {
       }
     } else if ((v = app_opt(argc, argv, &i, "-M", &bad)) ||
                (v = app_opt(argc, argv, &i, "--max-inflight", &bad))) {
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (end == v || *end || n < 1 || n > 65535) {
+      long n;
+      if (app_parse_long(v, 1, 65535, &n)) {
         fprintf(stderr, "tern pub: -M %s: want 1 to 65535\n", v);
         return 1;
       }
@@ -207,11 +205,9 @@ int cmd_pub(int argc, char **argv) {
       const char *payload = msg ? msg : data ? data : "";
       if (msg) len = strlen(msg);
       for (int k = 0; k < repeat && !exit_code && !app_stop; k++) {
-        if (k && repeat_delay > 0) { /* the loop keeps the connection alive meanwhile */
-          uint32_t until = tern_loop_now(loop) + (uint32_t)(repeat_delay * 1000);
-          while ((int32_t)(until - tern_loop_now(loop)) > 0)
-            tern_loop_poll(loop, (int)(until - tern_loop_now(loop)));
-        }
+        static const int never = 0; /* the loop keeps the connection alive meanwhile */
+        if (k && repeat_delay > 0)
+          tern_loop_run_until(loop, &never, (uint32_t)(repeat_delay * 1000));
         rc = tern_mqtt_publish_wait(m, topic, payload, len, c.qos, retain, 30000);
         if (rc) {
           fprintf(stderr, "tern pub: publish failed: %s\n", tern_strerror(rc));

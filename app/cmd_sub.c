@@ -95,9 +95,8 @@ static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
 
 /* mosquitto_sub refuses "abc" and 0 with exit 1 */
 static int count_flag(const char *what, const char *v, int *out) {
-  char *end;
-  long n = strtol(v, &end, 10);
-  if (end == v || *end || n < 1 || n > 2147483647L) {
+  long n;
+  if (app_parse_long(v, 1, 2147483647L, &n)) {
     fprintf(stderr, "tern sub: invalid %s \"%s\"\n", what, v);
     return 1;
   }

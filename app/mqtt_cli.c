@@ -30,9 +30,8 @@ const char mqtt_cli_common_help[] =
     "  --quiet        no error messages\n";
 
 static int parse_int(const char *cmd, const char *flag, const char *v, int lo, int hi, int *out) {
-  char *end;
-  long n = strtol(v, &end, 10);
-  if (*end || n < lo || n > hi) {
+  long n;
+  if (app_parse_long(v, lo, hi, &n)) {
     fprintf(stderr, "tern %s: %s wants a number from %d to %d, not '%s'\n", cmd, flag, lo, hi, v);
     return 2;
   }

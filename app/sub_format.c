@@ -1,6 +1,7 @@
 /* mosquitto_sub -F, as its manual describes it (sub_format.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "sub_format.h"
+#include "app.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,21 +81,7 @@ static int json_line(FILE *out, const struct sub_msg *m, int raw) {
   fprintf(out, "\",\"qos\":%d,\"retain\":%d,\"payloadlen\":%lu,\"payload\":", m->qos, m->retain,
           (unsigned long)m->len);
   if (raw) { /* compact, as mosquitto_sub's JSON library prints it */
-    const char *p = m->payload;
-    int in_str = 0;
-    for (size_t i = 0; i < m->len; i++) {
-      char c = p[i];
-      if (in_str) {
-        fputc(c, out);
-        if (c == '\\' && i + 1 < m->len) fputc(p[++i], out);
-        else if (c == '"') in_str = 0;
-      } else if (c == '"') {
-        in_str = 1;
-        fputc(c, out);
-      } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-        fputc(c, out);
-      }
-    }
+    app_json_compact(out, m->payload, m->len);
   } else {
     fputc('"', out);
     json_escaped(out, m->payload, m->len);

@@ -81,3 +81,28 @@ struct tern_loop *app_loop_new(const struct tern_loop_opts *opts) {
   }
   return loop;
 }
+
+int app_parse_long(const char *v, long lo, long hi, long *out) {
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (end == v || *end || n < lo || n > hi) return -1;
+  *out = n;
+  return 0;
+}
+
+void app_json_compact(FILE *out, const char *p, size_t n) {
+  int in_str = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    if (in_str) {
+      fputc(c, out);
+      if (c == '\\' && i + 1 < n) fputc(p[++i], out);
+      else if (c == '"') in_str = 0;
+    } else if (c == '"') {
+      in_str = 1;
+      fputc(c, out);
+    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      fputc(c, out);
+    }
+  }
+}

@@ -73,6 +73,14 @@ static int from_file(void *arg, const char *key, const char *value, int line, ch
   return tern_device_opts_set(arg, key, value, why, whylen);
 }
 
+/* a board: its own address on its one interface, no public servers */
+static void board_defaults(struct tern_device_opts *o) {
+  tern_device_opts_init(o);
+  strcpy(o->bind, "0.0.0.0");
+  strcpy(o->iface, "en0");
+  o->broker[0] = '\0';
+}
+
 /* ---- the provisioned area (tern provision; include/tern/provision.h) ---- */
 
 /* Its file-valued settings (CA, keys, password files) stay in flash and are
@@ -127,7 +135,7 @@ static int from_image(void *arg, const char *key, const char *value, size_t len)
 
 /* The image's settings under the command line's: a bad image is refused
  * whole (with a config: line) and the board runs on its command line. */
-static void load_image(struct tern_device_opts *o, void (*defaults)(struct tern_device_opts *)) {
+static void load_image(struct tern_device_opts *o) {
   char why[160];
   struct image_ctx c = {.o = o, .why = why, .whylen = sizeof(why)};
   unsigned long at = (unsigned long)(uintptr_t)__config_start;
@@ -142,7 +150,7 @@ static void load_image(struct tern_device_opts *o, void (*defaults)(struct tern_
     say("config: refused the provisioned area at 0x%08lx: %s; using the command line only", at,
         why);
     memset(config_files, 0, sizeof(config_files));
-    defaults(o);
+    board_defaults(o);
   }
 }
 
@@ -200,14 +208,6 @@ static int parse(int argc, char **argv, struct tern_device_opts *o) {
   return -1;
 }
 
-/* a board: its own address on its one interface, no public servers */
-static void board_defaults(struct tern_device_opts *o) {
-  tern_device_opts_init(o);
-  strcpy(o->bind, "0.0.0.0");
-  strcpy(o->iface, "en0");
-  o->broker[0] = '\0';
-}
-
 /* Settings, the network, then the device. What it needs only to start (the
  * command line, the options: 3.5 KB) lives on the heap and is freed before
  * the device runs, so it counts in neither the stack's peak nor the heap's. */
@@ -230,7 +230,7 @@ static struct tern_device *boot(struct tern_loop **loop_out, int *rc) {
   }
   struct tern_device_opts *o = &b->o;
   board_defaults(o);
-  load_image(o, board_defaults);
+  load_image(o);
   if ((*rc = parse(argc, b->argv, o)) >= 0) goto out;
   /* no TRNG here: TLS keys come from the host's seed and the stored one */
   if (tern_lwip_entropy_ready())

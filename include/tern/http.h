@@ -75,7 +75,7 @@ struct tern_http_client_opts {
   size_t body_len;
   const char *body_file;    /* send this file as the body */
   const char *content_type; /* for the body; form data gets its own */
-  const char *user, *pass;  /* Basic auth */
+  const char *user, *pass;  /* Basic auth; NULL: the URL's user:password@, if any */
   const char *bearer;       /* Authorization: Bearer */
   const struct tern_tls_opts *tls;
   int follow_redirects; /* up to max_redirects; Authorization dropped across hosts */

@@ -97,6 +97,8 @@ void tern_mqtt_free(struct tern_mqtt *m);
 
 /* 1 from CONNACK until the link is lost. */
 int tern_mqtt_is_connected(const struct tern_mqtt *m);
+/* 1 when its brokers are reached over TLS (mqtts://, ssl://). */
+int tern_mqtt_uses_tls(const struct tern_mqtt *m);
 size_t tern_mqtt_pending(const struct tern_mqtt *m); /* queued + unacknowledged */
 /* The TERN_E... code of the last failed attempt (0: none yet). */
 int tern_mqtt_last_error(const struct tern_mqtt *m);

@@ -456,7 +456,7 @@ static int sh_ntp(struct tern_shell_session *s, int argc, char **argv, void *arg
 
 /* ---- bus: what the services tell each other ---- */
 
-static void start_mqtt_now(struct tern_device *d);
+static void connect_mqtt(struct tern_device *d);
 
 static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) {
   (void)loop;
@@ -466,7 +466,7 @@ static void on_bus(struct tern_loop *loop, int ev, const void *data, void *arg) 
     now_text(d, when, sizeof(when));
     status(d, "Time: %s", when);
     d->synced_reported = 1;
-    if (d->waiting_clock) start_mqtt_now(d);
+    if (d->waiting_clock) connect_mqtt(d);
   } else if (ev == TERN_BUS_NET_UP || ev == TERN_BUS_ADDR_CHANGED) {
     snprintf(d->ip, sizeof(d->ip), "%s", (const char *)data);
     status(d, "Connected, IP %s", d->ip);
@@ -594,7 +594,6 @@ static void start_console(struct tern_device *d) {
   tern_shell_register(d->shell, "sensor", "the current reading", sh_sensor, d);
   tern_shell_register(d->shell, "mqtt", "mqtt status | mqtt pub TOPIC MESSAGE", sh_mqtt, d);
   tern_shell_register(d->shell, "ntp", "clock sync state", sh_ntp, d);
-  d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL;
   tern_device_shell_common_tls(d->shell, 0, &d->tls); /* get URL, post URL FORM */
   if (!d->c.console_port) return;
   if (!d->c.console_password_file[0] && !d->c.console_password_hash[0]) {
@@ -633,9 +632,41 @@ static void start_page(struct tern_device *d) {
   status(d, "Web page: http://%s:%u/", shown_addr(d), tern_http_server_port(d->http));
 }
 
-static void start_mqtt_now(struct tern_device *d) {
+/* The client exists from start_mqtt on (samples and commands queue in it);
+ * this connects it and starts the samples. */
+static void connect_mqtt(struct tern_device *d) {
   d->waiting_clock = 0;
   tern_timer_stop(d->loop, &d->clock_wait);
+  tern_mqtt_connect(d->mqtt);
+  tern_timer_start(d->loop, &d->tick, (uint32_t)d->c.period_ms, (uint32_t)d->c.period_ms, tick, d);
+}
+
+static void clock_wait_over(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_device *d = arg;
+  problem(d,
+          "MQTT: no time from SNTP after %d s: connecting; the broker's certificate dates are "
+          "not checked",
+          TERN_DEVICE_CLOCK_WAIT_S);
+  connect_mqtt(d);
+}
+
+/* Over TLS, the broker's certificate dates are judged by the clock: a
+ * device that has never synced (a board reads 1970) first waits for SNTP,
+ * up to TERN_DEVICE_CLOCK_WAIT_S, then connects with the chain and the
+ * name checked but not the dates (tls.h), and says so. */
+static void start_mqtt(struct tern_device *d) {
+  if (!d->c.broker[0]) return;
+  if (d->c.broker_key_file[0]) {
+    int rc =
+        tern_file_load(tern_loop_alloc(d->loop), d->c.broker_key_file, 1024, &d->broker_key, NULL);
+    if (rc) {
+      problem(d, "MQTT: cannot read broker-key-file %s: %s", d->c.broker_key_file,
+              tern_strerror(rc));
+      return;
+    }
+    d->broker_key[strcspn(d->broker_key, "\r\n")] = '\0'; /* one line, as a key file has */
+  }
   const char *s = d->c.session;
   snprintf(d->topic_data, sizeof(d->topic_data), "%.60s/data", s);
   snprintf(d->topic_plot, sizeof(d->topic_plot), "%.60s/plot", s);
@@ -666,40 +697,7 @@ static void start_mqtt_now(struct tern_device *d) {
     return;
   }
   tern_mqtt_subscribe(d->mqtt, d->topic_led, 1, on_led_msg, d);
-  tern_mqtt_connect(d->mqtt);
-  tern_timer_start(d->loop, &d->tick, (uint32_t)d->c.period_ms, (uint32_t)d->c.period_ms, tick, d);
-}
-
-static void clock_wait_over(struct tern_timer *t, void *arg) {
-  (void)t;
-  struct tern_device *d = arg;
-  problem(d,
-          "MQTT: no time from SNTP after %d s: connecting; the broker's certificate dates are "
-          "not checked",
-          TERN_DEVICE_CLOCK_WAIT_S);
-  start_mqtt_now(d);
-}
-
-/* Over TLS, the broker's certificate dates are judged by the clock: a
- * device that has never synced (a board reads 1970) first waits for SNTP,
- * up to TERN_DEVICE_CLOCK_WAIT_S, then connects with the chain and the
- * name checked but not the dates (tls.h), and says so. */
-static void start_mqtt(struct tern_device *d) {
-  if (!d->c.broker[0]) return;
-  d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL;
-  if (d->c.broker_key_file[0]) {
-    int rc =
-        tern_file_load(tern_loop_alloc(d->loop), d->c.broker_key_file, 1024, &d->broker_key, NULL);
-    if (rc) {
-      problem(d, "MQTT: cannot read broker-key-file %s: %s", d->c.broker_key_file,
-              tern_strerror(rc));
-      return;
-    }
-    d->broker_key[strcspn(d->broker_key, "\r\n")] = '\0'; /* one line, as a key file has */
-  }
-  int tls = !strncmp(d->c.broker, "mqtts:", 6) || !strncmp(d->c.broker, "ssl:", 4) ||
-            !strncmp(d->c.broker, "wss:", 4);
-  if (tls && d->sntp && tern_rtc_seconds(d->loop) < TERN_TLS_CLOCK_FLOOR) {
+  if (tern_mqtt_uses_tls(d->mqtt) && d->sntp && tern_rtc_seconds(d->loop) < TERN_TLS_CLOCK_FLOOR) {
     status(d, "MQTT: waiting for the clock (SNTP, up to %d s) to check the broker's certificate",
            TERN_DEVICE_CLOCK_WAIT_S);
     d->waiting_clock = 1;
@@ -707,7 +705,7 @@ static void start_mqtt(struct tern_device *d) {
                      d);
     return;
   }
-  start_mqtt_now(d);
+  connect_mqtt(d);
 }
 
 struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_device_opts *o,
@@ -720,6 +718,7 @@ struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_
   }
   d->loop = loop;
   d->c = *o;
+  d->tls.ca_file = d->c.cafile[0] ? d->c.cafile : NULL; /* MQTT's, and the console's get/post */
   if (!d->c.session[0]) snprintf(d->c.session, sizeof(d->c.session), "%s", d->c.name);
   if (tern_tz_parse(d->c.tz, &d->tz) != 0) {
     snprintf(why, whylen, "bad tz '%s' (a POSIX TZ string)", d->c.tz);

@@ -6,16 +6,14 @@
 #include "tern/error.h"
 #include "tern/http.h"
 #include "tern/shell.h"
-#include "tern/url.h"
 
 struct get_job {
   const struct tern_allocator *alloc;
   struct tern_shell_session *s;
   struct tern_http_call *call;
-  size_t len;               /* body bytes shown so far */
-  const char *name;         /* "get" or "post" */
-  char user[64], pass[128]; /* post's Basic auth, from the URL's user:password@ */
-  char form[];              /* post's body */
+  size_t len;       /* body bytes shown so far */
+  const char *name; /* "get" or "post" */
+  char form[];      /* post's body */
 };
 
 static void get_cancel(void *arg) {
@@ -60,8 +58,8 @@ static void get_done(int err, struct tern_http_response *r, void *arg) {
 }
 
 /* get URL, or post URL FORM: the form goes as
- * application/x-www-form-urlencoded, with Basic auth when the URL carries
- * user:password@ (as curl takes it), e.g. Twilio's Messages API. */
+ * application/x-www-form-urlencoded; a URL with user:password@ gets Basic
+ * auth (the HTTP client takes it, as curl does), e.g. Twilio's Messages API. */
 static int sh_fetch(struct tern_shell_session *s, int argc, char **argv, void *arg) {
   int post = !strcmp(argv[0], "post");
   if (argc != (post ? 3 : 2)) {
@@ -76,17 +74,11 @@ static int sh_fetch(struct tern_shell_session *s, int argc, char **argv, void *a
   j->s = s;
   j->name = post ? "post" : "get";
   struct tern_http_client_opts o = {.url = argv[1], .on_body = get_body, .body_arg = j, .tls = arg};
-  struct tern_url u;
   if (post) {
     memcpy(j->form, argv[2], form_len);
     o.body = j->form;
     o.body_len = form_len;
     o.content_type = "application/x-www-form-urlencoded";
-    if (tern_url_parse(argv[1], strlen(argv[1]), &u) == 0 && u.user.len) {
-      int n = tern_url_decode(u.user.p, u.user.len, j->user, sizeof(j->user), 0);
-      int m = tern_url_decode(u.pass.p, u.pass.len, j->pass, sizeof(j->pass), 0);
-      if (n >= 0 && m >= 0) o.user = j->user, o.pass = j->pass;
-    }
   }
   j->call = tern_http_start(tern_shell_session_loop(s), &o, get_done, j);
   if (!j->call) {

@@ -100,7 +100,7 @@ static void on_reply(struct tern_conn *c, int ev, void *ev_data) {
 
 static int run_query(struct tern_loop *loop, struct query *q, const char *iface,
                      uint32_t timeout_ms, int (*enough)(struct query *)) {
-  static struct asker askers[TERN_MDNS_MAX_IFACES];
+  struct asker askers[TERN_MDNS_MAX_IFACES]; /* live while the query runs */
   struct tern_conn *conns[TERN_MDNS_MAX_IFACES];
   int n = 0;
   if (iface) {

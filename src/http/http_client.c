@@ -40,7 +40,7 @@ struct fetch {
   const char *method;
   const void *body;
   size_t body_len;
-  int send_auth;
+  int send_auth; /* credentials may go to this origin (not after a redirect to another) */
   struct tern_conn *conn;
   struct tern_tls_ctx *tls;
   int phase, done, err, reusable, reused, got_bytes;
@@ -170,9 +170,16 @@ static int send_request(struct fetch *f) {
   if (n >= (int)sizeof(line)) return TERN_EINVAL;
   if (f->o->record_request) f->r->request.len = 0;
   int rc = sent(f, line, (size_t)n);
-  if (f->send_auth && f->o->user) {
+  /* Basic auth: the caller's user, else the URL's user:password@ (as curl takes it) */
+  const char *user = f->o->user, *pass = f->o->pass;
+  char url_user[128], url_pass[256];
+  if (!user && u.user.len &&
+      tern_url_decode(u.user.p, u.user.len, url_user, sizeof(url_user), 0) >= 0 &&
+      tern_url_decode(u.pass.p, u.pass.len, url_pass, sizeof(url_pass), 0) >= 0)
+    user = url_user, pass = url_pass;
+  if (f->send_auth && user) {
     char cred[512], b64[700];
-    int cl = snprintf(cred, sizeof(cred), "%s:%s", f->o->user, f->o->pass ? f->o->pass : "");
+    int cl = snprintf(cred, sizeof(cred), "%s:%s", user, pass ? pass : "");
     tern_base64_encode((const uint8_t *)cred, (size_t)cl, b64, sizeof(b64));
     n = snprintf(line, sizeof(line), "Authorization: Basic %s\r\n", b64);
     if (!rc) rc = sent(f, line, (size_t)n);
@@ -461,7 +468,7 @@ static int begin(struct fetch *f, struct tern_loop *loop, struct tern_http_clien
   f->client = cl;
   f->o = o;
   f->r = r;
-  f->send_auth = o->user || o->bearer;
+  f->send_auth = 1;
   f->body = o->body;
   f->body_len = o->body_len;
   *file_body = NULL;

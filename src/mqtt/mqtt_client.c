@@ -872,6 +872,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
 }
 
 int tern_mqtt_is_connected(const struct tern_mqtt *m) { return m->connected; }
+int tern_mqtt_uses_tls(const struct tern_mqtt *m) { return m->use_tls; }
 size_t tern_mqtt_pending(const struct tern_mqtt *m) { return m->count; }
 int tern_mqtt_last_error(const struct tern_mqtt *m) { return m->last_error; }
 const char *tern_mqtt_client_id(const struct tern_mqtt *m) { return m->client_id; }

@@ -63,6 +63,7 @@ same "-F: fields and a file upload" -F name=tern -F "doc=@$TMP/two-lines.txt;typ
 same "-X PUT with -d" -X PUT -d x=1 "$U/method"
 same "-XDELETE: the value attached" -XDELETE "$U/method"
 same "-u: Basic auth" -u a:b "$U/whoami"
+same "user:password@ in the URL: Basic auth" "http://a:b@127.0.0.1:$plain/whoami"
 same "--max-redirs 2: exit 47" -sL --max-redirs 2 "$U/redirect/4"
 same "-L: more than 5 redirects is fine (curl's 50)" -L "$U/redirect/8"
 same "a reset: exit 56" -s "$U/reset"
