@@ -102,8 +102,10 @@ for tool in mosq tern; do
   else
     "$TERN" pub -p "$port" -t "rp/$tool" -m hi -q 1 --repeat 3 --repeat-delay 0.2 -M 2
   fi
-  echo "rc=$?" >>"$TMP/rp-$tool"
+  rc=$?
+  # the publisher's exit code goes in after the subscriber has written its last line
   wait $s
+  echo "rc=$rc" >>"$TMP/rp-$tool"
 done
 th_eq "pub --repeat 3 --repeat-delay 0.2 -M 2: the same three messages" \
   "$(sed 's/mosq/X/' "$TMP/rp-mosq" | sort)" "$(sed 's/tern/X/' "$TMP/rp-tern" | sort)"
