@@ -92,7 +92,7 @@ int cmd_pub(int argc, char **argv) {
       return 0;
     }
     int r = mqtt_cli_flag(&c, argc, argv, &i);
-    if (r == 2) return 2;
+    if (r == 2) return MQTT_CLI_USAGE;
     if (r == 1) continue;
     if ((v = app_opt(argc, argv, &i, "-m", &bad)) ||
         (v = app_opt(argc, argv, &i, "--message", &bad)))
@@ -108,7 +108,7 @@ int cmd_pub(int argc, char **argv) {
       long n;
       if (app_parse_long(v, 1, 1000000000L, &n)) {
         fprintf(stderr, "tern pub: --repeat %s: want a count from 1\n", v);
-        return 1;
+        return MQTT_CLI_USAGE;
       }
       repeat = (int)n;
     } else if ((v = app_opt(argc, argv, &i, "--repeat-delay", &bad))) {
@@ -116,27 +116,30 @@ int cmd_pub(int argc, char **argv) {
       repeat_delay = strtod(v, &end);
       if (end == v || *end || repeat_delay < 0) {
         fprintf(stderr, "tern pub: --repeat-delay %s: want seconds, 0 or more\n", v);
-        return 1;
+        return MQTT_CLI_USAGE;
       }
     } else if ((v = app_opt(argc, argv, &i, "-M", &bad)) ||
                (v = app_opt(argc, argv, &i, "--max-inflight", &bad))) {
       long n;
       if (app_parse_long(v, 1, 65535, &n)) {
         fprintf(stderr, "tern pub: -M %s: want 1 to 65535\n", v);
-        return 1;
+        return MQTT_CLI_USAGE;
       }
       inflight = (int)n;
-    } else if (bad) return 2;
-    else return app_bad_flag("pub", argv[i]);
-    if (bad) return 2;
+    } else if (bad) return MQTT_CLI_USAGE;
+    else {
+      app_bad_flag("pub", argv[i]);
+      return MQTT_CLI_USAGE;
+    }
+    if (bad) return MQTT_CLI_USAGE;
   }
   if (c.ntopics != 1) {
     fprintf(stderr, "tern pub: give one topic with -t (or -L)\n");
-    return 2;
+    return MQTT_CLI_USAGE;
   }
   if ((msg != NULL) + (file != NULL) + lines + null_msg + whole_stdin != 1) {
     fprintf(stderr, "tern pub: give exactly one of -m, -f, -l, -n, -s\n");
-    return 2;
+    return MQTT_CLI_USAGE;
   }
   const char *topic = c.topics[0];
   struct tern_loop *loop = app_loop_new(NULL);

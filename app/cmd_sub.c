@@ -118,34 +118,43 @@ int cmd_sub(int argc, char **argv) {
       return 0;
     }
     int r = mqtt_cli_flag(&c, argc, argv, &i);
-    if (r == 2) return 2;
+    if (r == 2) return MQTT_CLI_USAGE;
     if (r == 1) continue;
     if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) st.verbose = 1;
     else if ((v = app_opt(argc, argv, &i, "-C", &bad))) {
-      if (count_flag("message count", v, &st.count)) return 1;
+      if (count_flag("message count", v, &st.count)) return MQTT_CLI_USAGE;
     } else if ((v = app_opt(argc, argv, &i, "-W", &bad))) {
-      if (count_flag("timeout", v, &timeout)) return 1;
+      if (count_flag("timeout", v, &timeout)) return MQTT_CLI_USAGE;
     } else if ((v = app_opt(argc, argv, &i, "-F", &bad))) st.format = v;
     else if ((v = app_opt(argc, argv, &i, "-T", &bad)) ||
              (v = app_opt(argc, argv, &i, "--filter-out", &bad))) {
-      if (st.nfilter_out == MAX_FILTERS) return app_bad_flag("sub", "-T (too many)");
+      if (st.nfilter_out == MAX_FILTERS) {
+        app_bad_flag("sub", "-T (too many)");
+        return MQTT_CLI_USAGE;
+      }
       st.filter_out[st.nfilter_out++] = v;
     } else if ((v = app_opt(argc, argv, &i, "-U", &bad)) ||
                (v = app_opt(argc, argv, &i, "--unsubscribe", &bad))) {
-      if (nunsub == MAX_FILTERS) return app_bad_flag("sub", "-U (too many)");
+      if (nunsub == MAX_FILTERS) {
+        app_bad_flag("sub", "-U (too many)");
+        return MQTT_CLI_USAGE;
+      }
       unsub[nunsub++] = v;
     } else if (!strcmp(argv[i], "-R") || !strcmp(argv[i], "--no-retained")) st.no_retained = 1;
     else if (!strcmp(argv[i], "--retained-only")) st.retained_only = 1;
     else if (!strcmp(argv[i], "--remove-retained")) st.remove_retained = 1;
     else if (!strcmp(argv[i], "-N")) st.no_newline = 1;
     else if (!strcmp(argv[i], "-E")) exit_after_sub = 1;
-    else if (bad) return 2;
-    else return app_bad_flag("sub", argv[i]);
-    if (bad) return 2;
+    else if (bad) return MQTT_CLI_USAGE;
+    else {
+      app_bad_flag("sub", argv[i]);
+      return MQTT_CLI_USAGE;
+    }
+    if (bad) return MQTT_CLI_USAGE;
   }
   if (c.ntopics == 0 && nunsub == 0) {
     fprintf(stderr, "tern sub: give at least one topic with -t\n");
-    return 2;
+    return MQTT_CLI_USAGE;
   }
   struct tern_loop *loop = app_loop_new(NULL);
   if (!loop) return 1;
@@ -168,7 +177,7 @@ int cmd_sub(int argc, char **argv) {
       fprintf(stderr, "tern sub: invalid topic filter '%s'\n", c.topics[i]);
       tern_mqtt_free(m);
       tern_loop_free(loop);
-      return 2;
+      return 1;
     }
   }
   if (c.debug) fprintf(stderr, "tern sub: connecting to %s\n", c.url);

@@ -11,6 +11,7 @@ const char mqtt_cli_common_help[] =
     "  -h HOST        broker host (default localhost)\n"
     "  -p PORT        broker port (default 1883, or 8883 with TLS)\n"
     "  -L URL         mqtt(s)://[user[:pass]@]host[:port]/topic\n"
+    "  -A ADDR        connect from this local address (numeric)\n"
     "  -t TOPIC       topic\n"
     "  -q QOS         quality of service 0, 1 or 2 (default 0)\n"
     "  -i ID          client id (default: generated)\n"
@@ -72,6 +73,13 @@ int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
   } else if ((v = app_opt(argc, argv, i, "-L", &bad)) ||
              (v = app_opt(argc, argv, i, "--url", &bad))) {
     return parse_url(c, v) ? 2 : 1;
+  } else if ((v = app_opt(argc, argv, i, "-A", &bad))) {
+    struct tern_addr a;
+    if (tern_addr_parse(v, 0, &a) != 0) {
+      fprintf(stderr, "tern %s: -A wants a numeric local address, not '%s'\n", c->cmd, v);
+      return 2;
+    }
+    c->bind_address = v;
   } else if ((v = app_opt(argc, argv, i, "-t", &bad)) ||
              (v = app_opt(argc, argv, i, "--topic", &bad))) {
     if (c->ntopics == MQTT_CLI_MAX_TOPICS) {
@@ -155,6 +163,7 @@ void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
   memset(o, 0, sizeof(*o));
   o->url = c->url;
   o->client_id = c->id;
+  o->bind_address = c->bind_address;
   o->username = c->user;
   o->password = c->pass;
   o->keepalive = (uint16_t)(c->keepalive ? c->keepalive : 60);
@@ -178,6 +187,7 @@ int mqtt_cli_connect_error(const struct mqtt_cli *c, int err) {
   case TERN_EUNREACH: why = "unreachable: no route to host"; break;
   case TERN_ERESOLVE: why = "unreachable: host name does not resolve"; break;
   case TERN_ETIMEDOUT: why = "unreachable: timed out"; break;
+  case TERN_EADDRNOTAVAIL: why = "cannot connect from that local address (not on this host)"; break;
   case TERN_ETLS_CA: why = "TLS error: certificate not trusted (unknown CA)"; break;
   case TERN_ETLS_HOST: why = "TLS error: certificate does not match the host name"; break;
   case TERN_ETLS_EXPIRED: why = "TLS error: certificate expired or not yet valid"; break;

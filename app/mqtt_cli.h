@@ -5,12 +5,14 @@
 #include "tern/tls.h"
 
 #define MQTT_CLI_MAX_TOPICS 32
+/* mosquitto_pub and mosquitto_sub exit 1 on every usage error; so do tern pub and sub */
+#define MQTT_CLI_USAGE 1
 
 struct mqtt_cli {
   const char *cmd;
   char host[256];
   int port;
-  const char *id, *user, *pass, *cafile, *capath, *cert, *key;
+  const char *id, *user, *pass, *cafile, *capath, *cert, *key, *bind_address;
   char id_buf[64]; /* -I PREFIX: PREFIX and the process id */
   int keepalive, persistent, insecure, debug, qos, quiet, os_certs;
   const char *topics[MQTT_CLI_MAX_TOPICS];
@@ -23,7 +25,7 @@ struct mqtt_cli {
 };
 
 /* Parses one common flag at argv[*i]. Returns 1 if taken, 0 if not ours,
- * 2 (exit code) on a bad value. */
+ * 2 on a bad value (the message printed). */
 int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i);
 /* Fills opts from the flags; after all flags are parsed. */
 void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o);

@@ -24,11 +24,12 @@ enum tern_err {
   TERN_ETLS_EXPIRED = -16, /* certificate expired or not yet valid */
   TERN_EAUTH = -17,        /* bad user name or password */
   TERN_EUNSUPPORTED = -18,
-  TERN_EPROTO = -19,    /* peer broke the protocol */
-  TERN_ELIMIT = -20,    /* a configured limit was reached */
-  TERN_EUNREACH = -21,  /* network or host unreachable */
-  TERN_EDENIED = -22,   /* not authorised */
-  TERN_EADDRINUSE = -23 /* a listener's address is taken by another program */
+  TERN_EPROTO = -19,       /* peer broke the protocol */
+  TERN_ELIMIT = -20,       /* a configured limit was reached */
+  TERN_EUNREACH = -21,     /* network or host unreachable */
+  TERN_EDENIED = -22,      /* not authorised */
+  TERN_EADDRINUSE = -23,   /* a listener's address is taken by another program */
+  TERN_EADDRNOTAVAIL = -24 /* a local address this host does not have */
 };
 
 const char *tern_strerror(int err);

@@ -57,7 +57,8 @@ struct tern_conn {
   char *host;  /* host name given to tern_connect (SNI), or NULL */
   unsigned is_listening : 1, is_client : 1, is_udp : 1, is_connecting : 1, is_resolving : 1,
       is_closing : 1, is_draining : 1, is_tls_hs : 1, is_readable_shut : 1, is_writable : 1,
-      is_accepted : 1, is_tx_queued : 1;
+      is_accepted : 1, is_tx_queued : 1,
+      is_bound_local : 1;     /* connect from local (tern_connect_from), not any address */
   struct tern_conn *listener; /* for accepted connections */
   /* listener: called for each accepted connection (TLS attaches here) */
   int (*accept_hook)(struct tern_conn *listener, struct tern_conn *c);
@@ -121,6 +122,13 @@ int tern_listen_error(const struct tern_loop *loop);
  * later failure comes as ERROR. The loop owns c: it is freed after CLOSE. */
 struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn,
                                void *fn_data);
+/* Same, from a chosen local address: the socket is bound to local_ip (numeric,
+ * port 0) before it connects, as mosquitto_pub -A does; NULL local_ip is
+ * tern_connect. NULL also for a local_ip that is not a numeric address. A
+ * local address this host does not have, or of the other family than the
+ * peer's, fails as ERROR (TERN_EADDRNOTAVAIL, TERN_EINVAL). */
+struct tern_conn *tern_connect_from(struct tern_loop *loop, const char *url, const char *local_ip,
+                                    tern_conn_fn fn, void *fn_data);
 /* Same, with a numeric address (no resolver). */
 struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_addr *a, int udp,
                                     tern_conn_fn fn, void *fn_data);

@@ -48,6 +48,7 @@ struct tern_mqtt_opts {
   const char *url;
   const char *client_id;           /* NULL or "": generated */
   const char *username, *password; /* override the URL's */
+  const char *bind_address;        /* numeric local address to connect from; NULL: any */
   uint16_t keepalive;              /* seconds; 0: 60 */
   int persistent;                  /* clean session off: the broker keeps our session */
   const char *will_topic;          /* the will (copied, as every string here) */

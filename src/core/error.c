@@ -26,6 +26,7 @@ const char *tern_strerror(int err) {
   case TERN_EUNREACH: return "network unreachable";
   case TERN_EDENIED: return "not authorised";
   case TERN_EADDRINUSE: return "address already in use";
+  case TERN_EADDRNOTAVAIL: return "address not available on this host";
   default: return "unknown error";
   }
 }

@@ -395,6 +395,11 @@ struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_ad
 
 struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_conn_fn fn,
                                void *fn_data) {
+  return tern_connect_from(loop, url, NULL, fn, fn_data);
+}
+
+struct tern_conn *tern_connect_from(struct tern_loop *loop, const char *url, const char *local_ip,
+                                    tern_conn_fn fn, void *fn_data) {
   struct tern_url u;
   char host[256];
   int udp;
@@ -402,8 +407,19 @@ struct tern_conn *tern_connect(struct tern_loop *loop, const char *url, tern_con
     TERN_ERR(loop, "connect: bad address '%s'", url);
     return NULL;
   }
+  struct tern_addr local;
+  if (local_ip && tern_addr_parse(local_ip, 0, &local) != 0) {
+    TERN_ERR(loop, "connect: bad local address '%s' (a numeric address is needed)", local_ip);
+    return NULL;
+  }
   struct tern_conn *c = connect_common(loop, fn, fn_data, udp);
   if (!c) return NULL;
+  if (local_ip) {
+    /* c->local is filled by the port once connected; until then it holds
+     * the address to bind to, so the choice costs a bit, not an address. */
+    c->local = local;
+    c->is_bound_local = 1;
+  }
   c->host = dup_str(loop->alloc, host);
   struct tern_addr a;
   if (tern_addr_parse(host, u.port, &a) == 0) {

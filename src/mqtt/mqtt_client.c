@@ -41,6 +41,7 @@ struct tern_mqtt {
   struct tern_loop *loop;
   struct tern_mqtt_opts o;
   char *host, *client_id, *username, *password; /* our copies; user/pass may be NULL */
+  char *bind_address;                           /* our copy, or NULL */
   char *will; /* our copy of the will's topic, then its payload (o.will_* point here) */
   uint16_t port;
   /* where to connect: url's host and port first, then opts.fallbacks */
@@ -554,7 +555,7 @@ static void start_connection(struct tern_mqtt *m) {
   snprintf(url, sizeof(url), strchr(host, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u", host,
            m->ports[m->at]);
   m->last_error = 0;
-  m->conn = tern_connect(m->loop, url, conn_fn, m);
+  m->conn = tern_connect_from(m->loop, url, m->bind_address, conn_fn, m);
   if (!m->conn) {
     fail(m, TERN_EINVAL, "cannot connect");
     schedule_reconnect(m);
@@ -697,7 +698,15 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
     snprintf(buf, sizeof(buf), "tern-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
     m->client_id = copy(loop, buf);
   }
-  if (!m->host || !m->client_id) {
+  struct tern_addr local;
+  if (o->bind_address && tern_addr_parse(o->bind_address, 0, &local) != 0) {
+    TERN_ERR(loop, "mqtt: bind address '%s' is not a numeric address", o->bind_address);
+    *err = TERN_EINVAL;
+    tern_mqtt_free(m);
+    return NULL;
+  }
+  if (o->bind_address) m->bind_address = copy(loop, o->bind_address);
+  if (!m->host || !m->client_id || (o->bind_address && !m->bind_address)) {
     *err = TERN_ENOMEM;
     tern_mqtt_free(m);
     return NULL;
@@ -717,7 +726,7 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
     return NULL;
   }
   m->o.fallbacks = NULL;
-  m->o.client_id = NULL;
+  m->o.client_id = m->o.bind_address = NULL;
   if (o->will_topic) { /* the caller's strings need not outlive this call */
     size_t tl = strlen(o->will_topic) + 1;
     if (!(m->will = tern_alloc(tern_loop_alloc(loop), tl + o->will_len + 1))) {
@@ -864,6 +873,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   for (int i = 1; i < m->nhosts; i++) tern_free(tern_loop_alloc(m->loop), m->hosts[i]);
   tern_free(tern_loop_alloc(m->loop), m->host);
   tern_free(tern_loop_alloc(m->loop), m->client_id);
+  tern_free(tern_loop_alloc(m->loop), m->bind_address);
   tern_free(tern_loop_alloc(m->loop), m->will);
   tern_free(tern_loop_alloc(m->loop), m->username);
   if (m->password) memset(m->password, 0, strlen(m->password));

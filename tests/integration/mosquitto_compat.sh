@@ -2,8 +2,8 @@
 # tern sub next to mosquitto_sub (and tern pub next to mosquitto_pub), flag by
 # flag, on one Mosquitto broker: the same output and exit code for -v, -F
 # (each 3.1.1 specifier, widths, escapes), -C, -W, -N, -R, -T,
-# --retained-only, --remove-retained, -U; numbers refused as mosquitto_sub
-# refuses them. Times (%I %U %j's tst) are compared by shape.
+# --retained-only, --remove-retained, -U, -A; numbers refused as mosquitto_sub
+# refuses them, and every usage error exits as theirs do. Times (%I %U %j's tst) are compared by shape.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init mosquitto_compat
 th_need mosquitto mosquitto_sub mosquitto_pub
@@ -109,6 +109,36 @@ for tool in mosq tern; do
 done
 th_eq "pub --repeat 3 --repeat-delay 0.2 -M 2: the same three messages" \
   "$(sed 's/mosq/X/' "$TMP/rp-mosq" | sort)" "$(sed 's/tern/X/' "$TMP/rp-tern" | sort)"
+# -A: both connect from 127.0.0.2, which Mosquitto's log names; an address
+# this host lacks (192.0.2.1, TEST-NET: the bind fails, nothing is sent) and
+# usage errors exit as mosquitto_pub/sub exit
+for tool in mosquitto_pub "$TERN pub"; do
+  $tool -p "$port" -A 127.0.0.2 -i "bind-${tool##* }" -t b -m x
+done
+timeout 20 mosquitto_sub -p "$port" -A 127.0.0.2 -i bind-msub -t b -W 1 >/dev/null
+timeout 20 "$TERN" sub -p "$port" -A 127.0.0.2 -i bind-tsub -t b -W 1 >/dev/null
+for id in mosquitto_pub pub msub tsub; do
+  th_match "-A 127.0.0.2: bind-$id came from it" \
+    "New client connected from 127\.0\.0\.2:[0-9]+ as bind-$id " \
+    "$(cat "$TMP/mosq.log")"
+done
+for args in "-A 192.0.2.1" "-A ::1" "-q 5" "-p abc" "--no-such-flag" "-k 1"; do
+  # shellcheck disable=SC2086
+  mosquitto_pub -p "$port" -t x -m y $args 2>/dev/null; a=$?
+  # shellcheck disable=SC2086
+  "$TERN" pub -p "$port" -t x -m y $args 2>/dev/null; b=$?
+  th_eq "pub $args: exits as mosquitto_pub" "$a" "$b"
+  # shellcheck disable=SC2086
+  timeout 20 mosquitto_sub -p "$port" -t x -W 1 $args >/dev/null 2>&1; a=$?
+  # shellcheck disable=SC2086
+  timeout 20 "$TERN" sub -p "$port" -t x -W 1 $args >/dev/null 2>&1; b=$?
+  th_eq "sub $args: exits as mosquitto_sub" "$a" "$b"
+done
+mosquitto_pub -p "$port" -m y >/dev/null 2>&1; a=$?
+"$TERN" pub -p "$port" -m y 2>/dev/null; b=$?
+th_eq "pub without -t: exits as mosquitto_pub" "$a" "$b"
+"$TERN" pub -p "$port" -A 192.0.2.1 -t x -m y 2>"$TMP/bind.err"
+th_match "-A 192.0.2.1: the reason is given" "not on this host" "$(cat "$TMP/bind.err")"
 for args in "--repeat abc" "--repeat 0" "-M 0" "-M abc"; do
   # shellcheck disable=SC2086
   mosquitto_pub -p "$port" -t x -m y $args 2>/dev/null; a=$?

@@ -1,6 +1,7 @@
 /* The event loop over real loopback sockets: 1,000 concurrent echo
  * connections with every byte checked, UDP, timers, wake-up from another
- * thread, refused connects, peer reset and half-close. */
+ * thread, refused connects, peer reset and half-close, connecting from a
+ * chosen local address. */
 #define _GNU_SOURCE
 #include <netinet/in.h>
 #include <pthread.h>
@@ -265,6 +266,46 @@ static void test_timers_and_wake(void) {
   tern_loop_free(loop);
 }
 
+/* ---- connecting from a chosen local address (mosquitto_pub -A) ---- */
+static struct tern_addr from_peer;
+static int from_connected;
+static void from_server(struct tern_conn *c, int ev, void *ev_data) {
+  (void)ev_data;
+  if (ev == TERN_EV_ACCEPT) from_peer = c->peer;
+}
+static void from_client(struct tern_conn *c, int ev, void *ev_data) {
+  (void)c, (void)ev_data;
+  if (ev == TERN_EV_CONNECT) from_connected = 1;
+}
+
+static void test_connect_from(void) {
+  struct tern_loop *loop = tern_loop_new(NULL);
+  struct tern_conn *l = tern_listen(loop, "tcp://127.0.0.1:0", from_server, NULL);
+  CHECK(l != NULL);
+  if (!l) return;
+  char url[64];
+  snprintf(url, sizeof(url), "tcp://127.0.0.1:%u", l->local.port);
+  struct tern_conn *c = tern_connect_from(loop, url, "127.0.0.2", from_client, NULL);
+  CHECK(c != NULL);
+  for (int i = 0; i < 50 && !(from_connected && from_peer.port); i++) tern_loop_poll(loop, 100);
+  CHECK(from_connected);
+  /* the server sees the chosen address, and so does the client's own end */
+  CHECK_EQ(from_peer.ip[3], 2);
+  CHECK_EQ(from_peer.ip[0], 127);
+  if (c) CHECK_EQ(c->local.ip[3], 2);
+  /* not numeric: refused at once; an address this host lacks: ERROR */
+  CHECK(tern_connect_from(loop, url, "localhost", from_client, NULL) == NULL);
+  got_err = got_close = 0;
+  CHECK(tern_connect_from(loop, url, "192.0.2.1", expect_error, NULL) != NULL);
+  for (int i = 0; i < 50 && !got_close; i++) tern_loop_poll(loop, 100);
+  CHECK_EQ(got_err, TERN_EADDRNOTAVAIL);
+  got_err = got_close = 0;
+  CHECK(tern_connect_from(loop, url, "::1", expect_error, NULL) != NULL);
+  for (int i = 0; i < 50 && !got_close; i++) tern_loop_poll(loop, 100);
+  CHECK_EQ(got_err, TERN_EINVAL); /* one family per socket */
+  tern_loop_free(loop);
+}
+
 int main(void) {
   test_echo_1000();
   test_refused();
@@ -273,5 +314,6 @@ int main(void) {
   test_connect_timeout();
   test_udp();
   test_timers_and_wake();
+  test_connect_from();
   TEST_MAIN_END();
 }

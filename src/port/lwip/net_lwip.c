@@ -490,13 +490,32 @@ int tern_port_listen(struct tern_conn *c, const struct tern_addr *a) {
   return 0;
 }
 
+/* lwIP binds to any address it is given; the sockets API (and so tern)
+ * refuses one that no interface has. */
+static int local_ip_ok(const struct tern_addr *a) {
+  if (a->is_ip6) return TERN_EUNSUPPORTED;
+  ip_addr_t ip;
+  to_ip(a, &ip);
+  if (ip_addr_isany(&ip)) return 0;
+  struct netif *n;
+  NETIF_FOREACH(n) {
+    if (ip_addr_cmp(&n->ip_addr, &ip)) return 0;
+  }
+  return TERN_EADDRNOTAVAIL;
+}
+
 int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (a->is_ip6) return TERN_EUNSUPPORTED;
+  struct tern_addr local = {.port = 0};
+  if (c->is_bound_local) {
+    int rc = local_ip_ok(&c->local);
+    if (rc) return rc;
+    local = c->local;
+  }
   struct lconn *lc = lc_new(c);
   if (!lc) return TERN_ENOMEM;
   if (c->is_udp) {
-    struct tern_addr any = {.port = 0};
-    int rc = udp_open(c, lc, &any);
+    int rc = udp_open(c, lc, &local);
     if (rc) return rc;
     ip_addr_t ip;
     to_ip(a, &ip);
@@ -506,8 +525,13 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
   if (!pcb) return TERN_ENOMEM;
   attach_tcp(lc, pcb);
   ip_addr_t ip;
+  err_t e = ERR_OK;
+  if (c->is_bound_local) {
+    to_ip(&local, &ip);
+    e = tcp_bind(pcb, &ip, 0);
+  }
   to_ip(a, &ip);
-  err_t e = tcp_connect(pcb, &ip, a->port, on_connected);
+  if (e == ERR_OK) e = tcp_connect(pcb, &ip, a->port, on_connected);
   if (e != ERR_OK) {
     tcp_arg(pcb, NULL);
     tcp_abort(pcb);

@@ -59,7 +59,7 @@ static int errno_to_tern(int e) {
   case EMFILE:
   case ENFILE: return TERN_ELIMIT;
   case EADDRINUSE: return TERN_EADDRINUSE;
-  case EADDRNOTAVAIL:
+  case EADDRNOTAVAIL: return TERN_EADDRNOTAVAIL;
   case EACCES: return TERN_EDENIED;
   default: return TERN_EIO;
   }
@@ -321,7 +321,13 @@ int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   }
   struct sockaddr_storage ss;
-  socklen_t len = to_sockaddr(a, &ss);
+  socklen_t len;
+  if (c->is_bound_local) {
+    if (c->local.is_ip6 != a->is_ip6) return TERN_EINVAL; /* one family per socket */
+    len = to_sockaddr(&c->local, &ss);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0) return errno_to_tern(errno);
+  }
+  len = to_sockaddr(a, &ss);
   int rc;
   do rc = connect(fd, (struct sockaddr *)&ss, len);
   while (rc != 0 && errno == EINTR);

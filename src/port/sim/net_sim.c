@@ -204,11 +204,16 @@ int tern_port_listen(struct tern_conn *c, const struct tern_addr *a) {
 }
 
 int tern_port_connect(struct tern_conn *c, const struct tern_addr *a) {
+  struct tern_addr me = host_addr(c->loop);
+  /* each simulated host has one address: only that one (or any) binds */
+  static const uint8_t any[16];
+  if (c->is_bound_local && memcmp(c->local.ip, me.ip, 16) != 0 && memcmp(c->local.ip, any, 16))
+    return TERN_EADDRNOTAVAIL;
   struct end *e = calloc(1, sizeof(*e));
   if (!e) return TERN_ENOMEM;
   e->c = c;
   c->fd = (intptr_t)e;
-  c->local = host_addr(c->loop);
+  c->local = me;
   c->local.port = W.next_client_port++;
   if (c->is_udp) { /* a "connected" datagram socket: it may receive replies on its port */
     for (int i = 0; i < SIM_MAX_BOUND; i++)
