@@ -104,6 +104,7 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
 void tern_broker_stop(struct tern_broker *b);
 /* Re-read the password and ACL files, every listener's (SIGHUP). */
 int tern_broker_reload(struct tern_broker *b);
+/* A copy of the counters into st (the caller's memory). */
 void tern_broker_get_stats(const struct tern_broker *b, struct tern_broker_stats *st);
 /* The port actually bound by listener i (useful with port 0). */
 uint16_t tern_broker_port(const struct tern_broker *b, int i);
@@ -121,7 +122,12 @@ struct tern_broker_conf_app {
   int autosave_given; /* autosave_interval/_on_changes: nothing to do, said once at start */
 };
 struct tern_broker_conf;
+/* An empty configuration (Mosquitto's defaults); NULL without memory.
+ * Free it with tern_broker_conf_free once the broker it configured stops. */
 struct tern_broker_conf *tern_broker_conf_new(void);
+/* Reads the file at path (and the include_dirs it names) into c; may be
+ * called for several files. 0, or TERN_EINVAL (a refused setting) or the
+ * file's error, with "FILE:LINE: KEY: reason" in err. */
 int tern_broker_conf_load(struct tern_broker_conf *c, const char *path, char *err, size_t errlen);
 /* The same from text in memory (cut into strings in place; c keeps copies). */
 int tern_broker_conf_parse(struct tern_broker_conf *c, char *text, const char *name, char *err,
@@ -131,7 +137,9 @@ int tern_broker_conf_listeners(const struct tern_broker_conf *c);
 /* The options, Mosquitto's defaults applied; call once, after the last
  * load. They point into c: keep it until the broker stops. */
 struct tern_broker_opts *tern_broker_conf_opts(struct tern_broker_conf *c);
+/* The program's part of the files (logging, pid file, user); owned by c. */
 const struct tern_broker_conf_app *tern_broker_conf_app(const struct tern_broker_conf *c);
+/* Frees c and every string the options point to; NULL is fine. */
 void tern_broker_conf_free(struct tern_broker_conf *c);
 
 #pragma GCC visibility pop

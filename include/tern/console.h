@@ -24,9 +24,15 @@ struct tern_console_opts {
 };
 
 struct tern_console;
+/* Loads the password file and listens (plain and/or TLS, as o says). NULL
+ * with *err: TERN_EINVAL (neither a password file nor user and hash, or no
+ * shell), the password file's error, the listener's (TERN_EADDRINUSE ...),
+ * TERN_ENOMEM. The shell stays the caller's. */
 struct tern_console *tern_console_start(struct tern_loop *loop, const struct tern_console_opts *o,
                                         int *err);
+/* Ends every session, closes the listeners, frees c; NULL is fine. */
 void tern_console_stop(struct tern_console *c);
+/* The port bound for the plain (tls 0) or TLS (tls 1) listener; 0: none. */
 uint16_t tern_console_port(const struct tern_console *c, int tls);
 int tern_console_reload(struct tern_console *c); /* re-read the password file */
 #pragma GCC visibility pop

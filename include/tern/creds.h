@@ -18,10 +18,12 @@ struct tern_pwfile; /* a loaded password file */
  * the port's files (file.h). */
 int tern_pwfile_load(const struct tern_allocator *alloc, const char *path,
                      struct tern_pwfile **out);
+/* Frees pf; NULL is fine. */
 void tern_pwfile_free(struct tern_pwfile *pf);
 /* 0 when user exists and password matches; TERN_EAUTH otherwise. An unknown
  * user costs the same time as a wrong password. */
 int tern_pwfile_check(const struct tern_pwfile *pf, const char *user, const char *password);
+/* How many users pf holds (0 for NULL). */
 size_t tern_pwfile_count(const struct tern_pwfile *pf);
 /* Add or replace USER in the file (create: start a new file). Atomic rename. */
 int tern_pwfile_set(const char *path, const char *user, const char *password, int create);

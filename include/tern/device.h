@@ -69,6 +69,7 @@ struct tern_device *tern_device_start(struct tern_loop *loop, const struct tern_
                                       int *err, char *why, size_t whylen);
 /* A clean stop: mDNS goodbyes, the offline status, MQTT disconnect. */
 void tern_device_stop(struct tern_device *d);
+/* The LED's state as last set by a command (1 on, 0 off). */
 int tern_device_led(const struct tern_device *d);
 
 /* Console commands any program may add to its shell: get URL (asynchronous,

@@ -49,6 +49,8 @@ struct tern_dns_reader {
   unsigned left; /* records left in this section */
 };
 
+/* Reads msg's header into r->h; msg must outlive r. 0, or TERN_EPARSE for
+ * a message shorter than a header or over 64 KB. */
 int tern_dns_reader_init(struct tern_dns_reader *r, const uint8_t *msg, size_t len);
 /* 1: rec filled; 0: no more records; <0: malformed message */
 int tern_dns_reader_next(struct tern_dns_reader *r, struct tern_dns_record *rec);
@@ -66,10 +68,14 @@ struct tern_dns_writer {
   uint16_t names[32]; /* offsets of names written, for compression */
   int nnames;
 };
+/* A message into buf (cap bytes, the caller's), starting with its header.
+ * Every put returns w->err: the first error sticks (TERN_EFULL when cap is
+ * reached, TERN_EINVAL for a bad name), so a writer may check once at the end. */
 void tern_dns_writer_init(struct tern_dns_writer *w, uint8_t *buf, size_t cap, uint16_t id,
                           uint16_t flags);
 /* compress: 0 for names that must stay whole (NSEC's next-domain name) */
 int tern_dns_put_name(struct tern_dns_writer *w, const char *name, int compress);
+/* A question (name compressed) counted in the header. */
 int tern_dns_put_question(struct tern_dns_writer *w, const char *name, uint16_t type, uint16_t cls);
 /* A record whose rdata is raw bytes (A, AAAA, TXT ...). */
 int tern_dns_put_rr(struct tern_dns_writer *w, int section, const char *name, uint16_t type,
@@ -77,8 +83,12 @@ int tern_dns_put_rr(struct tern_dns_writer *w, int section, const char *name, ui
 /* A record whose rdata is built with put_name/put_bytes in between. */
 int tern_dns_rr_begin(struct tern_dns_writer *w, int section, const char *name, uint16_t type,
                       uint16_t cls, uint32_t ttl, size_t *rdlen_at);
+/* n raw bytes (inside a record begun with tern_dns_rr_begin). */
 int tern_dns_put_bytes(struct tern_dns_writer *w, const void *data, size_t n);
+/* v in network byte order. */
 int tern_dns_put_u16(struct tern_dns_writer *w, uint16_t v);
+/* Closes the record begun at rdlen_at: writes its rdata length
+ * (TERN_EFULL over 65535 bytes). */
 int tern_dns_rr_end(struct tern_dns_writer *w, size_t rdlen_at);
 /* Writes the counts into the header. Returns the message length or error. */
 int tern_dns_writer_finish(struct tern_dns_writer *w);
@@ -95,11 +105,14 @@ struct tern_dns_opts {
  * Once attached, a later call with opts == NULL changes nothing, so every
  * client may call tern_dns_attach(loop, NULL) to make sure one is there. */
 int tern_dns_attach(struct tern_loop *loop, const struct tern_dns_opts *opts);
-/* fn may run before tern_resolve returns (hosts file, cache). Attaches the
- * resolver with its defaults when the loop has none. */
 enum { TERN_RESOLVE_ANY = 0, TERN_RESOLVE_IP4 = 4, TERN_RESOLVE_IP6 = 6 };
+/* Resolves name (a TERN_RESOLVE_* family) and calls fn once with the
+ * addresses, or with err (TERN_ERESOLVE, TERN_ETIMEDOUT ...). fn may run
+ * before tern_resolve returns (hosts file, cache). Attaches the resolver
+ * with its defaults when the loop has none. 0, or a TERN_E code (fn not called). */
 int tern_resolve(struct tern_loop *loop, const char *name, int family, tern_resolve_fn fn,
                  void *arg);
+/* Forgets every query made with arg: its fn will not be called. */
 void tern_resolve_cancel(struct tern_loop *loop, void *arg);
 
 #pragma GCC visibility pop

@@ -4,6 +4,7 @@
 #define TERN_ERROR_H
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 
+/* What went wrong, as every function reports it: 0 or one of these. */
 enum tern_err {
   TERN_OK = 0,
   TERN_EINVAL = -1, /* bad argument */
@@ -32,6 +33,8 @@ enum tern_err {
   TERN_EADDRNOTAVAIL = -24 /* a local address this host does not have */
 };
 
+/* A short English explanation of err (a static string, never NULL;
+ * "unknown error" for a code not listed here). */
 const char *tern_strerror(int err);
 
 #pragma GCC visibility pop

@@ -24,6 +24,7 @@ struct tern_file;
 int tern_file_open(const char *path, struct tern_file **out); /* for reading */
 /* Up to n bytes at offset; returns the count (0 at the end) or a TERN_E... code. */
 long tern_file_read(struct tern_file *f, uint64_t offset, void *buf, size_t n);
+/* Closes f and frees it; NULL is fine. */
 void tern_file_close(struct tern_file *f);
 
 /* The whole file, NUL-terminated, in memory from alloc (NULL: malloc);

@@ -15,8 +15,11 @@ struct tern_sha1 {
   uint64_t bytes;
   uint8_t block[64];
 };
+/* Starts a SHA-1 over s (the caller's memory). */
 void tern_sha1_init(struct tern_sha1 *s);
+/* Adds n bytes; any split of the input gives the same digest. */
 void tern_sha1_update(struct tern_sha1 *s, const void *data, size_t n);
+/* The digest into out; s must be initialised again before reuse. */
 void tern_sha1_final(struct tern_sha1 *s, uint8_t out[TERN_SHA1_LEN]);
 
 struct tern_sha512 {
@@ -24,8 +27,11 @@ struct tern_sha512 {
   uint64_t bytes; /* inputs beyond 2^64 bytes are not a concern here */
   uint8_t block[128];
 };
+/* Starts a SHA-512 over s (the caller's memory). */
 void tern_sha512_init(struct tern_sha512 *s);
+/* Adds n bytes; any split of the input gives the same digest. */
 void tern_sha512_update(struct tern_sha512 *s, const void *data, size_t n);
+/* The digest into out; s must be initialised again before reuse. */
 void tern_sha512_final(struct tern_sha512 *s, uint8_t out[TERN_SHA512_LEN]);
 
 /* PBKDF2 with HMAC-SHA-512 (RFC 8018); out_len up to any size. */

@@ -40,9 +40,14 @@ struct tern_http_server_opts {
   int list_dirs;           /* a folder without index.html: a listing (else 404) */
 };
 
+/* Listens on o->listen; routes are added after. NULL with *err:
+ * TERN_ENOMEM or the listener's error (TERN_EADDRINUSE ...). The strings in
+ * o are the caller's and must outlive the server. */
 struct tern_http_server *tern_http_server_start(struct tern_loop *loop,
                                                 const struct tern_http_server_opts *o, int *err);
+/* Closes the listener and every connection at once, frees s; NULL is fine. */
 void tern_http_server_stop(struct tern_http_server *s);
+/* The port bound (useful with port 0). */
 uint16_t tern_http_server_port(const struct tern_http_server *s);
 /* pattern: an exact path ("/api/led"), or a prefix when it ends in an
  * asterisk ("/files/" followed by one matches everything below /files/).
@@ -53,16 +58,23 @@ int tern_http_route(struct tern_http_server *s, const char *method, const char *
 /* Replies from inside a handler. headers: extra "Name: value\r\n" lines or NULL. */
 int tern_http_reply(struct tern_http_request *req, int status, const char *headers,
                     const void *body, size_t len);
+/* A NUL-terminated text body; content_type NULL: text/plain in UTF-8. */
 int tern_http_reply_text(struct tern_http_request *req, int status, const char *content_type,
                          const char *text);
 /* Chunked streaming: start, send pieces as they come (from any handler or
  * timer while the connection lives), then end. */
 int tern_http_reply_chunked(struct tern_http_request *req, int status, const char *headers);
+/* One chunk of len bytes (0 sends nothing). TERN_EINVAL when c is not
+ * streaming; TERN_EFULL when its send buffer is full (wait for SENT). */
 int tern_http_chunk(struct tern_conn *c, const void *data, size_t len);
+/* The last chunk; the connection then serves its next request. */
 int tern_http_chunk_end(struct tern_conn *c);
 /* Server-Sent Events: the connection stays open; send events with tern_http_sse_send. */
 int tern_http_sse_start(struct tern_http_request *req);
+/* One event (event NULL: unnamed); each line of data becomes a data: field.
+ * 0, or tern_send's error (TERN_EFULL: a slow reader, TERN_ECLOSED). */
 int tern_http_sse_send(struct tern_conn *c, const char *event, const char *data);
+/* The reason phrase for status ("Not Found"), "Unknown" for others. */
 const char *tern_http_status_text(int status);
 
 /* ---- client ---- */
@@ -111,6 +123,9 @@ int tern_http_fetch(struct tern_loop *loop, const struct tern_http_client_opts *
  * for the call). The URL is copied; other strings in o must outlive the call. */
 struct tern_http_call;
 typedef void (*tern_http_done_fn)(int err, struct tern_http_response *r, void *arg);
+/* Starts a call; NULL only without memory. A bad URL or option comes to
+ * fn as TERN_EINVAL, from the loop, like every other failure. The call is
+ * freed after fn returns. */
 struct tern_http_call *tern_http_start(struct tern_loop *loop,
                                        const struct tern_http_client_opts *o, tern_http_done_fn fn,
                                        void *arg);
@@ -123,10 +138,15 @@ void tern_http_resume(struct tern_http_call *c);
  * up to TERN_HTTP_CLIENT_IDLE), so a device polling an API does not pay a
  * TCP and TLS handshake every time. */
 struct tern_http_client;
+/* An empty client; NULL without memory. */
 struct tern_http_client *tern_http_client_new(struct tern_loop *loop);
+/* Closes its kept connections and frees cl; NULL is fine. */
 void tern_http_client_free(struct tern_http_client *cl);
+/* tern_http_fetch, reusing cl's connection to the same origin when one is
+ * kept (and keeping this one when the server allows). */
 int tern_http_client_fetch(struct tern_http_client *cl, const struct tern_http_client_opts *o,
                            struct tern_http_response *r);
+/* Frees what a fetch put in r (head, body, request); r may be reused. */
 void tern_http_response_free(struct tern_http_response *r);
 
 #pragma GCC visibility pop

@@ -29,6 +29,7 @@ struct tern_http_msg {
 /* Returns head_len (> 0), TERN_EAGAIN (need more), TERN_EPARSE (400) or
  * TERN_ELIMIT (431: head or header count over the caps). */
 int tern_http_parse_request(const uint8_t *buf, size_t len, struct tern_http_msg *m);
+/* The same for a response's head (status line and headers). */
 int tern_http_parse_response(const uint8_t *buf, size_t len, struct tern_http_msg *m);
 /* Case-insensitive header lookup; the first one, or NULL. */
 const struct tern_str *tern_http_header(const struct tern_http_msg *m, const char *name);
@@ -56,9 +57,7 @@ int tern_url_encode(const char *s, size_t n, struct tern_buf *out, int form);
  * Unix time t; no libc time functions, so it also runs on a board. */
 void tern_http_date(int64_t t, char out[30]);
 
-/* JSON lookup by path ("current.temperature_2m", "list[0].name") without
- * allocating: the value's text (strings without quotes, raw escapes kept),
- * its type, or TERN_ENOTFOUND / TERN_EPARSE. */
+/* The types tern_json_get reports. */
 enum {
   TERN_JSON_STRING = 1,
   TERN_JSON_NUMBER,
@@ -68,6 +67,10 @@ enum {
   TERN_JSON_FALSE,
   TERN_JSON_NULL
 };
+/* JSON lookup by path ("current.temperature_2m", "list[0].name") without
+ * allocating: value points into json at the value's text (strings without
+ * quotes, raw escapes kept); returns its type (TERN_JSON_*), or
+ * TERN_ENOTFOUND / TERN_EPARSE. */
 int tern_json_get(const char *json, size_t len, const char *path, struct tern_str *value);
 /* Decodes a JSON string's escapes (\n, \u00e9 ...) into UTF-8. */
 int tern_json_unescape(struct tern_str s, char *out, size_t outlen);

@@ -26,6 +26,7 @@ int tern_addr_parse(const char *ip, uint16_t port, struct tern_addr *out);
 /* "1.2.3.4:80" or "[::1]:80"; returns buf */
 char *tern_addr_str(const struct tern_addr *a, char *buf, size_t len, int with_port);
 
+/* What a connection's handler is told, with what ev_data points to. */
 enum tern_ev {
   TERN_EV_ACCEPT = 1, /* a listener accepted this connection */
   TERN_EV_CONNECT,    /* outbound connection (and its TLS handshake) done */
@@ -138,8 +139,10 @@ struct tern_conn *tern_connect_addr(struct tern_loop *loop, const struct tern_ad
 int tern_send(struct tern_conn *c, const void *data, size_t len);
 /* One UDP datagram to to (a listener's or a connected UDP socket). 0 or TERN_E... */
 int tern_sendto(struct tern_conn *c, const struct tern_addr *to, const void *data, size_t len);
-/* Close after tx drains. tern_close_now drops tx. Both are safe to repeat. */
+/* Close after tx drains; CLOSE follows. Safe to repeat. */
 void tern_close(struct tern_conn *c);
+/* Close now, dropping what tx still holds (a reset when unread bytes are
+ * left, as the sockets API does); CLOSE follows. Safe to repeat. */
 void tern_close_now(struct tern_conn *c);
 /* Report an error on c (ERROR event), then close it. */
 void tern_conn_fail(struct tern_conn *c, int err, const char *reason);
@@ -163,8 +166,9 @@ void tern_loop_stats(const struct tern_loop *loop, struct tern_loop_stats *out);
 uint64_t tern_loop_micros(struct tern_loop *loop); /* monotonic microseconds, 64-bit */
 int tern_random(struct tern_loop *loop, void *buf,
                 size_t n); /* cryptographic quality; loop may be NULL */
-/* The first IPv4 / IPv6 address of a network interface; TERN_ENOTFOUND if none. */
+/* The first IPv4 address of a network interface; TERN_ENOTFOUND if none. */
 int tern_iface_ipv4(struct tern_loop *loop, const char *ifname, struct tern_addr *out);
+/* The first IPv6 address of a network interface; TERN_ENOTFOUND if none. */
 int tern_iface_ipv6(struct tern_loop *loop, const char *ifname, struct tern_addr *out);
 /* Every address of every network interface, one entry each (ifconfig). */
 struct tern_iface_info {

@@ -40,7 +40,14 @@ struct tern_mdns_service {
 };
 
 struct tern_mdns;
+/* Joins the mDNS group on each of o's interfaces, probes o->name and then
+ * announces it (renamed "name-2" ... on a conflict, RFC 6762 9). NULL with
+ * *err: TERN_EINVAL (no name, one over 40 bytes, no interface), TERN_ENOMEM,
+ * or an interface's error (TERN_ENOTFOUND ...). o's strings are copied. */
 struct tern_mdns *tern_mdns_start(struct tern_loop *loop, const struct tern_mdns_opts *o, int *err);
+/* Advertises a DNS-SD service (copied) after probing its instance name.
+ * TERN_EINVAL (no or too long a type), TERN_EFULL (TERN_MDNS_MAX_SERVICES,
+ * or the TXT strings over their room). */
 int tern_mdns_add_service(struct tern_mdns *m, const struct tern_mdns_service *svc);
 int tern_mdns_remove_service(struct tern_mdns *m, const char *type); /* with goodbyes */
 void tern_mdns_stop(struct tern_mdns *m);                            /* goodbyes for all */

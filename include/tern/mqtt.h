@@ -27,6 +27,7 @@ struct tern_mqtt_message {
   uint16_t packet_id; /* QoS 1 and 2 (mosquitto_sub's %m) */
 };
 
+/* What on_event is told, with what data points to. */
 enum tern_mqtt_event {
   TERN_MQTT_EV_CONNECTED = 1, /* data: int * session_present */
   TERN_MQTT_EV_DISCONNECTED,  /* data: const char * reason */

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "url.h"
 
+/* Control packet types (the high nibble of the first byte). */
 enum tern_mqtt_type {
   TERN_MQTT_CONNECT = 1,
   TERN_MQTT_CONNACK,
@@ -79,7 +80,9 @@ int tern_mqtt_valid_filter(const char *f, size_t n);  /* a subscription filter *
 /* Does filter match topic? A leading wildcard never matches a $-topic. */
 int tern_mqtt_topic_matches(const char *filter, size_t flen, const char *topic, size_t tlen);
 
+/* A CONNACK return code in words ("refused: not authorised"). */
 const char *tern_mqtt_connack_str(int code);
+/* A packet type's name ("PUBLISH"); "?" for one outside 1..14. */
 const char *tern_mqtt_type_name(int type);
 
 #pragma GCC visibility pop

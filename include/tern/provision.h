@@ -39,12 +39,14 @@ void tern_provision_add(struct tern_provision_writer *w, const char *key, const 
 /* Writes the header: the image's size, or TERN_EFULL / TERN_EINVAL. */
 long tern_provision_end(struct tern_provision_writer *w);
 
+/* Called for each record: key, and value (NUL-terminated, len bytes);
+ * non-zero stops the walk. */
+typedef int (*tern_provision_fn)(void *arg, const char *key, const char *value, size_t len);
 /* Checks an image of up to avail bytes (header, length, CRC, every record's
  * bounds and NULs) and then calls fn for each record, in order; value is
  * NUL-terminated in place. Returns 0; TERN_ENOTFOUND when the area is empty
  * (all 0x00 or 0xFF: nothing provisioned); TERN_EPROTO when it is not a
  * valid image, why saying what is wrong; or fn's first non-zero return. */
-typedef int (*tern_provision_fn)(void *arg, const char *key, const char *value, size_t len);
 int tern_provision_read(const uint8_t *img, size_t avail, tern_provision_fn fn, void *arg,
                         char *why, size_t whylen);
 

@@ -11,7 +11,10 @@
  * soft-float routines would cost a small image 3 KB. */
 int64_t tern_rtc_micros(struct tern_loop *loop);  /* Unix time, microseconds */
 int64_t tern_rtc_seconds(struct tern_loop *loop); /* Unix time, whole seconds (floor) */
+/* Moves the loop's wall clock by offset_us (SNTP's correction) and marks it
+ * synced; the OS clock is not touched. */
 void tern_rtc_adjust(struct tern_loop *loop, int64_t offset_us);
+/* 1 once tern_rtc_adjust has run on this loop (the time can be trusted). */
 int tern_rtc_synced(struct tern_loop *loop);
 /* Step the OS clock to tern_rtc_micros() (sntp -S); TERN_EDENIED without the
  * privilege, TERN_EUNSUPPORTED on a port without one. */
@@ -21,6 +24,7 @@ int tern_rtc_set_system(struct tern_loop *loop);
  * since 1970-01-01 of a civil date, and back. No libc time functions, so
  * it runs on a board. */
 int64_t tern_days_from_civil(int64_t year, int month, int day);
+/* The civil date of days since 1970-01-01 (negative: before). */
 void tern_civil_from_days(int64_t days, int *year, int *month, int *day);
 #pragma GCC visibility pop
 #endif

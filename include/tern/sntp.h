@@ -22,7 +22,11 @@ struct tern_sntp_packet {
 
 enum { TERN_SNTP_MODE_CLIENT = 3, TERN_SNTP_MODE_SERVER = 4 };
 
+/* p as the 48 bytes of an NTP packet (RFC 4330), no extension fields. */
 void tern_sntp_encode(const struct tern_sntp_packet *p, uint8_t out[48]);
+/* The first 48 bytes of buf into p (what follows is ignored); 0, or
+ * TERN_EPARSE for fewer. Whether it answers our request is
+ * tern_sntp_check_reply's to say. */
 int tern_sntp_decode(const uint8_t *buf, size_t len, struct tern_sntp_packet *p);
 
 /* Checks a reply to the request whose transmit time was 'sent'. Returns 0,
@@ -35,7 +39,9 @@ int tern_sntp_check_reply(const struct tern_sntp_packet *p, tern_ntp_time sent);
  * (integers: no soft-float code on a board without a double FPU). */
 void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3, tern_ntp_time t4,
                             int64_t *offset_us, int64_t *delay_us);
+/* Unix microseconds as an NTP timestamp (seconds since 1900, 32.32 fixed). */
 tern_ntp_time tern_ntp_from_unix_us(int64_t unix_us);
+/* And back; era 0 only (timestamps until February 2036). */
 int64_t tern_ntp_to_unix_us(tern_ntp_time t);
 
 /* POSIX TZ strings ("CET-1CEST,M3.5.0,M10.5.0/3", "UTC0", "EST5EDT,M3.2.0,M11.1.0"). */
@@ -48,6 +54,7 @@ struct tern_tz {
     int32_t time;
   } start, end;
 };
+/* spec into tz; 0, or TERN_EPARSE (tz is then unusable). */
 int tern_tz_parse(const char *spec, struct tern_tz *tz);
 /* Broken-down local time (struct tm fields as ints) for Unix time t. */
 struct tern_localtime {
@@ -55,6 +62,7 @@ struct tern_localtime {
   int32_t gmtoff;
   const char *zone;
 };
+/* t in tz's local time, summer time applied by tz's rules; zone points into tz. */
 void tern_localtime(const struct tern_tz *tz, int64_t t, struct tern_localtime *out);
 /* strftime-like: %Y %m %d %H %M %S %a %b %c %Z %z %%; returns length. */
 size_t tern_strftime(char *out, size_t len, const char *fmt, const struct tern_localtime *lt);
@@ -75,8 +83,13 @@ struct tern_sntp_result {
   char error[96];  /* why, when not synced */
 };
 struct tern_sntp;
+/* Asks o's servers in turn (names resolved, port 123 when none is given),
+ * adjusts the loop's clock (tern_rtc_adjust) on the first good answer and
+ * again every poll_s. NULL without memory or resolver. o is copied. */
 struct tern_sntp *tern_sntp_start(struct tern_loop *loop, const struct tern_sntp_opts *o);
+/* Stops asking and frees s; NULL is fine. */
 void tern_sntp_stop(struct tern_sntp *s);
+/* The last round's outcome (synced, or error saying why); owned by s. */
 const struct tern_sntp_result *tern_sntp_result(const struct tern_sntp *s);
 /* Blocking: one round over all servers; 0 when synced, else TERN_ETIMEDOUT etc. */
 int tern_sntp_sync(struct tern_loop *loop, const struct tern_sntp_opts *o, uint32_t timeout_ms,
@@ -87,7 +100,9 @@ struct tern_sntp_server;
 /* Answers SNTP requests with tern_rtc_micros() at stratum 'stratum'. */
 struct tern_sntp_server *tern_sntp_server_start(struct tern_loop *loop, const char *listen_url,
                                                 int stratum);
+/* Closes the socket and frees s; NULL is fine. */
 void tern_sntp_server_stop(struct tern_sntp_server *s);
+/* The UDP port bound (useful with port 0). */
 uint16_t tern_sntp_server_port(const struct tern_sntp_server *s);
 
 #pragma GCC visibility pop

@@ -27,13 +27,20 @@ int tern_store_open(struct tern_loop *loop, const char *path, int sync, tern_sto
 /* One record made of two parts (either may be empty), written in one call. */
 int tern_store_append(struct tern_store *s, uint8_t type, const void *a, size_t alen, const void *b,
                       size_t blen);
+/* With TERN_STORE_FSYNC, what was appended is on disk when this returns
+ * (one fdatasync for a batch); 0 or TERN_EIO. With TERN_STORE_OS: 0. */
 int tern_store_flush(struct tern_store *s);
+/* Bytes in the log now (the current file's, during a rewrite). */
 size_t tern_store_size(const struct tern_store *s);
 /* Compaction: appends go to a new file until commit renames it over the old. */
 int tern_store_rewrite_begin(struct tern_store *s);
+/* The new file synced, then renamed over the old: a crash leaves one whole
+ * log or the other. 0 or TERN_EIO (the old log stays in use). */
 int tern_store_rewrite_commit(struct tern_store *s);
+/* Closes the log (synced first with TERN_STORE_FSYNC) and frees s; NULL is fine. */
 void tern_store_close(struct tern_store *s);
 
+/* CRC-32 (IEEE, as zlib's) of n bytes, continuing from crc (0 to start). */
 uint32_t tern_crc32(uint32_t crc, const void *data, size_t n);
 
 #pragma GCC visibility pop

@@ -44,6 +44,7 @@ struct tern_telnet {
   unsigned interrupts;    /* IP / BRK seen (Ctrl-C) */
 };
 
+/* A fresh decoder (no options agreed, 80x24 until NAWS says otherwise). */
 void tern_telnet_init(struct tern_telnet *t);
 /* Start negotiating: WILL ECHO, WILL SGA, DO NAWS (written to out). */
 void tern_telnet_start(struct tern_telnet *t, struct tern_buf *out);

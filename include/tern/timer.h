@@ -29,10 +29,15 @@ struct tern_timers {
 /* a is before b, wrap-around safe */
 static inline int tern_time_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 
+/* An empty heap whose array comes from a. */
 void tern_timers_init(struct tern_timers *ts, const struct tern_allocator *a);
+/* Frees the heap's array; the timers (the callers' memory) are left alone. */
 void tern_timers_free(struct tern_timers *ts);
+/* Arms t (re-arming it if armed): fn(t, arg) at now + delay_ms, then every
+ * period_ms (0: once). 0 or TERN_ENOMEM (the heap could not grow). */
 int tern_timers_add(struct tern_timers *ts, struct tern_timer *t, uint32_t now, uint32_t delay_ms,
                     uint32_t period_ms, tern_timer_fn fn, void *arg);
+/* Disarms t; safe on a timer that is not armed. */
 void tern_timers_cancel(struct tern_timers *ts, struct tern_timer *t);
 /* ms until the next timer is due (0 if overdue), or -1 when none is armed */
 int32_t tern_timers_next(const struct tern_timers *ts, uint32_t now);

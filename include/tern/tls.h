@@ -27,7 +27,9 @@ struct tern_tls_ctx;
 /* A context holds the parsed certificates; share it between connections. */
 struct tern_tls_ctx *tern_tls_ctx_new(struct tern_loop *loop, const struct tern_tls_opts *o,
                                       int is_server, char *err, size_t errlen);
+/* One more owner of ctx (each connection using it holds one). */
 void tern_tls_ctx_ref(struct tern_tls_ctx *ctx);
+/* One owner less; the last frees ctx. NULL is fine. */
 void tern_tls_ctx_unref(struct tern_tls_ctx *ctx);
 
 /* Client side: call right after tern_connect(); CONNECT fires once the

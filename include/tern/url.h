@@ -18,8 +18,14 @@ struct tern_url {
   uint8_t host_is_ip6;
 };
 
+/* A URL's scheme, user, password, host, port, path, query and fragment
+ * (every part optional but the host) into u, whose strings point into s. 0, or TERN_EPARSE
+ * (control characters or spaces, over TERN_URL_MAX, a bad port or IPv6
+ * literal). */
 int tern_url_parse(const char *s, size_t len, struct tern_url *u);
+/* The port a scheme implies (http 80, mqtts 8883, ...); 0 when none. */
 uint16_t tern_url_default_port(struct tern_str scheme);
+/* 1 when s equals z, ignoring ASCII case. */
 int tern_str_eq(struct tern_str s, const char *z);
 /* copy s into buf as a C string; TERN_EFULL if it does not fit */
 int tern_str_copy(struct tern_str s, char *buf, size_t len);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "loop.h"
 
+/* Where joining the network stands (tern_wlan_status). */
 enum tern_wlan_status {
   TERN_WLAN_IDLE = 0,
   TERN_WLAN_CONNECTING,
@@ -30,6 +31,8 @@ struct tern_wlan_opts {
 };
 
 struct tern_wlan;
+/* A handle on o->ifname (nothing is joined yet). NULL with *err:
+ * TERN_EINVAL (no or too long a name), TERN_ENOMEM. */
 struct tern_wlan *tern_wlan_new(struct tern_loop *loop, const struct tern_wlan_opts *o, int *err);
 void tern_wlan_free(struct tern_wlan *w);  /* frees what connect took */
 int tern_wlan_active(struct tern_wlan *w); /* the interface exists and is up */
@@ -42,9 +45,15 @@ int tern_wlan_connect(struct tern_wlan *w, const char *ssid, const char *passwor
 /* Blocking form for short programs. */
 int tern_wlan_connect_wait(struct tern_wlan *w, const char *ssid, const char *password,
                            uint32_t timeout_ms);
+/* 1 while the link is up with an address. */
 int tern_wlan_isconnected(struct tern_wlan *w);
+/* The interface's address, netmask, gateway and DNS server as text (MicroPython's
+ * ifconfig()); TERN_ENOTFOUND while it has no address. */
 int tern_wlan_ifconfig(struct tern_wlan *w, struct tern_wlan_ifconfig *out);
+/* Stops a connect in progress and leaves the network tern joined (the link
+ * itself is left as it is). 0. */
 int tern_wlan_disconnect(struct tern_wlan *w);
+/* A TERN_WLAN_* value. */
 int tern_wlan_status(struct tern_wlan *w);
 const char *tern_wlan_reason(struct tern_wlan *w); /* why the last connect failed */
 

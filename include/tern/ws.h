@@ -53,6 +53,8 @@ typedef void (*tern_ws_fn)(struct tern_conn *c, int opcode, const void *data, si
 /* From a route handler: answer 101 and speak WebSocket on this connection.
  * fn gets each whole message (TEXT or BINARY), and TERN_WS_CLOSE at the end. */
 int tern_http_ws_upgrade(struct tern_http_request *req, tern_ws_fn fn, void *arg);
+/* One whole message (TERN_WS_TEXT or TERN_WS_BINARY) to a client; it may be
+ * larger than the send buffer. TERN_EINVAL when c is not a WebSocket. */
 int tern_ws_send(struct tern_conn *c, int opcode, const void *data, size_t len);
 #pragma GCC visibility pop
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make docs: the API reference builds from the headers without a warning, a
-# page per header; a man page per command, from its --help, that groff
+# page per header, every public function documented; a man page per command, from its --help, that groff
 # renders without a warning and whose synopsis is the command's usage line.
 . "$(dirname "$0")/../harness/lib.sh"
 th_init docs
@@ -8,6 +8,10 @@ th_need doxygen groff
 out=$("$TERN_SRC/scripts/docs.sh" "$TERN_BUILD" "$TMP/docs" 2>&1); rc=$?
 echo "$out" | tail -3
 th_eq "scripts/docs.sh (make docs): exit 0, no Doxygen warning" 0 "$rc"
+# every public function, enum and variable with a comment of its own (Doxygen's
+# own count, with EXTRACT_ALL off)
+th_match "every public function has its own comment" \
+  "public functions without a comment of their own: 0 " "$out"
 missing=""
 for h in "$TERN_SRC"/include/tern/*.h; do
   b=$(basename "$h" .h)
