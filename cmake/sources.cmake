@@ -8,7 +8,8 @@ set(TERN_CORE_SOURCES
   src/core/rtc.c src/core/file.c src/core/conf.c src/core/fmt.c src/core/provision.c
   src/dns/dns_codec.c src/http/http_codec.c src/http/json.c src/http/ws_codec.c
   src/sntp/sntp_codec.c src/sntp/tz.c src/wlan/wpa_ctrl.c
-  src/telnet/telnet_codec.c src/mqtt/mqtt_codec.c src/mqtt/topic.c)
+  src/telnet/telnet_codec.c src/mqtt/mqtt_codec.c src/mqtt/mqtt_props.c
+  src/mqtt/topic.c)
 
 # the protocol drivers and services the device runtime runs on any port
 set(TERN_DEVICE_SOURCES

@@ -13,7 +13,7 @@ MODULES = [  # (module, pattern on the object's path), first match wins
     ("port-lwip", r"src/port/lwip/(net|wlan|file|entropy)_lwip"),
     ("board", r"src/port/lwip/board/"),
     ("mqtt-client", r"src/mqtt/mqtt_client"),
-    ("mqtt-codec", r"src/mqtt/(mqtt_codec|topic)"),
+    ("mqtt-codec", r"src/mqtt/(mqtt_codec|mqtt_props|topic)"),
     ("http", r"src/http/http_(server|client)"),
     ("http-codec", r"src/http/(http_codec|json|ws_codec)"),
     ("sntp", r"src/sntp/"),

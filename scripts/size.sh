@@ -13,7 +13,7 @@ find "$build" -name '*.c.obj' -o -name '*.c.o' | sort | while read -r o; do
   mod=$(echo "$o" | sed -E 's#.*/src/([^/]+)/.*#\1#')
   case "$o" in
     *mqtt_client*) mod=mqtt-client ;;
-    *mqtt_codec* | */mqtt/topic*) mod=mqtt-codec ;;
+    *mqtt_codec* | */mqtt/mqtt_props* | */mqtt/topic*) mod=mqtt-codec ;;
     */http/json*) mod=json ;;
     */http/http_codec*) mod=http-codec ;;
     */http/ws_codec*) mod=ws-codec ;;

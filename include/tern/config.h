@@ -151,6 +151,9 @@
 #define TERN_MQTT_MAX_FILTERS 16 /* filters in one SUBSCRIBE */
 #endif
 
+#ifndef TERN_MQTT_MAX_SUB_IDS
+#define TERN_MQTT_MAX_SUB_IDS 8 /* MQTT 5 subscription identifiers kept from one PUBLISH */
+#endif
 #ifndef TERN_MQTT_INFLIGHT
 #define TERN_MQTT_INFLIGHT 20 /* unacknowledged QoS>0 messages out */
 #endif
@@ -267,6 +270,9 @@
 #endif
 #if TERN_MQTT_MAX_TOPIC > TERN_MQTT_MAX_PACKET
 #error "TERN_MQTT_MAX_TOPIC cannot exceed TERN_MQTT_MAX_PACKET"
+#endif
+#if TERN_MQTT_MAX_SUB_IDS < 1 || TERN_MQTT_MAX_SUB_IDS > 255
+#error "TERN_MQTT_MAX_SUB_IDS must be 1..255"
 #endif
 #if TERN_MQTT_INFLIGHT < 1 || TERN_MQTT_INFLIGHT > 65535
 #error "TERN_MQTT_INFLIGHT must be 1..65535 (MQTT packet identifiers)"

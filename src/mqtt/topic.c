@@ -100,6 +100,6 @@ const char *tern_mqtt_type_name(int type) {
   static const char *const names[] = {"?",         "CONNECT",  "CONNACK",     "PUBLISH",
                                       "PUBACK",    "PUBREC",   "PUBREL",      "PUBCOMP",
                                       "SUBSCRIBE", "SUBACK",   "UNSUBSCRIBE", "UNSUBACK",
-                                      "PINGREQ",   "PINGRESP", "DISCONNECT"};
-  return type > 0 && type <= 14 ? names[type] : "?";
+                                      "PINGREQ",   "PINGRESP", "DISCONNECT",  "AUTH"};
+  return type > 0 && type <= 15 ? names[type] : "?";
 }

@@ -55,6 +55,34 @@ write("fuzz_mqtt", "ping_disconnect", pkt(0xc0, b"") + pkt(0xd0, b"") + pkt(0xe0
 write("fuzz_mqtt", "session", connect + pkt(0x82, b"\x00\x01" + s("c/#") + b"\x01")
       + pkt(0x32, s("c/t") + b"\x00\x02" + b"1") + pkt(0xe0, b""))
 
+# MQTT 5.0: properties on every packet that may carry them
+def prop_block(b):
+    return vbi(len(b)) + b
+
+
+user = b"\x26" + s("site") + s("lab")
+connect5 = pkt(0x10, s("MQTT") + b"\x05\x06\x00\x3c"
+               + prop_block(b"\x11\xff\xff\xff\xff\x21\x00\x0a\x22\x00\x05" + user)
+               + s("dev5") + prop_block(b"\x18\x00\x00\x00\x05\x01\x01")
+               + s("dev5/status") + s("offline"))
+write("fuzz_mqtt", "mqtt5_connect", connect5)
+write("fuzz_mqtt", "mqtt5_connack", pkt(0x20, b"\x00\x00" + prop_block(
+    b"\x12" + s("auto-1") + b"\x24\x01\x22\x00\x0a\x2a\x01\x13\x00\x14")))
+write("fuzz_mqtt", "mqtt5_publish", pkt(0x32, s("req/x") + b"\x00\x09" + prop_block(
+    b"\x01\x01\x02\x00\x00\x00\x3c\x03" + s("application/json") + b"\x08" + s("resp/x")
+    + b"\x09\x00\x02\xde\xad\x23\x00\x01" + user) + b'{"t":1}'))
+write("fuzz_mqtt", "mqtt5_publish_alias", pkt(0x30, s("") + prop_block(b"\x23\x00\x01") + b"x"))
+write("fuzz_mqtt", "mqtt5_publish_subids", pkt(0x30, s("a") + prop_block(b"\x0b\x01\x0b\xff\xff\xff\x7f") + b"x"))
+write("fuzz_mqtt", "mqtt5_acks", pkt(0x40, b"\x00\x01") + pkt(0x50, b"\x00\x02\x10")
+      + pkt(0x62, b"\x00\x02\x92" + prop_block(b"\x1f" + s("gone"))) + pkt(0x70, b"\x00\x02\x00\x00"))
+write("fuzz_mqtt", "mqtt5_subscribe", pkt(0x82, b"\x00\x01" + prop_block(b"\x0b\x2a" + user)
+      + s("a/+") + b"\x0d" + s("$share/g/b/#") + b"\x22"))
+write("fuzz_mqtt", "mqtt5_suback", pkt(0x90, b"\x00\x01" + prop_block(b"\x1f" + s("no")) + b"\x01\x9e"))
+write("fuzz_mqtt", "mqtt5_unsub", pkt(0xa2, b"\x00\x04" + prop_block(user) + s("a/#"))
+      + pkt(0xb0, b"\x00\x04\x00\x11"))
+write("fuzz_mqtt", "mqtt5_disconnect_auth", pkt(0xe0, b"\x8e" + prop_block(b"\x1f" + s("taken")))
+      + pkt(0xf0, b"\x18" + prop_block(b"\x15" + s("SCRAM") + b"\x16\x00\x01\x01")))
+
 # whole sessions, for the broker's state machine through the simulated network
 sub = pkt(0x82, b"\x00\x01" + s("c/#") + b"\x02")
 write("fuzz_sim_broker", "qos_flows", connect + sub + pkt(0x30, s("c/0") + b"zero")

@@ -1,0 +1,25 @@
+/* MQTT 5.0 properties inside the codec (mqtt_codec.c calls these; the
+ * public part is in tern/mqtt_codec.h). "where" is the packet type, or
+ * PROPS_WILL for CONNECT's will properties. */
+#ifndef TERN_MQTT_PROPS_H
+#define TERN_MQTT_PROPS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "tern/mqtt_codec.h"
+
+#define PROPS_WILL 0 /* packet type 0 is reserved: it names the will's block */
+
+/* A Variable Byte Integer at p (at most 4 bytes, the shortest form): its
+ * length in bytes, 0 when more bytes are needed, -1 when malformed. */
+int tern_mqtt_vbi_read(const uint8_t *p, size_t avail, uint32_t *value);
+size_t tern_mqtt_vbi_size(uint32_t v);
+uint8_t *tern_mqtt_vbi_write(uint8_t *w, uint32_t v);
+
+/* Checks and reads the n-byte property block at p into out. 0, or
+ * TERN_EPARSE / TERN_EPROTO with *reason (0x81, 0x82, 0x99 ...). */
+int tern_mqtt_props_read(const uint8_t *p, size_t n, int where, int from,
+                         struct tern_mqtt_props *out, uint8_t *reason);
+/* Writes the length and the block (tern_mqtt_props_size bytes after the
+ * length); returns the end. */
+uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *props, int where);
+#endif
