@@ -202,6 +202,9 @@
 #define TERN_BROKER_ACL_FILE_MAX (4 * 1024 * 1024) /* an ACL file larger than this is refused */
 #endif
 
+#ifndef TERN_BROKER_TOPIC_ALIAS_MAX
+#define TERN_BROKER_TOPIC_ALIAS_MAX 16 /* MQTT 5 Topic Aliases a client may set per connection */
+#endif
 #ifndef TERN_BROKER_MAX_QOS2_IN
 #define TERN_BROKER_MAX_QOS2_IN 1024 /* QoS 2 ids awaiting PUBREL per client */
 #endif

@@ -145,6 +145,9 @@ struct tern_mqtt_props {
   struct tern_str content_type, response_topic, correlation_data, assigned_client_id;
   struct tern_str auth_method, auth_data, response_info, server_reference, reason_string;
   struct tern_str user;
+  /* Encoding only: properties already encoded (a broker forwarding a
+   * message's), written after the others as they are. */
+  struct tern_str raw;
 };
 #define TERN_MQTT_HAS(props, id) ((int)(((props)->has >> (id)) & 1u))
 #define TERN_MQTT_SET(props, id) ((props)->has |= (uint64_t)1 << (id))

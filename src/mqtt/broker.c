@@ -10,6 +10,7 @@
 #include "tern/loop.h"
 #include "tern/rtc.h"
 #include "broker_internal.h"
+#include "mqtt_props.h"
 #include "tern/creds.h"
 #include "tern/error.h"
 #include "tern/tls.h"
@@ -27,7 +28,28 @@ static const char *peer_name(const struct bconn *bc) {
 
 struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen,
                                   const void *payload, size_t plen, uint8_t qos, uint8_t retain) {
-  struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen);
+  return tern_broker_bmsg_new5(b, topic, tlen, payload, plen, qos, retain, NULL);
+}
+
+struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, size_t tlen,
+                                   const void *payload, size_t plen, uint8_t qos, uint8_t retain,
+                                   const struct tern_mqtt_props *props) {
+  /* what goes on to subscribers as it came: not the Topic Alias (per
+   * connection), Subscription Identifiers (per subscriber), the expiry
+   * (counted down), nor what only a will carries */
+  struct tern_mqtt_props pass;
+  size_t pl = 0;
+  if (props) {
+    pass = *props;
+    pass.has &= (uint64_t)1 << TERN_MQTT_PROP_PAYLOAD_FORMAT |
+                (uint64_t)1 << TERN_MQTT_PROP_CONTENT_TYPE |
+                (uint64_t)1 << TERN_MQTT_PROP_RESPONSE_TOPIC |
+                (uint64_t)1 << TERN_MQTT_PROP_CORRELATION_DATA;
+    pass.nsub_ids = 0;
+    pass.raw = (struct tern_str){NULL, 0};
+    pl = tern_mqtt_props_size(&pass, TERN_MQTT_PUBLISH);
+  }
+  struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen + pl + 4);
   if (!m) return NULL;
   m->refs = 1;
   m->qos = qos;
@@ -39,6 +61,15 @@ struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size
   m->topic[tlen] = '\0';
   m->payload = (uint8_t *)m->data + tlen + 1;
   if (plen) memcpy(m->payload, payload, plen);
+  m->props = m->payload + plen;
+  if (pl) {
+    /* written with its length first; the block itself is what is kept */
+    uint8_t *end = tern_mqtt_props_write(m->props, &pass, TERN_MQTT_PUBLISH);
+    m->props_len = pl;
+    memmove(m->props, end - pl, pl);
+  }
+  if (props && TERN_MQTT_HAS(props, TERN_MQTT_PROP_MESSAGE_EXPIRY))
+    m->expires_us = tern_loop_micros(b->loop) + (uint64_t)props->message_expiry * 1000000u;
   return m;
 }
 
@@ -104,6 +135,8 @@ static void update_full(struct tern_broker *b, struct session *s) {
   if (s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2) s->full = 0;
 }
 
+static void route(struct tern_broker *b, struct bmsg *m);
+
 static void session_free(struct tern_broker *b, struct session *s) {
   /* no publisher may wait for a session that is gone */
   for (struct tern_conn *c = tern_loop_conns(b->loop); c; c = c->next) {
@@ -114,6 +147,12 @@ static void session_free(struct tern_broker *b, struct session *s) {
   struct session **pp = &b->sessions[h];
   while (*pp != s) pp = &(*pp)->hash_next;
   *pp = s->hash_next;
+  if (s->will) { /* the session ends before the will's delay: it goes now [MQTT-3.1.3-9] */
+    struct bmsg *w = s->will;
+    s->will = NULL;
+    if (!b->stopping) route(b, w); /* not while the broker itself stops */
+    tern_broker_bmsg_unref(b, w);
+  }
   tern_broker_tree_remove_session(b, s);
   b->st.queued -= s->nqueued;
   free_items(b, s->inflight_head);
@@ -126,9 +165,10 @@ static void session_free(struct tern_broker *b, struct session *s) {
 
 /* ---- sending ---- */
 
-static int send_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
+static int send_packet(struct bconn *bc, struct tern_mqtt_packet *p) {
   struct tern_conn *c = bc->conn;
   size_t before = c->tx.len;
+  p->version = bc->version;
   int rc = tern_mqtt_encode(&c->tx, p);
   if (rc) return rc;
   bc->broker->st.bytes_sent += c->tx.len - before;
@@ -137,27 +177,54 @@ static int send_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
   return 0;
 }
 
-static void send_ack(struct bconn *bc, int type, uint16_t id) {
+/* An ack; in 5.0 with its reason code (3.1.1 has none to give). */
+static void send_ack_rc(struct bconn *bc, int type, uint16_t id, uint8_t reason) {
   struct tern_mqtt_packet p;
   memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
   p.type = (uint8_t)type;
   p.packet_id = id;
+  p.reason_code = reason;
   send_packet(bc, &p);
 }
+static void send_ack(struct bconn *bc, int type, uint16_t id) { send_ack_rc(bc, type, id, 0); }
 
+/* 1 when m's Message Expiry Interval has passed: it is never delivered. */
+static int expired(struct tern_broker *b, const struct bmsg *m) {
+  return m->expires_us && tern_loop_micros(b->loop) > m->expires_us;
+}
+
+/* TERN_ELIMIT when the packet would be larger than the client's Maximum
+ * Packet Size: not sent, and counted as dropped [MQTT-3.1.2-25]. */
 static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uint8_t retain,
                         uint16_t id, int dup) {
+  struct tern_broker *b = bc->broker;
   struct tern_mqtt_packet p;
   memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
   p.type = TERN_MQTT_PUBLISH;
+  p.version = bc->version;
   p.qos = qos;
   p.retain = retain;
   p.dup = (uint8_t)dup;
   p.packet_id = id;
   p.topic = (struct tern_str){m->topic, m->topic_len};
   p.payload = (struct tern_str){(const char *)m->payload, m->payload_len};
+  if (bc->version == TERN_MQTT_V5) {
+    p.props.raw = (struct tern_str){(const char *)m->props, m->props_len};
+    if (m->expires_us) { /* what is left of its lifetime, in whole seconds */
+      uint64_t now = tern_loop_micros(b->loop);
+      TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_MESSAGE_EXPIRY);
+      p.props.message_expiry =
+          m->expires_us > now ? (uint32_t)((m->expires_us - now + 999999u) / 1000000u) : 0;
+    }
+    if (bc->max_packet && tern_mqtt_encoded_size(&p) > bc->max_packet) {
+      b->st.msgs_dropped++;
+      TERN_WARN(b->loop, "not sent to %s: a message on '%s' is over its Maximum Packet Size %u",
+                LOG_PEER(bc), m->topic, (unsigned)bc->max_packet);
+      return TERN_ELIMIT;
+    }
+  }
   int rc = send_packet(bc, &p);
-  if (rc == 0) bc->broker->st.msgs_sent++;
+  if (rc == 0) b->st.msgs_sent++;
   return rc;
 }
 
@@ -176,6 +243,7 @@ static void pump(struct tern_broker *b, struct session *s) {
   struct bconn *bc = s->conn;
   if (!bc) return;
   size_t window = b->opts.max_inflight;
+  if (bc->receive_max && bc->receive_max < window) window = bc->receive_max; /* 5.0 */
   while (s->queue_head && (s->queue_head->qos == 0 || s->ninflight < window)) {
     /* Keep a slow reader's buffer bounded: stop while it is full. */
     if (bc->conn->tx.len > bc->conn->tx.cap / 2) break;
@@ -186,19 +254,28 @@ static void pump(struct tern_broker *b, struct session *s) {
     s->queued_bytes -= q->msg->payload_len;
     b->st.queued--;
     q->next = NULL;
-    if (q->qos == 0) { /* waited only for room in the socket: no ack to wait for */
-      send_publish(bc, q->msg, 0, q->retain, 0, 0);
+    /* expired while it waited [MQTT-3.3.2-5], or too large for this
+     * client: never sent, and done with (also in the store) */
+    int gone = expired(b, q->msg);
+    if (q->qos == 0 || gone) { /* QoS 0 waited only for room in the socket: no ack to wait for */
+      if (!gone) send_publish(bc, q->msg, 0, q->retain, 0, 0);
+      if (q->store_id && !s->clean) tern_broker_bstore_msg_done(b, q);
       tern_broker_bmsg_unref(b, q->msg);
       tern_free(tern_loop_alloc(b->loop), q);
       continue;
     }
     q->packet_id = next_id(s);
+    if (send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0) == TERN_ELIMIT) {
+      if (q->store_id && !s->clean) tern_broker_bstore_msg_done(b, q);
+      tern_broker_bmsg_unref(b, q->msg);
+      tern_free(tern_loop_alloc(b->loop), q);
+      continue;
+    }
     q->state = QS_WAIT_ACK;
     if (s->inflight_tail) s->inflight_tail->next = q;
     else s->inflight_head = q;
     s->inflight_tail = q;
     s->ninflight++;
-    send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0);
   }
   update_full(b, s); /* caught up: its publishers go on */
 }
@@ -255,11 +332,17 @@ static int acl_ok(struct tern_broker *b, const struct session *s, const char *to
          tern_broker_acl_check(a->acl, s->username, s->client_id, topic, len, access);
 }
 
-static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, void *arg) {
+static void deliver(struct tern_broker *b, struct session *s, uint8_t opts, void *arg) {
   struct bmsg *m = arg;
+  uint8_t sub_qos = opts & TERN_MQTT_SUB_QOS_MASK;
   uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
+  /* Retain As Published keeps the flag on live messages; else it is 0 */
+  uint8_t retain = (opts & TERN_MQTT_SUB_RETAIN_AS_PUBLISHED) ? m->retain : 0;
   if (!acl_ok(b, s, m->topic, m->topic_len, ACL_READ)) return;
   if (s == b->publisher && s->conn && s->conn->is_bridge) return; /* a bridge's own message */
+  if (s == b->publisher && (opts & TERN_MQTT_SUB_NO_LOCAL)) return; /* No Local [MQTT-3.8.3-3] */
+  b->matched = 1;
+  if (expired(b, m)) return;
   if (qos == 0) {
     /* QoS 0 goes only to the connected: at once while its socket takes it,
      * else queued behind what waits (and its publishers paused if it falls
@@ -267,17 +350,17 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t sub_qos, v
     struct bconn *bc = s->conn;
     if (!bc) return;
     if (!s->queue_head && bc->conn->tx.len + m->payload_len <= bc->conn->tx.cap / 2) {
-      send_publish(bc, m, 0, 0, 0, 0);
+      send_publish(bc, m, 0, retain, 0, 0);
       return;
     }
     if (s->stalled) { /* not reading at all: QoS 0 promises nothing, so it goes */
       count_drop(b, s, m);
       return;
     }
-    if (tern_broker_session_enqueue(b, s, m, 0, 0)) pump(b, s);
+    if (tern_broker_session_enqueue(b, s, m, 0, retain)) pump(b, s);
     return;
   }
-  struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, 0);
+  struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, retain);
   if (!q) return;
   if (!s->clean) tern_broker_bstore_msg(b, s, q);
   pump(b, s);
@@ -348,14 +431,43 @@ static void close_with(struct bconn *bc, const char *why) {
   tern_close(bc->conn);
 }
 
-static void send_connack(struct bconn *bc, int sp, int rc) {
+/* 5.0: the server says why it closes (DISCONNECT with a reason code, and
+ * the reason string when the client welcomes them); 3.1.1 just closes. */
+static void disconnect_with(struct bconn *bc, uint8_t reason, const char *why) {
+  if (bc->version == TERN_MQTT_V5 && bc->got_connect && bc->session && !bc->conn->is_closing) {
+    struct tern_mqtt_packet p;
+    memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
+    p.type = TERN_MQTT_DISCONNECT;
+    p.reason_code = reason;
+    if (bc->problem_info) {
+      TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_REASON_STRING);
+      p.props.reason_string = (struct tern_str){why, strlen(why)};
+    }
+    send_packet(bc, &p);
+  }
+  close_with(bc, why);
+}
+
+/* 3.1.1's CONNACK return codes as 5.0 reason codes. */
+static uint8_t reason_of(int rc) {
+  static const uint8_t map[] = {TERN_MQTT_RC_SUCCESS,           TERN_MQTT_RC_UNSUPPORTED_VERSION,
+                                TERN_MQTT_RC_CLIENT_ID_NOT_VALID, TERN_MQTT_RC_SERVER_UNAVAILABLE,
+                                TERN_MQTT_RC_BAD_USER_OR_PASSWORD, TERN_MQTT_RC_NOT_AUTHORIZED};
+  return rc >= 0 && rc < 6 ? map[rc] : (uint8_t)rc;
+}
+
+/* CONNACK: a 3.1.1 return code (0..5) or a 5.0 reason; props NULL: none. */
+static void send_connack5(struct bconn *bc, int sp, int rc, const struct tern_mqtt_props *props) {
   struct tern_mqtt_packet p;
   memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
   p.type = TERN_MQTT_CONNACK;
   p.session_present = (uint8_t)sp;
   p.return_code = (uint8_t)rc;
+  p.reason_code = reason_of(rc);
+  if (props) p.props = *props;
   send_packet(bc, &p);
 }
+static void send_connack(struct bconn *bc, int sp, int rc) { send_connack5(bc, sp, rc, NULL); }
 
 /* 0 or a CONNACK code; *user gets the name the session goes by. */
 static int authenticate(struct bconn *bc, const struct tern_mqtt_packet *p, char *cn,
@@ -399,14 +511,44 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
    * its own messages back, so nothing loops between two brokers */
   bc->is_bridge = (p->protocol_level & 0x80) != 0;
   uint8_t level = p->protocol_level & 0x7f;
-  if (level != 4 && level != 3) {
+  if (level != 4 && level != 3 && level != TERN_MQTT_V5) {
     send_connack(bc, 0, TERN_MQTT_REFUSED_PROTOCOL);
     close_with(bc, "unsupported protocol level");
     return 0;
   }
+  int v5 = p->version == TERN_MQTT_V5;
+  bc->version = v5 ? TERN_MQTT_V5 : TERN_MQTT_V311;
+  struct tern_mqtt_props ack; /* 5.0's CONNACK properties */
+  memset(&ack, 0, sizeof(ack));
+  if (v5) {
+    const struct tern_mqtt_props *cp = &p->props;
+    bc->receive_max = TERN_MQTT_HAS(cp, TERN_MQTT_PROP_RECEIVE_MAX) ? cp->receive_max : 65535;
+    bc->max_packet = cp->max_packet_size; /* 0 when absent: no limit */
+    bc->session_expiry = cp->session_expiry;
+    bc->problem_info = !TERN_MQTT_HAS(cp, TERN_MQTT_PROP_REQUEST_PROBLEM_INFO) ||
+                       cp->request_problem_info;
+    bc->will_delay_s = p->has_will ? p->will_props.will_delay : 0;
+    if (TERN_MQTT_HAS(cp, TERN_MQTT_PROP_AUTH_METHOD)) {
+      /* enhanced authentication (SCRAM, Kerberos ...): not offered here */
+      send_connack(bc, 0, TERN_MQTT_RC_BAD_AUTH_METHOD);
+      close_with(bc, "enhanced authentication is not supported");
+      return 0;
+    }
+    /* what this broker offers, so the client need not guess */
+    TERN_MQTT_SET(&ack, TERN_MQTT_PROP_RECEIVE_MAX);
+    ack.receive_max = TERN_BROKER_MAX_QOS2_IN;
+    TERN_MQTT_SET(&ack, TERN_MQTT_PROP_TOPIC_ALIAS_MAX);
+    ack.topic_alias_max = TERN_BROKER_TOPIC_ALIAS_MAX;
+    TERN_MQTT_SET(&ack, TERN_MQTT_PROP_MAX_PACKET_SIZE);
+    ack.max_packet_size = (uint32_t)b->opts.max_packet + 5;
+    TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SUB_ID_AVAILABLE);
+    ack.sub_id_available = 0;
+    TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SHARED_SUB_AVAILABLE);
+    ack.shared_sub_available = 0;
+  }
   char id[128];
   if (p->client_id.len == 0) {
-    if (!p->clean_session) { /* [MQTT-3.1.3-8] */
+    if (!p->clean_session && !v5) { /* [MQTT-3.1.3-8]; 5.0 assigns one and says which */
       send_connack(bc, 0, TERN_MQTT_REFUSED_ID);
       close_with(bc, "empty client id needs a clean session");
       return 0;
@@ -415,6 +557,10 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     tern_random(b->loop, r, sizeof(r));
     snprintf(id, sizeof(id), "tern-auto-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
              r[4], r[5], r[6], r[7]);
+    if (v5) {
+      TERN_MQTT_SET(&ack, TERN_MQTT_PROP_ASSIGNED_CLIENT_ID);
+      ack.assigned_client_id = (struct tern_str){id, strlen(id)};
+    }
   } else if (p->client_id.len >= sizeof(id) || memchr(p->client_id.p, 0, p->client_id.len)) {
     send_connack(bc, 0, TERN_MQTT_REFUSED_ID);
     close_with(bc, "client id too long");
@@ -425,7 +571,14 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   char cn[256];
   int auth = authenticate(bc, p, cn, sizeof(cn));
-  if (!auth && b->opts.max_keepalive && p->keepalive > b->opts.max_keepalive) {
+  uint16_t keepalive = p->keepalive;
+  if (v5 && b->opts.max_keepalive && (keepalive == 0 || keepalive > b->opts.max_keepalive)) {
+    /* 5.0 tells the client the keepalive to use instead (Server Keep Alive) */
+    keepalive = (uint16_t)b->opts.max_keepalive;
+    TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SERVER_KEEPALIVE);
+    ack.server_keepalive = keepalive;
+  }
+  if (!auth && b->opts.max_keepalive && keepalive > b->opts.max_keepalive) {
     /* 3.1.1 has no way to lower it (MQTT 5's server keepalive): refuse, as Mosquitto */
     TERN_WARN(b->loop, "client %s asks for keepalive %u, over max_keepalive %u", id, p->keepalive,
               b->opts.max_keepalive);
@@ -439,14 +592,19 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   struct session *s = tern_broker_session_get(b, id, 0);
   if (s && s->conn) {
-    /* Takeover [MQTT-3.1.4-2]: the old connection goes, without its will. */
+    /* Takeover [MQTT-3.1.4-2]: the old connection goes (told why in 5.0,
+     * 0x8E), without its will. */
     struct bconn *old = s->conn;
     tern_broker_bmsg_unref(b, old->will);
     old->will = NULL;
+    TERN_INFO(b->loop, "client %s taken over by a new connection", id);
+    disconnect_with(old, TERN_MQTT_RC_SESSION_TAKEN_OVER, "session taken over");
     old->session = NULL;
     s->conn = NULL;
-    TERN_INFO(b->loop, "client %s taken over by a new connection", id);
-    tern_close(old->conn);
+  }
+  if (s && s->will) { /* back before its delayed will went: it never goes [MQTT-3.1.3-9] */
+    tern_broker_bmsg_unref(b, s->will);
+    s->will = NULL;
   }
   int present = 0;
   if (s && p->clean_session) {
@@ -458,9 +616,16 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   else {
     s = tern_broker_session_get(b, id, 1);
     if (!s) return TERN_ENOMEM;
-    s->clean = p->clean_session;
-    if (!s->clean) tern_broker_bstore_session(b, s, 1);
   }
+  /* 3.1.1: clean session or kept forever; 5.0: kept as long as the client's
+   * Session Expiry Interval says (0: ends with the connection) */
+  uint32_t expiry = v5 ? p->props.session_expiry : p->clean_session ? 0 : 0xFFFFFFFFu;
+  int was_kept = present && !s->clean;
+  s->clean = expiry == 0;
+  s->expiry_s = expiry;
+  s->expires_us = 0;
+  if (!s->clean) tern_broker_bstore_session(b, s, 1);
+  else if (was_kept) tern_broker_bstore_session(b, s, 0);
   tern_free(tern_loop_alloc(b->loop), s->username);
   s->username = cn[0]             ? dup_n(b, cn, strlen(cn))
                 : p->has_username ? dup_n(b, p->username.p, p->username.len)
@@ -468,19 +633,21 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   s->auth = bc->listener->auth;
   s->conn = bc;
   bc->session = s;
-  bc->keepalive = p->keepalive;
+  bc->keepalive = keepalive;
   if (p->has_will) {
-    bc->will = tern_broker_bmsg_new(b, p->will_topic.p, p->will_topic.len, p->will_payload.p,
-                                    p->will_payload.len, p->will_qos, p->will_retain);
+    bc->will = tern_broker_bmsg_new5(b, p->will_topic.p, p->will_topic.len, p->will_payload.p,
+                                     p->will_payload.len, p->will_qos, p->will_retain,
+                                     v5 ? &p->will_props : NULL);
   }
   b->st.clients_connected++;
   b->st.clients_total++;
   char from[64];
   if (!b->opts.quiet_connections)
-    TERN_INFO(b->loop, "client %s connected from %s (clean %d, keepalive %u%s)", id,
-              tern_addr_str(&bc->conn->peer, from, sizeof(from), 1), p->clean_session, p->keepalive,
+    TERN_INFO(b->loop, "client %s connected from %s (MQTT %s, clean %d, keepalive %u%s)", id,
+              tern_addr_str(&bc->conn->peer, from, sizeof(from), 1),
+              v5 ? "5.0" : level == 3 ? "3.1" : "3.1.1", p->clean_session, keepalive,
               bc->is_bridge ? ", a bridge" : "");
-  send_connack(bc, present, TERN_MQTT_ACCEPTED);
+  send_connack5(bc, present, TERN_MQTT_ACCEPTED, v5 ? &ack : NULL);
   resend_inflight(bc);
   pump(b, s);
   return 0;
@@ -492,14 +659,54 @@ static int qos2_seen(struct session *s, uint16_t id) {
   return 0;
 }
 
-static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
+/* 5.0 Topic Alias (3.3.2.3.4): a topic with an alias sets it, an alias
+ * alone names the topic set before. 0, or the reason to disconnect with. */
+static int resolve_alias(struct bconn *bc, struct tern_mqtt_packet *p) {
+  if (!TERN_MQTT_HAS(&p->props, TERN_MQTT_PROP_TOPIC_ALIAS)) return 0;
+  uint16_t a = p->props.topic_alias;
+  if (a > TERN_BROKER_TOPIC_ALIAS_MAX) return TERN_MQTT_RC_TOPIC_ALIAS_INVALID; /* [MQTT-3.3.2-9] */
+  const struct tern_allocator *al = tern_loop_alloc(bc->broker->loop);
+  if (!bc->aliases) {
+    bc->aliases = tern_alloc(al, (TERN_BROKER_TOPIC_ALIAS_MAX + 1) * sizeof(char *));
+    if (!bc->aliases) return TERN_MQTT_RC_IMPLEMENTATION_SPECIFIC;
+  }
+  if (p->topic.len) {
+    char *t = tern_alloc(al, p->topic.len + 1);
+    if (!t) return TERN_MQTT_RC_IMPLEMENTATION_SPECIFIC;
+    memcpy(t, p->topic.p, p->topic.len);
+    tern_free(al, bc->aliases[a]);
+    bc->aliases[a] = t;
+    return 0;
+  }
+  if (!bc->aliases[a]) return TERN_MQTT_RC_PROTOCOL_ERROR; /* an alias never set */
+  p->topic = (struct tern_str){bc->aliases[a], strlen(bc->aliases[a])};
+  return 0;
+}
+
+static int on_publish(struct bconn *bc, struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
   b->st.msgs_received++;
+  if (bc->version == TERN_MQTT_V5) {
+    int why = resolve_alias(bc, p);
+    if (why) {
+      disconnect_with(bc, (uint8_t)why, why == TERN_MQTT_RC_TOPIC_ALIAS_INVALID
+                                            ? "Topic Alias over the maximum"
+                                            : "Topic Alias never set");
+      return 0;
+    }
+  }
+  uint8_t reason = 0; /* 5.0's PUBACK/PUBREC reason */
   int allowed = acl_ok(b, s, p->topic.p, p->topic.len, ACL_WRITE);
   if (p->qos == 2 && qos2_seen(s, p->packet_id)) {
     /* a resent QoS 2 message we already took: acknowledge, do not route again */
     send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
+    return 0;
+  }
+  if (bc->version == TERN_MQTT_V5 && p->qos == 2 && s->nqos2_in >= TERN_BROKER_MAX_QOS2_IN) {
+    /* more QoS 2 flows open than the Receive Maximum we gave [MQTT-3.3.4-9]
+     * (QoS 1 is acknowledged within the read that brings it) */
+    disconnect_with(bc, TERN_MQTT_RC_RECEIVE_MAX_EXCEEDED, "Receive Maximum exceeded");
     return 0;
   }
   if (b->opts.max_payload && p->payload.len > b->opts.max_payload) {
@@ -508,16 +715,21 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     TERN_WARN(b->loop,
               "dropped a PUBLISH from %s to '%.*s': %zu bytes, over message_size_limit %zu",
               s->client_id, (int)p->topic.len, p->topic.p, p->payload.len, b->opts.max_payload);
+    reason = TERN_MQTT_RC_QUOTA_EXCEEDED;
   } else if (!allowed) {
     TERN_WARN(b->loop, "denied: %s may not publish to '%.*s'", s->client_id, (int)p->topic.len,
               p->topic.p);
+    reason = TERN_MQTT_RC_NOT_AUTHORIZED;
   } else {
-    struct bmsg *m = tern_broker_bmsg_new(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len,
-                                          p->qos, p->retain);
+    struct bmsg *m =
+        tern_broker_bmsg_new5(b, p->topic.p, p->topic.len, p->payload.p, p->payload.len, p->qos,
+                              p->retain, bc->version == TERN_MQTT_V5 ? &p->props : NULL);
     if (!m) return TERN_ENOMEM;
     b->publisher = s;
     b->hit_full = NULL;
+    b->matched = 0;
     route(b, m);
+    if (!b->matched) reason = TERN_MQTT_RC_NO_MATCHING_SUBSCRIBERS;
     /* a subscriber it feeds is far behind: hold this client's next PUBLISH
      * packets until it catches up (this one is queued, so it is acked) */
     if (b->hit_full) bc->blocked_by = b->hit_full;
@@ -527,7 +739,10 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
   /* Acks only go to the socket after on_read() has flushed the store: the
    * promise they make is kept before it is made (group commit per read). */
   if (p->qos == 1) {
-    send_ack(bc, TERN_MQTT_PUBACK, p->packet_id);
+    send_ack_rc(bc, TERN_MQTT_PUBACK, p->packet_id, reason);
+  } else if (p->qos == 2 && reason >= 0x80) {
+    /* refused: nothing to release later (5.0 says why; 3.1.1 just acks) */
+    send_ack_rc(bc, TERN_MQTT_PUBREC, p->packet_id, reason);
   } else if (p->qos == 2) {
     if (s->nqos2_in >= TERN_BROKER_MAX_QOS2_IN) return TERN_ELIMIT;
     uint16_t *ids = tern_loop_alloc(b->loop)->realloc(tern_loop_alloc(b->loop)->ctx, s->qos2_in,
@@ -535,7 +750,7 @@ static int on_publish(struct bconn *bc, const struct tern_mqtt_packet *p) {
     if (!ids) return TERN_ENOMEM;
     s->qos2_in = ids;
     ids[s->nqos2_in++] = p->packet_id;
-    send_ack(bc, TERN_MQTT_PUBREC, p->packet_id);
+    send_ack_rc(bc, TERN_MQTT_PUBREC, p->packet_id, reason);
   }
   return 0;
 }
@@ -606,47 +821,79 @@ static void send_retained(struct tern_broker *b, struct session *s, const char *
   pump(b, s);
 }
 
+/* 1 when s already holds a subscription to exactly this filter. */
+static int has_sub(const struct session *s, const char *f, size_t len) {
+  char buf[TERN_MQTT_MAX_TOPIC + 1];
+  for (const struct sub *x = s->subs; x; x = x->session_next) {
+    size_t n = tern_broker_tree_filter(x, buf, sizeof(buf));
+    if (n == len && memcmp(buf, f, len) == 0) return 1;
+  }
+  return 0;
+}
+
 static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
+  int v5 = bc->version == TERN_MQTT_V5;
+  if (v5 && p->props.nsub_ids) { /* CONNACK said they are not available */
+    disconnect_with(bc, TERN_MQTT_RC_SUB_IDS_NOT_SUPPORTED, "Subscription Identifiers unsupported");
+    return 0;
+  }
   struct tern_mqtt_packet ack;
   memset(&ack, 0, sizeof(ack));
   ack.type = TERN_MQTT_SUBACK;
   ack.packet_id = p->packet_id;
   ack.count = p->count;
+  uint8_t send_ret[TERN_MQTT_MAX_FILTERS];
   for (size_t i = 0; i < p->count; i++) {
     const struct tern_str *f = &p->filters[i];
-    if (!acl_ok(b, s, f->p, f->len, ACL_READ)) {
-      TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
-      ack.qos_list[i] = TERN_MQTT_SUBACK_FAILURE;
+    uint8_t opts = p->qos_list[i], qos = opts & TERN_MQTT_SUB_QOS_MASK;
+    int handling = opts >> TERN_MQTT_SUB_RETAIN_HANDLING_SHIFT;
+    send_ret[i] = 0;
+    if (f->len > 7 && memcmp(f->p, "$share/", 7) == 0) {
+      /* CONNACK said shared subscriptions are not available: refused alone */
+      ack.qos_list[i] = v5 ? TERN_MQTT_RC_SHARED_SUBS_NOT_SUPPORTED : TERN_MQTT_SUBACK_FAILURE;
       continue;
     }
-    int rc = tern_broker_tree_subscribe(b, s, f->p, f->len, p->qos_list[i]);
-    ack.qos_list[i] = rc < 0 ? TERN_MQTT_SUBACK_FAILURE : p->qos_list[i];
-    if (rc >= 0 && !s->clean) tern_broker_bstore_sub(b, s, f->p, f->len, p->qos_list[i], 1);
+    if (!acl_ok(b, s, f->p, f->len, ACL_READ)) {
+      TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
+      ack.qos_list[i] = v5 ? TERN_MQTT_RC_NOT_AUTHORIZED : TERN_MQTT_SUBACK_FAILURE;
+      continue;
+    }
+    int existed = handling == 1 && has_sub(s, f->p, f->len);
+    int rc = tern_broker_tree_subscribe(b, s, f->p, f->len, opts);
+    ack.qos_list[i] = rc < 0 ? (v5 ? TERN_MQTT_RC_UNSPECIFIED : TERN_MQTT_SUBACK_FAILURE) : qos;
+    if (rc >= 0 && !s->clean) tern_broker_bstore_sub(b, s, f->p, f->len, opts, 1);
     if (rc >= 0)
       TERN_INFO(b->loop, "client %s subscribed to '%.*s' (QoS %d)", s->client_id, (int)f->len, f->p,
-                p->qos_list[i]);
+                qos);
+    /* Retain Handling: 0 send the retained, 1 only for a new subscription, 2 never */
+    send_ret[i] = rc >= 0 && handling != 2 && !existed;
   }
   send_packet(bc, &ack);
   for (size_t i = 0; i < p->count; i++)
-    if (ack.qos_list[i] != TERN_MQTT_SUBACK_FAILURE)
-      send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
+    if (send_ret[i]) send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
   return 0;
 }
 
 static int on_unsubscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct session *s = bc->session;
+  struct tern_mqtt_packet ack;
+  memset(&ack, 0, sizeof(ack));
+  ack.type = TERN_MQTT_UNSUBACK;
+  ack.packet_id = p->packet_id;
+  ack.count = p->count; /* 5.0: a reason code per filter */
   for (size_t i = 0; i < p->count; i++) {
-    if (tern_broker_tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len) &&
-        !s->clean)
+    int had = tern_broker_tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len);
+    if (had && !s->clean)
       tern_broker_bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0);
+    ack.qos_list[i] = had ? TERN_MQTT_RC_SUCCESS : TERN_MQTT_RC_NO_SUBSCRIPTION_EXISTED;
   }
-  send_ack(bc, TERN_MQTT_UNSUBACK, p->packet_id);
+  send_packet(bc, &ack);
   return 0;
 }
 
-static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
+static int handle_packet(struct bconn *bc, struct tern_mqtt_packet *p) {
   if (!bc->got_connect && p->type != TERN_MQTT_CONNECT) return TERN_EPROTO; /* [MQTT-3.1.0-1] */
   switch (p->type) {
   case TERN_MQTT_CONNECT: return on_connect(bc, p);
@@ -664,11 +911,35 @@ static int handle_packet(struct bconn *bc, const struct tern_mqtt_packet *p) {
     return send_packet(bc, &r);
   }
   case TERN_MQTT_DISCONNECT:
+    if (TERN_MQTT_HAS(&p->props, TERN_MQTT_PROP_SESSION_EXPIRY)) {
+      /* a session that was to end with the connection cannot be kept now
+       * [MQTT-3.14.2-2]; otherwise the new interval holds */
+      if (bc->session_expiry == 0 && p->props.session_expiry != 0) {
+        disconnect_with(bc, TERN_MQTT_RC_PROTOCOL_ERROR, "Session Expiry set at DISCONNECT");
+        return 0;
+      }
+      bc->session_expiry = p->props.session_expiry;
+      if (bc->session) {
+        bc->session->expiry_s = p->props.session_expiry;
+        if (p->props.session_expiry == 0 && !bc->session->clean) {
+          bc->session->clean = 1;
+          tern_broker_bstore_session(bc->broker, bc->session, 0);
+        } else if (!bc->session->clean) {
+          tern_broker_bstore_session(bc->broker, bc->session, 1); /* the new interval */
+        }
+      }
+    }
     bc->got_disconnect = 1;
-    tern_broker_bmsg_unref(bc->broker,
-                           bc->will); /* a clean goodbye discards the will [MQTT-3.14.4-3] */
-    bc->will = NULL;
+    /* a clean goodbye discards the will [MQTT-3.14.4-3], unless 5.0's
+     * "Disconnect with Will Message" (0x04) asks for it */
+    if (p->reason_code != TERN_MQTT_RC_DISCONNECT_WITH_WILL) {
+      tern_broker_bmsg_unref(bc->broker, bc->will);
+      bc->will = NULL;
+    }
     tern_close(bc->conn);
+    return 0;
+  case TERN_MQTT_AUTH: /* no enhanced authentication was agreed: nothing to continue */
+    disconnect_with(bc, TERN_MQTT_RC_PROTOCOL_ERROR, "AUTH without an authentication method");
     return 0;
   default: return TERN_EPROTO;
   }
@@ -702,8 +973,9 @@ static void on_read(struct bconn *bc) {
    * meets TCP backpressure. */
   size_t off = 0, held = 0;
   while (off < in->len && !c->is_closing && !c->is_draining) {
-    int n = tern_mqtt_decode(in->data + off, in->len - off, b->opts.max_packet,
-                             TERN_MQTT_FROM_CLIENT, &p);
+    p.type = p.version = 0; /* p is shared: nothing stale is read after a failure */
+    int n = tern_mqtt_decode_v(in->data + off, in->len - off, b->opts.max_packet,
+                               TERN_MQTT_FROM_CLIENT, bc->version, &p);
     if (n == TERN_EAGAIN) break;
     /* once the client has closed its side, nothing more can come: what it
      * sent is taken now (bounded by rx's cap), not lost with the socket */
@@ -715,8 +987,13 @@ static void on_read(struct bconn *bc) {
     }
     if (n < 0) {
       char why[96];
-      snprintf(why, sizeof(why), "malformed packet (%s)", tern_strerror(n));
-      close_with(bc, why);
+      snprintf(why, sizeof(why), "malformed packet (%s: %s)", tern_strerror(n),
+               tern_mqtt_reason_str(p.reason_code));
+      if (!bc->got_connect && p.version == TERN_MQTT_V5 && p.type == TERN_MQTT_CONNECT) {
+        bc->version = TERN_MQTT_V5; /* a 5.0 CONNECT refused: CONNACK says why */
+        send_connack(bc, 0, p.reason_code);
+      }
+      disconnect_with(bc, p.reason_code, why);
       off = in->len;
       break;
     }
@@ -726,7 +1003,11 @@ static void on_read(struct bconn *bc) {
     if (rc < 0) {
       char why[96];
       snprintf(why, sizeof(why), "%s: %s", tern_mqtt_type_name(p.type), tern_strerror(rc));
-      close_with(bc, why);
+      disconnect_with(bc,
+                      rc == TERN_EPROTO   ? TERN_MQTT_RC_PROTOCOL_ERROR
+                      : rc == TERN_ELIMIT ? TERN_MQTT_RC_QUOTA_EXCEEDED
+                                          : TERN_MQTT_RC_UNSPECIFIED,
+                      why);
       off = in->len;
     }
   }
@@ -753,9 +1034,20 @@ static void on_close(struct bconn *bc) {
       TERN_INFO(b->loop, "client %s disconnected%s", s->client_id,
                 bc->got_disconnect ? "" : " (no DISCONNECT)");
   }
-  if (bc->will) { /* the link died without DISCONNECT: publish the will [MQTT-3.1.2-8] */
+  if (bc->will && s && !s->clean && bc->will_delay_s) {
+    /* 5.0 Will Delay Interval: it waits, unless the client is back first */
+    s->will = bc->will;
+    s->will_at_us = tern_loop_micros(b->loop) + (uint64_t)bc->will_delay_s * 1000000u;
+  } else if (bc->will) { /* the link died without DISCONNECT: publish the will [MQTT-3.1.2-8] */
     route(b, bc->will);
     tern_broker_bmsg_unref(b, bc->will);
+  }
+  if (s && !s->clean && s->expiry_s != 0xFFFFFFFFu) /* 5.0: kept for its expiry interval */
+    s->expires_us = tern_loop_micros(b->loop) + (uint64_t)s->expiry_s * 1000000u;
+  if (bc->aliases) {
+    for (int i = 0; i <= TERN_BROKER_TOPIC_ALIAS_MAX; i++)
+      tern_free(tern_loop_alloc(b->loop), bc->aliases[i]);
+    tern_free(tern_loop_alloc(b->loop), bc->aliases);
   }
   if (s && s->clean) session_free(b, s);
   tern_broker_bstore_flush(b);
@@ -810,8 +1102,11 @@ static void check_timeouts(struct bconn *bc) {
   /* [MQTT-3.1.2-24]: nothing for 1.5 x keepalive means the client is gone;
    * not while the broker itself holds the client's packets */
   if (bc->keepalive && !bc->blocked_by && now - bc->last_rx > (uint32_t)bc->keepalive * 1500u) {
-    tern_close_now(bc->conn);
     TERN_INFO(bc->broker->loop, "client %s: keepalive expired", LOG_PEER(bc));
+    if (bc->version == TERN_MQTT_V5) /* told why (0x8D), in the few bytes the socket takes */
+      disconnect_with(bc, TERN_MQTT_RC_KEEPALIVE_TIMEOUT, "keepalive expired");
+    else
+      tern_close_now(bc->conn);
   }
 }
 
@@ -910,6 +1205,33 @@ static void sys_tick(struct tern_timer *t, void *arg) {
   sys_publish(b, "$SYS/broker/store/messages/count", "%llu", b->st.queued);
   sys_publish(b, "$SYS/broker/bytes/received", "%llu", b->st.bytes_received);
   sys_publish(b, "$SYS/broker/bytes/sent", "%llu", b->st.bytes_sent);
+}
+
+/* 5.0's clocks on offline sessions, once a second: a delayed will whose
+ * time has come goes out; a session past its Session Expiry Interval ends
+ * (its will, if still waiting, first). */
+static void expiry_tick(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_broker *b = arg;
+  uint64_t now = tern_loop_micros(b->loop);
+  for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++) {
+    for (struct session *s = b->sessions[i], *next; s; s = next) {
+      next = s->hash_next;
+      if (s->conn) continue;
+      if (s->will && now >= s->will_at_us) {
+        struct bmsg *w = s->will;
+        s->will = NULL;
+        route(b, w);
+        tern_broker_bmsg_unref(b, w);
+      }
+      if (s->expires_us && now >= s->expires_us) {
+        TERN_INFO(b->loop, "session %s expired", s->client_id);
+        if (!s->clean) tern_broker_bstore_session(b, s, 0);
+        session_free(b, s);
+      }
+    }
+  }
+  tern_broker_bstore_flush(b);
 }
 
 /* ---- lifecycle ---- */
@@ -1017,6 +1339,7 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
     if ((rc = add_listener(b, &b->opts.listeners[i])) != 0) goto fail;
   if ((rc = tern_broker_bridges_start(b)) != 0) goto fail;
   tern_timer_start(loop, &b->sys_timer, 1000, b->opts.sys_interval_s * 1000u, sys_tick, b);
+  tern_timer_start(loop, &b->expiry_timer, 1000, 1000, expiry_tick, b);
   return b;
 fail:
   *err = rc;
@@ -1027,7 +1350,9 @@ fail:
 void tern_broker_stop(struct tern_broker *b) {
   if (!b) return;
   struct tern_loop *loop = b->loop;
+  b->stopping = 1;
   tern_timer_stop(loop, &b->sys_timer);
+  tern_timer_stop(loop, &b->expiry_timer);
   for (int i = 0; i < b->nlisteners; i++) {
     b->listeners[i].conn->fn = NULL;
     tern_close_now(b->listeners[i].conn);

@@ -17,7 +17,13 @@ struct bmsg {
   size_t payload_len;
   char *topic;      /* NUL-terminated, points into data */
   uint8_t *payload; /* points into data */
-  char data[];      /* topic, NUL, payload */
+  /* MQTT 5: the properties passed on unchanged (payload format, content
+   * type, response topic, correlation data, user properties), encoded; and
+   * when it expires (tern_loop_micros; 0: never) */
+  uint8_t *props;
+  size_t props_len;
+  uint64_t expires_us;
+  char data[]; /* topic, NUL, payload, props */
 };
 
 /* A message waiting for (or in) delivery to one session. */
@@ -37,7 +43,7 @@ struct sub {
   struct sub *session_next; /* in the session's list */
   struct session *session;
   struct tnode *node;
-  uint8_t qos;
+  uint8_t opts; /* the SUBSCRIBE option byte: QoS, and in 5.0 No Local, RAP, Retain Handling */
 };
 
 struct tnode {
@@ -54,7 +60,11 @@ struct session {
   char *client_id;
   char *username;
   const struct bauth *auth; /* of the listener it last connected through; NULL: the broker's */
-  int clean;
+  int clean;                /* ends with its connection (3.1.1 clean session, 5.0 expiry 0) */
+  uint32_t expiry_s;        /* 5.0 Session Expiry Interval (0xFFFFFFFF: never; 3.1.1's) */
+  uint64_t expires_us;      /* offline: when it goes (tern_loop_micros; 0: never) */
+  struct bmsg *will;        /* 5.0: a will waiting out its Will Delay Interval */
+  uint64_t will_at_us;      /* when it goes out */
   struct bconn *conn; /* NULL while offline */
   struct sub *subs;
   struct qitem *inflight_head, *inflight_tail; /* sent, awaiting acks, in send order */
@@ -64,7 +74,7 @@ struct session {
   uint16_t *qos2_in; /* incoming QoS 2 ids awaiting PUBREL */
   size_t nqos2_in;
   unsigned match_gen; /* routing: seen in this publish? */
-  uint8_t match_qos;
+  uint8_t match_opts; /* routing: the matching subscriptions' options, combined */
   struct session *match_next;
   /* flow control: online and behind by the pause threshold, its publishers
    * wait (their PUBLISH packets are held, acks and pings still answered) */
@@ -116,6 +126,14 @@ struct bconn {
   struct session *blocked_by; /* paused: its PUBLISH packets wait until this one catches up */
   int holding;                /* PUBLISH packets held at the front of rx */
   int is_bridge;              /* connected as a bridge (protocol level | 0x80) */
+  /* MQTT 5.0 (version TERN_MQTT_V5): what the client asked for */
+  uint8_t version;         /* TERN_MQTT_V311 until a 5.0 CONNECT */
+  uint8_t problem_info;    /* Request Problem Information (1: reason strings welcome) */
+  uint16_t receive_max;    /* QoS 1/2 messages it takes unacknowledged at once */
+  uint32_t max_packet;     /* the largest packet it accepts (0: no limit) */
+  uint32_t session_expiry; /* from CONNECT, may change at DISCONNECT */
+  uint32_t will_delay_s;
+  char **aliases; /* its Topic Aliases (1..TERN_BROKER_TOPIC_ALIAS_MAX), or NULL */
 };
 
 /* broker_bridge.c: one bridge and its client upstream */
@@ -156,21 +174,24 @@ struct tern_broker {
   uint64_t next_store_id;
   struct session *publisher; /* routing: whose PUBLISH this is */
   struct session *hit_full;  /* routing: a subscriber it reached that is behind */
+  int matched;               /* routing: it reached a subscriber (5.0's PUBACK says if not) */
   unsigned match_gen;
-  struct tern_timer sys_timer;
+  struct tern_timer sys_timer, expiry_timer;
+  int stopping;
   uint32_t started;
   struct tern_broker_stats st;
 };
 
 /* broker_tree.c: subscriptions */
 int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
-                               size_t len, uint8_t qos);
+                               size_t len, uint8_t opts);
 int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter,
                                  size_t len);
 void tern_broker_tree_remove_session(struct tern_broker *b, struct session *s);
-/* Calls fn once per session with the highest matching QoS. */
+/* Calls fn once per session, with its matching subscriptions' options
+ * combined (the highest QoS; No Local if all say so; RAP if any does). */
 void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len,
-                            void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos,
+                            void (*fn)(struct tern_broker *b, struct session *s, uint8_t opts,
                                        void *arg),
                             void *arg);
 void tern_broker_tree_free(struct tern_broker *b);
@@ -215,6 +236,11 @@ void tern_broker_bstore_flush(struct tern_broker *b);
 struct session *tern_broker_session_get(struct tern_broker *b, const char *client_id, int create);
 struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size_t tlen,
                                   const void *payload, size_t plen, uint8_t qos, uint8_t retain);
+/* The same with a 5.0 PUBLISH's (or will's) properties: those passed on
+ * are kept encoded, the expiry as a deadline. props NULL: none. */
+struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, size_t tlen,
+                                   const void *payload, size_t plen, uint8_t qos, uint8_t retain,
+                                   const struct tern_mqtt_props *props);
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m);
 void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist);
 struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m,

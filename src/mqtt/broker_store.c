@@ -110,6 +110,8 @@ void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m) {
 void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive) {
   WBUF(w, 160);
   w_str(&w, s->client_id, strlen(s->client_id));
+  if (alive) /* 5.0's Session Expiry Interval; a record without it is 3.1.1's "never" */
+    for (int i = 3; i >= 0; i--) w_u8(&w, (uint8_t)(s->expiry_s >> (i * 8)));
   append(b, alive ? REC_SESSION : REC_SESSION_DEL, &w, NULL, 0);
 }
 
@@ -195,7 +197,16 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
   case REC_SESSION:
     if (r_str(&r, cid, sizeof(cid)) < 0) break;
     s = tern_broker_session_get(b, cid, 1);
-    if (s) s->clean = 0;
+    if (!s) return;
+    s->clean = 0;
+    s->expiry_s = 0xFFFFFFFFu;
+    if (r.n >= 4) {
+      uint32_t hi = r_u16(&r);
+      s->expiry_s = hi << 16 | r_u16(&r);
+    }
+    /* offline from now: the interval starts again at the restart */
+    s->expires_us =
+        s->expiry_s == 0xFFFFFFFFu ? 0 : tern_loop_micros(b->loop) + s->expiry_s * 1000000ull;
     return;
   case REC_SESSION_DEL:
     if (r_str(&r, cid, sizeof(cid)) < 0) break;
@@ -286,7 +297,7 @@ static void compact(struct tern_broker *b) {
       tern_broker_bstore_session(b, s, 1);
       for (struct sub *x = s->subs; x; x = x->session_next) {
         size_t fl = tern_broker_tree_filter(x, filter, sizeof(filter));
-        tern_broker_bstore_sub(b, s, filter, fl, x->qos, 1);
+        tern_broker_bstore_sub(b, s, filter, fl, x->opts, 1);
       }
       struct qitem *lists[2] = {s->inflight_head, s->queue_head};
       for (int k = 0; k < 2; k++)

@@ -128,12 +128,12 @@ static void count(struct tnode *n, long d) {
 }
 
 int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
-                               size_t len, uint8_t qos) {
+                               size_t len, uint8_t opts) {
   struct tnode *n = walk(b, filter, len, 1);
   if (!n) return TERN_ENOMEM;
   for (struct sub *x = n->subs; x; x = x->node_next)
     if (x->session == s) {
-      x->qos = qos;
+      x->opts = opts;
       return 0;
     } /* same filter again: replace [MQTT-3.8.4-3] */
   struct sub *x = tern_alloc(tern_loop_alloc(b->loop), sizeof(*x));
@@ -143,7 +143,7 @@ int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const c
   }
   x->session = s;
   x->node = n;
-  x->qos = qos;
+  x->opts = opts;
   x->node_next = n->subs;
   n->subs = x;
   x->session_next = s->subs;
@@ -211,11 +211,17 @@ static void hit(struct match_ctx *m, struct tnode *n) {
     struct session *s = x->session;
     if (s->match_gen != m->b->match_gen) {
       s->match_gen = m->b->match_gen;
-      s->match_qos = x->qos;
+      s->match_opts = x->opts;
       s->match_next = m->hits;
       m->hits = s;
-    } else if (x->qos > s->match_qos) {
-      s->match_qos = x->qos; /* overlapping subscriptions: once, at the highest QoS */
+    } else {
+      /* overlapping subscriptions: one delivery, at the highest QoS; kept
+       * from the publisher only if every one says No Local, its retain
+       * flag kept if any says Retain As Published */
+      uint8_t a = s->match_opts, q = x->opts & TERN_MQTT_SUB_QOS_MASK;
+      uint8_t qos = (a & TERN_MQTT_SUB_QOS_MASK) > q ? a & TERN_MQTT_SUB_QOS_MASK : q;
+      s->match_opts = (uint8_t)(qos | (a & x->opts & TERN_MQTT_SUB_NO_LOCAL) |
+                                ((a | x->opts) & TERN_MQTT_SUB_RETAIN_AS_PUBLISHED));
     }
   }
 }
@@ -247,7 +253,7 @@ static void match_level(struct match_ctx *m, struct tnode *n, const char *t, siz
 }
 
 void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len,
-                            void (*fn)(struct tern_broker *b, struct session *s, uint8_t qos,
+                            void (*fn)(struct tern_broker *b, struct session *s, uint8_t opts,
                                        void *arg),
                             void *arg) {
   if (!b->root) return;
@@ -256,7 +262,7 @@ void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len
   match_level(&m, b->root, topic, len, 0, 1);
   for (struct session *s = m.hits, *next; s; s = next) {
     next = s->match_next;
-    fn(b, s, s->match_qos, arg);
+    fn(b, s, s->match_opts, arg);
   }
 }
 

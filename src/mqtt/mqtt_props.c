@@ -346,7 +346,7 @@ size_t tern_mqtt_props_size(const struct tern_mqtt_props *o, int where) {
     value_of(o, r->id, &v);
     n += 1 + value_size(r->type, &v);
   }
-  return n + (o->user.len ? user_entries(o, NULL) : 0);
+  return n + (o->user.len ? user_entries(o, NULL) : 0) + o->raw.len;
 }
 
 uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *o, int where) {
@@ -384,7 +384,8 @@ uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *o, int 
     }
   }
   if (o->user.len) w += user_entries(o, w);
-  return w;
+  if (o->raw.len) memcpy(w, o->raw.p, o->raw.len);
+  return w + o->raw.len;
 }
 
 /* ---- reason codes in words ---- */
