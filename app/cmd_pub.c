@@ -159,6 +159,7 @@ int cmd_pub(int argc, char **argv) {
   if (rc) {
     int code = mqtt_cli_connect_error(&c, rc);
     tern_mqtt_free(m);
+    tern_buf_free(&c.user_props);
     tern_loop_free(loop);
     return code;
   }
@@ -178,7 +179,8 @@ int cmd_pub(int argc, char **argv) {
         lq.n--;
         pthread_cond_signal(&lq.room);
         pthread_mutex_unlock(&lq.mu);
-        int64_t id = tern_mqtt_publish(m, topic, line, strlen(line), c.qos, retain);
+        int64_t id = tern_mqtt_publish_props(m, topic, line, strlen(line), c.qos, retain,
+                                             c.version == TERN_MQTT_V5 ? &c.pub_props : NULL);
         if (id < 0) fprintf(stderr, "tern pub: %s\n", tern_strerror((int)id));
         free(line);
         pthread_mutex_lock(&lq.mu);
@@ -211,7 +213,9 @@ int cmd_pub(int argc, char **argv) {
         static const int never = 0; /* the loop keeps the connection alive meanwhile */
         if (k && repeat_delay > 0)
           tern_loop_run_until(loop, &never, (uint32_t)(repeat_delay * 1000));
-        rc = tern_mqtt_publish_wait(m, topic, payload, len, c.qos, retain, 30000);
+        int64_t id = tern_mqtt_publish_props(m, topic, payload, len, c.qos, retain,
+                                             c.version == TERN_MQTT_V5 ? &c.pub_props : NULL);
+        rc = id < 0 ? (int)id : tern_mqtt_drain(m, 30000); /* until the broker has it */
         if (rc) {
           fprintf(stderr, "tern pub: publish failed: %s\n", tern_strerror(rc));
           exit_code = 1;
@@ -223,6 +227,7 @@ int cmd_pub(int argc, char **argv) {
   tern_mqtt_disconnect(m);
   tern_loop_poll(loop, 100);
   tern_mqtt_free(m);
+  tern_buf_free(&c.user_props);
   tern_loop_poll(loop, 0);
   tern_loop_free(loop);
   return exit_code;

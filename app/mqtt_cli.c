@@ -20,7 +20,12 @@ const char mqtt_cli_common_help[] =
     "  -P PASS        password\n"
     "  -k SECONDS     keepalive (default 60)\n"
     "  -c             persistent session (clean session off; use with -i)\n"
-    "  -V 311         protocol version (only MQTT 3.1.1)\n"
+    "  -V VERSION     protocol: 5 (mqttv5) or 311 (mqttv311, the default)\n"
+    "  -x SECONDS     MQTT 5 session expiry with -c (-1: never, the default)\n"
+    "  -D CMD PROP V  an MQTT 5 property: publish payload-format-indicator,\n"
+    "                 message-expiry-interval, content-type, response-topic,\n"
+    "                 correlation-data, user-property K V, topic-alias;\n"
+    "                 connect session-expiry-interval\n"
     "  --cafile F     trust this CA (turns on TLS)\n"
     "  --capath DIR   trust the CAs in DIR (turns on TLS)\n"
     "  --tls-use-os-certs  trust the system's CAs (turns on TLS)\n"
@@ -59,6 +64,71 @@ static int parse_url(struct mqtt_cli *c, const char *v) {
       tern_url_decode(u.path.p + 1, u.path.len - 1, topic, sizeof(topic), 0) >= 0 &&
       c->ntopics < MQTT_CLI_MAX_TOPICS)
     c->topics[c->ntopics++] = topic;
+  return 0;
+}
+
+/* -x: seconds, or -1 / 4294967295 / "∞" for never (mosquitto's spellings). */
+static int expiry_flag(struct mqtt_cli *c, const char *v) {
+  long n;
+  if (!strcmp(v, "-1") || !strcmp(v, "\xe2\x88\x9e")) n = 4294967295L;
+  else if (app_parse_long(v, 0, 4294967295L, &n)) {
+    fprintf(stderr, "tern %s: -x wants seconds (or -1 for never), not '%s'\n", c->cmd, v);
+    return 2;
+  }
+  c->session_expiry = (uint32_t)n;
+  return 0;
+}
+
+/* -D COMMAND PROPERTY VALUE [VALUE2]: mosquitto's names, for what tern sends. */
+static int property_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
+  const char *cmd = argv[*i + 1], *name = argv[*i + 2], *v = argv[*i + 3];
+  struct tern_mqtt_props *pr = &c->pub_props;
+  long n = 0;
+  *i += 3;
+  int numeric = !strcmp(name, "payload-format-indicator") ||
+                !strcmp(name, "message-expiry-interval") ||
+                !strcmp(name, "session-expiry-interval") || !strcmp(name, "topic-alias");
+  if (numeric && app_parse_long(v, 0, 4294967295L, &n)) {
+    fprintf(stderr, "tern %s: -D %s %s wants a number, not '%s'\n", c->cmd, cmd, name, v);
+    return 2;
+  }
+  if (!strcmp(cmd, "connect") && !strcmp(name, "session-expiry-interval")) {
+    c->session_expiry = (uint32_t)n;
+  } else if (strcmp(cmd, "publish")) {
+    fprintf(stderr, "tern %s: -D %s %s: not a property tern sends\n", c->cmd, cmd, name);
+    return 2;
+  } else if (!strcmp(name, "payload-format-indicator") && n <= 1) {
+    TERN_MQTT_SET(pr, TERN_MQTT_PROP_PAYLOAD_FORMAT);
+    pr->payload_format = (uint8_t)n;
+  } else if (!strcmp(name, "message-expiry-interval")) {
+    TERN_MQTT_SET(pr, TERN_MQTT_PROP_MESSAGE_EXPIRY);
+    pr->message_expiry = (uint32_t)n;
+  } else if (!strcmp(name, "content-type")) {
+    TERN_MQTT_SET(pr, TERN_MQTT_PROP_CONTENT_TYPE);
+    pr->content_type = (struct tern_str){v, strlen(v)};
+  } else if (!strcmp(name, "response-topic")) {
+    TERN_MQTT_SET(pr, TERN_MQTT_PROP_RESPONSE_TOPIC);
+    pr->response_topic = (struct tern_str){v, strlen(v)};
+  } else if (!strcmp(name, "correlation-data")) {
+    TERN_MQTT_SET(pr, TERN_MQTT_PROP_CORRELATION_DATA);
+    pr->correlation_data = (struct tern_str){v, strlen(v)};
+  } else if (!strcmp(name, "user-property")) {
+    if (*i + 1 >= argc) {
+      fprintf(stderr, "tern %s: -D publish user-property wants a name and a value\n", c->cmd);
+      return 2;
+    }
+    if (!c->user_props.alloc) tern_buf_init(&c->user_props, NULL, 65536);
+    if (tern_mqtt_user_prop_add(&c->user_props, v, argv[++*i]) != 0) {
+      fprintf(stderr, "tern %s: -D publish user-property: too long or not UTF-8\n", c->cmd);
+      return 2;
+    }
+    pr->user = (struct tern_str){(const char *)c->user_props.data, c->user_props.len};
+  } else if (!strcmp(name, "topic-alias")) {
+    /* tern gives repeated topics aliases by itself, up to the broker's maximum */
+  } else {
+    fprintf(stderr, "Error: Invalid property name given in --property argument.\n");
+    return 2;
+  }
   return 0;
 }
 
@@ -106,10 +176,25 @@ int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
     c->persistent = 1;
   } else if ((v = app_opt(argc, argv, i, "-V", &bad)) ||
              (v = app_opt(argc, argv, i, "--protocol-version", &bad))) {
-    if (strcmp(v, "311") && strcmp(v, "mqttv311")) {
-      fprintf(stderr, "tern %s: only MQTT 3.1.1 (-V 311) is supported\n", c->cmd);
+    if (!strcmp(v, "5") || !strcmp(v, "mqttv5")) {
+      c->version = TERN_MQTT_V5;
+    } else if (!strcmp(v, "311") || !strcmp(v, "mqttv311")) {
+      c->version = TERN_MQTT_V311;
+    } else {
+      fprintf(stderr, "tern %s: -V wants 5 (mqttv5) or 311 (mqttv311)%s, not '%s'\n", c->cmd,
+              !strcmp(v, "31") || !strcmp(v, "mqttv31") ? "; MQTT 3.1 is not spoken" : "", v);
       return 2;
     }
+  } else if ((v = app_opt(argc, argv, i, "-x", &bad)) ||
+             (v = app_opt(argc, argv, i, "--session-expiry-interval", &bad))) {
+    return expiry_flag(c, v) ? 2 : 1;
+  } else if (!strcmp(argv[*i], "-D") || !strcmp(argv[*i], "--property")) {
+    if (*i + 3 >= argc) {
+      fprintf(stderr, "tern %s: -D wants COMMAND PROPERTY VALUE\n", c->cmd);
+      return 2;
+    }
+    int rc = property_flag(c, argc, argv, i);
+    return rc ? 2 : 1;
   } else if ((v = app_opt(argc, argv, i, "-I", &bad)) ||
              (v = app_opt(argc, argv, i, "--id-prefix", &bad))) {
     snprintf(c->id_buf, sizeof(c->id_buf), "%.40s%ld", v, (long)getpid());
@@ -168,6 +253,8 @@ void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
   o->password = c->pass;
   o->keepalive = (uint16_t)(c->keepalive ? c->keepalive : 60);
   o->persistent = c->persistent;
+  o->version = c->version;
+  o->session_expiry = c->session_expiry;
   o->tls = &c->tls;
   if (c->will_topic) {
     o->will_topic = c->will_topic;

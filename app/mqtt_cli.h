@@ -1,7 +1,9 @@
 /* Flags shared by tern pub and tern sub, with mosquitto_pub/sub's meaning. */
 #ifndef TERN_APP_MQTT_CLI_H
 #define TERN_APP_MQTT_CLI_H
+#include "tern/buf.h"
 #include "tern/mqtt.h"
+#include "tern/mqtt_codec.h"
 #include "tern/tls.h"
 
 #define MQTT_CLI_MAX_TOPICS 32
@@ -22,6 +24,12 @@ struct mqtt_cli {
   int use_tls;
   char url[600];
   struct tern_tls_opts tls;
+  /* MQTT 5 (-V 5): -x, and what -D gave */
+  int version;
+  uint32_t session_expiry;
+  struct tern_mqtt_props pub_props; /* -D publish ... (strings point into argv) */
+  struct tern_buf user_props;       /* -D publish user-property K V, encoded */
+  uint8_t corr[256];                /* -D publish correlation-data, as bytes */
 };
 
 /* Parses one common flag at argv[*i]. Returns 1 if taken, 0 if not ours,

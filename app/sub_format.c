@@ -91,6 +91,39 @@ static int json_line(FILE *out, const struct sub_msg *m, int raw) {
   return 0;
 }
 
+/* One MQTT 5 property as mosquitto_sub prints it: empty when absent; user
+ * properties as "name:value", space-separated. */
+static void put_prop(FILE *out, const struct spec *s, const struct tern_mqtt_props *pr, char c) {
+  struct tern_str name, value;
+  size_t off = 0;
+  int first = 1;
+  switch (c) {
+  case 'A':
+    if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_TOPIC_ALIAS)) put_num(out, s, pr->topic_alias);
+    break;
+  case 'C': put_str(out, s, pr->content_type.p, pr->content_type.len); break;
+  case 'D': put_str(out, s, pr->correlation_data.p, pr->correlation_data.len); break;
+  case 'E':
+    if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_MESSAGE_EXPIRY)) put_num(out, s, (long)pr->message_expiry);
+    break;
+  case 'F':
+    if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_PAYLOAD_FORMAT)) put_num(out, s, pr->payload_format);
+    break;
+  case 'P':
+    while (tern_mqtt_user_prop_next(pr->user, &off, &name, &value)) {
+      fprintf(out, "%s%.*s:%.*s", first ? "" : " ", (int)name.len, name.p, (int)value.len,
+              value.p);
+      first = 0;
+    }
+    break;
+  case 'R': put_str(out, s, pr->response_topic.p, pr->response_topic.len); break;
+  case 'S':
+    for (uint8_t k = 0; k < pr->nsub_ids; k++)
+      fprintf(out, k ? ",%lu" : "%lu", (unsigned long)pr->sub_ids[k]);
+    break;
+  }
+}
+
 int sub_format(FILE *out, const char *fmt, const struct sub_msg *m) {
   /* %J with a payload that is not JSON: nothing printed, an error instead */
   if (strstr(fmt, "%J")) {
@@ -160,7 +193,9 @@ int sub_format(FILE *out, const char *fmt, const struct sub_msg *m) {
     case 'F':
     case 'P':
     case 'R':
-    case 'S': break; /* MQTT 5.0 properties: none on a 3.1.1 message */
+    case 'S':
+      if (m->props) put_prop(out, &s, m->props, *q); /* nothing on a 3.1.1 message */
+      break;
     case '\0':
       fputc('%', out);
       q--;

@@ -151,6 +151,12 @@
 #define TERN_MQTT_MAX_FILTERS 16 /* filters in one SUBSCRIBE */
 #endif
 
+#ifndef TERN_MQTT_PROPS_MAX
+#define TERN_MQTT_PROPS_MAX 512 /* MQTT 5 properties a client keeps with one outbound message */
+#endif
+#ifndef TERN_MQTT_TOPIC_ALIASES
+#define TERN_MQTT_TOPIC_ALIASES 8 /* MQTT 5 topics a client sends as aliases (if the broker allows) */
+#endif
 #ifndef TERN_MQTT_MAX_SUB_IDS
 #define TERN_MQTT_MAX_SUB_IDS 8 /* MQTT 5 subscription identifiers kept from one PUBLISH */
 #endif
@@ -273,6 +279,15 @@
 #endif
 #if TERN_MQTT_MAX_TOPIC > TERN_MQTT_MAX_PACKET
 #error "TERN_MQTT_MAX_TOPIC cannot exceed TERN_MQTT_MAX_PACKET"
+#endif
+#if TERN_MQTT_TOPIC_ALIASES < 0 || TERN_MQTT_TOPIC_ALIASES > 65535
+#error "TERN_MQTT_TOPIC_ALIASES must be 0..65535 (MQTT 5 Topic Alias values)"
+#endif
+#if TERN_BROKER_TOPIC_ALIAS_MAX < 0 || TERN_BROKER_TOPIC_ALIAS_MAX > 65535
+#error "TERN_BROKER_TOPIC_ALIAS_MAX must be 0..65535"
+#endif
+#if TERN_BROKER_MAX_QOS2_IN < 1 || TERN_BROKER_MAX_QOS2_IN > 65535
+#error "TERN_BROKER_MAX_QOS2_IN must be 1..65535 (it is the broker's MQTT 5 Receive Maximum)"
 #endif
 #if TERN_MQTT_MAX_SUB_IDS < 1 || TERN_MQTT_MAX_SUB_IDS > 255
 #error "TERN_MQTT_MAX_SUB_IDS must be 1..255"

@@ -1,4 +1,4 @@
-/* MQTT 3.1.1 client on the tern loop.
+/* MQTT 3.1.1 and 5.0 client on the tern loop.
  *
  * Never loses data: QoS 1/2 messages handed to tern_mqtt_publish() stay
  * queued (in memory, and in a tern_store file with opts.store_path) until
@@ -17,6 +17,7 @@
 
 struct tern_mqtt;
 struct tern_tls_opts;
+struct tern_mqtt_props; /* mqtt_codec.h */
 
 struct tern_mqtt_message {
   const char *topic;
@@ -24,7 +25,15 @@ struct tern_mqtt_message {
   const void *payload;
   size_t len;
   uint8_t qos, retain, dup;
-  uint16_t packet_id; /* QoS 1 and 2 (mosquitto_sub's %m) */
+  uint16_t packet_id;                  /* QoS 1 and 2 (mosquitto_sub's %m) */
+  const struct tern_mqtt_props *props; /* MQTT 5: its properties (borrowed); NULL in 3.1.1 */
+};
+
+/* MQTT 5: a message the broker refused (PUBACK or PUBREC with a reason of
+ * 0x80 or more): it is not retried. */
+struct tern_mqtt_refusal {
+  uint64_t id;    /* as tern_mqtt_publish returned it */
+  uint8_t reason; /* TERN_MQTT_RC_... (tern_mqtt_reason_str) */
 };
 
 /* What on_event is told, with what data points to. */
@@ -35,7 +44,8 @@ enum tern_mqtt_event {
   TERN_MQTT_EV_MESSAGE, /* data: const struct tern_mqtt_message * (no subscription handler took it)
                          */
   TERN_MQTT_EV_ACKED,   /* data: uint64_t * message id: the broker has it */
-  TERN_MQTT_EV_SUBACK   /* data: const uint8_t * granted QoS (0x80: refused) */
+  TERN_MQTT_EV_SUBACK,  /* data: const uint8_t * granted QoS (0x80 and up: refused, the reason) */
+  TERN_MQTT_EV_REFUSED  /* data: const struct tern_mqtt_refusal * (MQTT 5; ACKED follows) */
 };
 
 typedef void (*tern_mqtt_event_fn)(struct tern_mqtt *m, int ev, const void *data, void *arg);
@@ -72,6 +82,12 @@ struct tern_mqtt_opts {
   int round_robin;
   int bridge; /* announce a bridge (protocol level 0x84, Mosquitto's try_private);
                  a broker that refuses it is retried as a plain client */
+  /* MQTT 5 (version 5; 0 or 4: 3.1.1). With persistent, the broker keeps
+   * the session session_expiry seconds after a disconnect (0: for ever), and
+   * queues what arrives meanwhile. Repeated topics go out as Topic Aliases,
+   * up to what the broker allows; Receive Maximum is respected. */
+  int version;
+  uint32_t session_expiry;
   tern_mqtt_event_fn on_event;
   void *arg;
 };
@@ -84,8 +100,16 @@ int tern_mqtt_connect(struct tern_mqtt *m); /* asynchronous; reconnects by itsel
 /* Returns a message id (> 0) or a negative TERN_E code. Copies topic and payload. */
 int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
                           int qos, int retain);
+/* The same with MQTT 5 properties (copied, kept with the message in the
+ * store): those a PUBLISH may carry (payload format, message expiry,
+ * content type, response topic, correlation data, user properties). NULL
+ * props, or a 3.1.1 connection: none are sent. */
+int64_t tern_mqtt_publish_props(struct tern_mqtt *m, const char *topic, const void *payload,
+                                size_t len, int qos, int retain,
+                                const struct tern_mqtt_props *props);
 /* fn (may be NULL: use opts.on_event) gets every message matching filter;
- * kept and re-sent after a reconnect. */
+ * kept and re-sent after a reconnect. In MQTT 5, qos may carry the option
+ * bits (TERN_MQTT_SUB_NO_LOCAL, _RETAIN_AS_PUBLISHED, Retain Handling). */
 int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
                         void *arg);
 /* Forgets filter and, when connected, sends UNSUBSCRIBE (also for a filter
@@ -104,6 +128,8 @@ int tern_mqtt_uses_tls(const struct tern_mqtt *m);
 size_t tern_mqtt_pending(const struct tern_mqtt *m); /* queued + unacknowledged */
 /* The TERN_E... code of the last failed attempt (0: none yet). */
 int tern_mqtt_last_error(const struct tern_mqtt *m);
+/* MQTT 5: the reason code of the last CONNACK or server DISCONNECT (0: none). */
+int tern_mqtt_last_reason(const struct tern_mqtt *m);
 /* The client id in use (the options', or the one generated); owned by m. */
 const char *tern_mqtt_client_id(const struct tern_mqtt *m);
 /* The broker of the current (or last) connection, "mqtt://host:port"; returns buf. */

@@ -16,6 +16,7 @@
 #include "tern/store.h"
 #include "tern/tls.h"
 #include "tern/url.h"
+#include "mqtt_props.h"
 
 enum { OM_QUEUED, OM_WAIT_ACK, OM_WAIT_COMP };
 
@@ -25,8 +26,9 @@ struct omsg {
   uint16_t packet_id;
   uint8_t qos, retain, state;
   uint16_t topic_len;
+  uint16_t props_len; /* MQTT 5 properties, encoded, after the payload */
   size_t len;
-  char data[]; /* topic, then payload */
+  char data[]; /* topic, payload, properties */
 };
 
 struct msub {
@@ -49,6 +51,12 @@ struct tern_mqtt {
   uint16_t ports[TERN_MQTT_MAX_FALLBACKS + 1];
   int nhosts, at;
   int private_refused; /* the broker refused 0x84: plain from now on */
+  /* MQTT 5: what the broker's CONNACK allowed, and our outbound aliases */
+  uint8_t version;
+  uint16_t broker_receive_max; /* 0: not limited beyond o.inflight */
+  uint16_t alias_max;          /* aliases we may use on this connection */
+  char *aliases[TERN_MQTT_TOPIC_ALIASES + 1]; /* alias N's topic (our copy), 1-based */
+  int last_reason;
   int use_tls;
   struct tern_tls_ctx *tls;
   struct tern_conn *conn;
@@ -95,13 +103,15 @@ static void fail(struct tern_mqtt *m, int err, const char *why) {
 /* ---- store ---- */
 
 static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen,
-                             const void *payload, size_t len) {
-  struct omsg *om = tern_alloc(tern_loop_alloc(m->loop), sizeof(*om) + tlen + len);
+                             const void *payload, size_t len, const void *props, size_t plen) {
+  struct omsg *om = tern_alloc(tern_loop_alloc(m->loop), sizeof(*om) + tlen + len + plen);
   if (!om) return NULL;
   om->topic_len = (uint16_t)tlen;
   om->len = len;
+  om->props_len = (uint16_t)plen;
   memcpy(om->data, topic, tlen);
   if (len) memcpy(om->data + tlen, payload, len);
+  if (plen) memcpy(om->data + tlen + len, props, plen);
   return om;
 }
 
@@ -114,12 +124,18 @@ static void queue_push(struct tern_mqtt *m, struct omsg *om) {
 
 static void on_store_record(void *arg, uint8_t type, const uint8_t *d, size_t len) {
   struct tern_mqtt *m = arg;
-  if (type == 'P' && len >= 12) {
+  /* 'P': id, qos, retain, topic length, topic, payload; 'R' (MQTT 5) puts
+   * the properties' length after the topic's, the properties after the topic */
+  size_t head = type == 'R' ? 14 : 12;
+  if ((type == 'P' || type == 'R') && len >= head) {
     uint64_t id = 0;
     for (int i = 0; i < 8; i++) id = id << 8 | d[i];
     uint16_t tlen = (uint16_t)(d[10] << 8 | d[11]);
-    if (12u + tlen > len) return;
-    struct omsg *om = omsg_new(m, (const char *)d + 12, tlen, d + 12 + tlen, len - 12 - tlen);
+    uint16_t plen = type == 'R' ? (uint16_t)(d[12] << 8 | d[13]) : 0;
+    if (head + tlen + plen > len) return;
+    const uint8_t *payload = d + head + tlen + plen;
+    struct omsg *om = omsg_new(m, (const char *)d + head, tlen, payload,
+                               len - head - tlen - plen, d + head + tlen, plen);
     if (!om) return;
     om->id = id;
     om->qos = d[8];
@@ -144,19 +160,28 @@ static void on_store_record(void *arg, uint8_t type, const uint8_t *d, size_t le
 
 static void store_put(struct tern_mqtt *m, const struct omsg *om) {
   if (!m->store || om->qos == 0) return;
-  uint8_t h[12];
-  for (int i = 0; i < 8; i++) h[i] = (uint8_t)(om->id >> (56 - 8 * i));
-  h[8] = om->qos;
-  h[9] = om->retain;
-  h[10] = (uint8_t)(om->topic_len >> 8);
-  h[11] = (uint8_t)om->topic_len;
-  /* topic and payload are contiguous in om->data: one record, two parts */
-  uint8_t rec[12 + TERN_MQTT_MAX_TOPIC];
-  memcpy(rec, h, 12);
-  memcpy(rec + 12, om->data, om->topic_len);
-  if (tern_store_append(m->store, 'P', rec, 12u + om->topic_len, om->data + om->topic_len,
+  /* with properties ('R'), they sit between topic and payload on disk */
+  size_t head = om->props_len ? 14 : 12, n = head + om->topic_len + om->props_len;
+  uint8_t *rec = tern_alloc(tern_loop_alloc(m->loop), n);
+  if (!rec) {
+    TERN_ERR(m->loop, "mqtt store: no memory for a record");
+    return;
+  }
+  for (int i = 0; i < 8; i++) rec[i] = (uint8_t)(om->id >> (56 - 8 * i));
+  rec[8] = om->qos;
+  rec[9] = om->retain;
+  rec[10] = (uint8_t)(om->topic_len >> 8);
+  rec[11] = (uint8_t)om->topic_len;
+  if (om->props_len) {
+    rec[12] = (uint8_t)(om->props_len >> 8);
+    rec[13] = (uint8_t)om->props_len;
+  }
+  memcpy(rec + head, om->data, om->topic_len);
+  if (om->props_len) memcpy(rec + head + om->topic_len, om->data + om->topic_len + om->len, om->props_len);
+  if (tern_store_append(m->store, om->props_len ? 'R' : 'P', rec, n, om->data + om->topic_len,
                         om->len) != 0)
     TERN_ERR(m->loop, "mqtt store: write failed");
+  tern_free(tern_loop_alloc(m->loop), rec);
   tern_store_flush(m->store);
 }
 
@@ -173,8 +198,9 @@ static void store_done(struct tern_mqtt *m, const struct omsg *om) {
 
 /* ---- sending ---- */
 
-static int send_pkt(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+static int send_pkt(struct tern_mqtt *m, struct tern_mqtt_packet *p) {
   if (!m->conn) return TERN_ECLOSED;
+  p->version = m->version;
   int rc = tern_mqtt_encode(&m->conn->tx, p);
   if (rc == 0) {
     m->last_tx = tern_loop_now(m->loop);
@@ -205,7 +231,40 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
   p.packet_id = om->packet_id;
   p.topic = (struct tern_str){om->data, om->topic_len};
   p.payload = (struct tern_str){om->data + om->topic_len, om->len};
+  if (m->version == TERN_MQTT_V5) {
+    p.props.raw = (struct tern_str){om->data + om->topic_len + om->len, om->props_len};
+    /* a topic sent before goes as its alias alone; a new one takes a free
+     * alias while the broker allows more (aliases last one connection) */
+    uint16_t a = 0, free_slot = 0;
+    for (uint16_t i = 1; i <= m->alias_max && !a; i++) {
+      if (!m->aliases[i]) {
+        if (!free_slot) free_slot = i;
+      } else if (strlen(m->aliases[i]) == om->topic_len &&
+                 !memcmp(m->aliases[i], om->data, om->topic_len)) {
+        a = i;
+      }
+    }
+    if (a) {
+      p.topic.len = 0;
+    } else if (free_slot && (m->aliases[free_slot] = tern_alloc(tern_loop_alloc(m->loop),
+                                                                om->topic_len + 1)) != NULL) {
+      memcpy(m->aliases[free_slot], om->data, om->topic_len);
+      a = free_slot;
+    }
+    if (a) {
+      TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_TOPIC_ALIAS);
+      p.props.topic_alias = a;
+    }
+  }
   return send_pkt(m, &p);
+}
+
+static void forget_aliases(struct tern_mqtt *m) {
+  for (int i = 0; i <= TERN_MQTT_TOPIC_ALIASES; i++) {
+    tern_free(tern_loop_alloc(m->loop), m->aliases[i]);
+    m->aliases[i] = NULL;
+  }
+  m->alias_max = 0;
 }
 
 static uint16_t next_packet_id(struct tern_mqtt *m) {
@@ -236,6 +295,7 @@ static void pump(struct tern_mqtt *m) {
       continue;
     }
     if (m->inflight >= m->o.inflight) break;
+    if (m->broker_receive_max && m->inflight >= m->broker_receive_max) break; /* MQTT 5 */
     om->packet_id = next_packet_id(m);
     om->state = OM_WAIT_ACK;
     m->inflight++;
@@ -263,11 +323,29 @@ static void acked(struct tern_mqtt *m, struct omsg *om) {
 
 int64_t tern_mqtt_publish(struct tern_mqtt *m, const char *topic, const void *payload, size_t len,
                           int qos, int retain) {
+  return tern_mqtt_publish_props(m, topic, payload, len, qos, retain, NULL);
+}
+
+int64_t tern_mqtt_publish_props(struct tern_mqtt *m, const char *topic, const void *payload,
+                                size_t len, int qos, int retain,
+                                const struct tern_mqtt_props *props) {
   size_t tlen = strlen(topic);
   if (qos < 0 || qos > 2 || !tern_mqtt_valid_topic(topic, tlen)) return TERN_EINVAL;
   if (len > TERN_MQTT_MAX_PACKET - tlen - 8) return TERN_EINVAL;
   if (m->count >= m->o.queue_max) return TERN_EFULL;
-  struct omsg *om = omsg_new(m, topic, tlen, payload, len);
+  /* the properties are kept encoded: those a PUBLISH may carry, no alias */
+  uint8_t block[TERN_MQTT_PROPS_MAX + 4];
+  size_t plen = 0;
+  if (props && m->o.version == TERN_MQTT_V5) {
+    struct tern_mqtt_props p = *props;
+    p.has &= ~((uint64_t)1 << TERN_MQTT_PROP_TOPIC_ALIAS);
+    p.nsub_ids = 0;
+    plen = tern_mqtt_props_size(&p, TERN_MQTT_PUBLISH);
+    if (plen > TERN_MQTT_PROPS_MAX) return TERN_ELIMIT;
+    uint8_t *end = tern_mqtt_props_write(block, &p, TERN_MQTT_PUBLISH);
+    memmove(block, end - plen, plen); /* the block without its length */
+  }
+  struct omsg *om = omsg_new(m, topic, tlen, payload, len, block, plen);
   if (!om) return TERN_ENOMEM;
   om->id = ++m->next_id;
   om->qos = (uint8_t)qos;
@@ -302,8 +380,9 @@ static int qos2_recently_done(struct tern_mqtt *m, const struct tern_mqtt_packet
 }
 
 static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
-  struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p, p->payload.len,
-                                  p->qos,     p->retain,    p->dup,       p->packet_id};
+  struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p,
+                                  p->payload.len, p->qos, p->retain, p->dup, p->packet_id,
+                                  p->version == TERN_MQTT_V5 ? &p->props : NULL};
   int handled = 0;
   m->delivered++;
   /* every subscription whose filter matches gets it, as paho's callbacks do */
@@ -401,12 +480,56 @@ static void resubscribe(struct tern_mqtt *m) {
   }
 }
 
+/* MQTT 5: the broker refused a message (reason 0x80 and up): said, then
+ * done with, as the specification wants no retry of it. */
+static void refused(struct tern_mqtt *m, struct omsg *om, uint8_t reason) {
+  struct tern_mqtt_refusal r = {om->id, reason};
+  TERN_WARN(m->loop, "mqtt: the broker refused a message on '%.*s': %s", (int)om->topic_len,
+            om->data, tern_mqtt_reason_str(reason));
+  emit(m, TERN_MQTT_EV_REFUSED, &r);
+  acked(m, om);
+}
+
+/* MQTT 5 CONNACK: a refusal as a TERN_E code; on success what it allows. */
+static int connack5(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
+  m->last_reason = p->reason_code;
+  if (p->reason_code >= 0x80) {
+    int err = p->reason_code == TERN_MQTT_RC_BAD_USER_OR_PASSWORD ? TERN_EAUTH
+              : p->reason_code == TERN_MQTT_RC_NOT_AUTHORIZED     ? TERN_EDENIED
+              : p->reason_code == TERN_MQTT_RC_UNSUPPORTED_VERSION ? TERN_EUNSUPPORTED
+                                                                   : TERN_EPROTO;
+    char why[96];
+    snprintf(why, sizeof(why), "connection refused: %s", tern_mqtt_reason_str(p->reason_code));
+    fail(m, err, why);
+    return err;
+  }
+  const struct tern_mqtt_props *pr = &p->props;
+  m->broker_receive_max = TERN_MQTT_HAS(pr, TERN_MQTT_PROP_RECEIVE_MAX) ? pr->receive_max : 0;
+  m->alias_max = pr->topic_alias_max < TERN_MQTT_TOPIC_ALIASES ? pr->topic_alias_max
+                                                               : TERN_MQTT_TOPIC_ALIASES;
+  if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_SERVER_KEEPALIVE)) m->o.keepalive = pr->server_keepalive;
+  if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_ASSIGNED_CLIENT_ID) && pr->assigned_client_id.len < 256) {
+    /* the id the broker gave: a persistent session is found again by it */
+    char *id = tern_alloc(tern_loop_alloc(m->loop), pr->assigned_client_id.len + 1);
+    if (id) {
+      memcpy(id, pr->assigned_client_id.p, pr->assigned_client_id.len);
+      tern_free(tern_loop_alloc(m->loop), m->client_id);
+      m->client_id = id;
+    }
+  }
+  return 0;
+}
+
 static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   struct omsg *om;
   switch (p->type) {
   case TERN_MQTT_CONNACK:
     if (m->connected) return TERN_EPROTO;
     m->awaiting_connack = 0;
+    if (m->version == TERN_MQTT_V5 && connack5(m, p) != 0) {
+      tern_close(m->conn);
+      return 0;
+    }
     if (p->return_code == 1 && m->o.bridge && !m->private_refused) {
       /* "unacceptable protocol version": not a Mosquitto-style broker */
       TERN_INFO(m->loop, "mqtt: the broker refuses bridge mode (try_private): plain client");
@@ -440,12 +563,20 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
     return 0;
   case TERN_MQTT_PUBLISH: return on_publish(m, p);
   case TERN_MQTT_PUBACK:
-    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 1) acked(m, om);
+    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 1) {
+      if (p->reason_code >= 0x80) refused(m, om, p->reason_code);
+      else acked(m, om);
+    }
     pump(m);
     return 0;
   case TERN_MQTT_PUBREC:
-    if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 2)
-      om->state = OM_WAIT_COMP;
+    om = find_inflight(m, p->packet_id, OM_WAIT_ACK);
+    if (om && om->qos == 2 && p->reason_code >= 0x80) { /* the flow ends here: no PUBREL */
+      refused(m, om, p->reason_code);
+      pump(m);
+      return 0;
+    }
+    if (om && om->qos == 2) om->state = OM_WAIT_COMP;
     send_ack(m, TERN_MQTT_PUBREL, p->packet_id);
     return 0;
   case TERN_MQTT_PUBCOMP:
@@ -464,11 +595,21 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   case TERN_MQTT_SUBACK:
     emit(m, TERN_MQTT_EV_SUBACK, p->qos_list);
     for (size_t i = 0; i < p->count; i++)
-      if (p->qos_list[i] == TERN_MQTT_SUBACK_FAILURE)
+      if (p->qos_list[i] >= TERN_MQTT_SUBACK_FAILURE)
         TERN_WARN(m->loop, "mqtt: the broker refused a subscription");
     return 0;
   case TERN_MQTT_UNSUBACK:
   case TERN_MQTT_PINGRESP: return 0;
+  case TERN_MQTT_DISCONNECT: { /* MQTT 5: the broker says why it closes */
+    char why[96];
+    m->last_reason = p->reason_code;
+    snprintf(why, sizeof(why), "the broker disconnected: %s%s%.*s",
+             tern_mqtt_reason_str(p->reason_code), p->props.reason_string.len ? " - " : "",
+             (int)p->props.reason_string.len, p->props.reason_string.p);
+    fail(m, p->reason_code == TERN_MQTT_RC_NOT_AUTHORIZED ? TERN_EDENIED : TERN_ECLOSED, why);
+    tern_close(m->conn);
+    return 0;
+  }
   default: return TERN_EPROTO;
   }
 }
@@ -483,6 +624,13 @@ static void send_connect(struct tern_mqtt *m) {
   zero_pkt(&p, TERN_MQTT_CONNECT);
   p.protocol_level = m->o.bridge && !m->private_refused ? 0x84 : 4;
   p.clean_session = (uint8_t)!m->o.persistent;
+  m->version = m->o.version == TERN_MQTT_V5 ? TERN_MQTT_V5 : TERN_MQTT_V311;
+  forget_aliases(m); /* aliases belong to one connection */
+  if (m->version == TERN_MQTT_V5 && m->o.persistent) {
+    /* kept that long after we go (0: for ever), and found again by id */
+    TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_SESSION_EXPIRY);
+    p.props.session_expiry = m->o.session_expiry ? m->o.session_expiry : 0xFFFFFFFFu;
+  }
   p.keepalive = m->o.keepalive;
   p.client_id = (struct tern_str){m->client_id, strlen(m->client_id)};
   if (m->o.will_topic) {
@@ -516,8 +664,8 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     m->ping_sent_at = 0;
     size_t off = 0;
     while (off < c->rx.len && m->conn == c) {
-      int n = tern_mqtt_decode(c->rx.data + off, c->rx.len - off, TERN_MQTT_MAX_PACKET,
-                               TERN_MQTT_FROM_SERVER, &p);
+      int n = tern_mqtt_decode_v(c->rx.data + off, c->rx.len - off, TERN_MQTT_MAX_PACKET,
+                                 TERN_MQTT_FROM_SERVER, m->version, &p);
       if (n == TERN_EAGAIN) break;
       if (n < 0 || on_packet(m, &p) < 0) {
         fail(m, TERN_EPROTO, "malformed packet from the broker");
@@ -784,7 +932,10 @@ int tern_mqtt_connect(struct tern_mqtt *m) {
 int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
                         void *arg) {
   size_t n = strlen(filter);
-  if (qos < 0 || qos > 2 || !tern_mqtt_valid_filter(filter, n)) return TERN_EINVAL;
+  /* 5.0's option bits ride above the QoS; Retain Handling 3 does not exist */
+  int opts_max = m->o.version == TERN_MQTT_V5 ? 0x2F : 2;
+  if (qos < 0 || qos > opts_max || (qos & 3) == 3 || !tern_mqtt_valid_filter(filter, n))
+    return TERN_EINVAL;
   struct msub *s;
   for (s = m->subs; s; s = s->next)
     if (!strcmp(s->filter, filter)) break;
@@ -874,6 +1025,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   tern_free(tern_loop_alloc(m->loop), m->host);
   tern_free(tern_loop_alloc(m->loop), m->client_id);
   tern_free(tern_loop_alloc(m->loop), m->bind_address);
+  forget_aliases(m);
   tern_free(tern_loop_alloc(m->loop), m->will);
   tern_free(tern_loop_alloc(m->loop), m->username);
   if (m->password) memset(m->password, 0, strlen(m->password));
@@ -885,6 +1037,7 @@ int tern_mqtt_is_connected(const struct tern_mqtt *m) { return m->connected; }
 int tern_mqtt_uses_tls(const struct tern_mqtt *m) { return m->use_tls; }
 size_t tern_mqtt_pending(const struct tern_mqtt *m) { return m->count; }
 int tern_mqtt_last_error(const struct tern_mqtt *m) { return m->last_error; }
+int tern_mqtt_last_reason(const struct tern_mqtt *m) { return m->last_reason; }
 const char *tern_mqtt_client_id(const struct tern_mqtt *m) { return m->client_id; }
 
 char *tern_mqtt_server(const struct tern_mqtt *m, char *buf, size_t len) {

@@ -114,6 +114,9 @@ kill -9 "$PID_broker"
 wait "$PID_broker" 2>/dev/null
 th_bg broker2 "$TERN" broker -p "$port" --allow-anonymous -v --persist "$TMP/state"
 th_wait_tcp "$port"
+# time must pass: a session restored with a wrong interval would be ended by
+# the broker's once-a-second expiry sweep
+sleep 2.5
 out=$(timeout 20 "$PY" "$TMP/nl.py" "$port" "$(dirname "$0")/py" after 2>&1)
 th_match "after kill -9: the 5.0 session (expiry 600) is present" "present 1" "$out"
 th_match "after kill -9: No Local still holds (its own message not back, the other's is)" \

@@ -159,10 +159,13 @@ def t_subscription_options():
     other.send(subscribe(1, ("nl/t", 1)))
     wait_for(other, 9)
     c.send(publish("nl/t", "mine", qos=1, pid=2))
-    wait_for(c, 4)  # its PUBACK
+    seen = [recv(c)]
+    while seen[-1] and seen[-1]["type"] != 4:  # up to its PUBACK
+        seen.append(recv(c))
     d = wait_for(other, 3)
     check("No Local: another subscriber gets it", d["payload"] == b"mine")
-    check("No Local: the publisher does not get its own message back", c.quiet(0.5))
+    check("No Local: the publisher does not get its own message back",
+          not any(x and x["type"] == 3 for x in seen) and c.quiet(0.5))
     # Retain As Published and Retain Handling
     pub, _ = session(PORT, "v5-ret-pub")
     pub.send(publish("ret/t", "kept", qos=1, retain=True, pid=1))
