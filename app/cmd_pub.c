@@ -78,6 +78,17 @@ static char *read_all(FILE *f, size_t *len) {
   return buf;
 }
 
+/* MQTT 5: a message the broker refused is said, as mosquitto_pub says it
+ * (a warning; the exit code stays 0, as there). */
+static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
+  (void)m, (void)arg;
+  if (ev == TERN_MQTT_EV_REFUSED) {
+    const struct tern_mqtt_refusal *r = data;
+    fprintf(stderr, "tern pub: the broker refused message %llu: %s\n", (unsigned long long)r->id,
+            tern_mqtt_reason_str(r->reason));
+  }
+}
+
 int cmd_pub(int argc, char **argv) {
   struct mqtt_cli c;
   memset(&c, 0, sizeof(c));
@@ -147,6 +158,7 @@ int cmd_pub(int argc, char **argv) {
   tern_log_set(loop, c.debug ? TERN_LOG_DEBUG : TERN_LOG_ERROR, NULL, NULL);
   struct tern_mqtt_opts o;
   mqtt_cli_opts(&c, &o);
+  o.on_event = on_event;
   o.inflight = (size_t)(inflight ? inflight : 20); /* mosquitto_pub's default */
   int err;
   struct tern_mqtt *m = tern_mqtt_new(loop, &o, &err);

@@ -76,6 +76,7 @@ static int expiry_flag(struct mqtt_cli *c, const char *v) {
     return 2;
   }
   c->session_expiry = (uint32_t)n;
+  c->expiry_given = 1;
   return 0;
 }
 
@@ -94,6 +95,7 @@ static int property_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
   }
   if (!strcmp(cmd, "connect") && !strcmp(name, "session-expiry-interval")) {
     c->session_expiry = (uint32_t)n;
+    c->expiry_given = 1;
   } else if (strcmp(cmd, "publish")) {
     fprintf(stderr, "tern %s: -D %s %s: not a property tern sends\n", c->cmd, cmd, name);
     return 2;
@@ -255,6 +257,9 @@ void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
   o->persistent = c->persistent;
   o->version = c->version;
   o->session_expiry = c->session_expiry;
+  /* -x 0: nothing kept after the disconnect; in tern's options that is a
+   * clean session (session_expiry 0 there means "for ever", 3.1.1's -c) */
+  if (c->version == TERN_MQTT_V5 && c->expiry_given && c->session_expiry == 0) o->persistent = 0;
   o->tls = &c->tls;
   if (c->will_topic) {
     o->will_topic = c->will_topic;

@@ -27,6 +27,7 @@ struct mqtt_cli {
   /* MQTT 5 (-V 5): -x, and what -D gave */
   int version;
   uint32_t session_expiry;
+  int expiry_given;
   struct tern_mqtt_props pub_props; /* -D publish ... (strings point into argv) */
   struct tern_buf user_props;       /* -D publish user-property K V, encoded */
   uint8_t corr[256];                /* -D publish correlation-data, as bytes */

@@ -676,9 +676,11 @@ static int resolve_alias(struct bconn *bc, struct tern_mqtt_packet *p) {
     memcpy(t, p->topic.p, p->topic.len);
     tern_free(al, bc->aliases[a]);
     bc->aliases[a] = t;
+    TERN_DEBUG(bc->broker->loop, "client %s: Topic Alias %u is '%s'", LOG_PEER(bc), a, t);
     return 0;
   }
   if (!bc->aliases[a]) return TERN_MQTT_RC_PROTOCOL_ERROR; /* an alias never set */
+  TERN_DEBUG(bc->broker->loop, "client %s: Topic Alias %u used", LOG_PEER(bc), a);
   p->topic = (struct tern_str){bc->aliases[a], strlen(bc->aliases[a])};
   return 0;
 }
