@@ -69,9 +69,8 @@ static void on_message(struct tern_mqtt *m, const struct tern_mqtt_message *msg,
   if (s->no_retained && msg->retain) return;
   if (s->format) {
     int64_t now = tern_rtc_micros(s->loop);
-    struct sub_msg f = {msg->topic, msg->topic_len, msg->payload,   msg->len,
-                        msg->qos,   msg->retain,    msg->packet_id, now * 1000,
-                        msg->props};
+    struct sub_msg f = {msg->topic,  msg->topic_len, msg->payload, msg->len,  msg->qos,
+                        msg->retain, msg->packet_id, now * 1000,   msg->props};
     if (sub_format(stdout, s->format, &f) != 0) return;
   } else {
     if (s->verbose) printf("%.*s ", (int)msg->topic_len, msg->topic);

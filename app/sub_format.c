@@ -111,8 +111,7 @@ static void put_prop(FILE *out, const struct spec *s, const struct tern_mqtt_pro
     break;
   case 'P':
     while (tern_mqtt_user_prop_next(pr->user, &off, &name, &value)) {
-      fprintf(out, "%s%.*s:%.*s", first ? "" : " ", (int)name.len, name.p, (int)value.len,
-              value.p);
+      fprintf(out, "%s%.*s:%.*s", first ? "" : " ", (int)name.len, name.p, (int)value.len, value.p);
       first = 0;
     }
     break;

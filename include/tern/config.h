@@ -155,7 +155,8 @@
 #define TERN_MQTT_PROPS_MAX 512 /* MQTT 5 properties a client keeps with one outbound message */
 #endif
 #ifndef TERN_MQTT_TOPIC_ALIASES
-#define TERN_MQTT_TOPIC_ALIASES 8 /* MQTT 5 topics a client sends as aliases (if the broker allows) */
+#define TERN_MQTT_TOPIC_ALIASES                                                                    \
+  8 /* MQTT 5 topics a client sends as aliases (if the broker allows) */
 #endif
 #ifndef TERN_MQTT_MAX_SUB_IDS
 #define TERN_MQTT_MAX_SUB_IDS 8 /* MQTT 5 subscription identifiers kept from one PUBLISH */

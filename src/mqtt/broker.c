@@ -136,6 +136,42 @@ static void update_full(struct tern_broker *b, struct session *s) {
 }
 
 static void route(struct tern_broker *b, struct bmsg *m);
+static void pump(struct tern_broker *b, struct session *s);
+
+/* MQTT 5.0 4.8.2: a member's session ends with messages of a shared
+ * subscription not acknowledged: they go to another member (those it has
+ * acknowledged with PUBREC it has, and stay done). */
+static void redistribute(struct tern_broker *b, struct session *s) {
+  struct qitem *lists[2] = {s->inflight_head, s->queue_head};
+  for (int l = 0; l < 2; l++)
+    for (struct qitem *q = lists[l]; q; q = q->next) {
+      if (!q->group || q->state == QS_WAIT_COMP) continue;
+      uint8_t opts;
+      struct session *to = tern_broker_group_pick(q->group, s, &opts);
+      if (!to) continue; /* the group has no one else: it goes with the session */
+      uint8_t sub_qos = opts & TERN_MQTT_SUB_QOS_MASK;
+      b->via_group = q->group;
+      struct qitem *n =
+          tern_broker_session_enqueue(b, to, q->msg, q->qos < sub_qos ? q->qos : sub_qos, 0);
+      b->via_group = NULL;
+      if (!n) continue;
+      if (!to->clean && n->qos) tern_broker_bstore_msg(b, to, n);
+      TERN_DEBUG(b->loop, "shared: '%s' goes from %s to %s", q->msg->topic, s->client_id,
+                 to->client_id);
+      pump(b, to);
+    }
+}
+
+void tern_broker_group_gone(struct tern_broker *b, struct sgroup *g) {
+  /* rare (the group's last member left): every queued message forgets it */
+  for (int i = 0; i < TERN_BROKER_SESSION_BUCKETS; i++)
+    for (struct session *s = b->sessions[i]; s; s = s->hash_next) {
+      struct qitem *lists[2] = {s->inflight_head, s->queue_head};
+      for (int l = 0; l < 2; l++)
+        for (struct qitem *q = lists[l]; q; q = q->next)
+          if (q->group == g) q->group = NULL;
+    }
+}
 
 static void session_free(struct tern_broker *b, struct session *s) {
   /* no publisher may wait for a session that is gone */
@@ -147,6 +183,7 @@ static void session_free(struct tern_broker *b, struct session *s) {
   struct session **pp = &b->sessions[h];
   while (*pp != s) pp = &(*pp)->hash_next;
   *pp = s->hash_next;
+  if (!b->stopping) redistribute(b, s);
   if (s->will) { /* the session ends before the will's delay: it goes now [MQTT-3.1.3-9] */
     struct bmsg *w = s->will;
     s->will = NULL;
@@ -310,6 +347,7 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
   q->msg = m;
   q->qos = qos;
   q->retain = retain;
+  q->group = b->via_group;
   if (s->queue_tail) s->queue_tail->next = q;
   else s->queue_head = q;
   s->queue_tail = q;
@@ -339,7 +377,7 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t opts, void
   /* Retain As Published keeps the flag on live messages; else it is 0 */
   uint8_t retain = (opts & TERN_MQTT_SUB_RETAIN_AS_PUBLISHED) ? m->retain : 0;
   if (!acl_ok(b, s, m->topic, m->topic_len, ACL_READ)) return;
-  if (s == b->publisher && s->conn && s->conn->is_bridge) return; /* a bridge's own message */
+  if (s == b->publisher && s->conn && s->conn->is_bridge) return;   /* a bridge's own message */
   if (s == b->publisher && (opts & TERN_MQTT_SUB_NO_LOCAL)) return; /* No Local [MQTT-3.8.3-3] */
   b->matched = 1;
   if (expired(b, m)) return;
@@ -450,9 +488,12 @@ static void disconnect_with(struct bconn *bc, uint8_t reason, const char *why) {
 
 /* 3.1.1's CONNACK return codes as 5.0 reason codes. */
 static uint8_t reason_of(int rc) {
-  static const uint8_t map[] = {TERN_MQTT_RC_SUCCESS,           TERN_MQTT_RC_UNSUPPORTED_VERSION,
-                                TERN_MQTT_RC_CLIENT_ID_NOT_VALID, TERN_MQTT_RC_SERVER_UNAVAILABLE,
-                                TERN_MQTT_RC_BAD_USER_OR_PASSWORD, TERN_MQTT_RC_NOT_AUTHORIZED};
+  static const uint8_t map[] = {TERN_MQTT_RC_SUCCESS,
+                                TERN_MQTT_RC_UNSUPPORTED_VERSION,
+                                TERN_MQTT_RC_CLIENT_ID_NOT_VALID,
+                                TERN_MQTT_RC_SERVER_UNAVAILABLE,
+                                TERN_MQTT_RC_BAD_USER_OR_PASSWORD,
+                                TERN_MQTT_RC_NOT_AUTHORIZED};
   return rc >= 0 && rc < 6 ? map[rc] : (uint8_t)rc;
 }
 
@@ -525,8 +566,8 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     bc->receive_max = TERN_MQTT_HAS(cp, TERN_MQTT_PROP_RECEIVE_MAX) ? cp->receive_max : 65535;
     bc->max_packet = cp->max_packet_size; /* 0 when absent: no limit */
     bc->session_expiry = cp->session_expiry;
-    bc->problem_info = !TERN_MQTT_HAS(cp, TERN_MQTT_PROP_REQUEST_PROBLEM_INFO) ||
-                       cp->request_problem_info;
+    bc->problem_info =
+        !TERN_MQTT_HAS(cp, TERN_MQTT_PROP_REQUEST_PROBLEM_INFO) || cp->request_problem_info;
     bc->will_delay_s = p->has_will ? p->will_props.will_delay : 0;
     if (TERN_MQTT_HAS(cp, TERN_MQTT_PROP_AUTH_METHOD)) {
       /* enhanced authentication (SCRAM, Kerberos ...): not offered here */
@@ -544,7 +585,7 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SUB_ID_AVAILABLE);
     ack.sub_id_available = 0;
     TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SHARED_SUB_AVAILABLE);
-    ack.shared_sub_available = 0;
+    ack.shared_sub_available = 1;
   }
   char id[128];
   if (p->client_id.len == 0) {
@@ -645,8 +686,10 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
   if (!b->opts.quiet_connections)
     TERN_INFO(b->loop, "client %s connected from %s (MQTT %s, clean %d, keepalive %u%s)", id,
               tern_addr_str(&bc->conn->peer, from, sizeof(from), 1),
-              v5 ? "5.0" : level == 3 ? "3.1" : "3.1.1", p->clean_session, keepalive,
-              bc->is_bridge ? ", a bridge" : "");
+              v5           ? "5.0"
+              : level == 3 ? "3.1"
+                           : "3.1.1",
+              p->clean_session, keepalive, bc->is_bridge ? ", a bridge" : "");
   send_connack5(bc, present, TERN_MQTT_ACCEPTED, v5 ? &ack : NULL);
   resend_inflight(bc);
   pump(b, s);
@@ -692,9 +735,9 @@ static int on_publish(struct bconn *bc, struct tern_mqtt_packet *p) {
   if (bc->version == TERN_MQTT_V5) {
     int why = resolve_alias(bc, p);
     if (why) {
-      disconnect_with(bc, (uint8_t)why, why == TERN_MQTT_RC_TOPIC_ALIAS_INVALID
-                                            ? "Topic Alias over the maximum"
-                                            : "Topic Alias never set");
+      disconnect_with(bc, (uint8_t)why,
+                      why == TERN_MQTT_RC_TOPIC_ALIAS_INVALID ? "Topic Alias over the maximum"
+                                                              : "Topic Alias never set");
       return 0;
     }
   }
@@ -852,11 +895,6 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
     uint8_t opts = p->qos_list[i], qos = opts & TERN_MQTT_SUB_QOS_MASK;
     int handling = opts >> TERN_MQTT_SUB_RETAIN_HANDLING_SHIFT;
     send_ret[i] = 0;
-    if (f->len > 7 && memcmp(f->p, "$share/", 7) == 0) {
-      /* CONNACK said shared subscriptions are not available: refused alone */
-      ack.qos_list[i] = v5 ? TERN_MQTT_RC_SHARED_SUBS_NOT_SUPPORTED : TERN_MQTT_SUBACK_FAILURE;
-      continue;
-    }
     if (!acl_ok(b, s, f->p, f->len, ACL_READ)) {
       TERN_WARN(b->loop, "denied: %s may not subscribe to '%.*s'", s->client_id, (int)f->len, f->p);
       ack.qos_list[i] = v5 ? TERN_MQTT_RC_NOT_AUTHORIZED : TERN_MQTT_SUBACK_FAILURE;
@@ -1107,8 +1145,7 @@ static void check_timeouts(struct bconn *bc) {
     TERN_INFO(bc->broker->loop, "client %s: keepalive expired", LOG_PEER(bc));
     if (bc->version == TERN_MQTT_V5) /* told why (0x8D), in the few bytes the socket takes */
       disconnect_with(bc, TERN_MQTT_RC_KEEPALIVE_TIMEOUT, "keepalive expired");
-    else
-      tern_close_now(bc->conn);
+    else tern_close_now(bc->conn);
   }
 }
 

@@ -30,28 +30,43 @@ struct bmsg {
 struct qitem {
   struct qitem *next;
   struct bmsg *msg;
-  uint64_t store_id;  /* record id in the store, 0 if not persisted */
-  uint16_t packet_id; /* 0 until sent */
-  uint8_t qos;        /* granted: min(published, subscribed) */
-  uint8_t retain;     /* flag as sent: 1 only for retained-on-subscribe */
-  uint8_t state;      /* QS_QUEUED, QS_WAIT_ACK (PUBACK/PUBREC), QS_WAIT_COMP */
+  uint64_t store_id;    /* record id in the store, 0 if not persisted */
+  uint16_t packet_id;   /* 0 until sent */
+  uint8_t qos;          /* granted: min(published, subscribed) */
+  uint8_t retain;       /* flag as sent: 1 only for retained-on-subscribe */
+  uint8_t state;        /* QS_QUEUED, QS_WAIT_ACK (PUBACK/PUBREC), QS_WAIT_COMP */
+  struct sgroup *group; /* came through this shared subscription (or NULL) */
 };
 enum { QS_QUEUED, QS_WAIT_ACK, QS_WAIT_COMP };
 
 struct sub {
-  struct sub *node_next;    /* in the tree node's list */
+  struct sub *node_next;    /* in the tree node's list (a shared one: in its group's) */
   struct sub *session_next; /* in the session's list */
   struct session *session;
   struct tnode *node;
+  struct sgroup *group; /* a shared subscription's ($share/NAME/filter), or NULL */
   uint8_t opts; /* the SUBSCRIBE option byte: QoS, and in 5.0 No Local, RAP, Retain Handling */
+};
+
+/* MQTT 5 shared subscription: the members of $share/NAME/filter, at the
+ * filter's node; each message goes to one of them (tern_broker_tree_match). */
+struct sgroup {
+  struct sgroup *next; /* in the node's list */
+  struct sub *members;
+  unsigned next_pick; /* round robin: the member to try first next time */
+  unsigned match_gen;
+  struct sgroup *match_next;
+  uint16_t name_len;
+  char name[];
 };
 
 struct tnode {
   struct tnode *parent, *child, *sibling;
   struct sub *subs;
-  size_t nsubs_below; /* subscriptions in this subtree: prune at 0 */
-  uint32_t hash;      /* of (parent, level): its slot in the broker's node index */
-  uint16_t len;       /* of level */
+  struct sgroup *groups; /* shared subscriptions on this filter */
+  size_t nsubs_below;    /* subscriptions in this subtree: prune at 0 */
+  uint32_t hash;         /* of (parent, level): its slot in the broker's node index */
+  uint16_t len;          /* of level */
   char level[];
 };
 
@@ -65,7 +80,7 @@ struct session {
   uint64_t expires_us;      /* offline: when it goes (tern_loop_micros; 0: never) */
   struct bmsg *will;        /* 5.0: a will waiting out its Will Delay Interval */
   uint64_t will_at_us;      /* when it goes out */
-  struct bconn *conn; /* NULL while offline */
+  struct bconn *conn;       /* NULL while offline */
   struct sub *subs;
   struct qitem *inflight_head, *inflight_tail; /* sent, awaiting acks, in send order */
   struct qitem *queue_head, *queue_tail;       /* not yet sent */
@@ -175,6 +190,7 @@ struct tern_broker {
   struct session *publisher; /* routing: whose PUBLISH this is */
   struct session *hit_full;  /* routing: a subscriber it reached that is behind */
   int matched;               /* routing: it reached a subscriber (5.0's PUBACK says if not) */
+  struct sgroup *via_group;  /* routing: the shared subscription being delivered through */
   unsigned match_gen;
   struct tern_timer sys_timer, expiry_timer;
   int stopping;
@@ -195,6 +211,11 @@ void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len
                                        void *arg),
                             void *arg);
 void tern_broker_tree_free(struct tern_broker *b);
+/* Shared subscriptions: the member a message for g goes to now (connected
+ * and keeping up first, in turn; else the next in turn), never 'not'. */
+struct session *tern_broker_group_pick(struct sgroup *g, const struct session * not, uint8_t *opts);
+/* broker.c: a group is freed; messages that came through it forget it */
+void tern_broker_group_gone(struct tern_broker *b, struct sgroup *g);
 size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
 
 /* broker_ws.c: MQTT over WebSocket. unwrap: the handshake, then frames

@@ -127,25 +127,69 @@ static void count(struct tnode *n, long d) {
   for (; n; n = n->parent) n->nsubs_below = (size_t)((long)n->nsubs_below + d);
 }
 
+static void free_group(struct tern_broker *b, struct tnode *n, struct sgroup *g) {
+  struct sgroup **gp = &n->groups;
+  while (*gp != g) gp = &(*gp)->next;
+  *gp = g->next;
+  tern_broker_group_gone(b, g);
+  tern_free(tern_loop_alloc(b->loop), g);
+}
+
+/* "$share/NAME/filter": NAME and the filter; 0 when it is not shared. */
+static int split_shared(const char **f, size_t *len, const char **name, size_t *nlen) {
+  if (*len < 8 || memcmp(*f, "$share/", 7) != 0) return 0;
+  const char *g = *f + 7, *end = *f + *len, *slash = memchr(g, '/', (size_t)(end - g));
+  if (!slash) return 0;
+  *name = g;
+  *nlen = (size_t)(slash - g);
+  *f = slash + 1;
+  *len = (size_t)(end - slash - 1);
+  return 1;
+}
+
+static struct sgroup *find_group(struct tnode *n, const char *name, size_t nlen) {
+  for (struct sgroup *g = n->groups; g; g = g->next)
+    if (g->name_len == nlen && !memcmp(g->name, name, nlen)) return g;
+  return NULL;
+}
+
 int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
                                size_t len, uint8_t opts) {
+  const char *name = NULL;
+  size_t nlen = 0;
+  int shared = split_shared(&filter, &len, &name, &nlen);
   struct tnode *n = walk(b, filter, len, 1);
   if (!n) return TERN_ENOMEM;
-  for (struct sub *x = n->subs; x; x = x->node_next)
+  struct sgroup *g = shared ? find_group(n, name, nlen) : NULL;
+  if (shared && !g) {
+    g = tern_alloc(tern_loop_alloc(b->loop), sizeof(*g) + nlen);
+    if (!g) {
+      prune(b, n);
+      return TERN_ENOMEM;
+    }
+    memcpy(g->name, name, nlen);
+    g->name_len = (uint16_t)nlen;
+    g->next = n->groups;
+    n->groups = g;
+  }
+  for (struct sub *x = shared ? g->members : n->subs; x; x = x->node_next)
     if (x->session == s) {
       x->opts = opts;
       return 0;
     } /* same filter again: replace [MQTT-3.8.4-3] */
   struct sub *x = tern_alloc(tern_loop_alloc(b->loop), sizeof(*x));
   if (!x) {
+    if (g && !g->members) free_group(b, n, g);
     prune(b, n);
     return TERN_ENOMEM;
   }
   x->session = s;
   x->node = n;
   x->opts = opts;
-  x->node_next = n->subs;
-  n->subs = x;
+  x->group = g;
+  struct sub **head = shared ? &g->members : &n->subs;
+  x->node_next = *head;
+  *head = x;
   x->session_next = s->subs;
   s->subs = x;
   count(n, +1);
@@ -155,9 +199,10 @@ int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const c
 
 static void unlink_sub(struct tern_broker *b, struct sub *x) {
   struct tnode *n = x->node;
-  struct sub **pp = &n->subs;
+  struct sub **pp = x->group ? &x->group->members : &n->subs;
   while (*pp != x) pp = &(*pp)->node_next;
   *pp = x->node_next;
+  if (x->group && !x->group->members) free_group(b, n, x->group);
   pp = &x->session->subs;
   while (*pp != x) pp = &(*pp)->session_next;
   *pp = x->session_next;
@@ -169,9 +214,14 @@ static void unlink_sub(struct tern_broker *b, struct sub *x) {
 
 int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter,
                                  size_t len) {
+  const char *name = NULL;
+  size_t nlen = 0;
+  int shared = split_shared(&filter, &len, &name, &nlen);
   struct tnode *n = walk(b, filter, len, 0);
   if (!n) return 0;
-  for (struct sub *x = n->subs; x; x = x->node_next)
+  struct sgroup *g = shared ? find_group(n, name, nlen) : NULL;
+  if (shared && !g) return 0;
+  for (struct sub *x = shared ? g->members : n->subs; x; x = x->node_next)
     if (x->session == s) {
       unlink_sub(b, x);
       return 1;
@@ -187,6 +237,13 @@ size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen) 
   /* rebuild the filter from the node path (levels joined by '/') */
   const struct tnode *path[TERN_MQTT_MAX_TOPIC];
   size_t depth = 0, o = 0;
+  if (sub->group) { /* "$share/NAME/" first */
+    if ((size_t)sub->group->name_len + 9 > outlen) return 0;
+    memcpy(out, "$share/", 7);
+    memcpy(out + 7, sub->group->name, sub->group->name_len);
+    o = 7u + sub->group->name_len;
+    out[o++] = '/';
+  }
   for (const struct tnode *n = sub->node; n && n->parent && depth < TERN_MQTT_MAX_TOPIC;
        n = n->parent)
     path[depth++] = n;
@@ -204,9 +261,16 @@ size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen) 
 struct match_ctx {
   struct tern_broker *b;
   struct session *hits;
+  struct sgroup *groups;
 };
 
 static void hit(struct match_ctx *m, struct tnode *n) {
+  for (struct sgroup *g = n->groups; g; g = g->next)
+    if (g->match_gen != m->b->match_gen) { /* one message per group */
+      g->match_gen = m->b->match_gen;
+      g->match_next = m->groups;
+      m->groups = g;
+    }
   for (struct sub *x = n->subs; x; x = x->node_next) {
     struct session *s = x->session;
     if (s->match_gen != m->b->match_gen) {
@@ -257,13 +321,53 @@ void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len
                                        void *arg),
                             void *arg) {
   if (!b->root) return;
-  struct match_ctx m = {b, NULL};
+  struct match_ctx m = {b, NULL, NULL};
   b->match_gen++;
   match_level(&m, b->root, topic, len, 0, 1);
   for (struct session *s = m.hits, *next; s; s = next) {
     next = s->match_next;
     fn(b, s, s->match_opts, arg);
   }
+  /* each shared subscription: one member gets it */
+  for (struct sgroup *g = m.groups, *next; g; g = next) {
+    next = g->match_next;
+    uint8_t opts;
+    struct session *s = tern_broker_group_pick(g, NULL, &opts);
+    if (!s) continue;
+    b->via_group = g;
+    fn(b, s, opts, arg);
+    b->via_group = NULL;
+  }
+}
+
+struct session *tern_broker_group_pick(struct sgroup *g, const struct session * not,
+                                       uint8_t *opts) {
+  /* Policy: round robin over the members that are connected and keeping
+   * up; when none is, the next in turn (its session queues it). Members
+   * are numbered in list order, 'not' left out. */
+  unsigned n = 0;
+  for (struct sub *x = g->members; x; x = x->node_next) n += x->session != not ;
+  if (!n) return NULL;
+  unsigned start = g->next_pick % n, i = 0, best_d = n, best_i = 0, first_i = 0;
+  struct sub *best = NULL, *first = NULL;
+  for (struct sub *x = g->members; x; x = x->node_next) {
+    if (x->session == not ) continue;
+    unsigned d = (i + n - start) % n; /* how far after the one to try first */
+    if (d == 0) {
+      first = x;
+      first_i = i;
+    }
+    if (x->session->conn && !x->session->full && d < best_d) {
+      best = x;
+      best_d = d;
+      best_i = i;
+    }
+    i++;
+  }
+  struct sub *x = best ? best : first;
+  g->next_pick = (best ? best_i : first_i) + 1;
+  *opts = x->opts;
+  return x->session;
 }
 
 static void free_node(struct tern_broker *b, struct tnode *n) {
@@ -276,6 +380,16 @@ static void free_node(struct tern_broker *b, struct tnode *n) {
     struct sub *x = n->subs;
     n->subs = x->node_next;
     tern_free(tern_loop_alloc(b->loop), x);
+  }
+  while (n->groups) {
+    struct sgroup *g = n->groups;
+    n->groups = g->next;
+    while (g->members) {
+      struct sub *x = g->members;
+      g->members = x->node_next;
+      tern_free(tern_loop_alloc(b->loop), x);
+    }
+    tern_free(tern_loop_alloc(b->loop), g);
   }
   tern_free(tern_loop_alloc(b->loop), n);
 }

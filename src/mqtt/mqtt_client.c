@@ -53,8 +53,8 @@ struct tern_mqtt {
   int private_refused; /* the broker refused 0x84: plain from now on */
   /* MQTT 5: what the broker's CONNACK allowed, and our outbound aliases */
   uint8_t version;
-  uint16_t broker_receive_max; /* 0: not limited beyond o.inflight */
-  uint16_t alias_max;          /* aliases we may use on this connection */
+  uint16_t broker_receive_max;                /* 0: not limited beyond o.inflight */
+  uint16_t alias_max;                         /* aliases we may use on this connection */
   char *aliases[TERN_MQTT_TOPIC_ALIASES + 1]; /* alias N's topic (our copy), 1-based */
   int last_reason;
   int use_tls;
@@ -134,8 +134,8 @@ static void on_store_record(void *arg, uint8_t type, const uint8_t *d, size_t le
     uint16_t plen = type == 'R' ? (uint16_t)(d[12] << 8 | d[13]) : 0;
     if (head + tlen + plen > len) return;
     const uint8_t *payload = d + head + tlen + plen;
-    struct omsg *om = omsg_new(m, (const char *)d + head, tlen, payload,
-                               len - head - tlen - plen, d + head + tlen, plen);
+    struct omsg *om = omsg_new(m, (const char *)d + head, tlen, payload, len - head - tlen - plen,
+                               d + head + tlen, plen);
     if (!om) return;
     om->id = id;
     om->qos = d[8];
@@ -177,7 +177,8 @@ static void store_put(struct tern_mqtt *m, const struct omsg *om) {
     rec[13] = (uint8_t)om->props_len;
   }
   memcpy(rec + head, om->data, om->topic_len);
-  if (om->props_len) memcpy(rec + head + om->topic_len, om->data + om->topic_len + om->len, om->props_len);
+  if (om->props_len)
+    memcpy(rec + head + om->topic_len, om->data + om->topic_len + om->len, om->props_len);
   if (tern_store_append(m->store, om->props_len ? 'R' : 'P', rec, n, om->data + om->topic_len,
                         om->len) != 0)
     TERN_ERR(m->loop, "mqtt store: write failed");
@@ -246,8 +247,8 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
     }
     if (a) {
       p.topic.len = 0;
-    } else if (free_slot && (m->aliases[free_slot] = tern_alloc(tern_loop_alloc(m->loop),
-                                                                om->topic_len + 1)) != NULL) {
+    } else if (free_slot && (m->aliases[free_slot] =
+                                 tern_alloc(tern_loop_alloc(m->loop), om->topic_len + 1)) != NULL) {
       memcpy(m->aliases[free_slot], om->data, om->topic_len);
       a = free_slot;
     }
@@ -380,9 +381,10 @@ static int qos2_recently_done(struct tern_mqtt *m, const struct tern_mqtt_packet
 }
 
 static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
-  struct tern_mqtt_message msg = {p->topic.p, p->topic.len, p->payload.p,
-                                  p->payload.len, p->qos, p->retain, p->dup, p->packet_id,
-                                  p->version == TERN_MQTT_V5 ? &p->props : NULL};
+  struct tern_mqtt_message msg = {
+      p->topic.p,     p->topic.len, p->payload.p,
+      p->payload.len, p->qos,       p->retain,
+      p->dup,         p->packet_id, p->version == TERN_MQTT_V5 ? &p->props : NULL};
   int handled = 0;
   m->delivered++;
   /* every subscription whose filter matches gets it, as paho's callbacks do */
@@ -494,8 +496,8 @@ static void refused(struct tern_mqtt *m, struct omsg *om, uint8_t reason) {
 static int connack5(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   m->last_reason = p->reason_code;
   if (p->reason_code >= 0x80) {
-    int err = p->reason_code == TERN_MQTT_RC_BAD_USER_OR_PASSWORD ? TERN_EAUTH
-              : p->reason_code == TERN_MQTT_RC_NOT_AUTHORIZED     ? TERN_EDENIED
+    int err = p->reason_code == TERN_MQTT_RC_BAD_USER_OR_PASSWORD  ? TERN_EAUTH
+              : p->reason_code == TERN_MQTT_RC_NOT_AUTHORIZED      ? TERN_EDENIED
               : p->reason_code == TERN_MQTT_RC_UNSUPPORTED_VERSION ? TERN_EUNSUPPORTED
                                                                    : TERN_EPROTO;
     char why[96];
@@ -505,8 +507,8 @@ static int connack5(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   }
   const struct tern_mqtt_props *pr = &p->props;
   m->broker_receive_max = TERN_MQTT_HAS(pr, TERN_MQTT_PROP_RECEIVE_MAX) ? pr->receive_max : 0;
-  m->alias_max = pr->topic_alias_max < TERN_MQTT_TOPIC_ALIASES ? pr->topic_alias_max
-                                                               : TERN_MQTT_TOPIC_ALIASES;
+  m->alias_max =
+      pr->topic_alias_max < TERN_MQTT_TOPIC_ALIASES ? pr->topic_alias_max : TERN_MQTT_TOPIC_ALIASES;
   if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_SERVER_KEEPALIVE)) m->o.keepalive = pr->server_keepalive;
   if (TERN_MQTT_HAS(pr, TERN_MQTT_PROP_ASSIGNED_CLIENT_ID) && pr->assigned_client_id.len < 256) {
     /* the id the broker gave: a persistent session is found again by it */
