@@ -146,14 +146,16 @@ static void redistribute(struct tern_broker *b, struct session *s) {
   for (int l = 0; l < 2; l++)
     for (struct qitem *q = lists[l]; q; q = q->next) {
       if (!q->group || q->state == QS_WAIT_COMP) continue;
-      uint8_t opts;
-      struct session *to = tern_broker_group_pick(q->group, s, &opts);
-      if (!to) continue; /* the group has no one else: it goes with the session */
-      uint8_t sub_qos = opts & TERN_MQTT_SUB_QOS_MASK;
+      struct sub *x = tern_broker_group_pick(q->group, s);
+      if (!x) continue; /* the group has no one else: it goes with the session */
+      struct session *to = x->session;
+      uint8_t sub_qos = x->opts & TERN_MQTT_SUB_QOS_MASK;
       b->via_group = q->group;
+      b->via_sub_id = x->sub_id;
       struct qitem *n =
           tern_broker_session_enqueue(b, to, q->msg, q->qos < sub_qos ? q->qos : sub_qos, 0);
       b->via_group = NULL;
+      b->via_sub_id = 0;
       if (!n) continue;
       if (!to->clean && n->qos) tern_broker_bstore_msg(b, to, n);
       TERN_DEBUG(b->loop, "shared: '%s' goes from %s to %s", q->msg->topic, s->client_id,
@@ -233,7 +235,7 @@ static int expired(struct tern_broker *b, const struct bmsg *m) {
 /* TERN_ELIMIT when the packet would be larger than the client's Maximum
  * Packet Size: not sent, and counted as dropped [MQTT-3.1.2-25]. */
 static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uint8_t retain,
-                        uint16_t id, int dup) {
+                        uint16_t id, int dup, uint32_t sub_id) {
   struct tern_broker *b = bc->broker;
   struct tern_mqtt_packet p;
   memset(&p, 0, offsetof(struct tern_mqtt_packet, filters));
@@ -247,6 +249,10 @@ static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uin
   p.payload = (struct tern_str){(const char *)m->payload, m->payload_len};
   if (bc->version == TERN_MQTT_V5) {
     p.props.raw = (struct tern_str){(const char *)m->props, m->props_len};
+    if (sub_id) {
+      p.props.sub_ids[0] = sub_id;
+      p.props.nsub_ids = 1;
+    }
     if (m->expires_us) { /* what is left of its lifetime, in whole seconds */
       uint64_t now = tern_loop_micros(b->loop);
       TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_MESSAGE_EXPIRY);
@@ -295,14 +301,14 @@ static void pump(struct tern_broker *b, struct session *s) {
      * client: never sent, and done with (also in the store) */
     int gone = expired(b, q->msg);
     if (q->qos == 0 || gone) { /* QoS 0 waited only for room in the socket: no ack to wait for */
-      if (!gone) send_publish(bc, q->msg, 0, q->retain, 0, 0);
+      if (!gone) send_publish(bc, q->msg, 0, q->retain, 0, 0, q->sub_id);
       if (q->store_id && !s->clean) tern_broker_bstore_msg_done(b, q);
       tern_broker_bmsg_unref(b, q->msg);
       tern_free(tern_loop_alloc(b->loop), q);
       continue;
     }
     q->packet_id = next_id(s);
-    if (send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0) == TERN_ELIMIT) {
+    if (send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0, q->sub_id) == TERN_ELIMIT) {
       if (q->store_id && !s->clean) tern_broker_bstore_msg_done(b, q);
       tern_broker_bmsg_unref(b, q->msg);
       tern_free(tern_loop_alloc(b->loop), q);
@@ -348,6 +354,7 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
   q->qos = qos;
   q->retain = retain;
   q->group = b->via_group;
+  q->sub_id = b->via_sub_id;
   if (s->queue_tail) s->queue_tail->next = q;
   else s->queue_head = q;
   s->queue_tail = q;
@@ -370,8 +377,20 @@ static int acl_ok(struct tern_broker *b, const struct session *s, const char *to
          tern_broker_acl_check(a->acl, s->username, s->client_id, topic, len, access);
 }
 
+static void deliver_one(struct tern_broker *b, struct session *s, uint8_t opts, struct bmsg *m);
+
+/* One copy per Subscription Identifier when several matching subscriptions
+ * carry one (5.0 3.3.4: each copy with its own), else one copy. */
 static void deliver(struct tern_broker *b, struct session *s, uint8_t opts, void *arg) {
-  struct bmsg *m = arg;
+  uint8_t n = s->match_nids;
+  for (uint8_t k = 0; k < (n ? n : 1); k++) {
+    b->via_sub_id = n ? s->match_ids[k] : 0;
+    deliver_one(b, s, opts, arg);
+  }
+  b->via_sub_id = 0;
+}
+
+static void deliver_one(struct tern_broker *b, struct session *s, uint8_t opts, struct bmsg *m) {
   uint8_t sub_qos = opts & TERN_MQTT_SUB_QOS_MASK;
   uint8_t qos = m->qos < sub_qos ? m->qos : sub_qos; /* downgrade to the subscription's QoS */
   /* Retain As Published keeps the flag on live messages; else it is 0 */
@@ -388,7 +407,7 @@ static void deliver(struct tern_broker *b, struct session *s, uint8_t opts, void
     struct bconn *bc = s->conn;
     if (!bc) return;
     if (!s->queue_head && bc->conn->tx.len + m->payload_len <= bc->conn->tx.cap / 2) {
-      send_publish(bc, m, 0, retain, 0, 0);
+      send_publish(bc, m, 0, retain, 0, 0, b->via_sub_id);
       return;
     }
     if (s->stalled) { /* not reading at all: QoS 0 promises nothing, so it goes */
@@ -540,7 +559,7 @@ static void resend_inflight(struct bconn *bc) {
    * [MQTT-4.4.0-1]; those past PUBREC get their PUBREL again. */
   for (struct qitem *q = bc->session->inflight_head; q; q = q->next) {
     if (q->state == QS_WAIT_COMP) send_ack(bc, TERN_MQTT_PUBREL, q->packet_id);
-    else send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 1);
+    else send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 1, q->sub_id);
   }
 }
 
@@ -583,7 +602,7 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     TERN_MQTT_SET(&ack, TERN_MQTT_PROP_MAX_PACKET_SIZE);
     ack.max_packet_size = (uint32_t)b->opts.max_packet + 5;
     TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SUB_ID_AVAILABLE);
-    ack.sub_id_available = 0;
+    ack.sub_id_available = 1;
     TERN_MQTT_SET(&ack, TERN_MQTT_PROP_SHARED_SUB_AVAILABLE);
     ack.shared_sub_available = 1;
   }
@@ -850,17 +869,19 @@ static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
 }
 
 static void send_retained(struct tern_broker *b, struct session *s, const char *f, size_t flen,
-                          uint8_t qos) {
+                          uint8_t qos, uint32_t sub_id) {
   for (size_t i = 0; i < b->nretained; i++) {
     struct bmsg *m = b->retained[i];
     if (!tern_mqtt_topic_matches(f, flen, m->topic, m->topic_len)) continue;
     if (!acl_ok(b, s, m->topic, m->topic_len, ACL_READ)) continue;
     uint8_t q = m->qos < qos ? m->qos : qos;
     if (q == 0) {
-      send_publish(s->conn, m, 0, 1, 0, 0);
+      send_publish(s->conn, m, 0, 1, 0, 0, sub_id);
       continue;
     }
+    b->via_sub_id = sub_id;
     struct qitem *it = tern_broker_session_enqueue(b, s, m, q, 1);
+    b->via_sub_id = 0;
     if (it && !s->clean) tern_broker_bstore_msg(b, s, it);
   }
   pump(b, s);
@@ -880,10 +901,7 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   struct tern_broker *b = bc->broker;
   struct session *s = bc->session;
   int v5 = bc->version == TERN_MQTT_V5;
-  if (v5 && p->props.nsub_ids) { /* CONNACK said they are not available */
-    disconnect_with(bc, TERN_MQTT_RC_SUB_IDS_NOT_SUPPORTED, "Subscription Identifiers unsupported");
-    return 0;
-  }
+  uint32_t sub_id = v5 && p->props.nsub_ids ? p->props.sub_ids[0] : 0; /* one per SUBSCRIBE */
   struct tern_mqtt_packet ack;
   memset(&ack, 0, sizeof(ack));
   ack.type = TERN_MQTT_SUBACK;
@@ -901,9 +919,9 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
       continue;
     }
     int existed = handling == 1 && has_sub(s, f->p, f->len);
-    int rc = tern_broker_tree_subscribe(b, s, f->p, f->len, opts);
+    int rc = tern_broker_tree_subscribe(b, s, f->p, f->len, opts, sub_id);
     ack.qos_list[i] = rc < 0 ? (v5 ? TERN_MQTT_RC_UNSPECIFIED : TERN_MQTT_SUBACK_FAILURE) : qos;
-    if (rc >= 0 && !s->clean) tern_broker_bstore_sub(b, s, f->p, f->len, opts, 1);
+    if (rc >= 0 && !s->clean) tern_broker_bstore_sub(b, s, f->p, f->len, opts, sub_id, 1);
     if (rc >= 0)
       TERN_INFO(b->loop, "client %s subscribed to '%.*s' (QoS %d)", s->client_id, (int)f->len, f->p,
                 qos);
@@ -912,7 +930,8 @@ static int on_subscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   }
   send_packet(bc, &ack);
   for (size_t i = 0; i < p->count; i++)
-    if (send_ret[i]) send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i]);
+    if (send_ret[i])
+      send_retained(b, s, p->filters[i].p, p->filters[i].len, ack.qos_list[i], sub_id);
   return 0;
 }
 
@@ -926,7 +945,7 @@ static int on_unsubscribe(struct bconn *bc, const struct tern_mqtt_packet *p) {
   for (size_t i = 0; i < p->count; i++) {
     int had = tern_broker_tree_unsubscribe(bc->broker, s, p->filters[i].p, p->filters[i].len);
     if (had && !s->clean)
-      tern_broker_bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0);
+      tern_broker_bstore_sub(bc->broker, s, p->filters[i].p, p->filters[i].len, 0, 0, 0);
     ack.qos_list[i] = had ? TERN_MQTT_RC_SUCCESS : TERN_MQTT_RC_NO_SUBSCRIPTION_EXISTED;
   }
   send_packet(bc, &ack);

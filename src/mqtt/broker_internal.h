@@ -35,6 +35,7 @@ struct qitem {
   uint8_t qos;          /* granted: min(published, subscribed) */
   uint8_t retain;       /* flag as sent: 1 only for retained-on-subscribe */
   uint8_t state;        /* QS_QUEUED, QS_WAIT_ACK (PUBACK/PUBREC), QS_WAIT_COMP */
+  uint32_t sub_id;      /* 5.0 Subscription Identifier it goes out with (0: none) */
   struct sgroup *group; /* came through this shared subscription (or NULL) */
 };
 enum { QS_QUEUED, QS_WAIT_ACK, QS_WAIT_COMP };
@@ -45,7 +46,8 @@ struct sub {
   struct session *session;
   struct tnode *node;
   struct sgroup *group; /* a shared subscription's ($share/NAME/filter), or NULL */
-  uint8_t opts; /* the SUBSCRIBE option byte: QoS, and in 5.0 No Local, RAP, Retain Handling */
+  uint8_t opts;    /* the SUBSCRIBE option byte: QoS, and in 5.0 No Local, RAP, Retain Handling */
+  uint32_t sub_id; /* 5.0 Subscription Identifier (0: none) */
 };
 
 /* MQTT 5 shared subscription: the members of $share/NAME/filter, at the
@@ -90,6 +92,8 @@ struct session {
   size_t nqos2_in;
   unsigned match_gen; /* routing: seen in this publish? */
   uint8_t match_opts; /* routing: the matching subscriptions' options, combined */
+  uint8_t match_nids; /* routing: their Subscription Identifiers */
+  uint32_t match_ids[TERN_MQTT_MAX_SUB_IDS];
   struct session *match_next;
   /* flow control: online and behind by the pause threshold, its publishers
    * wait (their PUBLISH packets are held, acks and pings still answered) */
@@ -191,6 +195,7 @@ struct tern_broker {
   struct session *hit_full;  /* routing: a subscriber it reached that is behind */
   int matched;               /* routing: it reached a subscriber (5.0's PUBACK says if not) */
   struct sgroup *via_group;  /* routing: the shared subscription being delivered through */
+  uint32_t via_sub_id;       /* routing: the Subscription Identifier of this copy */
   unsigned match_gen;
   struct tern_timer sys_timer, expiry_timer;
   int stopping;
@@ -200,7 +205,7 @@ struct tern_broker {
 
 /* broker_tree.c: subscriptions */
 int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
-                               size_t len, uint8_t opts);
+                               size_t len, uint8_t opts, uint32_t sub_id);
 int tern_broker_tree_unsubscribe(struct tern_broker *b, struct session *s, const char *filter,
                                  size_t len);
 void tern_broker_tree_remove_session(struct tern_broker *b, struct session *s);
@@ -213,7 +218,7 @@ void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len
 void tern_broker_tree_free(struct tern_broker *b);
 /* Shared subscriptions: the member a message for g goes to now (connected
  * and keeping up first, in turn; else the next in turn), never 'not'. */
-struct session *tern_broker_group_pick(struct sgroup *g, const struct session * not, uint8_t *opts);
+struct sub *tern_broker_group_pick(struct sgroup *g, const struct session *skip);
 /* broker.c: a group is freed; messages that came through it forget it */
 void tern_broker_group_gone(struct tern_broker *b, struct sgroup *g);
 size_t tern_broker_tree_filter(const struct sub *sub, char *out, size_t outlen);
@@ -248,7 +253,7 @@ void tern_broker_bstore_close(struct tern_broker *b);
 void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m);
 void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive);
 void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter,
-                            size_t flen, uint8_t qos, int add);
+                            size_t flen, uint8_t qos, uint32_t sub_id, int add);
 void tern_broker_bstore_msg(struct tern_broker *b, const struct session *s, struct qitem *q);
 void tern_broker_bstore_msg_done(struct tern_broker *b, struct qitem *q);
 void tern_broker_bstore_flush(struct tern_broker *b);

@@ -116,11 +116,13 @@ void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, 
 }
 
 void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, const char *filter,
-                            size_t flen, uint8_t qos, int add) {
+                            size_t flen, uint8_t qos, uint32_t sub_id, int add) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 200);
   w_u8(&w, qos);
   w_str(&w, s->client_id, strlen(s->client_id));
   w_str(&w, filter, flen);
+  if (add && sub_id) /* 5.0's Subscription Identifier; older records have none */
+    for (int i = 3; i >= 0; i--) w_u8(&w, (uint8_t)(sub_id >> (i * 8)));
   append(b, add ? REC_SUB : REC_UNSUB, &w, NULL, 0);
 }
 
@@ -224,7 +226,12 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     if (r.err) break;
     s = tern_broker_session_get(b, cid, 1);
     if (!s) return;
-    if (type == REC_SUB) tern_broker_tree_subscribe(b, s, topic, (size_t)fl, qos);
+    uint32_t sub_id = 0;
+    if (r.n >= 4) {
+      uint32_t hi = r_u16(&r);
+      sub_id = hi << 16 | r_u16(&r);
+    }
+    if (type == REC_SUB) tern_broker_tree_subscribe(b, s, topic, (size_t)fl, qos, sub_id);
     else tern_broker_tree_unsubscribe(b, s, topic, (size_t)fl);
     return;
   }
@@ -297,7 +304,7 @@ static void compact(struct tern_broker *b) {
       tern_broker_bstore_session(b, s, 1);
       for (struct sub *x = s->subs; x; x = x->session_next) {
         size_t fl = tern_broker_tree_filter(x, filter, sizeof(filter));
-        tern_broker_bstore_sub(b, s, filter, fl, x->opts, 1);
+        tern_broker_bstore_sub(b, s, filter, fl, x->opts, x->sub_id, 1);
       }
       struct qitem *lists[2] = {s->inflight_head, s->queue_head};
       for (int k = 0; k < 2; k++)

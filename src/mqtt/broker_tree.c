@@ -154,7 +154,7 @@ static struct sgroup *find_group(struct tnode *n, const char *name, size_t nlen)
 }
 
 int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const char *filter,
-                               size_t len, uint8_t opts) {
+                               size_t len, uint8_t opts, uint32_t sub_id) {
   const char *name = NULL;
   size_t nlen = 0;
   int shared = split_shared(&filter, &len, &name, &nlen);
@@ -175,6 +175,7 @@ int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const c
   for (struct sub *x = shared ? g->members : n->subs; x; x = x->node_next)
     if (x->session == s) {
       x->opts = opts;
+      x->sub_id = sub_id;
       return 0;
     } /* same filter again: replace [MQTT-3.8.4-3] */
   struct sub *x = tern_alloc(tern_loop_alloc(b->loop), sizeof(*x));
@@ -186,6 +187,7 @@ int tern_broker_tree_subscribe(struct tern_broker *b, struct session *s, const c
   x->session = s;
   x->node = n;
   x->opts = opts;
+  x->sub_id = sub_id;
   x->group = g;
   struct sub **head = shared ? &g->members : &n->subs;
   x->node_next = *head;
@@ -276,6 +278,7 @@ static void hit(struct match_ctx *m, struct tnode *n) {
     if (s->match_gen != m->b->match_gen) {
       s->match_gen = m->b->match_gen;
       s->match_opts = x->opts;
+      s->match_nids = 0;
       s->match_next = m->hits;
       m->hits = s;
     } else {
@@ -287,6 +290,8 @@ static void hit(struct match_ctx *m, struct tnode *n) {
       s->match_opts = (uint8_t)(qos | (a & x->opts & TERN_MQTT_SUB_NO_LOCAL) |
                                 ((a | x->opts) & TERN_MQTT_SUB_RETAIN_AS_PUBLISHED));
     }
+    if (x->sub_id && s->match_nids < TERN_MQTT_MAX_SUB_IDS)
+      s->match_ids[s->match_nids++] = x->sub_id;
   }
 }
 
@@ -331,27 +336,27 @@ void tern_broker_tree_match(struct tern_broker *b, const char *topic, size_t len
   /* each shared subscription: one member gets it */
   for (struct sgroup *g = m.groups, *next; g; g = next) {
     next = g->match_next;
-    uint8_t opts;
-    struct session *s = tern_broker_group_pick(g, NULL, &opts);
-    if (!s) continue;
+    struct sub *x = tern_broker_group_pick(g, NULL);
+    if (!x) continue;
+    x->session->match_nids = x->sub_id ? 1 : 0; /* the member's own, alone */
+    x->session->match_ids[0] = x->sub_id;
     b->via_group = g;
-    fn(b, s, opts, arg);
+    fn(b, x->session, x->opts, arg);
     b->via_group = NULL;
   }
 }
 
-struct session *tern_broker_group_pick(struct sgroup *g, const struct session * not,
-                                       uint8_t *opts) {
+struct sub *tern_broker_group_pick(struct sgroup *g, const struct session *skip) {
   /* Policy: round robin over the members that are connected and keeping
    * up; when none is, the next in turn (its session queues it). Members
-   * are numbered in list order, 'not' left out. */
+   * are numbered in list order, 'skip' left out. */
   unsigned n = 0;
-  for (struct sub *x = g->members; x; x = x->node_next) n += x->session != not ;
+  for (struct sub *x = g->members; x; x = x->node_next) n += x->session != skip;
   if (!n) return NULL;
   unsigned start = g->next_pick % n, i = 0, best_d = n, best_i = 0, first_i = 0;
   struct sub *best = NULL, *first = NULL;
   for (struct sub *x = g->members; x; x = x->node_next) {
-    if (x->session == not ) continue;
+    if (x->session == skip) continue;
     unsigned d = (i + n - start) % n; /* how far after the one to try first */
     if (d == 0) {
       first = x;
@@ -366,8 +371,7 @@ struct session *tern_broker_group_pick(struct sgroup *g, const struct session * 
   }
   struct sub *x = best ? best : first;
   g->next_pick = (best ? best_i : first_i) + 1;
-  *opts = x->opts;
-  return x->session;
+  return x;
 }
 
 static void free_node(struct tern_broker *b, struct tnode *n) {

@@ -91,7 +91,7 @@ from mqtt5raw import *
 port, step = int(sys.argv[1]), sys.argv[3]
 if step == "before":
     c, _ = session(port, "v5-keep", p=props((SESSION_EXPIRY, 600)))
-    c.send(subscribe(1, ("keep/t", 0x04 | 1)))
+    c.send(subscribe(1, ("keep/t", 0x04 | 1), p=props((SUBSCRIPTION_ID, 9))))
     print("suback", recv(c)["codes"])
     c.send(disconnect())
 else:
@@ -107,7 +107,7 @@ else:
     d = recv(c)
     while d["type"] != 3:
         d = recv(c)
-    print("got", d["payload"].decode())
+    print("got", d["payload"].decode(), "ids", d["props"].get(SUBSCRIPTION_ID))
 PY
 "$PY" "$TMP/nl.py" "$port" "$(dirname "$0")/py" before >"$TMP/nl1"
 kill -9 "$PID_broker"
@@ -121,4 +121,5 @@ out=$(timeout 20 "$PY" "$TMP/nl.py" "$port" "$(dirname "$0")/py" after 2>&1)
 th_match "after kill -9: the 5.0 session (expiry 600) is present" "present 1" "$out"
 th_match "after kill -9: No Local still holds (its own message not back, the other's is)" \
   "got other" "$out"
+th_match "after kill -9: the Subscription Identifier still comes with it" "ids \[9\]" "$out"
 th_done

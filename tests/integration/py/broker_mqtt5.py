@@ -45,8 +45,8 @@ def t_connack():
     pr = ack["props"]
     check("CONNACK gives Topic Alias Maximum, Receive Maximum, Maximum Packet Size",
           pr.get(TOPIC_ALIAS_MAX, 0) > 0 and pr.get(RECEIVE_MAX, 0) > 0 and pr.get(MAX_PACKET_SIZE, 0) > 0)
-    check("CONNACK says shared subscriptions are available, identifiers not",
-          pr.get(SHARED_AVAILABLE) == 1 and pr.get(SUB_ID_AVAILABLE) == 0)
+    check("CONNACK says shared subscriptions and Subscription Identifiers are available",
+          pr.get(SHARED_AVAILABLE) == 1 and pr.get(SUB_ID_AVAILABLE) == 1)
     c.close()
     c, ack = session(PORT, "", clean=False)
     check("an empty client id with Clean Start 0: an Assigned Client Identifier",
@@ -116,8 +116,8 @@ def t_malformed():
     c.send(subscribe(1, ("m/#", 0x30)))
     check("Retain Handling 3: DISCONNECT 0x82", closed_with(c, 0x82))
     c, _ = session(PORT, "v5-mal")
-    c.send(subscribe(1, ("m/#", 0), p=props((SUBSCRIPTION_ID, 5))))
-    check("a Subscription Identifier it said it does not take: DISCONNECT 0xA1", closed_with(c, 0xA1))
+    c.send(subscribe(1, ("m/#", 0), p=props((SUBSCRIPTION_ID, 5), (SUBSCRIPTION_ID, 6))))
+    check("two Subscription Identifiers in one SUBSCRIBE: DISCONNECT 0x82", closed_with(c, 0x82))
 
 
 def t_receive_maximum():
@@ -385,7 +385,38 @@ def t_shared():
         c.close()
 
 
-for area in (t_connack, t_shared, t_aliases, t_malformed, t_receive_maximum, t_acks_and_reasons,
+def t_sub_ids():
+    c, _ = session(PORT, "v5-ids")
+    c.send(subscribe(1, ("ids/#", 1), p=props((SUBSCRIPTION_ID, 42))))
+    wait_for(c, 9)
+    c.send(subscribe(2, ("ids/a", 1), p=props((SUBSCRIPTION_ID, 7))))
+    wait_for(c, 9)
+    c.send(subscribe(3, ("ids/b", 1)))  # none
+    wait_for(c, 9)
+    pub, _ = session(PORT, "v5-ids-pub")
+    pub.send(publish("ids/c", "c", qos=1, pid=1))
+    d = take(c, 1)
+    check("a message carries its subscription's identifier", d and d[0]["props"].get(SUBSCRIPTION_ID) == [42])
+    pub.send(publish("ids/a", "a", qos=1, pid=2))
+    got = take(c, 2)
+    check("two matching subscriptions with identifiers: a copy with each (3.3.4)",
+          sorted(i for x in got for i in x["props"].get(SUBSCRIPTION_ID, [])) == [7, 42])
+    pub.send(publish("ids/b", "b", qos=1, pid=3, retain=True))
+    d = take(c, 1)
+    check("one with and one without: a single copy with the identifier", d and d[0]["props"].get(SUBSCRIPTION_ID) == [42])
+    check("and no second copy", c.quiet(0.3))
+    r, _ = session(PORT, "v5-ids-ret")
+    r.send(subscribe(1, ("ids/b", 1), p=props((SUBSCRIPTION_ID, 99))))
+    wait_for(r, 9)
+    d = take(r, 1)
+    check("a retained message sent on subscribe carries the new identifier",
+          d and d[0]["retain"] == 1 and d[0]["props"].get(SUBSCRIPTION_ID) == [99])
+    pub.send(publish("ids/b", "", qos=1, pid=4, retain=True))  # clear it
+    for x in (c, pub, r):
+        x.close()
+
+
+for area in (t_connack, t_shared, t_sub_ids, t_aliases, t_malformed, t_receive_maximum, t_acks_and_reasons,
              t_subscription_options, t_properties_through, t_expiry, t_wills_and_takeover,
              t_max_packet_size):
     run(area)
