@@ -31,6 +31,7 @@ static const char usage[] =
     "  --acl FILE         ACL file in Mosquitto's acl_file format\n"
     "  --persist DIR      keep sessions, retained and queued messages in DIR\n"
     "  --fsync            fsync before acknowledging (survives power loss)\n"
+    "  --topic-aliases-out  send MQTT 5 Topic Aliases to clients that allow them\n"
     "  --tls-port PORT    also listen with TLS (needs --cert and --key)\n"
     "  --max-queued N     messages an offline session keeps (beyond: dropped, counted);\n"
     "                     an online one this far behind pauses its publishers (default 100000;\n"
@@ -49,7 +50,7 @@ struct flags {
   const char *port, *bind, *passwd, *acl, *persist, *tls_port, *cert, *key;
   char bridge[4096]; /* --bridge* flags as the configuration lines they stand for */
   size_t bridge_len;
-  int anon, fsync, verbose;
+  int anon, fsync, verbose, aliases_out;
   long max_queued, slow_s;
 };
 
@@ -106,6 +107,7 @@ static int parse_flags(int argc, char **argv, struct flags *f, const char **conf
     else if ((v = app_opt(argc, argv, &i, "--acl", &bad))) f->acl = v;
     else if ((v = app_opt(argc, argv, &i, "--persist", &bad))) f->persist = v;
     else if (!strcmp(a, "--fsync")) f->fsync = 1;
+    else if (!strcmp(a, "--topic-aliases-out")) f->aliases_out = 1;
     else if ((v = app_opt(argc, argv, &i, "--tls-port", &bad))) f->tls_port = v;
     else if ((v = app_opt(argc, argv, &i, "--cert", &bad))) f->cert = v;
     else if ((v = app_opt(argc, argv, &i, "--key", &bad))) f->key = v;
@@ -229,6 +231,7 @@ int cmd_broker(int argc, char **argv) {
   if (f.acl) o->auth.acl_file = f.acl;
   if (f.persist) o->persist_dir = f.persist;
   if (f.fsync) o->fsync = 1;
+  if (f.aliases_out) o->topic_aliases_out = 1;
   if (f.max_queued > 0) o->max_queued = (size_t)f.max_queued;
   if (f.slow_s > 0) o->slow_subscriber_s = (uint32_t)f.slow_s;
 

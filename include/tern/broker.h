@@ -88,6 +88,10 @@ struct tern_broker_opts {
   size_t max_queued;          /* 0: TERN_MQTT_QUEUE_MAX */
   uint32_t slow_subscriber_s; /* 0: TERN_BROKER_SLOW_SUBSCRIBER_S */
   uint32_t sys_interval_s;    /* $SYS/broker/... period; 0: 10 s */
+  /* MQTT 5 Topic Aliases toward clients whose CONNECT allows them. Off by
+   * default: Mosquitto never sends them, and libmosquitto 2.0 and paho 1.6
+   * clients that announce a Topic Alias Maximum still mishandle them. */
+  int topic_aliases_out;
 };
 
 struct tern_broker_stats {

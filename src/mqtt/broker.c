@@ -232,6 +232,30 @@ static int expired(struct tern_broker *b, const struct bmsg *m) {
   return m->expires_us && tern_loop_micros(b->loop) > m->expires_us;
 }
 
+/* 5.0 Topic Alias toward a client that allows them: a topic sent before
+ * goes as its alias alone; a new one takes a free alias (then stays). */
+static void alias_out(struct bconn *bc, struct tern_mqtt_packet *p) {
+  const struct tern_allocator *al = tern_loop_alloc(bc->broker->loop);
+  if (!bc->aliases_out &&
+      !(bc->aliases_out = tern_alloc(al, ((size_t)bc->alias_out_max + 1) * sizeof(char *))))
+    return;
+  uint16_t a = 0, free_slot = 0;
+  for (uint16_t i = 1; i <= bc->alias_out_max && !a; i++) {
+    const char *t = bc->aliases_out[i];
+    if (!t) free_slot = free_slot ? free_slot : i;
+    else if (strlen(t) == p->topic.len && !memcmp(t, p->topic.p, p->topic.len)) a = i;
+  }
+  if (a) {
+    p->topic.len = 0;
+  } else if (free_slot && (bc->aliases_out[free_slot] = tern_alloc(al, p->topic.len + 1))) {
+    memcpy(bc->aliases_out[free_slot], p->topic.p, p->topic.len);
+    a = free_slot;
+  }
+  if (!a) return;
+  TERN_MQTT_SET(&p->props, TERN_MQTT_PROP_TOPIC_ALIAS);
+  p->props.topic_alias = a;
+}
+
 /* TERN_ELIMIT when the packet would be larger than the client's Maximum
  * Packet Size: not sent, and counted as dropped [MQTT-3.1.2-25]. */
 static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uint8_t retain,
@@ -265,6 +289,7 @@ static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uin
                 LOG_PEER(bc), m->topic, (unsigned)bc->max_packet);
       return TERN_ELIMIT;
     }
+    if (bc->alias_out_max) alias_out(bc, &p);
   }
   int rc = send_packet(bc, &p);
   if (rc == 0) b->st.msgs_sent++;
@@ -584,6 +609,10 @@ static int on_connect(struct bconn *bc, const struct tern_mqtt_packet *p) {
     const struct tern_mqtt_props *cp = &p->props;
     bc->receive_max = TERN_MQTT_HAS(cp, TERN_MQTT_PROP_RECEIVE_MAX) ? cp->receive_max : 65535;
     bc->max_packet = cp->max_packet_size; /* 0 when absent: no limit */
+    bc->alias_out_max = !b->opts.topic_aliases_out ? 0
+                        : cp->topic_alias_max < TERN_BROKER_TOPIC_ALIAS_MAX
+                            ? cp->topic_alias_max
+                            : TERN_BROKER_TOPIC_ALIAS_MAX;
     bc->session_expiry = cp->session_expiry;
     bc->problem_info =
         !TERN_MQTT_HAS(cp, TERN_MQTT_PROP_REQUEST_PROBLEM_INFO) || cp->request_problem_info;
@@ -1107,6 +1136,11 @@ static void on_close(struct bconn *bc) {
     for (int i = 0; i <= TERN_BROKER_TOPIC_ALIAS_MAX; i++)
       tern_free(tern_loop_alloc(b->loop), bc->aliases[i]);
     tern_free(tern_loop_alloc(b->loop), bc->aliases);
+  }
+  if (bc->aliases_out) {
+    for (int i = 0; i <= bc->alias_out_max; i++)
+      tern_free(tern_loop_alloc(b->loop), bc->aliases_out[i]);
+    tern_free(tern_loop_alloc(b->loop), bc->aliases_out);
   }
   if (s && s->clean) session_free(b, s);
   tern_broker_bstore_flush(b);

@@ -153,6 +153,8 @@ struct bconn {
   uint32_t session_expiry; /* from CONNECT, may change at DISCONNECT */
   uint32_t will_delay_s;
   char **aliases; /* its Topic Aliases (1..TERN_BROKER_TOPIC_ALIAS_MAX), or NULL */
+  char **aliases_out;     /* ours to it (1..alias_out_max), or NULL */
+  uint16_t alias_out_max; /* its Topic Alias Maximum, within ours */
 };
 
 /* broker_bridge.c: one bridge and its client upstream */

@@ -8,7 +8,8 @@ th_init broker_mqtt5
 th_need mosquitto_sub mosquitto_pub
 port=$(th_free_port)
 mkdir -p "$TMP/state"
-th_bg broker "$TERN" broker -p "$port" --allow-anonymous -v --persist "$TMP/state"
+th_bg broker "$TERN" broker -p "$port" --allow-anonymous -v --persist "$TMP/state" \
+  --topic-aliases-out
 th_wait_tcp "$port"
 PYTHONPATH="$(dirname "$0")/py" "$PY" "$(dirname "$0")/py/broker_mqtt5.py" "$port" || TH_FAIL=1
 kill -0 "$PID_broker" 2>/dev/null || th_check "the broker is still running" false

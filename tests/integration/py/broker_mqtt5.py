@@ -90,6 +90,24 @@ def t_aliases():
     sub.close()
 
 
+def t_aliases_out():
+    sub, _ = session(PORT, "v5-alout", p=props((TOPIC_ALIAS_MAX, 2)))
+    sub.send(subscribe(1, ("ao/#", 0)))
+    wait_for(sub, 9)
+    pub, _ = session(PORT, "v5-alout-pub")
+    for t in ("ao/x", "ao/x", "ao/y", "ao/z", "ao/y", "ao/z"):
+        pub.send(publish(t, t))
+    ds = [recv(sub) for _ in range(6)]
+    seen = [(d["topic"], d["props"].get(TOPIC_ALIAS), d["payload"].decode()) for d in ds]
+    check("to a client allowing 2 aliases: a topic, then its alias alone",
+          seen[0] == ("ao/x", 1, "ao/x") and seen[1] == ("", 1, "ao/x"))
+    check("a second topic takes the second alias; a third, beyond the maximum, goes whole",
+          seen[2] == ("ao/y", 2, "ao/y") and seen[3] == ("ao/z", None, "ao/z") and
+          seen[4] == ("", 2, "ao/y") and seen[5] == ("ao/z", None, "ao/z"))
+    sub.close()
+    pub.close()
+
+
 def t_malformed():
     cases = [("an unknown property identifier", b"\x02\x05\x00", 0x81),
              ("a duplicate property", props((MESSAGE_EXPIRY, 1), (MESSAGE_EXPIRY, 2)), 0x82),
@@ -416,7 +434,7 @@ def t_sub_ids():
         x.close()
 
 
-for area in (t_connack, t_shared, t_sub_ids, t_aliases, t_malformed, t_receive_maximum, t_acks_and_reasons,
+for area in (t_connack, t_shared, t_sub_ids, t_aliases_out, t_aliases, t_malformed, t_receive_maximum, t_acks_and_reasons,
              t_subscription_options, t_properties_through, t_expiry, t_wills_and_takeover,
              t_max_packet_size):
     run(area)
