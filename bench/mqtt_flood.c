@@ -4,6 +4,8 @@
  * subscribers on "load/#" that acknowledge at once. One thread, so the
  * broker, not the generator, is what runs out of breath first.
  *
+ * With MQTT_FLOOD_VERSION=5 it speaks MQTT 5.0 (empty property blocks).
+ *
  * usage: bench_mqtt_flood PORT[:SUBPORT] QOS PUBLISHERS SUBSCRIBERS MESSAGES [WINDOW [SIZE]]
  *        bench_mqtt_flood PORT rtt MESSAGES      (QoS 1, one in flight: latency)
  * prints: sent N acked N received N expected N lost N dup N seconds S msgs_per_s R
@@ -35,7 +37,7 @@ struct conn {
   double *sent_at;     /* rtt */
 };
 
-static int qos, npub, nsub, window = 32, size = 32, rtt_mode;
+static int qos, npub, nsub, window = 32, size = 32, rtt_mode, v5;
 static long msgs;
 static double *lat;
 static long nlat;
@@ -98,15 +100,17 @@ static int dial(int port, const char *id, int keepalive) {
   }
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   struct conn tmp = {0};
-  size_t len = 10 + 2 + strlen(id);
+  size_t len = 10 + (size_t)v5 + 2 + strlen(id);
   head(&tmp, 0x10, len);
   str(&tmp, "MQTT");
-  unsigned char v[4] = {4, 2, (unsigned char)(keepalive >> 8), (unsigned char)keepalive};
-  put(&tmp, v, 4);
+  unsigned char v[5] = {v5 ? 5 : 4, 2, (unsigned char)(keepalive >> 8), (unsigned char)keepalive, 0};
+  put(&tmp, v, v5 ? 5 : 4); /* 5.0: an empty property block */
   str(&tmp, id);
-  unsigned char ca[4];
-  if (write(fd, tmp.out, tmp.out_len) != (ssize_t)tmp.out_len || read(fd, ca, 4) != 4 ||
-      ca[3] != 0) {
+  /* CONNACK: 2 bytes of header (its length is below 128), then the body;
+   * its second byte is the return code (5.0: the reason code) */
+  unsigned char ca[130];
+  if (write(fd, tmp.out, tmp.out_len) != (ssize_t)tmp.out_len || read(fd, ca, 2) != 2 ||
+      ca[1] < 2 || ca[1] > 127 || read(fd, ca + 2, ca[1]) != ca[1] || ca[3] != 0) {
     fprintf(stderr, "CONNECT refused\n");
     exit(1);
   }
@@ -123,7 +127,7 @@ static void publish_one(struct conn *c) {
   }
   char topic[32];
   snprintf(topic, sizeof(topic), "load/%d", c->idx);
-  size_t len = 2 + strlen(topic) + (qos ? 2 : 0) + (size_t)n;
+  size_t len = 2 + strlen(topic) + (qos ? 2 : 0) + (size_t)v5 + (size_t)n;
   head(c, (unsigned char)(0x30 | (qos << 1)), len);
   str(c, topic);
   if (qos) {
@@ -132,6 +136,7 @@ static void publish_one(struct conn *c) {
     put(c, id, 2);
     c->inflight++;
   }
+  if (v5) put(c, "", 1); /* no properties */
   put(c, payload, (size_t)n);
   if (rtt_mode) c->sent_at[c->next] = now_s();
   c->next++;
@@ -144,6 +149,13 @@ static void on_packet(struct conn *c, struct conn *pubs, unsigned char first,
   if (type == 3) { /* PUBLISH to a subscriber */
     int q = (first >> 1) & 3;
     size_t tl = (size_t)b[0] << 8 | b[1], at = 2 + tl + (q ? 2 : 0);
+    if (v5) { /* skip the property block: its length, then itself */
+      size_t plen = 0, shift = 0;
+      while (at < len && (b[at] & 128)) plen |= (size_t)(b[at++] & 127) << shift, shift += 7;
+      if (at < len) plen |= (size_t)(b[at++] & 127) << shift;
+      at += plen;
+    }
+    if (at > len) at = len;
     char text[32] = "";
     memcpy(text, b + at, len - at < 31 ? len - at : 31);
     int p = atoi(text);
@@ -171,6 +183,7 @@ static int cmp_d(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
+  v5 = getenv("MQTT_FLOOD_VERSION") && !strcmp(getenv("MQTT_FLOOD_VERSION"), "5");
   if (argc >= 4 && !strcmp(argv[2], "rtt")) {
     rtt_mode = 1, qos = 1, npub = 1, nsub = 1, window = 1, msgs = atol(argv[3]);
   } else if (argc >= 6) {
@@ -196,13 +209,15 @@ int main(int argc, char **argv) {
     c->fd = dial(sub_port, id, 600);
     c->idx = i;
     c->seen = calloc((size_t)npub * (size_t)msgs, 1);
-    head(c, 0x82, 2 + 2 + 6 + 1);
+    head(c, 0x82, 2 + (size_t)v5 + 2 + 6 + 1);
     unsigned char pid[2] = {0, 1}, q = (unsigned char)qos;
     put(c, pid, 2);
+    if (v5) put(c, "", 1);
     str(c, "load/#");
     put(c, &q, 1);
-    unsigned char sa[5];
-    if (write(c->fd, c->out, c->out_len) != (ssize_t)c->out_len || read(c->fd, sa, 5) != 5)
+    unsigned char sa[130]; /* SUBACK: header, then its body (5.0: with properties) */
+    if (write(c->fd, c->out, c->out_len) != (ssize_t)c->out_len || read(c->fd, sa, 2) != 2 ||
+        sa[1] > 127 || read(c->fd, sa + 2, sa[1]) != sa[1])
       return 1;
     c->out_len = 0;
   }

@@ -39,6 +39,7 @@ struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, siz
    * (counted down), nor what only a will carries */
   struct tern_mqtt_props pass;
   size_t pl = 0;
+  if (props && !props->has && !props->user.len) props = NULL; /* none: the usual case */
   if (props) {
     pass = *props;
     pass.has &= (uint64_t)1 << TERN_MQTT_PROP_PAYLOAD_FORMAT |

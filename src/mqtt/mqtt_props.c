@@ -191,7 +191,7 @@ static void store(struct tern_mqtt_props *o, uint8_t id, const struct pval *v) {
 
 int tern_mqtt_props_read(const uint8_t *p, size_t n, int where, int from,
                          struct tern_mqtt_props *out, uint8_t *reason) {
-  memset(out, 0, sizeof(*out));
+  /* out was zeroed with its packet (tern_mqtt_decode_v): only what is found is set */
   out->user = (struct tern_str){(const char *)p, n};
   size_t off = 0;
   while (off < n) {
@@ -332,6 +332,7 @@ static size_t user_entries(const struct tern_mqtt_props *o, uint8_t *w) {
 }
 
 size_t tern_mqtt_props_size(const struct tern_mqtt_props *o, int where) {
+  if (!o->has && !o->nsub_ids && !o->user.len) return o->raw.len; /* the usual case */
   size_t n = 0;
   for (size_t i = 0; i < NRULES; i++) {
     const struct prop_rule *r = &rules[i];
@@ -351,6 +352,10 @@ size_t tern_mqtt_props_size(const struct tern_mqtt_props *o, int where) {
 
 uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *o, int where) {
   w = tern_mqtt_vbi_write(w, (uint32_t)tern_mqtt_props_size(o, where));
+  if (!o->has && !o->nsub_ids && !o->user.len) { /* only what is already encoded, if anything */
+    if (o->raw.len) memcpy(w, o->raw.p, o->raw.len);
+    return w + o->raw.len;
+  }
   for (size_t i = 0; i < NRULES; i++) {
     const struct prop_rule *r = &rules[i];
     if (!(r->where & (1u << where)) || r->id == TERN_MQTT_PROP_USER) continue;
