@@ -539,6 +539,9 @@ int tern_port_poll(struct tern_loop *loop, int timeout_ms) {
       do_write(c);
     watch(loop, c, wanted(c));
   }
+  /* SENT handlers above may have queued more (a subscriber's window opened):
+   * it must not wait for the next event or the sweep, up to 10 ms away */
+  if (p->tx_head) timeout_ms = 0;
 #if TERN_USE_EPOLL
   struct epoll_event evs[256];
   int n = epoll_wait(p->epfd, evs, 256, timeout_ms);
