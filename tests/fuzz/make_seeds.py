@@ -84,6 +84,15 @@ write("fuzz_mqtt", "mqtt5_disconnect_auth", pkt(0xe0, b"\x8e" + prop_block(b"\x1
       + pkt(0xf0, b"\x18" + prop_block(b"\x15" + s("SCRAM") + b"\x16\x00\x01\x01")))
 
 # whole sessions, for the broker's state machine through the simulated network
+write("fuzz_sim_broker", "mqtt5_session",
+      connect5 + pkt(0x82, b"\x00\x01" + prop_block(b"\x0b\x05") + s("c/#") + b"\x0d"
+                     + s("$share/g/c/+") + b"\x01")
+      + pkt(0x32, s("c/1") + b"\x00\x02" + prop_block(b"\x23\x00\x01\x02\x00\x00\x00\x05" + user) + b"one")
+      + pkt(0x30, s("") + prop_block(b"\x23\x00\x01") + b"again")
+      + pkt(0x34, s("c/2") + b"\x00\x03" + prop_block(b"\x01\x01") + b"two")
+      + pkt(0x62, b"\x00\x03") + pkt(0x40, b"\x00\x01\x10")
+      + pkt(0xa2, b"\x00\x04" + prop_block(b"") + s("c/#"))
+      + pkt(0xe0, b"\x04" + prop_block(b"\x11\x00\x00\x00\x0a")))
 sub = pkt(0x82, b"\x00\x01" + s("c/#") + b"\x02")
 write("fuzz_sim_broker", "qos_flows", connect + sub + pkt(0x30, s("c/0") + b"zero")
       + pkt(0x32, s("c/1") + b"\x00\x02" + b"one") + pkt(0x34, s("c/2") + b"\x00\x03" + b"two")
