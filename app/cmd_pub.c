@@ -171,7 +171,7 @@ int cmd_pub(int argc, char **argv) {
   if (rc) {
     int code = mqtt_cli_connect_error(&c, rc);
     tern_mqtt_free(m);
-    tern_buf_free(&c.user_props);
+    mqtt_cli_free(&c);
     tern_loop_free(loop);
     return code;
   }
@@ -239,7 +239,7 @@ int cmd_pub(int argc, char **argv) {
   tern_mqtt_disconnect(m);
   tern_loop_poll(loop, 100);
   tern_mqtt_free(m);
-  tern_buf_free(&c.user_props);
+  mqtt_cli_free(&c);
   tern_loop_poll(loop, 0);
   tern_loop_free(loop);
   return exit_code;

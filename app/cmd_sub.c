@@ -173,9 +173,10 @@ int cmd_sub(int argc, char **argv) {
   st.m = m;
   st.loop = loop;
   for (int i = 0; i < c.ntopics; i++) {
-    if (tern_mqtt_subscribe(m, c.topics[i], c.qos, on_message, &st) != 0) {
+    if (tern_mqtt_subscribe_props(m, c.topics[i], c.qos, &c.sub_props, on_message, &st) != 0) {
       fprintf(stderr, "tern sub: invalid topic filter '%s'\n", c.topics[i]);
       tern_mqtt_free(m);
+      mqtt_cli_free(&c);
       tern_loop_free(loop);
       return 1;
     }
@@ -185,6 +186,7 @@ int cmd_sub(int argc, char **argv) {
   if (rc) {
     int code = mqtt_cli_connect_error(&c, rc);
     tern_mqtt_free(m);
+    mqtt_cli_free(&c);
     tern_loop_free(loop);
     return code;
   }
@@ -208,6 +210,7 @@ int cmd_sub(int argc, char **argv) {
   tern_mqtt_disconnect(m);
   tern_loop_poll(loop, 50);
   tern_mqtt_free(m);
+  mqtt_cli_free(&c);
   tern_loop_poll(loop, 0);
   tern_loop_free(loop);
   return exit_code;

@@ -25,7 +25,8 @@ const char mqtt_cli_common_help[] =
     "  -D CMD PROP V  an MQTT 5 property: publish payload-format-indicator,\n"
     "                 message-expiry-interval, content-type, response-topic,\n"
     "                 correlation-data, user-property K V, topic-alias;\n"
-    "                 connect session-expiry-interval\n"
+    "                 subscribe subscription-identifier, user-property K V;\n"
+    "                 connect session-expiry-interval, user-property K V\n"
     "  --cafile F     trust this CA (turns on TLS)\n"
     "  --capath DIR   trust the CAs in DIR (turns on TLS)\n"
     "  --tls-use-os-certs  trust the system's CAs (turns on TLS)\n"
@@ -93,9 +94,28 @@ static int property_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
     fprintf(stderr, "tern %s: -D %s %s wants a number, not '%s'\n", c->cmd, cmd, name, v);
     return 2;
   }
-  if (!strcmp(cmd, "connect") && !strcmp(name, "session-expiry-interval")) {
+  int is_sub = !strcmp(cmd, "subscribe"), is_conn = !strcmp(cmd, "connect");
+  if (is_conn && !strcmp(name, "session-expiry-interval")) {
     c->session_expiry = (uint32_t)n;
     c->expiry_given = 1;
+  } else if (is_sub && !strcmp(name, "subscription-identifier")) {
+    if (app_parse_long(v, 1, 268435455L, &n)) {
+      fprintf(stderr, "tern %s: -D subscribe subscription-identifier wants 1 to 268435455\n",
+              c->cmd);
+      return 2;
+    }
+    c->sub_props.sub_ids[0] = (uint32_t)n;
+    c->sub_props.nsub_ids = 1;
+  } else if ((is_sub || is_conn) && !strcmp(name, "user-property")) {
+    struct tern_buf *b = is_sub ? &c->sub_user : &c->connect_user;
+    struct tern_mqtt_props *to = is_sub ? &c->sub_props : &c->connect_props;
+    if (!b->alloc) tern_buf_init(b, NULL, 65536);
+    if (*i + 1 >= argc || tern_mqtt_user_prop_add(b, v, argv[++*i]) != 0) {
+      fprintf(stderr, "tern %s: -D %s user-property wants a name and a value (UTF-8)\n", c->cmd,
+              cmd);
+      return 2;
+    }
+    to->user = (struct tern_str){(const char *)b->data, b->len};
   } else if (strcmp(cmd, "publish")) {
     fprintf(stderr, "tern %s: -D %s %s: not a property tern sends\n", c->cmd, cmd, name);
     return 2;
@@ -257,6 +277,7 @@ void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
   o->persistent = c->persistent;
   o->version = c->version;
   o->session_expiry = c->session_expiry;
+  if (c->connect_props.user.len) o->connect_props = &c->connect_props;
   /* -x 0: nothing kept after the disconnect; in tern's options that is a
    * clean session (session_expiry 0 there means "for ever", 3.1.1's -c) */
   if (c->version == TERN_MQTT_V5 && c->expiry_given && c->session_expiry == 0) o->persistent = 0;
@@ -268,6 +289,12 @@ void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o) {
     o->will_qos = (uint8_t)c->will_qos;
     o->will_retain = (uint8_t)c->will_retain;
   }
+}
+
+void mqtt_cli_free(struct mqtt_cli *c) {
+  tern_buf_free(&c->user_props);
+  tern_buf_free(&c->sub_user);
+  tern_buf_free(&c->connect_user);
 }
 
 int mqtt_cli_connect_error(const struct mqtt_cli *c, int err) {

@@ -28,9 +28,11 @@ struct mqtt_cli {
   int version;
   uint32_t session_expiry;
   int expiry_given;
-  struct tern_mqtt_props pub_props; /* -D publish ... (strings point into argv) */
-  struct tern_buf user_props;       /* -D publish user-property K V, encoded */
-  uint8_t corr[256];                /* -D publish correlation-data, as bytes */
+  struct tern_mqtt_props pub_props;                /* -D publish ... (strings point into argv) */
+  struct tern_buf user_props;                      /* -D publish user-property K V, encoded */
+  struct tern_mqtt_props sub_props, connect_props; /* -D subscribe / connect ... */
+  struct tern_buf sub_user, connect_user;
+  uint8_t corr[256]; /* -D publish correlation-data, as bytes */
 };
 
 /* Parses one common flag at argv[*i]. Returns 1 if taken, 0 if not ours,
@@ -38,6 +40,8 @@ struct mqtt_cli {
 int mqtt_cli_flag(struct mqtt_cli *c, int argc, char **argv, int *i);
 /* Fills opts from the flags; after all flags are parsed. */
 void mqtt_cli_opts(struct mqtt_cli *c, struct tern_mqtt_opts *o);
+/* Frees what -D kept. */
+void mqtt_cli_free(struct mqtt_cli *c);
 /* Prints the first connect failure and returns the exit code. */
 int mqtt_cli_connect_error(const struct mqtt_cli *c, int err);
 extern const char mqtt_cli_common_help[];

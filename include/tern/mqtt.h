@@ -88,6 +88,9 @@ struct tern_mqtt_opts {
    * up to what the broker allows; Receive Maximum is respected. */
   int version;
   uint32_t session_expiry;
+  /* MQTT 5: more CONNECT properties (user properties, Receive Maximum ...;
+   * copied; its Session Expiry is session_expiry's) */
+  const struct tern_mqtt_props *connect_props;
   tern_mqtt_event_fn on_event;
   void *arg;
 };
@@ -112,6 +115,10 @@ int64_t tern_mqtt_publish_props(struct tern_mqtt *m, const char *topic, const vo
  * bits (TERN_MQTT_SUB_NO_LOCAL, _RETAIN_AS_PUBLISHED, Retain Handling). */
 int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
                         void *arg);
+/* The same with MQTT 5 SUBSCRIBE properties (a Subscription Identifier, user
+ * properties; copied, and sent again with it after a reconnect). */
+int tern_mqtt_subscribe_props(struct tern_mqtt *m, const char *filter, int qos,
+                              const struct tern_mqtt_props *props, tern_mqtt_msg_fn fn, void *arg);
 /* Forgets filter and, when connected, sends UNSUBSCRIBE (also for a filter
  * this client did not subscribe in this run: a persistent session may hold
  * it). TERN_ENOTFOUND: neither known here nor connected. */

@@ -36,6 +36,8 @@ struct msub {
   tern_mqtt_msg_fn fn;
   void *arg;
   uint8_t qos;
+  uint16_t props_len; /* MQTT 5 SUBSCRIBE properties, encoded (ours), or 0 */
+  uint8_t *props;
   char filter[];
 };
 
@@ -57,6 +59,8 @@ struct tern_mqtt {
   uint16_t alias_max;                         /* aliases we may use on this connection */
   char *aliases[TERN_MQTT_TOPIC_ALIASES + 1]; /* alias N's topic (our copy), 1-based */
   int last_reason;
+  uint8_t *connect_props; /* MQTT 5: opts.connect_props, encoded (ours) */
+  uint16_t connect_props_len;
   int use_tls;
   struct tern_tls_ctx *tls;
   struct tern_conn *conn;
@@ -468,18 +472,52 @@ static void resend_after_connack(struct tern_mqtt *m, int session_present) {
   }
 }
 
+/* One SUBSCRIBE for s alone (it has properties of its own). */
+static void subscribe_one(struct tern_mqtt *m, const struct msub *s) {
+  struct tern_mqtt_packet p;
+  zero_pkt(&p, TERN_MQTT_SUBSCRIBE);
+  p.packet_id = next_packet_id(m);
+  p.count = 1;
+  p.filters[0] = (struct tern_str){s->filter, strlen(s->filter)};
+  p.qos_list[0] = s->qos;
+  p.props.raw = (struct tern_str){(const char *)s->props, s->props_len};
+  send_pkt(m, &p);
+}
+
 static void resubscribe(struct tern_mqtt *m) {
   struct tern_mqtt_packet p;
   zero_pkt(&p, TERN_MQTT_SUBSCRIBE);
   for (struct msub *s = m->subs; s; s = s->next) {
-    p.filters[p.count] = (struct tern_str){s->filter, strlen(s->filter)};
-    p.qos_list[p.count++] = s->qos;
-    if (p.count == TERN_MQTT_MAX_FILTERS || !s->next) {
+    if (s->props_len) {
+      subscribe_one(m, s);
+    } else {
+      p.filters[p.count] = (struct tern_str){s->filter, strlen(s->filter)};
+      p.qos_list[p.count++] = s->qos;
+    }
+    if (p.count && (p.count == TERN_MQTT_MAX_FILTERS || !s->next)) {
       p.packet_id = next_packet_id(m);
       send_pkt(m, &p);
       p.count = 0;
     }
   }
+}
+
+/* MQTT 5 properties for packet 'where', encoded into our own memory (without
+ * the block's length). 0 (with *out NULL when there are none) or TERN_E... */
+static int encode_props(struct tern_mqtt *m, const struct tern_mqtt_props *pr, int where,
+                        uint8_t **out, uint16_t *len) {
+  *out = NULL;
+  *len = 0;
+  size_t n = pr ? tern_mqtt_props_size(pr, where) : 0;
+  if (!n) return 0;
+  if (n > TERN_MQTT_PROPS_MAX) return TERN_ELIMIT;
+  uint8_t *b = tern_alloc(tern_loop_alloc(m->loop), n + 4);
+  if (!b) return TERN_ENOMEM;
+  uint8_t *end = tern_mqtt_props_write(b, pr, where);
+  memmove(b, end - n, n);
+  *out = b;
+  *len = (uint16_t)n;
+  return 0;
 }
 
 /* MQTT 5: the broker refused a message (reason 0x80 and up): said, then
@@ -633,6 +671,8 @@ static void send_connect(struct tern_mqtt *m) {
     TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_SESSION_EXPIRY);
     p.props.session_expiry = m->o.session_expiry ? m->o.session_expiry : 0xFFFFFFFFu;
   }
+  if (m->version == TERN_MQTT_V5)
+    p.props.raw = (struct tern_str){(const char *)m->connect_props, m->connect_props_len};
   p.keepalive = m->o.keepalive;
   p.client_id = (struct tern_str){m->client_id, strlen(m->client_id)};
   if (m->o.will_topic) {
@@ -877,6 +917,16 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   }
   m->o.fallbacks = NULL;
   m->o.client_id = m->o.bind_address = NULL;
+  if (o->connect_props && o->version == TERN_MQTT_V5) {
+    struct tern_mqtt_props cp = *o->connect_props; /* its session expiry is opts' */
+    cp.has &= ~((uint64_t)1 << TERN_MQTT_PROP_SESSION_EXPIRY);
+    if ((*err = encode_props(m, &cp, TERN_MQTT_CONNECT, &m->connect_props,
+                             &m->connect_props_len)) != 0) {
+      tern_mqtt_free(m);
+      return NULL;
+    }
+  }
+  m->o.connect_props = NULL;
   if (o->will_topic) { /* the caller's strings need not outlive this call */
     size_t tl = strlen(o->will_topic) + 1;
     if (!(m->will = tern_alloc(tern_loop_alloc(loop), tl + o->will_len + 1))) {
@@ -933,17 +983,33 @@ int tern_mqtt_connect(struct tern_mqtt *m) {
 
 int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_mqtt_msg_fn fn,
                         void *arg) {
+  return tern_mqtt_subscribe_props(m, filter, qos, NULL, fn, arg);
+}
+
+int tern_mqtt_subscribe_props(struct tern_mqtt *m, const char *filter, int qos,
+                              const struct tern_mqtt_props *props, tern_mqtt_msg_fn fn, void *arg) {
   size_t n = strlen(filter);
+  uint8_t *pb = NULL;
+  uint16_t plen = 0;
+  if (props && m->o.version == TERN_MQTT_V5) {
+    int rc = encode_props(m, props, TERN_MQTT_SUBSCRIBE, &pb, &plen);
+    if (rc) return rc;
+  }
   /* 5.0's option bits ride above the QoS; Retain Handling 3 does not exist */
   int opts_max = m->o.version == TERN_MQTT_V5 ? 0x2F : 2;
-  if (qos < 0 || qos > opts_max || (qos & 3) == 3 || !tern_mqtt_valid_filter(filter, n))
+  if (qos < 0 || qos > opts_max || (qos & 3) == 3 || !tern_mqtt_valid_filter(filter, n)) {
+    tern_free(tern_loop_alloc(m->loop), pb);
     return TERN_EINVAL;
+  }
   struct msub *s;
   for (s = m->subs; s; s = s->next)
     if (!strcmp(s->filter, filter)) break;
   if (!s) {
     s = tern_alloc(tern_loop_alloc(m->loop), sizeof(*s) + n + 1);
-    if (!s) return TERN_ENOMEM;
+    if (!s) {
+      tern_free(tern_loop_alloc(m->loop), pb);
+      return TERN_ENOMEM;
+    }
     memcpy(s->filter, filter, n + 1);
     struct msub **pp = &m->subs;
     while (*pp) pp = &(*pp)->next;
@@ -952,15 +1018,10 @@ int tern_mqtt_subscribe(struct tern_mqtt *m, const char *filter, int qos, tern_m
   s->fn = fn;
   s->arg = arg;
   s->qos = (uint8_t)qos;
-  if (m->connected) {
-    struct tern_mqtt_packet p;
-    zero_pkt(&p, TERN_MQTT_SUBSCRIBE);
-    p.packet_id = next_packet_id(m);
-    p.count = 1;
-    p.filters[0] = (struct tern_str){s->filter, n};
-    p.qos_list[0] = s->qos;
-    send_pkt(m, &p);
-  }
+  tern_free(tern_loop_alloc(m->loop), s->props);
+  s->props = pb;
+  s->props_len = plen;
+  if (m->connected) subscribe_one(m, s);
   return 0;
 }
 
@@ -980,6 +1041,7 @@ int tern_mqtt_unsubscribe(struct tern_mqtt *m, const char *filter) {
     p.filters[0] = (struct tern_str){filter, strlen(filter)};
     send_pkt(m, &p);
   }
+  if (s) tern_free(tern_loop_alloc(m->loop), s->props);
   tern_free(tern_loop_alloc(m->loop), s);
   return 0;
 }
@@ -1014,6 +1076,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   }
   while (m->subs) {
     struct msub *n = m->subs->next;
+    tern_free(tern_loop_alloc(m->loop), m->subs->props);
     tern_free(tern_loop_alloc(m->loop), m->subs);
     m->subs = n;
   }
@@ -1028,6 +1091,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
   tern_free(tern_loop_alloc(m->loop), m->client_id);
   tern_free(tern_loop_alloc(m->loop), m->bind_address);
   forget_aliases(m);
+  tern_free(tern_loop_alloc(m->loop), m->connect_props);
   tern_free(tern_loop_alloc(m->loop), m->will);
   tern_free(tern_loop_alloc(m->loop), m->username);
   if (m->password) memset(m->password, 0, strlen(m->password));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tern's MQTT 5.0 client, through tern pub/sub -V 5, next to mosquitto_pub/sub
-# -V mqttv5 on Mosquitto 2.0: the same properties out (-D) and the same -F
-# output back (%A %C %D %E %F %P %R %S); a session kept for -x seconds gets
+# -V mqttv5 on Mosquitto 2.0: the same properties out (-D publish, subscribe,
+# connect) and the same -F output back (%A %C %D %E %F %P %R %S); a session kept for -x seconds gets
 # what was published while the client was away (and with -x 0 it does not);
 # repeated topics go out as Topic Aliases (seen in tern broker's debug log);
 # a refused message is said, as mosquitto_pub says it.
@@ -34,15 +34,17 @@ th_match "the properties are there at all" 'text/plain.*abc.*site:lab rack:7\]\[
   "$(cat "$TMP/out-tern")"
 
 # 2. tern sub -V 5 -F next to mosquitto_sub on the same message
-timeout 20 mosquitto_sub -V mqttv5 -p "$port" -i fm -t f5/x -C 1 -F "$fmt" >"$TMP/fm" &
+sid=(-D subscribe subscription-identifier 7 -D connect user-property who me)
+timeout 20 mosquitto_sub -V mqttv5 -p "$port" -i fm -t f5/x -C 1 -F "$fmt" "${sid[@]}" >"$TMP/fm" &
 a=$!
-timeout 20 "$TERN" sub -V 5 -p "$port" -i ft -t f5/x -C 1 -F "$fmt" >"$TMP/ft" &
+timeout 20 "$TERN" sub -V 5 -p "$port" -i ft -t f5/x -C 1 -F "$fmt" "${sid[@]}" >"$TMP/ft" &
 b=$!
 th_wait_sub mosq fm && th_wait_sub mosq ft
 mosquitto_pub -V mqttv5 -p "$port" -t f5/x -m body -q 1 "${props[@]}"
 wait $a $b
 th_eq "tern sub -V 5 -F prints the v5 specifiers as mosquitto_sub does" \
   "$(sed 's/\[1[12][0-9]\]/[E]/' "$TMP/fm")" "$(sed 's/\[1[12][0-9]\]/[E]/' "$TMP/ft")"
+th_match "-D subscribe subscription-identifier 7: %S prints it" '\[7\]$' "$(cat "$TMP/ft")"
 
 # 3. a session kept -x seconds gets what came meanwhile; -x 0 does not
 for x in 60 0; do
