@@ -103,7 +103,8 @@ static int dial(int port, const char *id, int keepalive) {
   size_t len = 10 + (size_t)v5 + 2 + strlen(id);
   head(&tmp, 0x10, len);
   str(&tmp, "MQTT");
-  unsigned char v[5] = {v5 ? 5 : 4, 2, (unsigned char)(keepalive >> 8), (unsigned char)keepalive, 0};
+  unsigned char v[5] = {v5 ? 5 : 4, 2, (unsigned char)(keepalive >> 8), (unsigned char)keepalive,
+                        0};
   put(&tmp, v, v5 ? 5 : 4); /* 5.0: an empty property block */
   str(&tmp, id);
   /* CONNACK: 2 bytes of header (its length is below 128), then the body;
