@@ -152,7 +152,7 @@ struct bconn {
   uint32_t max_packet;     /* the largest packet it accepts (0: no limit) */
   uint32_t session_expiry; /* from CONNECT, may change at DISCONNECT */
   uint32_t will_delay_s;
-  char **aliases; /* its Topic Aliases (1..TERN_BROKER_TOPIC_ALIAS_MAX), or NULL */
+  char **aliases;         /* its Topic Aliases (1..TERN_BROKER_TOPIC_ALIAS_MAX), or NULL */
   char **aliases_out;     /* ours to it (1..alias_out_max), or NULL */
   uint16_t alias_out_max; /* its Topic Alias Maximum, within ours */
 };
