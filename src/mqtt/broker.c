@@ -74,6 +74,33 @@ struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, siz
   return m;
 }
 
+struct bmsg *tern_broker_bmsg_new_raw(struct tern_broker *b, const char *topic, size_t tlen,
+                                      const void *payload, size_t plen, uint8_t qos, uint8_t retain,
+                                      const void *props, size_t props_len, uint64_t expires_us) {
+  struct bmsg *m = tern_broker_bmsg_new5(b, topic, tlen, payload, plen, qos, retain, NULL);
+  if (!m || !props_len) {
+    if (m) m->expires_us = expires_us;
+    return m;
+  }
+  /* a second allocation only for a message with properties (replay) */
+  struct bmsg *n = tern_alloc(tern_loop_alloc(b->loop), sizeof(*n) + tlen + 1 + plen + props_len);
+  if (!n) {
+    tern_broker_bmsg_unref(b, m);
+    return NULL;
+  }
+  *n = *m;
+  n->topic = n->data;
+  memcpy(n->topic, m->topic, tlen + 1);
+  n->payload = (uint8_t *)n->data + tlen + 1;
+  if (plen) memcpy(n->payload, payload, plen);
+  n->props = n->payload + plen;
+  memcpy(n->props, props, props_len);
+  n->props_len = props_len;
+  n->expires_us = expires_us;
+  tern_broker_bmsg_unref(b, m);
+  return n;
+}
+
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m) {
   if (m && --m->refs == 0) tern_free(tern_loop_alloc(b->loop), m);
 }

@@ -269,6 +269,10 @@ struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size
 struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, size_t tlen,
                                    const void *payload, size_t plen, uint8_t qos, uint8_t retain,
                                    const struct tern_mqtt_props *props);
+/* The same from properties already encoded (the store's replay). */
+struct bmsg *tern_broker_bmsg_new_raw(struct tern_broker *b, const char *topic, size_t tlen,
+                                      const void *payload, size_t plen, uint8_t qos, uint8_t retain,
+                                      const void *props, size_t props_len, uint64_t expires_us);
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m);
 void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist);
 struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m,

@@ -19,7 +19,11 @@ enum {
   REC_SUB = 'B',
   REC_UNSUB = 'U',
   REC_MSG = 'M',
-  REC_MSG_DONE = 'A'
+  REC_MSG_DONE = 'A',
+  /* MQTT 5: the same with what a message carries besides (its properties,
+   * after the payload; what is left of its expiry; its Subscription Id) */
+  REC_RETAIN5 = 'r',
+  REC_MSG5 = 'm'
 };
 
 struct wbuf {
@@ -89,6 +93,24 @@ static int r_str(struct rbuf *r, char *out, size_t outlen) {
   return n;
 }
 
+struct extras {
+  size_t props_len;
+  uint64_t expires_us;
+  uint32_t sub_id;
+};
+static uint32_t r_u32(struct rbuf *r) {
+  uint32_t hi = r_u16(r);
+  return hi << 16 | r_u16(r);
+}
+/* What w_extras wrote; the properties' length is checked against what follows. */
+static void r_extras(struct tern_broker *b, struct rbuf *r, struct extras *e) {
+  e->props_len = r_u32(r);
+  uint32_t left = r_u32(r);
+  e->sub_id = r_u32(r);
+  if (e->props_len > r->n) r->err = 1;
+  e->expires_us = left == 0xFFFFFFFFu ? 0 : tern_loop_micros(b->loop) + left * 1000000ull;
+}
+
 static void append(struct tern_broker *b, uint8_t type, struct wbuf *w, const void *tail,
                    size_t tlen) {
   if (!b->store || w->err) return;
@@ -100,11 +122,32 @@ static void append(struct tern_broker *b, uint8_t type, struct wbuf *w, const vo
   uint8_t name##_mem[size];                                                                        \
   struct wbuf name = {name##_mem, 0, sizeof(name##_mem), 0}
 
+/* A message's 5.0 extras after its topic: properties' length, seconds left
+ * to live (0xFFFFFFFF: no expiry), Subscription Identifier. */
+static void w_u32(struct wbuf *w, uint32_t v) {
+  for (int i = 3; i >= 0; i--) w_u8(w, (uint8_t)(v >> (i * 8)));
+}
+static int has_extras(const struct bmsg *m, uint32_t sub_id) {
+  return m->props_len || m->expires_us || sub_id;
+}
+static void w_extras(struct tern_broker *b, struct wbuf *w, const struct bmsg *m, uint32_t sub_id) {
+  uint64_t now = tern_loop_micros(b->loop);
+  uint32_t left = !m->expires_us         ? 0xFFFFFFFFu
+                  : m->expires_us <= now ? 0
+                                         : (uint32_t)((m->expires_us - now) / 1000000u + 1);
+  w_u32(w, (uint32_t)m->props_len);
+  w_u32(w, left);
+  w_u32(w, sub_id);
+}
+
 void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 8);
   w_u8(&w, m->qos);
   w_str(&w, m->topic, m->topic_len);
-  append(b, REC_RETAIN, &w, m->payload, m->payload_len);
+  if (has_extras(m, 0)) w_extras(b, &w, m, 0);
+  /* payload and properties are contiguous in m: one tail */
+  append(b, has_extras(m, 0) ? REC_RETAIN5 : REC_RETAIN, &w, m->payload,
+         m->payload_len + m->props_len);
 }
 
 void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive) {
@@ -135,7 +178,9 @@ void tern_broker_bstore_msg(struct tern_broker *b, const struct session *s, stru
   w_u8(&w, q->retain);
   w_str(&w, s->client_id, strlen(s->client_id));
   w_str(&w, q->msg->topic, q->msg->topic_len);
-  append(b, REC_MSG, &w, q->msg->payload, q->msg->payload_len);
+  int x = has_extras(q->msg, q->sub_id);
+  if (x) w_extras(b, &w, q->msg, q->sub_id);
+  append(b, x ? REC_MSG5 : REC_MSG, &w, q->msg->payload, q->msg->payload_len + q->msg->props_len);
 }
 
 void tern_broker_bstore_msg_done(struct tern_broker *b, struct qitem *q) {
@@ -185,11 +230,15 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
   char cid[128], topic[TERN_MQTT_MAX_TOPIC + 1];
   struct session *s;
   switch (type) {
-  case REC_RETAIN: {
+  case REC_RETAIN:
+  case REC_RETAIN5: {
     uint8_t qos = r_u8(&r);
     int tl = r_str(&r, topic, sizeof(topic));
+    struct extras e = {0, 0, 0};
+    if (type == REC_RETAIN5) r_extras(b, &r, &e);
     if (r.err) break;
-    struct bmsg *m = tern_broker_bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, 1);
+    struct bmsg *m = tern_broker_bmsg_new_raw(b, topic, (size_t)tl, r.p, r.n - e.props_len, qos, 1,
+                                              r.p + r.n - e.props_len, e.props_len, e.expires_us);
     if (m) {
       tern_broker_retain_set(b, m, 0);
       tern_broker_bmsg_unref(b, m);
@@ -235,17 +284,25 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     else tern_broker_tree_unsubscribe(b, s, topic, (size_t)fl);
     return;
   }
-  case REC_MSG: {
+  case REC_MSG:
+  case REC_MSG5: {
     uint64_t id = r_u64(&r);
     uint8_t qos = r_u8(&r), retain = r_u8(&r);
     r_str(&r, cid, sizeof(cid));
     int tl = r_str(&r, topic, sizeof(topic));
+    struct extras e = {0, 0, 0};
+    if (type == REC_MSG5) r_extras(b, &r, &e);
     if (r.err) break;
     if (id > b->next_store_id) b->next_store_id = id;
     s = tern_broker_session_get(b, cid, 1);
-    struct bmsg *m = s ? tern_broker_bmsg_new(b, topic, (size_t)tl, r.p, r.n, qos, retain) : NULL;
+    struct bmsg *m =
+        s ? tern_broker_bmsg_new_raw(b, topic, (size_t)tl, r.p, r.n - e.props_len, qos, retain,
+                                     r.p + r.n - e.props_len, e.props_len, e.expires_us)
+          : NULL;
     if (!m) return;
+    b->via_sub_id = e.sub_id;
     struct qitem *q = tern_broker_session_enqueue(b, s, m, qos, retain);
+    b->via_sub_id = 0;
     if (q) {
       q->store_id = id;
       ctx->msgs++;

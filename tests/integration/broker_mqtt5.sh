@@ -95,6 +95,17 @@ if step == "before":
     c.send(subscribe(1, ("keep/t", 0x04 | 1), p=props((SUBSCRIPTION_ID, 9))))
     print("suback", recv(c)["codes"])
     c.send(disconnect())
+    # queued for an offline session, and retained: with their properties
+    k, _ = session(port, "v5-keep2", p=props((SESSION_EXPIRY, 600)))
+    k.send(subscribe(1, ("kp/#", 1), p=props((SUBSCRIPTION_ID, 11))))
+    recv(k)
+    k.send(disconnect())
+    pub, _ = session(port, "v5-keep-pub")
+    pub.send(publish("kp/q", "queued", qos=1, pid=1, p=props(
+        (RESPONSE_TOPIC, "kp/back"), (USER, ("u", "1")), (MESSAGE_EXPIRY, 600))))
+    recv(pub)
+    pub.send(publish("kr/t", "kept", qos=1, pid=2, retain=True, p=props((CONTENT_TYPE, "text/x"))))
+    recv(pub)
 else:
     c, ack = session(port, "v5-keep", clean=False, p=props((SESSION_EXPIRY, 600)))
     print("present", ack["present"])
@@ -109,6 +120,19 @@ else:
     while d["type"] != 3:
         d = recv(c)
     print("got", d["payload"].decode(), "ids", d["props"].get(SUBSCRIPTION_ID))
+    k, ack2 = session(port, "v5-keep2", clean=False, p=props((SESSION_EXPIRY, 600)))
+    d = recv(k)
+    while d["type"] != 3:
+        d = recv(k)
+    pr = d["props"]
+    print("queued", d["payload"].decode(), pr.get(RESPONSE_TOPIC), pr.get(USER),
+          pr.get(SUBSCRIPTION_ID), 0 < pr.get(MESSAGE_EXPIRY, 0) <= 600)
+    r, _ = session(port, "v5-keep-ret")
+    r.send(subscribe(1, ("kr/#", 1)))
+    d = recv(r)
+    while d["type"] != 3:
+        d = recv(r)
+    print("retained", d["payload"].decode(), d["props"].get(CONTENT_TYPE))
 PY
 "$PY" "$TMP/nl.py" "$port" "$(dirname "$0")/py" before >"$TMP/nl1"
 kill -9 "$PID_broker"
@@ -123,4 +147,7 @@ th_match "after kill -9: the 5.0 session (expiry 600) is present" "present 1" "$
 th_match "after kill -9: No Local still holds (its own message not back, the other's is)" \
   "got other" "$out"
 th_match "after kill -9: the Subscription Identifier still comes with it" "ids \[9\]" "$out"
+th_match "after kill -9: a queued message keeps its properties, expiry and identifier" \
+  "queued queued kp/back \[\('u', '1'\)\] \[11\] True" "$out"
+th_match "after kill -9: a retained message keeps its properties" "retained kept text/x" "$out"
 th_done
