@@ -151,6 +151,9 @@
 #define TERN_MQTT_MAX_FILTERS 16 /* filters in one SUBSCRIBE */
 #endif
 
+#ifndef TERN_ENABLE_MQTT5
+#define TERN_ENABLE_MQTT5 1 /* MQTT 5.0 (0: a 3.1.1-only codec and client, about 7 KB less) */
+#endif
 #ifndef TERN_MQTT_PROPS_MAX
 #define TERN_MQTT_PROPS_MAX 512 /* MQTT 5 properties a client keeps with one outbound message */
 #endif

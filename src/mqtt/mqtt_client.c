@@ -20,6 +20,10 @@
 
 enum { OM_QUEUED, OM_WAIT_ACK, OM_WAIT_COMP };
 
+/* With TERN_ENABLE_MQTT5 0 these are constant 0: the 5.0 code is left out. */
+#define V5(m) (TERN_ENABLE_MQTT5 && (m)->version == TERN_MQTT_V5)
+#define V5_OPTS(m) (TERN_ENABLE_MQTT5 && (m)->o.version == TERN_MQTT_V5)
+
 struct omsg {
   struct omsg *next;
   uint64_t id;
@@ -236,7 +240,7 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
   p.packet_id = om->packet_id;
   p.topic = (struct tern_str){om->data, om->topic_len};
   p.payload = (struct tern_str){om->data + om->topic_len, om->len};
-  if (m->version == TERN_MQTT_V5) {
+  if (V5(m)) {
     p.props.raw = (struct tern_str){om->data + om->topic_len + om->len, om->props_len};
     /* a topic sent before goes as its alias alone; a new one takes a free
      * alias while the broker allows more (aliases last one connection) */
@@ -341,7 +345,7 @@ int64_t tern_mqtt_publish_props(struct tern_mqtt *m, const char *topic, const vo
   /* the properties are kept encoded: those a PUBLISH may carry, no alias */
   uint8_t block[TERN_MQTT_PROPS_MAX + 4];
   size_t plen = 0;
-  if (props && m->o.version == TERN_MQTT_V5) {
+  if (props && V5_OPTS(m)) {
     struct tern_mqtt_props p = *props;
     p.has &= ~((uint64_t)1 << TERN_MQTT_PROP_TOPIC_ALIAS);
     p.nsub_ids = 0;
@@ -386,9 +390,15 @@ static int qos2_recently_done(struct tern_mqtt *m, const struct tern_mqtt_packet
 
 static void deliver(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   struct tern_mqtt_message msg = {
-      p->topic.p,     p->topic.len, p->payload.p,
-      p->payload.len, p->qos,       p->retain,
-      p->dup,         p->packet_id, p->version == TERN_MQTT_V5 ? &p->props : NULL};
+      p->topic.p,
+      p->topic.len,
+      p->payload.p,
+      p->payload.len,
+      p->qos,
+      p->retain,
+      p->dup,
+      p->packet_id,
+      TERN_ENABLE_MQTT5 && p->version == TERN_MQTT_V5 ? &p->props : NULL};
   int handled = 0;
   m->delivered++;
   /* every subscription whose filter matches gets it, as paho's callbacks do */
@@ -566,7 +576,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   case TERN_MQTT_CONNACK:
     if (m->connected) return TERN_EPROTO;
     m->awaiting_connack = 0;
-    if (m->version == TERN_MQTT_V5 && connack5(m, p) != 0) {
+    if (V5(m) && connack5(m, p) != 0) {
       tern_close(m->conn);
       return 0;
     }
@@ -604,14 +614,14 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   case TERN_MQTT_PUBLISH: return on_publish(m, p);
   case TERN_MQTT_PUBACK:
     if ((om = find_inflight(m, p->packet_id, OM_WAIT_ACK)) && om->qos == 1) {
-      if (p->reason_code >= 0x80) refused(m, om, p->reason_code);
+      if (V5(m) && p->reason_code >= 0x80) refused(m, om, p->reason_code);
       else acked(m, om);
     }
     pump(m);
     return 0;
   case TERN_MQTT_PUBREC:
     om = find_inflight(m, p->packet_id, OM_WAIT_ACK);
-    if (om && om->qos == 2 && p->reason_code >= 0x80) { /* the flow ends here: no PUBREL */
+    if (V5(m) && om && om->qos == 2 && p->reason_code >= 0x80) { /* the flow ends: no PUBREL */
       refused(m, om, p->reason_code);
       pump(m);
       return 0;
@@ -641,6 +651,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   case TERN_MQTT_UNSUBACK:
   case TERN_MQTT_PINGRESP: return 0;
   case TERN_MQTT_DISCONNECT: { /* MQTT 5: the broker says why it closes */
+    if (!V5(m)) return TERN_EPROTO;
     char why[96];
     m->last_reason = p->reason_code;
     snprintf(why, sizeof(why), "the broker disconnected: %s%s%.*s",
@@ -664,15 +675,14 @@ static void send_connect(struct tern_mqtt *m) {
   zero_pkt(&p, TERN_MQTT_CONNECT);
   p.protocol_level = m->o.bridge && !m->private_refused ? 0x84 : 4;
   p.clean_session = (uint8_t)!m->o.persistent;
-  m->version = m->o.version == TERN_MQTT_V5 ? TERN_MQTT_V5 : TERN_MQTT_V311;
+  m->version = V5_OPTS(m) ? TERN_MQTT_V5 : TERN_MQTT_V311;
   forget_aliases(m); /* aliases belong to one connection */
-  if (m->version == TERN_MQTT_V5 && m->o.persistent) {
+  if (V5(m) && m->o.persistent) {
     /* kept that long after we go (0: for ever), and found again by id */
     TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_SESSION_EXPIRY);
     p.props.session_expiry = m->o.session_expiry ? m->o.session_expiry : 0xFFFFFFFFu;
   }
-  if (m->version == TERN_MQTT_V5)
-    p.props.raw = (struct tern_str){(const char *)m->connect_props, m->connect_props_len};
+  if (V5(m)) p.props.raw = (struct tern_str){(const char *)m->connect_props, m->connect_props_len};
   p.keepalive = m->o.keepalive;
   p.client_id = (struct tern_str){m->client_id, strlen(m->client_id)};
   if (m->o.will_topic) {
@@ -917,7 +927,7 @@ struct tern_mqtt *tern_mqtt_new(struct tern_loop *loop, const struct tern_mqtt_o
   }
   m->o.fallbacks = NULL;
   m->o.client_id = m->o.bind_address = NULL;
-  if (o->connect_props && o->version == TERN_MQTT_V5) {
+  if (TERN_ENABLE_MQTT5 && o->connect_props && o->version == TERN_MQTT_V5) {
     struct tern_mqtt_props cp = *o->connect_props; /* its session expiry is opts' */
     cp.has &= ~((uint64_t)1 << TERN_MQTT_PROP_SESSION_EXPIRY);
     if ((*err = encode_props(m, &cp, TERN_MQTT_CONNECT, &m->connect_props,
@@ -991,12 +1001,12 @@ int tern_mqtt_subscribe_props(struct tern_mqtt *m, const char *filter, int qos,
   size_t n = strlen(filter);
   uint8_t *pb = NULL;
   uint16_t plen = 0;
-  if (props && m->o.version == TERN_MQTT_V5) {
+  if (props && V5_OPTS(m)) {
     int rc = encode_props(m, props, TERN_MQTT_SUBSCRIBE, &pb, &plen);
     if (rc) return rc;
   }
   /* 5.0's option bits ride above the QoS; Retain Handling 3 does not exist */
-  int opts_max = m->o.version == TERN_MQTT_V5 ? 0x2F : 2;
+  int opts_max = V5_OPTS(m) ? 0x2F : 2;
   if (qos < 0 || qos > opts_max || (qos & 3) == 3 || !tern_mqtt_valid_filter(filter, n)) {
     tern_free(tern_loop_alloc(m->loop), pb);
     return TERN_EINVAL;

@@ -151,7 +151,7 @@ static int decode_connect(struct reader *r, struct tern_mqtt_packet *p) {
   int mqtt311 = tern_str_eq(p->protocol_name, "MQTT") && p->protocol_name.p[0] == 'M';
   int mqtt31 = p->protocol_name.len == 6 && memcmp(p->protocol_name.p, "MQIsdp", 6) == 0;
   if (!mqtt311 && !mqtt31) return PROTOCOL(p); /* [MQTT-3.1.2-1]: close without CONNACK */
-  int v5 = mqtt311 && p->protocol_level == TERN_MQTT_V5;
+  int v5 = TERN_ENABLE_MQTT5 && mqtt311 && p->protocol_level == TERN_MQTT_V5;
   p->version = v5 ? TERN_MQTT_V5 : TERN_MQTT_V311;
   if (cf & 0x01) return v5 ? MALFORMED(p) : PROTOCOL(p); /* reserved flag [MQTT-3.1.2-3] */
   p->clean_session = (cf >> 1) & 1;
@@ -313,7 +313,7 @@ static int decode_body(struct reader *r, struct tern_mqtt_packet *p, int from, i
     if (from == TERN_MQTT_FROM_SERVER && TERN_MQTT_HAS(&p->props, TERN_MQTT_PROP_SESSION_EXPIRY))
       return PROTOCOL(p);
     return 0;
-  case TERN_MQTT_AUTH: return decode_reason_props(r, p, from);
+  case TERN_MQTT_AUTH: return v5 ? decode_reason_props(r, p, from) : PROTOCOL(p);
   default: /* PINGREQ, PINGRESP: no body */ return 0;
   }
 }
@@ -326,7 +326,7 @@ int tern_mqtt_decode(const uint8_t *buf, size_t len, size_t max_packet, int from
 int tern_mqtt_decode_v(const uint8_t *buf, size_t len, size_t max_packet, int from, int version,
                        struct tern_mqtt_packet *p) {
   if (len < 2) return TERN_EAGAIN;
-  int v5 = version == TERN_MQTT_V5;
+  int v5 = TERN_ENABLE_MQTT5 && version == TERN_MQTT_V5;
   uint8_t type = buf[0] >> 4, flags = buf[0] & 0x0f;
   /* Remaining length: at most four bytes, 7 bits each [MQTT-2.2.3]; 5.0
    * also wants the shortest form [MQTT-1.5.5-1]. */
@@ -387,7 +387,7 @@ static size_t tail_size(const struct tern_mqtt_packet *p) {
 }
 
 static size_t body_size(const struct tern_mqtt_packet *p) {
-  int v5 = p->version == TERN_MQTT_V5;
+  int v5 = TERN_ENABLE_MQTT5 && p->version == TERN_MQTT_V5;
   size_t pr = v5 ? props_block(&p->props, p->type) : 0;
   switch (p->type) {
   case TERN_MQTT_CONNECT: {
@@ -453,7 +453,7 @@ static void wr_tail(struct writer *w, const struct tern_mqtt_packet *p) {
 }
 
 int tern_mqtt_encode(struct tern_buf *b, const struct tern_mqtt_packet *p) {
-  int v5 = p->version == TERN_MQTT_V5;
+  int v5 = TERN_ENABLE_MQTT5 && p->version == TERN_MQTT_V5;
   if (p->type < TERN_MQTT_CONNECT || p->type > (v5 ? TERN_MQTT_AUTH : TERN_MQTT_DISCONNECT))
     return TERN_EINVAL;
   size_t body = body_size(p);
