@@ -10,17 +10,6 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-start() { # tern|mosquitto -> sets P (port) and PID
-  P=$(port)
-  if [ "$1" = tern ]; then
-    taskset -c 0 "$B/tern" broker -p "$P" --allow-anonymous >"$tmp/tern.log" 2>&1 & PID=$!
-  else
-    printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n%s\n' "$P" \
-      "$([ "$(id -u)" = 0 ] && echo 'user root')" >"$tmp/m.conf"
-    taskset -c 0 mosquitto -c "$tmp/m.conf" >"$tmp/m.log" 2>&1 & PID=$!
-  fi
-  wait_port "$P"
-}
 run() { # broker version args...
   local broker=$1 v=$2 out
   shift 2
