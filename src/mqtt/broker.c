@@ -159,8 +159,16 @@ static size_t pause_at(const struct tern_broker *b) {
 
 /* A full session stops being full once it is back to half the threshold
  * (hysteresis, so publishers do not flap between paused and running). */
+static void resume_blocked(struct tern_timer *t, void *arg);
+
 static void update_full(struct tern_broker *b, struct session *s) {
-  if (s->nqueued <= pause_at(b) / 2 && s->queued_bytes <= TERN_BROKER_PAUSE_BYTES / 2) s->full = 0;
+  if (!s->full || s->nqueued > pause_at(b) / 2 || s->queued_bytes > TERN_BROKER_PAUSE_BYTES / 2)
+    return;
+  s->full = 0;
+  /* its publishers go on now, not at the next sweep (10 ms later: at a
+   * subscriber's pace that was most of the time); from a timer, so no
+   * handler runs inside another */
+  tern_timer_start(b->loop, &b->resume_timer, 0, 0, resume_blocked, b);
 }
 
 static void route(struct tern_broker *b, struct bmsg *m);
@@ -1296,6 +1304,19 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   }
 }
 
+/* update_full's timer: every publisher held for a session that caught up
+ * goes on, its held packets first. */
+static void resume_blocked(struct tern_timer *t, void *arg) {
+  (void)t;
+  struct tern_broker *b = arg;
+  for (struct tern_conn *c = tern_loop_conns(b->loop); c; c = c->next) {
+    struct bconn *bc = c->fn == broker_conn_fn && c->fn_data == b ? c->proto : NULL;
+    if (!bc || !bc->blocked_by || bc->blocked_by->full) continue;
+    bc->blocked_by = NULL;
+    if (bc->holding && !c->is_closing) on_read(bc);
+  }
+}
+
 /* ---- $SYS ---- */
 
 static void sys_publish(struct tern_broker *b, const char *topic, const char *fmt,
@@ -1473,6 +1494,7 @@ void tern_broker_stop(struct tern_broker *b) {
   b->stopping = 1;
   tern_timer_stop(loop, &b->sys_timer);
   tern_timer_stop(loop, &b->expiry_timer);
+  tern_timer_stop(loop, &b->resume_timer);
   for (int i = 0; i < b->nlisteners; i++) {
     b->listeners[i].conn->fn = NULL;
     tern_close_now(b->listeners[i].conn);

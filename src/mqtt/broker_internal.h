@@ -200,6 +200,7 @@ struct tern_broker {
   uint32_t via_sub_id;       /* routing: the Subscription Identifier of this copy */
   unsigned match_gen;
   struct tern_timer sys_timer, expiry_timer;
+  struct tern_timer resume_timer; /* a full session caught up: its publishers go on */
   int stopping;
   uint32_t started;
   struct tern_broker_stats st;
