@@ -50,7 +50,7 @@ struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, siz
     pass.raw = (struct tern_str){NULL, 0};
     pl = tern_mqtt_props_size(&pass, TERN_MQTT_PUBLISH);
   }
-  struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen + pl + 4);
+  struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen + pl);
   if (!m) return NULL;
   m->refs = 1;
   m->qos = qos;
@@ -64,10 +64,8 @@ struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, siz
   if (plen) memcpy(m->payload, payload, plen);
   m->props = m->payload + plen;
   if (pl) {
-    /* written with its length first; the block itself is what is kept */
-    uint8_t *end = tern_mqtt_props_write(m->props, &pass, TERN_MQTT_PUBLISH);
+    tern_mqtt_props_write_body(m->props, &pass, TERN_MQTT_PUBLISH);
     m->props_len = pl;
-    memmove(m->props, end - pl, pl);
   }
   if (props && TERN_MQTT_HAS(props, TERN_MQTT_PROP_MESSAGE_EXPIRY))
     m->expires_us = tern_loop_micros(b->loop) + (uint64_t)props->message_expiry * 1000000u;
@@ -157,10 +155,10 @@ static size_t pause_at(const struct tern_broker *b) {
                                                        : TERN_BROKER_PAUSE_QUEUED;
 }
 
-/* A full session stops being full once it is back to half the threshold
- * (hysteresis, so publishers do not flap between paused and running). */
 static void resume_blocked(struct tern_timer *t, void *arg);
 
+/* A full session stops being full once it is back to half the threshold
+ * (hysteresis, so publishers do not flap between paused and running). */
 static void update_full(struct tern_broker *b, struct session *s) {
   if (!s->full || s->nqueued > pause_at(b) / 2 || s->queued_bytes > TERN_BROKER_PAUSE_BYTES / 2)
     return;
@@ -275,18 +273,9 @@ static void alias_out(struct bconn *bc, struct tern_mqtt_packet *p) {
   if (!bc->aliases_out &&
       !(bc->aliases_out = tern_alloc(al, ((size_t)bc->alias_out_max + 1) * sizeof(char *))))
     return;
-  uint16_t a = 0, free_slot = 0;
-  for (uint16_t i = 1; i <= bc->alias_out_max && !a; i++) {
-    const char *t = bc->aliases_out[i];
-    if (!t) free_slot = free_slot ? free_slot : i;
-    else if (strlen(t) == p->topic.len && !memcmp(t, p->topic.p, p->topic.len)) a = i;
-  }
-  if (a) {
-    p->topic.len = 0;
-  } else if (free_slot && (bc->aliases_out[free_slot] = tern_alloc(al, p->topic.len + 1))) {
-    memcpy(bc->aliases_out[free_slot], p->topic.p, p->topic.len);
-    a = free_slot;
-  }
+  int known;
+  uint16_t a = tern_mqtt_alias_for(bc->aliases_out, bc->alias_out_max, p->topic, al, &known);
+  if (known) p->topic.len = 0;
   if (!a) return;
   TERN_MQTT_SET(&p->props, TERN_MQTT_PROP_TOPIC_ALIAS);
   p->props.topic_alias = a;
@@ -1169,13 +1158,11 @@ static void on_close(struct bconn *bc) {
   if (s && !s->clean && s->expiry_s != 0xFFFFFFFFu) /* 5.0: kept for its expiry interval */
     s->expires_us = tern_loop_micros(b->loop) + (uint64_t)s->expiry_s * 1000000u;
   if (bc->aliases) {
-    for (int i = 0; i <= TERN_BROKER_TOPIC_ALIAS_MAX; i++)
-      tern_free(tern_loop_alloc(b->loop), bc->aliases[i]);
+    tern_mqtt_aliases_free(bc->aliases, TERN_BROKER_TOPIC_ALIAS_MAX, tern_loop_alloc(b->loop));
     tern_free(tern_loop_alloc(b->loop), bc->aliases);
   }
   if (bc->aliases_out) {
-    for (int i = 0; i <= bc->alias_out_max; i++)
-      tern_free(tern_loop_alloc(b->loop), bc->aliases_out[i]);
+    tern_mqtt_aliases_free(bc->aliases_out, bc->alias_out_max, tern_loop_alloc(b->loop));
     tern_free(tern_loop_alloc(b->loop), bc->aliases_out);
   }
   if (s && s->clean) session_free(b, s);

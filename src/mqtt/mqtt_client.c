@@ -244,22 +244,10 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
     p.props.raw = (struct tern_str){om->data + om->topic_len + om->len, om->props_len};
     /* a topic sent before goes as its alias alone; a new one takes a free
      * alias while the broker allows more (aliases last one connection) */
-    uint16_t a = 0, free_slot = 0;
-    for (uint16_t i = 1; i <= m->alias_max && !a; i++) {
-      if (!m->aliases[i]) {
-        if (!free_slot) free_slot = i;
-      } else if (strlen(m->aliases[i]) == om->topic_len &&
-                 !memcmp(m->aliases[i], om->data, om->topic_len)) {
-        a = i;
-      }
-    }
-    if (a) {
-      p.topic.len = 0;
-    } else if (free_slot && (m->aliases[free_slot] =
-                                 tern_alloc(tern_loop_alloc(m->loop), om->topic_len + 1)) != NULL) {
-      memcpy(m->aliases[free_slot], om->data, om->topic_len);
-      a = free_slot;
-    }
+    int known;
+    uint16_t a =
+        tern_mqtt_alias_for(m->aliases, m->alias_max, p.topic, tern_loop_alloc(m->loop), &known);
+    if (known) p.topic.len = 0;
     if (a) {
       TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_TOPIC_ALIAS);
       p.props.topic_alias = a;
@@ -269,10 +257,7 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
 }
 
 static void forget_aliases(struct tern_mqtt *m) {
-  for (int i = 0; i <= TERN_MQTT_TOPIC_ALIASES; i++) {
-    tern_free(tern_loop_alloc(m->loop), m->aliases[i]);
-    m->aliases[i] = NULL;
-  }
+  tern_mqtt_aliases_free(m->aliases, TERN_MQTT_TOPIC_ALIASES, tern_loop_alloc(m->loop));
   m->alias_max = 0;
 }
 
@@ -343,7 +328,7 @@ int64_t tern_mqtt_publish_props(struct tern_mqtt *m, const char *topic, const vo
   if (len > TERN_MQTT_MAX_PACKET - tlen - 8) return TERN_EINVAL;
   if (m->count >= m->o.queue_max) return TERN_EFULL;
   /* the properties are kept encoded: those a PUBLISH may carry, no alias */
-  uint8_t block[TERN_MQTT_PROPS_MAX + 4];
+  uint8_t block[TERN_MQTT_PROPS_MAX];
   size_t plen = 0;
   if (props && V5_OPTS(m)) {
     struct tern_mqtt_props p = *props;
@@ -351,8 +336,7 @@ int64_t tern_mqtt_publish_props(struct tern_mqtt *m, const char *topic, const vo
     p.nsub_ids = 0;
     plen = tern_mqtt_props_size(&p, TERN_MQTT_PUBLISH);
     if (plen > TERN_MQTT_PROPS_MAX) return TERN_ELIMIT;
-    uint8_t *end = tern_mqtt_props_write(block, &p, TERN_MQTT_PUBLISH);
-    memmove(block, end - plen, plen); /* the block without its length */
+    tern_mqtt_props_write_body(block, &p, TERN_MQTT_PUBLISH);
   }
   struct omsg *om = omsg_new(m, topic, tlen, payload, len, block, plen);
   if (!om) return TERN_ENOMEM;
@@ -521,10 +505,9 @@ static int encode_props(struct tern_mqtt *m, const struct tern_mqtt_props *pr, i
   size_t n = pr ? tern_mqtt_props_size(pr, where) : 0;
   if (!n) return 0;
   if (n > TERN_MQTT_PROPS_MAX) return TERN_ELIMIT;
-  uint8_t *b = tern_alloc(tern_loop_alloc(m->loop), n + 4);
+  uint8_t *b = tern_alloc(tern_loop_alloc(m->loop), n);
   if (!b) return TERN_ENOMEM;
-  uint8_t *end = tern_mqtt_props_write(b, pr, where);
-  memmove(b, end - n, n);
+  tern_mqtt_props_write_body(b, pr, where);
   *out = b;
   *len = (uint16_t)n;
   return 0;

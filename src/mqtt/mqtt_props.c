@@ -352,6 +352,10 @@ size_t tern_mqtt_props_size(const struct tern_mqtt_props *o, int where) {
 
 uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *o, int where) {
   w = tern_mqtt_vbi_write(w, (uint32_t)tern_mqtt_props_size(o, where));
+  return tern_mqtt_props_write_body(w, o, where);
+}
+
+uint8_t *tern_mqtt_props_write_body(uint8_t *w, const struct tern_mqtt_props *o, int where) {
   if (!o->has && !o->nsub_ids && !o->user.len) { /* only what is already encoded, if anything */
     if (o->raw.len) memcpy(w, o->raw.p, o->raw.len);
     return w + o->raw.len;
@@ -391,6 +395,33 @@ uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *o, int 
   if (o->user.len) w += user_entries(o, w);
   if (o->raw.len) memcpy(w, o->raw.p, o->raw.len);
   return w + o->raw.len;
+}
+
+/* ---- Topic Aliases a sender keeps (client to broker, broker to client) ---- */
+
+uint16_t tern_mqtt_alias_for(char **table, uint16_t max, struct tern_str topic,
+                             const struct tern_allocator *al, int *known) {
+  uint16_t free_slot = 0;
+  *known = 0;
+  for (uint16_t i = 1; i <= max; i++) {
+    const char *t = table[i];
+    if (!t) {
+      if (!free_slot) free_slot = i;
+    } else if (strlen(t) == topic.len && !memcmp(t, topic.p, topic.len)) {
+      *known = 1;
+      return i;
+    }
+  }
+  if (!free_slot || !(table[free_slot] = tern_alloc(al, topic.len + 1))) return 0;
+  memcpy(table[free_slot], topic.p, topic.len);
+  return free_slot;
+}
+
+void tern_mqtt_aliases_free(char **table, uint16_t max, const struct tern_allocator *al) {
+  for (uint16_t i = 0; i <= max; i++) {
+    tern_free(al, table[i]);
+    table[i] = NULL;
+  }
 }
 
 /* ---- reason codes in words ---- */

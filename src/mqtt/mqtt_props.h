@@ -22,4 +22,14 @@ int tern_mqtt_props_read(const uint8_t *p, size_t n, int where, int from,
 /* Writes the length and the block (tern_mqtt_props_size bytes after the
  * length); returns the end. */
 uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *props, int where);
+/* The block alone (kept encoded, to go out later as a packet's raw part). */
+uint8_t *tern_mqtt_props_write_body(uint8_t *w, const struct tern_mqtt_props *props, int where);
+
+/* A sender's Topic Aliases: table[1..max] holds each alias's topic (copies
+ * from al). The alias for topic: *known 1 when the receiver already has it
+ * (the topic may go empty), else a free one now set (0: none free). */
+uint16_t tern_mqtt_alias_for(char **table, uint16_t max, struct tern_str topic,
+                             const struct tern_allocator *al, int *known);
+/* Frees table[0..max]'s topics and empties it. */
+void tern_mqtt_aliases_free(char **table, uint16_t max, const struct tern_allocator *al);
 #endif
