@@ -106,9 +106,9 @@ static int property_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
     }
     c->sub_props.sub_ids[0] = (uint32_t)n;
     c->sub_props.nsub_ids = 1;
-  } else if ((is_sub || is_conn) && !strcmp(name, "user-property")) {
-    struct tern_buf *b = is_sub ? &c->sub_user : &c->connect_user;
-    struct tern_mqtt_props *to = is_sub ? &c->sub_props : &c->connect_props;
+  } else if (!strcmp(name, "user-property") && (is_sub || is_conn || !strcmp(cmd, "publish"))) {
+    struct tern_buf *b = is_sub ? &c->sub_user : is_conn ? &c->connect_user : &c->user_props;
+    struct tern_mqtt_props *to = is_sub ? &c->sub_props : is_conn ? &c->connect_props : pr;
     if (!b->alloc) tern_buf_init(b, NULL, 65536);
     if (*i + 1 >= argc || tern_mqtt_user_prop_add(b, v, argv[++*i]) != 0) {
       fprintf(stderr, "tern %s: -D %s user-property wants a name and a value (UTF-8)\n", c->cmd,
@@ -134,17 +134,6 @@ static int property_flag(struct mqtt_cli *c, int argc, char **argv, int *i) {
   } else if (!strcmp(name, "correlation-data")) {
     TERN_MQTT_SET(pr, TERN_MQTT_PROP_CORRELATION_DATA);
     pr->correlation_data = (struct tern_str){v, strlen(v)};
-  } else if (!strcmp(name, "user-property")) {
-    if (*i + 1 >= argc) {
-      fprintf(stderr, "tern %s: -D publish user-property wants a name and a value\n", c->cmd);
-      return 2;
-    }
-    if (!c->user_props.alloc) tern_buf_init(&c->user_props, NULL, 65536);
-    if (tern_mqtt_user_prop_add(&c->user_props, v, argv[++*i]) != 0) {
-      fprintf(stderr, "tern %s: -D publish user-property: too long or not UTF-8\n", c->cmd);
-      return 2;
-    }
-    pr->user = (struct tern_str){(const char *)c->user_props.data, c->user_props.len};
   } else if (!strcmp(name, "topic-alias")) {
     /* tern gives repeated topics aliases by itself, up to the broker's maximum */
   } else {
