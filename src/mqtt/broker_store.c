@@ -44,6 +44,9 @@ static void w_u16(struct wbuf *w, uint16_t v) {
   uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
   w_bytes(w, b, 2);
 }
+static void w_u32(struct wbuf *w, uint32_t v) {
+  for (int i = 3; i >= 0; i--) w_u8(w, (uint8_t)(v >> (i * 8)));
+}
 static void w_u64(struct wbuf *w, uint64_t v) {
   for (int i = 7; i >= 0; i--) w_u8(w, (uint8_t)(v >> (i * 8)));
 }
@@ -75,6 +78,10 @@ static uint16_t r_u16(struct rbuf *r) {
   const uint8_t *p = r_bytes(r, 2);
   return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
 }
+static uint32_t r_u32(struct rbuf *r) {
+  uint32_t hi = r_u16(r);
+  return hi << 16 | r_u16(r);
+}
 static uint64_t r_u64(struct rbuf *r) {
   uint64_t v = 0;
   for (int i = 0; i < 8; i++) v = v << 8 | r_u8(r);
@@ -98,10 +105,6 @@ struct extras {
   uint64_t expires_us;
   uint32_t sub_id;
 };
-static uint32_t r_u32(struct rbuf *r) {
-  uint32_t hi = r_u16(r);
-  return hi << 16 | r_u16(r);
-}
 /* What w_extras wrote; the properties' length is checked against what follows. */
 static void r_extras(struct tern_broker *b, struct rbuf *r, struct extras *e) {
   e->props_len = r_u32(r);
@@ -124,9 +127,6 @@ static void append(struct tern_broker *b, uint8_t type, struct wbuf *w, const vo
 
 /* A message's 5.0 extras after its topic: properties' length, seconds left
  * to live (0xFFFFFFFF: no expiry), Subscription Identifier. */
-static void w_u32(struct wbuf *w, uint32_t v) {
-  for (int i = 3; i >= 0; i--) w_u8(w, (uint8_t)(v >> (i * 8)));
-}
 static int has_extras(const struct bmsg *m, uint32_t sub_id) {
   return m->props_len || m->expires_us || sub_id;
 }
@@ -144,17 +144,16 @@ void tern_broker_bstore_retain(struct tern_broker *b, const struct bmsg *m) {
   WBUF(w, TERN_MQTT_MAX_TOPIC + 8);
   w_u8(&w, m->qos);
   w_str(&w, m->topic, m->topic_len);
-  if (has_extras(m, 0)) w_extras(b, &w, m, 0);
+  int x = has_extras(m, 0);
+  if (x) w_extras(b, &w, m, 0);
   /* payload and properties are contiguous in m: one tail */
-  append(b, has_extras(m, 0) ? REC_RETAIN5 : REC_RETAIN, &w, m->payload,
-         m->payload_len + m->props_len);
+  append(b, x ? REC_RETAIN5 : REC_RETAIN, &w, m->payload, m->payload_len + m->props_len);
 }
 
 void tern_broker_bstore_session(struct tern_broker *b, const struct session *s, int alive) {
   WBUF(w, 160);
   w_str(&w, s->client_id, strlen(s->client_id));
-  if (alive) /* 5.0's Session Expiry Interval; a record without it is 3.1.1's "never" */
-    for (int i = 3; i >= 0; i--) w_u8(&w, (uint8_t)(s->expiry_s >> (i * 8)));
+  if (alive) w_u32(&w, s->expiry_s); /* 5.0's; a record without it is 3.1.1's "never" */
   append(b, alive ? REC_SESSION : REC_SESSION_DEL, &w, NULL, 0);
 }
 
@@ -164,8 +163,7 @@ void tern_broker_bstore_sub(struct tern_broker *b, const struct session *s, cons
   w_u8(&w, qos);
   w_str(&w, s->client_id, strlen(s->client_id));
   w_str(&w, filter, flen);
-  if (add && sub_id) /* 5.0's Subscription Identifier; older records have none */
-    for (int i = 3; i >= 0; i--) w_u8(&w, (uint8_t)(sub_id >> (i * 8)));
+  if (add && sub_id) w_u32(&w, sub_id); /* 5.0's Subscription Identifier; older have none */
   append(b, add ? REC_SUB : REC_UNSUB, &w, NULL, 0);
 }
 
@@ -250,11 +248,7 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     s = tern_broker_session_get(b, cid, 1);
     if (!s) return;
     s->clean = 0;
-    s->expiry_s = 0xFFFFFFFFu;
-    if (r.n >= 4) {
-      uint32_t hi = r_u16(&r);
-      s->expiry_s = hi << 16 | r_u16(&r);
-    }
+    s->expiry_s = r.n >= 4 ? r_u32(&r) : 0xFFFFFFFFu;
     /* offline from now: the interval starts again at the restart */
     s->expires_us =
         s->expiry_s == 0xFFFFFFFFu ? 0 : tern_loop_micros(b->loop) + s->expiry_s * 1000000ull;
@@ -275,11 +269,7 @@ static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) 
     if (r.err) break;
     s = tern_broker_session_get(b, cid, 1);
     if (!s) return;
-    uint32_t sub_id = 0;
-    if (r.n >= 4) {
-      uint32_t hi = r_u16(&r);
-      sub_id = hi << 16 | r_u16(&r);
-    }
+    uint32_t sub_id = r.n >= 4 ? r_u32(&r) : 0;
     if (type == REC_SUB) tern_broker_tree_subscribe(b, s, topic, (size_t)fl, qos, sub_id);
     else tern_broker_tree_unsubscribe(b, s, topic, (size_t)fl);
     return;
