@@ -152,7 +152,12 @@ int cmd_demo(int argc, char **argv) {
       return 1;
     }
     snprintf(url, sizeof(url), "mqtt://127.0.0.1:%u", tern_broker_port(broker, 0));
-    printf("[demo] broker: tern broker on 127.0.0.1:%u\n", tern_broker_port(broker, 0));
+    if (tap.up) {
+      printf("[demo] broker: tern broker on 127.0.0.1:%u, and on %s:%u for the board\n",
+             tern_broker_port(broker, 0), tap.host_ip, tern_broker_port(broker, 1));
+    } else {
+      printf("[demo] broker: tern broker on 127.0.0.1:%u\n", tern_broker_port(broker, 0));
+    }
   }
   /* the time server the device syncs from */
   struct tern_sntp_server *ntp = tern_sntp_server_start(loop, "udp://127.0.0.1:0", 2);
@@ -166,6 +171,9 @@ int cmd_demo(int argc, char **argv) {
     char u[64];
     snprintf(u, sizeof(u), "udp://%s:0", tap.host_ip);
     tap_ntp = tern_sntp_server_start(loop, u, 2);
+    if (tap_ntp)
+      printf("[demo] SNTP server on %s:%u for the board\n", tap.host_ip,
+             tern_sntp_server_port(tap_ntp));
   }
 
   /* the host: subscribed before the device starts, so no sample is missed */
