@@ -42,7 +42,9 @@ static const char usage[] =
     "    --bridge-topic 'PATTERN [out|in|both [QOS [LOCAL REMOTE]]]' (repeat), --bridge-clientid "
     "ID,\n"
     "    --bridge-user U, --bridge-password P, --bridge-cafile F (TLS), --bridge-cert F,\n"
-    "    --bridge-key F, --bridge-insecure. Its queue is kept with --persist DIR.\n"
+    "    --bridge-key F, --bridge-insecure, --bridge-protocol mqttv50|mqttv311 (default\n"
+    "    mqttv311; mqttv50 goes on in 3.1.1 with a broker that lacks it). Its queue is kept\n"
+    "    with --persist DIR.\n"
     "  -v                 log connections and errors (-v -v: debug)\n"
     "SIGTERM/SIGINT stop cleanly; SIGHUP reloads the password and ACL files.\n";
 
@@ -76,7 +78,8 @@ static int bridge_flag(int argc, char **argv, int *i, struct flags *f, int *bad)
                                        {"--bridge-password", "remote_password"},
                                        {"--bridge-cafile", "bridge_cafile"},
                                        {"--bridge-cert", "bridge_certfile"},
-                                       {"--bridge-key", "bridge_keyfile"}};
+                                       {"--bridge-key", "bridge_keyfile"},
+                                       {"--bridge-protocol", "bridge_protocol_version"}};
   for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
     const char *v = app_opt(argc, argv, i, map[k][0], bad);
     if (v) {

@@ -61,6 +61,7 @@ struct tern_broker_bridge {
   const char *notification_topic;          /* NULL: $SYS/broker/connection/CLIENTID/state */
   int no_try_private;                      /* 0: announce a bridge (protocol level 0x84) */
   int no_outgoing_retain;                  /* 0: the retain flag is kept going upstream */
+  int protocol_version; /* 5: MQTT 5.0, or 3.1.1 if upstream refuses it; 0 or 4: 3.1.1 */
 };
 
 struct tern_broker_opts {

@@ -81,13 +81,18 @@ struct tern_mqtt_opts {
   const char *const *fallbacks;
   int round_robin;
   int bridge; /* announce a bridge (protocol level 0x84, Mosquitto's try_private);
-                 a broker that refuses it is retried as a plain client */
+                 a broker that refuses it, or closes on it unanswered, is retried
+                 at once as a plain client */
   /* MQTT 5 (version 5; 0 or 4: 3.1.1). With persistent, the broker keeps
    * the session session_expiry seconds after a disconnect (0: for ever), and
    * queues what arrives meanwhile. Repeated topics go out as Topic Aliases,
    * up to what the broker allows; Receive Maximum is respected. */
   int version;
   uint32_t session_expiry;
+  /* with version 5: a broker that answers as a 3.1.1 one (Unsupported
+   * Protocol Version), or closes on the CONNECT without an answer (RabbitMQ
+   * 3.x), is asked again at once in 3.1.1 (as Mosquitto's bridges do) */
+  int fallback_311;
   /* MQTT 5: more CONNECT properties (user properties, Receive Maximum ...;
    * copied; its Session Expiry is session_expiry's) */
   const struct tern_mqtt_props *connect_props;

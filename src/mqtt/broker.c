@@ -518,8 +518,8 @@ static void route(struct tern_broker *b, struct bmsg *m) {
 
 int tern_broker_route_from(struct tern_broker *b, struct bbridge *from, const char *topic,
                            size_t tlen, const void *payload, size_t len, uint8_t qos,
-                           uint8_t retain) {
-  struct bmsg *m = tern_broker_bmsg_new(b, topic, tlen, payload, len, qos, retain);
+                           uint8_t retain, const struct tern_mqtt_props *props) {
+  struct bmsg *m = tern_broker_bmsg_new5(b, topic, tlen, payload, len, qos, retain, props);
   if (!m) return TERN_ENOMEM;
   b->st.msgs_received++;
   b->from_bridge = from;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "broker_internal.h"
+#include "mqtt_props.h"
 #include "tern/error.h"
 #include "tern/log.h"
 #include "tern/mqtt.h"
@@ -40,7 +41,7 @@ static void notify(struct bbridge *br, int up) {
   struct tern_broker *b = br->broker;
   const char *v = up ? "1" : "0";
   /* from this bridge, so it never goes back out on it */
-  tern_broker_route_from(b, br, br->state_topic, strlen(br->state_topic), v, 1, 1, 1);
+  tern_broker_route_from(b, br, br->state_topic, strlen(br->state_topic), v, 1, 1, 1, NULL);
   if (up) tern_mqtt_publish(br->client, br->state_topic, v, 1, 1, 1);
 }
 
@@ -59,8 +60,9 @@ static void on_in(struct tern_mqtt *m, const struct tern_mqtt_message *msg, void
     return;
   }
   uint8_t qos = msg->qos < t->qos ? msg->qos : t->qos;
-  tern_broker_route_from(br->broker, br, topic, (size_t)n, msg->payload, msg->len, qos,
-                         msg->retain);
+  /* 5.0: its properties come along (bmsg_new5 keeps what passes on) */
+  tern_broker_route_from(br->broker, br, topic, (size_t)n, msg->payload, msg->len, qos, msg->retain,
+                         msg->props);
 }
 
 static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
@@ -87,6 +89,29 @@ static void on_event(struct tern_mqtt *m, int ev, const void *data, void *arg) {
   }
 }
 
+/* m upstream as topic; in 5.0 with its properties and what is left of its
+ * Message Expiry (a 3.1.1 link drops them, as a 3.1.1 subscriber would). */
+static int64_t publish_up(struct bbridge *br, const struct bmsg *m, const char *topic,
+                          uint8_t qos) {
+  int retain = m->retain && !br->cfg->no_outgoing_retain;
+  if (br->cfg->protocol_version != TERN_MQTT_V5 || (!m->props_len && !m->expires_us))
+    return tern_mqtt_publish(br->client, topic, m->payload, m->payload_len, qos, retain);
+  struct tern_mqtt_props pr;
+  uint8_t reason;
+  memset(&pr, 0, sizeof(pr));
+  /* the block was checked when it came in and written by us: it reads back */
+  if (tern_mqtt_props_read(m->props, m->props_len, TERN_MQTT_PUBLISH, TERN_MQTT_FROM_CLIENT, &pr,
+                           &reason) != 0)
+    return TERN_EPARSE;
+  if (m->expires_us) {
+    uint64_t now = tern_loop_micros(br->broker->loop);
+    if (m->expires_us <= now) return 0; /* expired on its way: never delivered */
+    TERN_MQTT_SET(&pr, TERN_MQTT_PROP_MESSAGE_EXPIRY);
+    pr.message_expiry = (uint32_t)((m->expires_us - now + 999999) / 1000000);
+  }
+  return tern_mqtt_publish_props(br->client, topic, m->payload, m->payload_len, qos, retain, &pr);
+}
+
 void tern_broker_bridges_out(struct tern_broker *b, struct bmsg *m) {
   if (m->topic[0] == '$') return; /* $SYS and the like stay here */
   for (int i = 0; i < b->nbridges; i++) {
@@ -102,9 +127,7 @@ void tern_broker_bridges_out(struct tern_broker *b, struct bmsg *m) {
       char topic[512];
       int n = join(topic, sizeof(topic), t->remote_prefix, m->topic + ll, m->topic_len - ll);
       uint8_t qos = m->qos < t->qos ? m->qos : t->qos;
-      int64_t rc = n < 0 ? TERN_ELIMIT
-                         : tern_mqtt_publish(br->client, topic, m->payload, m->payload_len, qos,
-                                             m->retain && !br->cfg->no_outgoing_retain);
+      int64_t rc = n < 0 ? TERN_ELIMIT : publish_up(br, m, topic, qos);
       if (rc < 0) {
         /* only past the gate, which paused the publishers long before */
         b->st.msgs_dropped++;
@@ -150,6 +173,9 @@ static int start_one(struct tern_broker *b, const struct tern_broker_bridge *cfg
       .fallbacks = cfg->fallbacks,
       .round_robin = cfg->round_robin,
       .bridge = !cfg->no_try_private,
+      /* 5.0 as Mosquitto's bridges speak it: 3.1.1 if upstream only has that */
+      .version = cfg->protocol_version == TERN_MQTT_V5 ? TERN_MQTT_V5 : TERN_MQTT_V311,
+      .fallback_311 = 1,
       .on_event = on_event,
       .arg = br,
   };
@@ -182,11 +208,17 @@ static int start_one(struct tern_broker *b, const struct tern_broker_bridge *cfg
     char filter[512];
     if (join(filter, sizeof(filter), t->remote_prefix, t->pattern, strlen(t->pattern)) < 0)
       return TERN_ELIMIT;
-    int rc = tern_mqtt_subscribe(br->client, filter, t->qos, on_in, &br->in[i]);
+    /* 5.0: what we publish up does not come back, and retained stays retained
+     * (3.1.1 gets that from try_private, where upstream knows bridges) */
+    int opts = cfg->protocol_version == TERN_MQTT_V5
+                   ? TERN_MQTT_SUB_NO_LOCAL | TERN_MQTT_SUB_RETAIN_AS_PUBLISHED
+                   : 0;
+    int rc = tern_mqtt_subscribe(br->client, filter, t->qos | opts, on_in, &br->in[i]);
     if (rc) return rc;
   }
   update_gate(br);
-  TERN_INFO(loop, "bridge %s: to %s as %s%s", cfg->name, url, cid,
+  TERN_INFO(loop, "bridge %s: to %s as %s, MQTT %s%s", cfg->name, url, cid,
+            o.version == TERN_MQTT_V5 ? "5.0" : "3.1.1",
             tern_mqtt_pending(br->client) ? " (resending what was kept)" : "");
   return tern_mqtt_connect(br->client);
 }

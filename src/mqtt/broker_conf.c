@@ -20,6 +20,7 @@
 #include "tern/error.h"
 #include "tern/file.h"
 #include "tern/log.h"
+#include "tern/mqtt_codec.h"
 
 #define STRINGS 16384
 #define MAX_INCLUDES 64
@@ -388,11 +389,11 @@ static int bridge_key(struct tern_broker_conf *c, const char *k, const char *v, 
   if (!strcmp(k, "bridge_keyfile")) return path(c, v, &br->keyfile, why, whylen);
   if (!strcmp(k, "notification_topic")) return path(c, v, &br->notification_topic, why, whylen);
   if (!strcmp(k, "bridge_protocol_version")) {
-    if (!strcmp(v, "mqttv311")) return 0;
-    return want(why, whylen,
-                !strcmp(v, "mqttv50") ? "mqttv50 waits for tern's MQTT 5 support; "
-                                        "use mqttv311"
-                                      : "tern bridges speak mqttv311");
+    if (!strcmp(v, "mqttv311") || !strcmp(v, "mqttv50")) {
+      br->protocol_version = v[5] == '5' ? TERN_MQTT_V5 : TERN_MQTT_V311;
+      return 0;
+    }
+    return want(why, whylen, "mqttv311 or mqttv50 (tern bridges do not speak MQTT 3.1)");
   }
   if (!strcmp(k, "keepalive_interval")) {
     if ((rc = number(v, 5, 65535, &n, why, whylen)) != 0) return rc;

@@ -240,7 +240,7 @@ void tern_broker_bridges_out(struct tern_broker *b, struct bmsg *m);
 /* broker.c: a message from upstream (or a notification) routed here */
 int tern_broker_route_from(struct tern_broker *b, struct bbridge *from, const char *topic,
                            size_t tlen, const void *payload, size_t len, uint8_t qos,
-                           uint8_t retain);
+                           uint8_t retain, const struct tern_mqtt_props *props);
 
 /* broker_acl.c: Mosquitto acl_file */
 enum { ACL_READ = 1, ACL_WRITE = 2 };

@@ -57,6 +57,8 @@ struct tern_mqtt {
   uint16_t ports[TERN_MQTT_MAX_FALLBACKS + 1];
   int nhosts, at;
   int private_refused; /* the broker refused 0x84: plain from now on */
+  int retry_now;       /* the next attempt goes at once, to the same broker */
+  int trying;          /* guesses for this connection after an unanswered CONNECT (TRY_...) */
   /* MQTT 5: what the broker's CONNACK allowed, and our outbound aliases */
   uint8_t version;
   uint16_t broker_receive_max;                /* 0: not limited beyond o.inflight */
@@ -473,7 +475,7 @@ static void subscribe_one(struct tern_mqtt *m, const struct msub *s) {
   p.packet_id = next_packet_id(m);
   p.count = 1;
   p.filters[0] = (struct tern_str){s->filter, strlen(s->filter)};
-  p.qos_list[0] = s->qos;
+  p.qos_list[0] = V5(m) ? s->qos : s->qos & 3; /* 3.1.1 has no option bits */
   p.props.raw = (struct tern_str){(const char *)s->props, s->props_len};
   send_pkt(m, &p);
 }
@@ -486,7 +488,7 @@ static void resubscribe(struct tern_mqtt *m) {
       subscribe_one(m, s);
     } else {
       p.filters[p.count] = (struct tern_str){s->filter, strlen(s->filter)};
-      p.qos_list[p.count++] = s->qos;
+      p.qos_list[p.count++] = V5(m) ? s->qos : s->qos & 3;
     }
     if (p.count && (p.count == TERN_MQTT_MAX_FILTERS || !s->next)) {
       p.packet_id = next_packet_id(m);
@@ -523,9 +525,30 @@ static void refused(struct tern_mqtt *m, struct omsg *om, uint8_t reason) {
   acked(m, om);
 }
 
+/* The next connection tries 3.1.1 (TRY_311, with fallback_311) or, for a
+ * bridge, a plain client (TRY_PLAIN), at once and to the same broker. */
+enum { TRY_311 = 1, TRY_PLAIN = 2 };
+static void try_next(struct tern_mqtt *m, int what) {
+  if (what == TRY_311) m->o.version = TERN_MQTT_V311;
+  else m->private_refused = 1;
+  m->trying |= what;
+  m->retry_now = 1;
+}
+static void undo_guesses(struct tern_mqtt *m) {
+  if (m->trying & TRY_311) m->o.version = TERN_MQTT_V5;
+  if (m->trying & TRY_PLAIN) m->private_refused = 0;
+  m->trying = 0;
+}
+
 /* MQTT 5 CONNACK: a refusal as a TERN_E code; on success what it allows. */
 static int connack5(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
   m->last_reason = p->reason_code;
+  if (p->reason_code == TERN_MQTT_RC_UNSUPPORTED_VERSION && m->o.fallback_311) {
+    /* a 3.1.1-only broker: the bridge goes on in 3.1.1, as Mosquitto's do */
+    TERN_INFO(m->loop, "mqtt: the broker does not speak MQTT 5.0: going on in 3.1.1");
+    try_next(m, TRY_311);
+    return TERN_EUNSUPPORTED;
+  }
   if (p->reason_code >= 0x80) {
     int err = p->reason_code == TERN_MQTT_RC_BAD_USER_OR_PASSWORD  ? TERN_EAUTH
               : p->reason_code == TERN_MQTT_RC_NOT_AUTHORIZED      ? TERN_EDENIED
@@ -567,7 +590,7 @@ static int on_packet(struct tern_mqtt *m, const struct tern_mqtt_packet *p) {
       /* "unacceptable protocol version": not a Mosquitto-style broker */
       TERN_INFO(m->loop, "mqtt: the broker refuses bridge mode (try_private): plain client");
       m->private_refused = 1;
-      m->backoff_ms = m->o.reconnect_min_ms;
+      m->retry_now = 1;
       tern_close(m->conn);
       return 0;
     }
@@ -656,9 +679,10 @@ static void send_connect(struct tern_mqtt *m) {
   m->awaiting_connack = 1;
   struct tern_mqtt_packet p;
   zero_pkt(&p, TERN_MQTT_CONNECT);
-  p.protocol_level = m->o.bridge && !m->private_refused ? 0x84 : 4;
-  p.clean_session = (uint8_t)!m->o.persistent;
   m->version = V5_OPTS(m) ? TERN_MQTT_V5 : TERN_MQTT_V311;
+  /* 5.0 has no bridge bit: No Local and Retain As Published do its work */
+  p.protocol_level = m->o.bridge && !m->private_refused && !V5(m) ? 0x84 : 4;
+  p.clean_session = (uint8_t)!m->o.persistent;
   forget_aliases(m); /* aliases belong to one connection */
   if (V5(m) && m->o.persistent) {
     /* kept that long after we go (0: for ever), and found again by id */
@@ -684,6 +708,24 @@ static void send_connect(struct tern_mqtt *m) {
     p.password = (struct tern_str){m->password, strlen(m->password)};
   }
   send_pkt(m, &p);
+}
+
+/* The broker closed (or never answered) our CONNECT. Brokers that cannot
+ * parse a 5.0 CONNECT, or a bridge's protocol level 0x84 (RabbitMQ 3.x),
+ * close without a CONNACK: with fallback_311 3.1.1 is tried at once, and
+ * a bridge then tries as a plain client. A guess holds for the connection it leads
+ * to; when that ends, or the guesses run out, the next round starts again
+ * from what was asked for (a broker restarting mid-CONNECT looks the same). */
+static void connect_unanswered(struct tern_mqtt *m) {
+  if (m->o.fallback_311 && m->o.version == TERN_MQTT_V5) {
+    TERN_INFO(m->loop, "mqtt: no answer to an MQTT 5.0 CONNECT: trying 3.1.1");
+    try_next(m, TRY_311);
+  } else if (m->o.bridge && !m->private_refused) {
+    TERN_INFO(m->loop, "mqtt: no answer to a bridge's CONNECT (try_private): plain client");
+    try_next(m, TRY_PLAIN);
+  } else {
+    undo_guesses(m);
+  }
 }
 
 static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
@@ -718,14 +760,19 @@ static void conn_fn(struct tern_conn *c, int ev, void *ev_data) {
   case TERN_EV_CLOSE:
     if (m->conn != c) break;
     m->conn = NULL;
+    int unanswered = m->awaiting_connack;
     m->awaiting_connack = 0;
     int was = m->connected;
     m->connected = 0;
+    if (unanswered) connect_unanswered(m);
+    else if (m->trying && !m->retry_now) undo_guesses(m); /* its connection ended */
     /* inflight messages stay in the queue, to be resent after reconnecting */
     if (!m->first_result) m->first_result = m->last_error ? m->last_error : TERN_ECLOSED;
     /* the next broker to try: after a failed attempt the next one; after a
-     * lost link the first again (round_robin: the next) */
-    if (m->nhosts > 1) m->at = !was || m->o.round_robin ? (m->at + 1) % m->nhosts : 0;
+     * lost link the first again (round_robin: the next); a retry at once
+     * (a refused version or bridge mode) goes to the same one */
+    if (m->nhosts > 1 && !m->retry_now)
+      m->at = !was || m->o.round_robin ? (m->at + 1) % m->nhosts : 0;
     if (was) emit(m, TERN_MQTT_EV_DISCONNECTED, m->wanted ? "connection lost" : "disconnected");
     if (m->wanted && !m->o.no_reconnect) schedule_reconnect(m);
     break;
@@ -765,6 +812,11 @@ static void schedule_reconnect(struct tern_mqtt *m) {
   uint32_t base = m->backoff_ms;
   uint32_t delay = base - base / 4 + (base ? r % (base / 2 + 1) : 0);
   m->backoff_ms = base * 2 > m->o.reconnect_max_ms ? m->o.reconnect_max_ms : base * 2;
+  if (m->retry_now) { /* the broker answered: not a failure to back off from */
+    m->retry_now = 0;
+    m->backoff_ms = base;
+    delay = 0;
+  }
   tern_timer_start(m->loop, &m->reconnect_timer, delay, 0, reconnect_cb, m);
 }
 

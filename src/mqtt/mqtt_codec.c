@@ -280,6 +280,9 @@ static int decode_body(struct reader *r, struct tern_mqtt_packet *p, int from, i
     p->session_present = ack_flags & 1;
     if (!v5) return 0;
     p->reason_code = p->return_code;
+    /* a 3.1.1 broker's answer to a 5.0 CONNECT (return code 1, no
+     * properties): Unsupported Protocol Version, so the client can say so */
+    if (p->return_code == 1 && r->p == r->end) p->reason_code = TERN_MQTT_RC_UNSUPPORTED_VERSION;
     if (!reason_ok(TERN_MQTT_CONNACK, p->reason_code)) return PROTOCOL(p);
     return r->p == r->end ? 0 : rd_props(r, p, TERN_MQTT_CONNACK, from, &p->props);
   }

@@ -116,9 +116,6 @@ th_eq "tern upstream: no echo of the edge's message back to it" "loop/a A|loop/b
 th_eq "the edge: upstream's message not sent back up" "loop/a A|loop/b B|loop/c C" "$(paste -sd'|' "$TMP/tup.out")"
 th_match "tern upstream logged a bridge" "client tern-bridge.bridge connected .*bridge" "$(cat "$TMP/tup.log")"
 
-printf 'connection b\naddress 127.0.0.1:1\ntopic a out 1\nbridge_protocol_version mqttv50\n' >"$TMP/v5.conf"
-out=$(timeout 5 "$TERN" broker -c "$TMP/v5.conf" 2>&1); rc=$?
-th_match "bridge_protocol_version mqttv50: refused with its line (rc=$rc)" "v5\.conf:4: bridge_protocol_version: mqttv50 waits" "$out"
 printf 'connection b\ntopic a out 1\n' >"$TMP/noaddr.conf"
 out=$(timeout 5 "$TERN" broker -c "$TMP/noaddr.conf" 2>&1); rc=$?
 th_match "a bridge without an address: refused (rc=$rc)" "noaddr\.conf: connection b: no address line" "$out"

@@ -6,7 +6,8 @@
 # samples, the plot, the status and the will cross nodes. Then tern fleet,
 # 1,000 devices at 1 message/s for 30 s at QoS 1 over the three nodes, node
 # 3 stopped mid-run: its devices move to the others and no acknowledged
-# sample is lost. The same fleet against tern broker and Mosquitto.
+# sample is lost. The same fleet against tern broker and Mosquitto. A tern
+# broker's bridge set to MQTT 5.0 goes on in 3.1.1 with the cluster.
 # RabbitMQ's limits, as this test respects them: MQTT 3.1.1 only, QoS 2
 # granted as 1, retained messages per node (the status is watched live, not
 # read back retained), client ids in a Raft group (two of three nodes
@@ -68,6 +69,33 @@ kill -9 "$PID_device"
 wait $sp
 th_match "node 3 saw the will when the device died on node 1" \
   '^\{"name":"cdev","online":false\}$' "$(tail -1 "$TMP/status")"
+
+# ---- a tern broker bridging to the cluster in 5.0: RabbitMQ speaks 3.1.1 ----
+# RabbitMQ 3.10 closes on a 5.0 CONNECT without a CONNACK; the edge asks
+# again at once in 3.1.1 (and as a plain client, see below).
+th_bg edge ip netns exec "$NS" "$TERN" broker -p 18830 --allow-anonymous -v --bridge 127.0.0.1:1885 \
+  --bridge-protocol mqttv50 --bridge-topic 'edge/# out 1'
+th_check "the bridge to node 2 connects" th_wait_log "$TMP/edge.log" "bridge bridge: connected" 30
+th_match "it asked for MQTT 5.0, then 3.1.1 as a bridge, then as a plain client" \
+  "MQTT 5\.0 .*no answer to an MQTT 5\.0 CONNECT: trying 3\.1\.1 .*no answer to a bridge's CONNECT \(try_private\): plain client .*bridge bridge: connected" \
+  "$(tr '\n' ' ' <"$TMP/edge.log")"
+in_ns timeout 30 mosquitto_sub -p 1884 -i edgewatch -t 'edge/#' -q 1 -C 1 -v >"$TMP/edge.out" 2>&1 &
+ep=$!
+TH_PIDS+=($ep)
+th_check "a subscriber on node 1" wait_queue edgewatch
+in_ns mosquitto_pub -p 18830 -t edge/t1 -m 21.5 -q 1
+wait $ep
+th_eq "a message published to the edge reached node 1 through the bridge" "edge/t1 21.5" \
+  "$(cat "$TMP/edge.out")"
+kill "$PID_edge"
+# the same in 3.1.1: RabbitMQ closes on a bridge's CONNECT (protocol level
+# 0x84) without a word; the edge goes on as a plain client
+th_bg edge4 ip netns exec "$NS" "$TERN" broker -p 18831 --allow-anonymous -v --bridge 127.0.0.1:1885 \
+  --bridge-topic 'edge/# out 1'
+th_check "a 3.1.1 bridge to node 2 connects" th_wait_log "$TMP/edge4.log" "bridge bridge: connected" 30
+th_match "as a plain client" "try_private.*plain client.*bridge bridge: connected" \
+  "$(tr '\n' ' ' <"$TMP/edge4.log")"
+kill "$PID_edge4"
 
 # ---- a fleet over the cluster, one node stopped ----
 fleet() { # LOG BROKERS RUNNER...

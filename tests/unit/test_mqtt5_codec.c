@@ -217,6 +217,13 @@ static void test_connack_and_auth(void) {
   /* Maximum QoS 2 is not a value it may have */
   static const uint8_t mq[] = {0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02};
   CHECK_EQ(dec5(mq, sizeof(mq), S), TERN_EPROTO);
+  /* a 3.1.1 broker's "unacceptable protocol version" to a 5.0 CONNECT reads
+   * as Unsupported Protocol Version (a bridge goes on in 3.1.1 on it) */
+  static const uint8_t old[] = {0x20, 0x02, 0x00, 0x01};
+  CHECK(dec5(old, sizeof(old), S) == 4 && q.reason_code == TERN_MQTT_RC_UNSUPPORTED_VERSION);
+  /* but 0x01 with a property block is no 5.0 reason code */
+  static const uint8_t bad[] = {0x20, 0x03, 0x00, 0x01, 0x00};
+  CHECK_EQ(dec5(bad, sizeof(bad), S), TERN_EPROTO);
   /* AUTH: method and data, reason Continue */
   fresh(TERN_MQTT_AUTH);
   p.reason_code = TERN_MQTT_RC_CONTINUE_AUTH;
