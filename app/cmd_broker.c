@@ -300,6 +300,9 @@ int cmd_broker(int argc, char **argv) {
         fprintf(stderr, "tern broker: reloaded password and ACL files\n");
     }
   }
+  /* goodbye to every client (5.0: DISCONNECT 0x8B), waiting a second at most */
+  uint32_t t0 = tern_loop_now(loop);
+  while (tern_broker_shutdown(b) && tern_loop_now(loop) - t0 < 1000) tern_loop_poll(loop, 50);
   tern_broker_stop(b);
   tern_loop_poll(loop, 0);
   tern_loop_free(loop);

@@ -105,7 +105,13 @@ struct tern_broker;
  * and logs why. */
 struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_broker_opts *opts,
                                       int *err);
-/* Disconnects everyone, writes state (with persist_dir), frees. */
+/* A graceful end: stops taking connections and tells each MQTT 5.0 client
+ * why (DISCONNECT 0x8B, Server shutting down); every client connection
+ * closes once what was written to it is sent (no wills: the server ended
+ * them). Returns how many are still open: poll the loop until 0, or as long
+ * as the caller will wait, then call tern_broker_stop. */
+size_t tern_broker_shutdown(struct tern_broker *b);
+/* Disconnects everyone at once, writes state (with persist_dir), frees. */
 void tern_broker_stop(struct tern_broker *b);
 /* Re-read the password and ACL files, every listener's (SIGHUP). */
 int tern_broker_reload(struct tern_broker *b);

@@ -1233,7 +1233,7 @@ static void broker_conn_fn(struct tern_conn *c, int ev, void *ev_data) {
     struct blistener *l = NULL;
     for (int i = 0; i < b->nlisteners; i++)
       if (b->listeners[i].conn == c->listener) l = &b->listeners[i];
-    if (!l) {
+    if (!l || b->shutting_down) {
       tern_close_now(c);
       return;
     }
@@ -1473,6 +1473,24 @@ fail:
   *err = rc;
   tern_broker_stop(b);
   return NULL;
+}
+
+size_t tern_broker_shutdown(struct tern_broker *b) {
+  size_t open = 0;
+  int first = !b->shutting_down;
+  b->shutting_down = 1;
+  for (struct tern_conn *c = tern_loop_conns(b->loop); c; c = c->next) {
+    struct bconn *bc = c->fn == broker_conn_fn && c->fn_data == b ? c->proto : NULL;
+    if (!bc) continue;
+    if (first) {
+      /* the server ends these connections, not the clients: no wills */
+      tern_broker_bmsg_unref(b, bc->will);
+      bc->will = NULL;
+      disconnect_with(bc, TERN_MQTT_RC_SERVER_SHUTTING_DOWN, "server shutting down");
+    }
+    open++;
+  }
+  return open;
 }
 
 void tern_broker_stop(struct tern_broker *b) {

@@ -202,6 +202,7 @@ struct tern_broker {
   struct tern_timer sys_timer, expiry_timer;
   struct tern_timer resume_timer; /* a full session caught up: its publishers go on */
   int stopping;
+  int shutting_down; /* tern_broker_shutdown: saying goodbye, taking no one new */
   uint32_t started;
   struct tern_broker_stats st;
 };

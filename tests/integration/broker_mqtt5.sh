@@ -150,4 +150,20 @@ th_match "after kill -9: the Subscription Identifier still comes with it" "ids \
 th_match "after kill -9: a queued message keeps its properties, expiry and identifier" \
   "queued queued kp/back \[\('u', '1'\)\] \[11\] True" "$out"
 th_match "after kill -9: a retained message keeps its properties" "retained kept text/x" "$out"
+
+# a clean stop (SIGTERM): 5.0 clients are told why (DISCONNECT 0x8B, Server
+# shutting down), a 3.1.1 client's connection just closes
+timeout 10 mosquitto_sub -V 5 -p "$port" -i bye5 -t bye/x -d >"$TMP/bye5" 2>&1 & b5=$!
+timeout 10 mosquitto_sub -p "$port" -i bye3 -t bye/x -d >"$TMP/bye3" 2>&1 & b3=$!
+th_wait_sub broker2 bye5
+th_wait_sub broker2 bye3
+kill -TERM "$PID_broker2"
+wait $b5 $b3
+wait "$PID_broker2"
+th_eq "SIGTERM: the broker exits 0" 0 $?
+th_match "SIGTERM: a 5.0 client gets DISCONNECT 0x8B (139)" "Received DISCONNECT \(139\)" "$(cat "$TMP/bye5")"
+th_match "the broker says why it closes them" "closing bye5: server shutting down" "$(cat "$TMP/broker2.log")"
+th_match "the 3.1.1 client was connected" "Subscribed \(mid: 1\)" "$(cat "$TMP/bye3")"
+th_eq "no DISCONNECT packet for a 3.1.1 client (3.1.1 has none from a server)" 0 \
+  "$(grep -c "Received DISCONNECT" "$TMP/bye3")"
 th_done
