@@ -196,6 +196,18 @@
   1000 /* an online subscriber this far behind pauses its publishers */
 #endif
 
+/* Freed messages and queue items the broker keeps for reuse, so its steady
+ * state allocates nothing per message: messages by size class (up to 128,
+ * 256, 512, 1024, 2048 bytes with topic and payload; larger ones are
+ * allocated each time), at most TERN_BROKER_MSG_CACHE per class (256 KB at
+ * most, held); queue items (48 bytes each) at most TERN_BROKER_ITEM_CACHE. */
+#ifndef TERN_BROKER_MSG_CACHE
+#define TERN_BROKER_MSG_CACHE 64
+#endif
+#ifndef TERN_BROKER_ITEM_CACHE
+#define TERN_BROKER_ITEM_CACHE 4096
+#endif
+
 #ifndef TERN_BROKER_PAUSE_BYTES
 #define TERN_BROKER_PAUSE_BYTES (1024 * 1024) /* ... or this many payload bytes behind */
 #endif

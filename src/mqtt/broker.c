@@ -31,6 +31,44 @@ struct bmsg *tern_broker_bmsg_new(struct tern_broker *b, const char *topic, size
   return tern_broker_bmsg_new5(b, topic, tlen, payload, plen, qos, retain, NULL);
 }
 
+/* The size class (TERN_BROKER_MSG_CLASSES) of a message of n bytes in all,
+ * or -1 for one too large to be kept for reuse. */
+static int msg_class(size_t n) {
+  for (int k = 0; k < TERN_BROKER_MSG_CLASSES; k++)
+    if (n <= (size_t)128 << k) return k;
+  return -1;
+}
+static size_t msg_bytes(size_t tlen, size_t plen, size_t props_len) {
+  return sizeof(struct bmsg) + tlen + 1 + plen + props_len;
+}
+
+/* One allocation: the header, topic (NUL-terminated), payload and room for
+ * props_len bytes of properties after it (the caller writes them). Taken
+ * from the cache when one of its size class was freed before. */
+static struct bmsg *bmsg_alloc(struct tern_broker *b, const char *topic, size_t tlen,
+                               const void *payload, size_t plen, uint8_t qos, uint8_t retain,
+                               size_t props_len) {
+  size_t n = msg_bytes(tlen, plen, props_len);
+  int k = msg_class(n);
+  struct bmsg *m;
+  if (k >= 0 && b->nmsg_cache[k]) m = b->msg_cache[k][--b->nmsg_cache[k]];
+  else if (!(m = tern_alloc(tern_loop_alloc(b->loop), k >= 0 ? (size_t)128 << k : n))) return NULL;
+  m->refs = 1;
+  m->qos = qos;
+  m->retain = retain;
+  m->topic_len = (uint16_t)tlen;
+  m->payload_len = plen;
+  m->topic = m->data;
+  memcpy(m->topic, topic, tlen);
+  m->topic[tlen] = '\0';
+  m->payload = (uint8_t *)m->data + tlen + 1;
+  if (plen) memcpy(m->payload, payload, plen);
+  m->props = m->payload + plen;
+  m->props_len = props_len;
+  m->expires_us = 0;
+  return m;
+}
+
 struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, size_t tlen,
                                    const void *payload, size_t plen, uint8_t qos, uint8_t retain,
                                    const struct tern_mqtt_props *props) {
@@ -50,23 +88,9 @@ struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, siz
     pass.raw = (struct tern_str){NULL, 0};
     pl = tern_mqtt_props_size(&pass, TERN_MQTT_PUBLISH);
   }
-  struct bmsg *m = tern_alloc(tern_loop_alloc(b->loop), sizeof(*m) + tlen + 1 + plen + pl);
+  struct bmsg *m = bmsg_alloc(b, topic, tlen, payload, plen, qos, retain, pl);
   if (!m) return NULL;
-  m->refs = 1;
-  m->qos = qos;
-  m->retain = retain;
-  m->topic_len = (uint16_t)tlen;
-  m->payload_len = plen;
-  m->topic = m->data;
-  memcpy(m->topic, topic, tlen);
-  m->topic[tlen] = '\0';
-  m->payload = (uint8_t *)m->data + tlen + 1;
-  if (plen) memcpy(m->payload, payload, plen);
-  m->props = m->payload + plen;
-  if (pl) {
-    tern_mqtt_props_write_body(m->props, &pass, TERN_MQTT_PUBLISH);
-    m->props_len = pl;
-  }
+  if (pl) tern_mqtt_props_write_body(m->props, &pass, TERN_MQTT_PUBLISH);
   if (props && TERN_MQTT_HAS(props, TERN_MQTT_PROP_MESSAGE_EXPIRY))
     m->expires_us = tern_loop_micros(b->loop) + (uint64_t)props->message_expiry * 1000000u;
   return m;
@@ -75,32 +99,51 @@ struct bmsg *tern_broker_bmsg_new5(struct tern_broker *b, const char *topic, siz
 struct bmsg *tern_broker_bmsg_new_raw(struct tern_broker *b, const char *topic, size_t tlen,
                                       const void *payload, size_t plen, uint8_t qos, uint8_t retain,
                                       const void *props, size_t props_len, uint64_t expires_us) {
-  struct bmsg *m = tern_broker_bmsg_new5(b, topic, tlen, payload, plen, qos, retain, NULL);
-  if (!m || !props_len) {
-    if (m) m->expires_us = expires_us;
-    return m;
-  }
-  /* a second allocation only for a message with properties (replay) */
-  struct bmsg *n = tern_alloc(tern_loop_alloc(b->loop), sizeof(*n) + tlen + 1 + plen + props_len);
-  if (!n) {
-    tern_broker_bmsg_unref(b, m);
-    return NULL;
-  }
-  *n = *m;
-  n->topic = n->data;
-  memcpy(n->topic, m->topic, tlen + 1);
-  n->payload = (uint8_t *)n->data + tlen + 1;
-  if (plen) memcpy(n->payload, payload, plen);
-  n->props = n->payload + plen;
-  memcpy(n->props, props, props_len);
-  n->props_len = props_len;
-  n->expires_us = expires_us;
-  tern_broker_bmsg_unref(b, m);
-  return n;
+  struct bmsg *m = bmsg_alloc(b, topic, tlen, payload, plen, qos, retain, props_len);
+  if (!m) return NULL;
+  if (props_len) memcpy(m->props, props, props_len);
+  m->expires_us = expires_us;
+  return m;
 }
 
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m) {
-  if (m && --m->refs == 0) tern_free(tern_loop_alloc(b->loop), m);
+  if (!m || --m->refs) return;
+  int k = msg_class(msg_bytes(m->topic_len, m->payload_len, m->props_len));
+  if (k >= 0 && b->nmsg_cache[k] < TERN_BROKER_MSG_CACHE) b->msg_cache[k][b->nmsg_cache[k]++] = m;
+  else tern_free(tern_loop_alloc(b->loop), m);
+}
+
+static struct qitem *item_new(struct tern_broker *b) {
+  struct qitem *q = b->item_cache;
+  if (!q) return tern_alloc(tern_loop_alloc(b->loop), sizeof(*q));
+  b->item_cache = q->next;
+  b->nitem_cache--;
+  memset(q, 0, sizeof(*q));
+  return q;
+}
+
+void tern_broker_item_free(struct tern_broker *b, struct qitem *q) {
+  tern_broker_bmsg_unref(b, q->msg);
+  if (b->nitem_cache < TERN_BROKER_ITEM_CACHE) {
+    q->next = b->item_cache;
+    b->item_cache = q;
+    b->nitem_cache++;
+  } else {
+    tern_free(tern_loop_alloc(b->loop), q);
+  }
+}
+
+/* Gives the caches' memory back (at stop). */
+static void caches_free(struct tern_broker *b) {
+  const struct tern_allocator *al = tern_loop_alloc(b->loop);
+  for (int k = 0; k < TERN_BROKER_MSG_CLASSES; k++)
+    while (b->nmsg_cache[k]) tern_free(al, b->msg_cache[k][--b->nmsg_cache[k]]);
+  while (b->item_cache) {
+    struct qitem *q = b->item_cache;
+    b->item_cache = q->next;
+    tern_free(al, q);
+  }
+  b->nitem_cache = 0;
 }
 
 /* ---- sessions ---- */
@@ -141,8 +184,7 @@ struct session *tern_broker_session_get(struct tern_broker *b, const char *clien
 static void free_items(struct tern_broker *b, struct qitem *q) {
   while (q) {
     struct qitem *n = q->next;
-    tern_broker_bmsg_unref(b, q->msg);
-    tern_free(tern_loop_alloc(b->loop), q);
+    tern_broker_item_free(b, q);
     q = n;
   }
 }
@@ -353,15 +395,13 @@ static void pump(struct tern_broker *b, struct session *s) {
     if (q->qos == 0 || gone) { /* QoS 0 waited only for room in the socket: no ack to wait for */
       if (!gone) send_publish(bc, q->msg, 0, q->retain, 0, 0, q->sub_id);
       if (q->store_id && !s->clean) tern_broker_bstore_msg_done(b, q);
-      tern_broker_bmsg_unref(b, q->msg);
-      tern_free(tern_loop_alloc(b->loop), q);
+      tern_broker_item_free(b, q);
       continue;
     }
     q->packet_id = next_id(s);
     if (send_publish(bc, q->msg, q->qos, q->retain, q->packet_id, 0, q->sub_id) == TERN_ELIMIT) {
       if (q->store_id && !s->clean) tern_broker_bstore_msg_done(b, q);
-      tern_broker_bmsg_unref(b, q->msg);
-      tern_free(tern_loop_alloc(b->loop), q);
+      tern_broker_item_free(b, q);
       continue;
     }
     q->state = QS_WAIT_ACK;
@@ -397,7 +437,7 @@ struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session 
     count_drop(b, s, m);
     return NULL;
   }
-  struct qitem *q = tern_alloc(tern_loop_alloc(b->loop), sizeof(*q));
+  struct qitem *q = item_new(b);
   if (!q) return NULL;
   m->refs++;
   q->msg = m;
@@ -902,8 +942,7 @@ static void on_ack(struct bconn *bc, const struct tern_mqtt_packet *p) {
     q = take_inflight(s, p->packet_id, p->type == TERN_MQTT_PUBACK ? QS_WAIT_ACK : QS_WAIT_COMP, 1);
     if (!q) return; /* unknown id: ignore, as the spec allows */
     if (!s->clean) tern_broker_bstore_msg_done(b, q);
-    tern_broker_bmsg_unref(b, q->msg);
-    tern_free(tern_loop_alloc(b->loop), q);
+    tern_broker_item_free(b, q);
     pump(b, s);
     return;
   case TERN_MQTT_PUBREC:
@@ -1191,8 +1230,7 @@ static void stall(struct tern_broker *b, struct session *s) {
     s->queued_bytes -= q->msg->payload_len;
     b->st.queued--;
     count_drop(b, s, q->msg);
-    tern_broker_bmsg_unref(b, q->msg);
-    tern_free(tern_loop_alloc(b->loop), q);
+    tern_broker_item_free(b, q);
   }
   s->queue_tail = last;
   update_full(b, s);
@@ -1524,6 +1562,7 @@ void tern_broker_stop(struct tern_broker *b) {
   tern_free(tern_loop_alloc(loop), b->retained);
   tern_broker_tree_free(b);
   tern_broker_bstore_close(b);
+  caches_free(b);
   free_auth(b, &b->auth);
   /* the listeners' TLS contexts outlive their connections only until the
    * loop reaps them: those hold their own references */

@@ -174,9 +174,16 @@ struct bbridge {
   int connected;
 };
 
+#define TERN_BROKER_MSG_CLASSES 5 /* 128, 256, 512, 1024, 2048 bytes */
+
 struct tern_broker {
   struct tern_loop *loop;
   struct tern_broker_opts opts;
+  /* freed messages by size class, and queue items, kept for reuse */
+  struct bmsg *msg_cache[TERN_BROKER_MSG_CLASSES][TERN_BROKER_MSG_CACHE];
+  uint16_t nmsg_cache[TERN_BROKER_MSG_CLASSES];
+  struct qitem *item_cache; /* linked through next */
+  size_t nitem_cache;
   struct blistener listeners[TERN_BROKER_MAX_LISTENERS];
   int nlisteners;
   struct bauth auth;
@@ -276,6 +283,8 @@ struct bmsg *tern_broker_bmsg_new_raw(struct tern_broker *b, const char *topic, 
                                       const void *payload, size_t plen, uint8_t qos, uint8_t retain,
                                       const void *props, size_t props_len, uint64_t expires_us);
 void tern_broker_bmsg_unref(struct tern_broker *b, struct bmsg *m);
+/* q's message let go, q itself back to the cache (or freed) */
+void tern_broker_item_free(struct tern_broker *b, struct qitem *q);
 void tern_broker_retain_set(struct tern_broker *b, struct bmsg *m, int persist);
 struct qitem *tern_broker_session_enqueue(struct tern_broker *b, struct session *s, struct bmsg *m,
                                           uint8_t qos, uint8_t retain);

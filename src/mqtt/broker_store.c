@@ -217,8 +217,7 @@ static void drop_item(struct tern_broker *b, struct session *s, struct qitem *q)
   if (s->queue_tail == q) s->queue_tail = prev;
   s->nqueued--;
   b->st.queued--;
-  tern_broker_bmsg_unref(b, q->msg);
-  tern_free(tern_loop_alloc(b->loop), q);
+  tern_broker_item_free(b, q);
 }
 
 static void on_record(void *arg, uint8_t type, const uint8_t *data, size_t len) {
