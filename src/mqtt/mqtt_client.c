@@ -717,7 +717,7 @@ static void send_connect(struct tern_mqtt *m) {
  * to; when that ends, or the guesses run out, the next round starts again
  * from what was asked for (a broker restarting mid-CONNECT looks the same). */
 static void connect_unanswered(struct tern_mqtt *m) {
-  if (m->o.fallback_311 && m->o.version == TERN_MQTT_V5) {
+  if (V5_OPTS(m) && m->o.fallback_311) {
     TERN_INFO(m->loop, "mqtt: no answer to an MQTT 5.0 CONNECT: trying 3.1.1");
     try_next(m, TRY_311);
   } else if (m->o.bridge && !m->private_refused) {
