@@ -108,8 +108,10 @@ struct tern_broker *tern_broker_start(struct tern_loop *loop, const struct tern_
 /* A graceful end: stops taking connections and tells each MQTT 5.0 client
  * why (DISCONNECT 0x8B, Server shutting down); every client connection
  * closes once what was written to it is sent (no wills: the server ended
- * them). Returns how many are still open: poll the loop until 0, or as long
- * as the caller will wait, then call tern_broker_stop. */
+ * them). A bridge with notifications sets its state "0" upstream, then
+ * disconnects once that is acknowledged. Returns how many connections are
+ * still open: poll the loop until 0, or as long as the caller will wait,
+ * then call tern_broker_stop. */
 size_t tern_broker_shutdown(struct tern_broker *b);
 /* Disconnects everyone at once, writes state (with persist_dir), frees. */
 void tern_broker_stop(struct tern_broker *b);

@@ -1528,7 +1528,7 @@ size_t tern_broker_shutdown(struct tern_broker *b) {
     }
     open++;
   }
-  return open;
+  return open + tern_broker_bridges_shutdown(b);
 }
 
 void tern_broker_stop(struct tern_broker *b) {

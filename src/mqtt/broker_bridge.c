@@ -231,6 +231,29 @@ int tern_broker_bridges_start(struct tern_broker *b) {
   return 0;
 }
 
+size_t tern_broker_bridges_shutdown(struct tern_broker *b) {
+  size_t open = 0;
+  for (int i = 0; i < b->nbridges; i++) {
+    struct bbridge *br = b->bridges[i];
+    if (!br->connected) continue;
+    if (!br->leaving) {
+      /* a DISCONNECT drops the will, so upstream would keep "1": say "0"
+       * first (here too), and go once upstream has it */
+      br->leaving = 1;
+      if (!br->cfg->no_notifications) {
+        notify(br, 0);
+        tern_mqtt_publish(br->client, br->state_topic, "0", 1, 1, 1);
+      }
+    }
+    if (br->leaving == 1 && tern_mqtt_pending(br->client) == 0) {
+      br->leaving = 2;
+      tern_mqtt_disconnect(br->client);
+    }
+    open++; /* until its connection has closed */
+  }
+  return open;
+}
+
 void tern_broker_bridges_stop(struct tern_broker *b) {
   for (int i = 0; i < b->nbridges; i++) {
     struct bbridge *br = b->bridges[i];

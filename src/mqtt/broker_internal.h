@@ -172,6 +172,7 @@ struct bbridge {
   struct session gate; /* "full" while the queue upstream is near its cap: publishers wait */
   char state_topic[256];
   int connected;
+  int leaving; /* tern_broker_shutdown: 1 "0" sent upstream; 2 then DISCONNECT, once acked */
 };
 
 #define TERN_BROKER_MSG_CLASSES 5 /* 128, 256, 512, 1024, 2048 bytes */
@@ -243,6 +244,9 @@ void tern_broker_ws_free(struct bconn *bc);
 
 int tern_broker_bridges_start(struct tern_broker *b);
 void tern_broker_bridges_stop(struct tern_broker *b);
+/* A clean stop's part for bridges: the state "0" upstream first, then
+ * DISCONNECT; returns how many bridges are still connected. */
+size_t tern_broker_bridges_shutdown(struct tern_broker *b);
 /* A message routed locally: forward it on every bridge whose out topics match. */
 void tern_broker_bridges_out(struct tern_broker *b, struct bmsg *m);
 /* broker.c: a message from upstream (or a notification) routed here */

@@ -98,6 +98,18 @@ th_match "after kill -9: the kept message arrives with its properties ($(cat "$T
 th_match "the restarted edge resent what it kept" "bridge up: to .*resending what was kept" \
   "$(cat "$TMP/edge2.log")"
 
+# a clean stop of the edge: upstream learns the bridge is down ("0", which a
+# DISCONNECT alone would not say: it drops the will), then a DISCONNECT
+th_eq "upstream shows the bridge up" 1 \
+  "$(timeout 5 mosquitto_sub -p "$up" -t '$SYS/broker/connection/edge5/state' -C 1)"
+kill -TERM "$PID_edge2"
+wait "$PID_edge2"
+th_eq "SIGTERM: the edge exits 0" 0 $?
+th_check "upstream got a DISCONNECT from the bridge" \
+  th_wait_log "$TMP/up2.log" "Received DISCONNECT from edge5" 5
+th_eq "... and shows it down" 0 \
+  "$(timeout 5 mosquitto_sub -p "$up" -t '$SYS/broker/connection/edge5/state' -C 1)"
+
 # a 3.1.1-only upstream that refuses 5.0 with CONNACK return code 1 (a
 # stand-in: no such broker is packaged here; RabbitMQ, which closes
 # instead, is in cluster_rabbitmq): the edge goes on in 3.1.1 at once, with
