@@ -31,6 +31,9 @@ struct omsg {
   uint8_t qos, retain, state;
   uint16_t topic_len;
   uint16_t props_len; /* MQTT 5 properties, encoded, after the payload */
+#if TERN_ENABLE_MQTT5
+  uint64_t expires_us; /* its Message Expiry as a deadline (tern_loop_micros); 0: none */
+#endif
   size_t len;
   char data[]; /* topic, payload, properties */
 };
@@ -122,6 +125,16 @@ static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen
   memcpy(om->data, topic, tlen);
   if (len) memcpy(om->data + tlen, payload, len);
   if (plen) memcpy(om->data + tlen + len, props, plen);
+#if TERN_ENABLE_MQTT5
+  /* a Message Expiry counts from now (from a restart for what the store kept) */
+  const uint8_t *v = plen ? tern_mqtt_props_find((uint8_t *)om->data + tlen + len, plen,
+                                                 TERN_MQTT_PROP_MESSAGE_EXPIRY)
+                          : NULL;
+  if (v) {
+    uint32_t s = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+    om->expires_us = tern_loop_micros(m->loop) + (uint64_t)s * 1000000u;
+  }
+#endif
   return om;
 }
 
@@ -243,7 +256,16 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
   p.topic = (struct tern_str){om->data, om->topic_len};
   p.payload = (struct tern_str){om->data + om->topic_len, om->len};
   if (V5(m)) {
-    p.props.raw = (struct tern_str){om->data + om->topic_len + om->len, om->props_len};
+    uint8_t *block = (uint8_t *)om->data + om->topic_len + om->len;
+#if TERN_ENABLE_MQTT5
+    if (om->expires_us) { /* the time it waited here is counted down */
+      uint8_t *v = tern_mqtt_props_find(block, om->props_len, TERN_MQTT_PROP_MESSAGE_EXPIRY);
+      uint64_t now = tern_loop_micros(m->loop);
+      uint64_t left = now < om->expires_us ? (om->expires_us - now + 999999) / 1000000 : 0;
+      for (int i = 0; v && i < 4; i++) v[i] = (uint8_t)(left >> (24 - 8 * i));
+    }
+#endif
+    p.props.raw = (struct tern_str){(const char *)block, om->props_len};
     /* a topic sent before goes as its alias alone; a new one takes a free
      * alias while the broker allows more (aliases last one connection) */
     int known;
@@ -285,6 +307,15 @@ static void pump(struct tern_mqtt *m) {
     next = om->next;
     if (om->state != OM_QUEUED) continue;
     if (m->conn->tx.len > m->conn->tx.cap / 2) break; /* let the socket catch up */
+#if TERN_ENABLE_MQTT5
+    if (om->expires_us && tern_loop_micros(m->loop) >= om->expires_us) {
+      /* its Message Expiry ran out while it waited: never sent, as a broker does */
+      TERN_INFO(m->loop, "mqtt: a message on '%.*s' expired before it could be sent",
+                (int)om->topic_len, om->data);
+      acked(m, om);
+      continue;
+    }
+#endif
     if (om->qos == 0) {
       send_publish(m, om, 0);
       acked(m, om); /* QoS 0 is done once written */

@@ -230,6 +230,22 @@ protocol:
   return TERN_EPROTO;
 }
 
+uint8_t *tern_mqtt_props_find(uint8_t *block, size_t n, uint8_t id) {
+  size_t off = 0;
+  while (off < n) {
+    uint32_t pid;
+    int k = tern_mqtt_vbi_read(block + off, n - off, &pid);
+    const struct prop_rule *r = k > 0 && pid < 64 ? rule_of((uint8_t)pid) : NULL;
+    if (!r) return NULL;
+    struct pval v = {0, {NULL, 0}, {NULL, 0}};
+    int used = read_value(block + off + k, n - off - (size_t)k, r->type, &v);
+    if (used < 0) return NULL;
+    if (pid == id) return block + off + k;
+    off += (size_t)k + (size_t)used;
+  }
+  return NULL;
+}
+
 /* ---- user properties ---- */
 
 int tern_mqtt_user_prop_next(struct tern_str block, size_t *off, struct tern_str *name,

@@ -25,6 +25,10 @@ uint8_t *tern_mqtt_props_write(uint8_t *w, const struct tern_mqtt_props *props, 
 /* The block alone (kept encoded, to go out later as a packet's raw part). */
 uint8_t *tern_mqtt_props_write_body(uint8_t *w, const struct tern_mqtt_props *props, int where);
 
+/* Where the value of property id starts in an encoded block (ours: it is
+ * walked, not checked), or NULL when it has none. */
+uint8_t *tern_mqtt_props_find(uint8_t *block, size_t n, uint8_t id);
+
 /* A sender's Topic Aliases: table[1..max] holds each alias's topic (copies
  * from al). The alias for topic: *known 1 when the receiver already has it
  * (the topic may go empty), else a free one now set (0: none free). */

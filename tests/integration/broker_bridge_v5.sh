@@ -86,8 +86,12 @@ mosquitto_pub -V 5 -p "$edge" -t v5/late -m L -q 1 "${props[@]}"
 # (acknowledged: so it is in the bridge's store file already)
 kill -9 "$PID_edge1"
 wait "$PID_edge1" 2>/dev/null
-th_mosquitto up2 "listener $up 127.0.0.1
-allow_anonymous true"
+mkdir -p "$TMP/updb"
+upconf="listener $up 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $TMP/updb/"
+th_mosquitto up2 "$upconf"
 timeout 20 mosquitto_sub -V 5 -p "$up" -i upsub2 -t 'v5/late' -C 1 -F "$F" >"$TMP/late.txt" & s=$!
 th_wait_sub up2 upsub2
 start_edge 2
@@ -98,6 +102,25 @@ th_match "after kill -9: the kept message arrives with its properties ($(cat "$T
 th_match "the restarted edge resent what it kept" "bridge up: to .*resending what was kept" \
   "$(cat "$TMP/edge2.log")"
 
+# Message Expiry counts down while a message waits at the edge: with
+# upstream gone 2.5 s, one with 1 s is never sent, one with 30 s arrives
+# with 28 or less. (A persistent subscriber upstream, so the bridge cannot
+# deliver before it listens.)
+mosquitto_sub -V 5 -p "$up" -c -i upsub3 -q 1 -t 'v5/+' -E
+kill "$PID_up2"
+wait "$PID_up2" 2>/dev/null
+th_check "the edge sees the link go again" th_wait_log "$TMP/edge2.log" "bridge up: connection lost" 10
+mosquitto_pub -V 5 -p "$edge" -t v5/short -m S -q 1 -D publish message-expiry-interval 1
+mosquitto_pub -V 5 -p "$edge" -t v5/long -m M -q 1 -D publish message-expiry-interval 30
+sleep 2.5 # the time under test: S's one second runs out while it waits
+th_mosquitto up3 "$upconf"
+th_check "the bridge is back" th_wait_log "$TMP/up3.log" "New client connected .* as edge5" 10
+out=$(timeout 10 mosquitto_sub -V 5 -p "$up" -c -i upsub3 -q 1 -t 'v5/+' -C 1 -F '%t|%p|%E')
+th_match "expired at the edge: not sent; the other's expiry counted down ($out)" \
+  "^v5/long\|M\|(1[0-9]|2[0-8])$" "$out"
+th_check "the edge says it dropped the expired one" \
+  th_wait_log "$TMP/edge2.log" "expired before it could be sent" 1
+
 # a clean stop of the edge: upstream learns the bridge is down ("0", which a
 # DISCONNECT alone would not say: it drops the will), then a DISCONNECT
 th_eq "upstream shows the bridge up" 1 \
@@ -106,7 +129,7 @@ kill -TERM "$PID_edge2"
 wait "$PID_edge2"
 th_eq "SIGTERM: the edge exits 0" 0 $?
 th_check "upstream got a DISCONNECT from the bridge" \
-  th_wait_log "$TMP/up2.log" "Received DISCONNECT from edge5" 5
+  th_wait_log "$TMP/up3.log" "Received DISCONNECT from edge5" 5
 th_eq "... and shows it down" 0 \
   "$(timeout 5 mosquitto_sub -p "$up" -t '$SYS/broker/connection/edge5/state' -C 1)"
 
