@@ -3,12 +3,21 @@
  * library of the firmware, has no %lld, %llu or %zu, and its printf of
  * doubles and strtod cost 16 KB of flash. tern's sources print sizes with
  * %lu and a cast, 64-bit values with tern_fmt_u64, and doubles with
- * tern_fmt_double (a check in tests/integration/layers.sh keeps it so). */
+ * tern_fmt_double (a check in tests/integration/layers.sh keeps it so).
+ * 64-bit values are divided with tern_div_u64 / tern_div_floor: a Cortex-M
+ * divides 32-bit numbers in hardware, and a 64-bit '/' pulls in 1 KB of
+ * library code. */
 #ifndef TERN_FMT_H
 #define TERN_FMT_H
 #pragma GCC visibility push(default) /* the public API: what libtern.so exports */
 #include <stddef.h>
 #include <stdint.h>
+
+/* n / d and, with rem, n % d, for 1 <= d <= 2^20, in 32-bit divisions. */
+uint64_t tern_div_u64(uint64_t n, uint32_t d, uint32_t *rem);
+/* n / d rounded toward minus infinity (-1 / 10 is -1), *rem in [0, d):
+ * seconds from microseconds before 1970, days from seconds. */
+int64_t tern_div_floor(int64_t n, uint32_t d, uint32_t *rem);
 
 #define TERN_FMT_U64_LEN 21 /* 20 digits of 2^64 - 1, and the NUL */
 /* v in decimal (hex: lower-case hexadecimal) into out; returns out. */

@@ -3,14 +3,41 @@
 #include "tern/fmt.h"
 #include <string.h>
 
+uint64_t tern_div_u64(uint64_t n, uint32_t d, uint32_t *rem) {
+  /* long division in 12-bit digits: the remainder stays below d <= 2^20,
+   * so remainder and digit fit 32 bits */
+  uint64_t q = 0;
+  uint32_t r = 0;
+  for (int shift = 60; shift >= 0; shift -= 12) {
+    uint32_t x = r << 12 | (uint32_t)(n >> shift & 0xfff);
+    q = q << 12 | x / d;
+    r = x % d;
+  }
+  if (rem) *rem = r;
+  return q;
+}
+
+int64_t tern_div_floor(int64_t n, uint32_t d, uint32_t *rem) {
+  uint32_t r;
+  if (n >= 0) {
+    int64_t q = (int64_t)tern_div_u64((uint64_t)n, d, &r);
+    if (rem) *rem = r;
+    return q;
+  }
+  int64_t q = -(int64_t)tern_div_u64(0 - (uint64_t)n, d, &r);
+  if (r) q--, r = d - r;
+  if (rem) *rem = r;
+  return q;
+}
+
 char *tern_fmt_u64(char out[TERN_FMT_U64_LEN], uint64_t v, int hex) {
   char tmp[TERN_FMT_U64_LEN];
   unsigned base = hex ? 16 : 10;
   int n = 0;
   do { /* digits come out last first */
-    unsigned d = (unsigned)(v % base);
+    uint32_t d;
+    v = tern_div_u64(v, base, &d);
     tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-    v /= base;
   } while (v);
   for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
   out[n] = '\0';
@@ -22,10 +49,10 @@ char *tern_fmt_us(char out[TERN_FMT_US_LEN], int64_t us, int plus) {
   char *p = out;
   if (us < 0) *p++ = '-';
   else if (plus) *p++ = '+';
-  tern_fmt_u64(p, mag / 1000000, 0);
+  uint32_t frac;
+  tern_fmt_u64(p, tern_div_u64(mag, 1000000, &frac), 0);
   p += strlen(p);
   *p++ = '.';
-  uint32_t frac = (uint32_t)(mag % 1000000);
   for (int i = 5; i >= 0; i--, frac /= 10) p[i] = (char)('0' + frac % 10);
   p[6] = '\0';
   return out;

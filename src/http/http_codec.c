@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tern/error.h"
+#include "tern/fmt.h"
 #include "tern/http_codec.h"
 #include "tern/rtc.h"
 
@@ -324,8 +325,10 @@ void tern_http_date(int64_t t, char out[30]) {
                                   "Mon", "Tue", "Wed"}; /* 1970-01-01: Thu */
   static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  int64_t z = (t >= 0 ? t : t - 86399) / 86400, secs = t - z * 86400;
-  int wday = (int)(((z % 7) + 7) % 7), year, month, day;
+  uint32_t secs, wday;
+  int64_t z = tern_div_floor(t, 86400, &secs);
+  tern_div_floor(z, 7, &wday);
+  int year, month, day;
   tern_civil_from_days(z, &year, &month, &day);
   snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[wday], day, months[month - 1],
            year % 10000, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));

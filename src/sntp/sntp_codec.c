@@ -2,6 +2,7 @@
  * asks of a client. */
 #include <string.h>
 #include "tern/error.h"
+#include "tern/fmt.h"
 #include "tern/sntp.h"
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -87,10 +88,10 @@ void tern_sntp_offset_delay(tern_ntp_time t1, tern_ntp_time t2, tern_ntp_time t3
 /* Era 0 (1900-2036) for times before 2036, era 1 after: the 64-bit value
  * keeps only the low 32 bits of the seconds, as on the wire. */
 tern_ntp_time tern_ntp_from_unix_us(int64_t unix_us) {
-  int64_t sec = unix_us / 1000000, us = unix_us % 1000000;
-  if (us < 0) sec--, us += 1000000;
+  uint32_t us;
+  int64_t sec = tern_div_floor(unix_us, 1000000, &us);
   uint64_t whole = (uint64_t)(sec + (int64_t)TERN_NTP_UNIX_OFFSET);
-  uint64_t frac = (((uint64_t)us << 32) + 500000) / 1000000;
+  uint64_t frac = tern_div_u64(((uint64_t)us << 32) + 500000, 1000000, NULL);
   return (whole << 32) + frac; /* frac may round up to exactly one second */
 }
 

@@ -19,6 +19,25 @@ int main(void) {
   CHECK_STR(tern_fmt_u64(num, 0, 0), "0");
   CHECK_STR(tern_fmt_u64(num, UINT64_MAX, 0), "18446744073709551615");
   CHECK_STR(tern_fmt_u64(num, 0xdeadbeefULL, 1), "deadbeef");
+  /* 64-bit division in 32-bit steps, against the C compiler's own */
+  static const uint32_t ds[] = {1, 7, 10, 16, 400, 86400, 146097, 1000000, 1u << 20};
+  uint64_t xs = 0x9e3779b97f4a7c15ULL;
+  int div_ok = 0, floor_ok = 0;
+  for (int i = 0; i < 4000; i++) {
+    xs ^= xs << 13, xs ^= xs >> 7, xs ^= xs << 17; /* xorshift: all sizes of n */
+    uint64_t n =
+        i < 5 ? (uint64_t[]){0, 1, UINT64_MAX, UINT64_MAX - 1, 1ULL << 63}[i] : xs >> (i % 64);
+    uint32_t d = ds[i % 9], r;
+    div_ok += tern_div_u64(n, d, &r) == n / d && r == n % d;
+    int64_t sn = (int64_t)n, q = tern_div_floor(sn, d, &r);
+    int64_t want = sn / (int64_t)d - (sn % (int64_t)d < 0);
+    floor_ok += q == want && (int64_t)r == sn - want * (int64_t)d;
+  }
+  CHECK_EQ(div_ok, 4000);
+  CHECK_EQ(floor_ok, 4000);
+  uint32_t rem;
+  CHECK(tern_div_floor(-1, 10, &rem) == -1 && rem == 9);
+  CHECK(tern_div_floor(INT64_MIN, 1000000, &rem) == -9223372036855 && rem == 224192);
   /* clock offsets: microseconds as "%+.6f" would print the seconds */
   char us[TERN_FMT_US_LEN];
   CHECK_STR(tern_fmt_us(us, 1500000, 1), "+1.500000");
