@@ -24,10 +24,12 @@ int64_t tern_div_floor(int64_t n, uint32_t d, uint32_t *rem) {
     if (rem) *rem = r;
     return q;
   }
-  int64_t q = -(int64_t)tern_div_u64(0 - (uint64_t)n, d, &r);
-  if (r) q--, r = d - r;
+  /* the magnitude's quotient, one more when there is a remainder, negated
+   * in unsigned arithmetic (INT64_MIN / 1 has no positive counterpart) */
+  uint64_t q = tern_div_u64(0 - (uint64_t)n, d, &r);
+  if (r) q++, r = d - r;
   if (rem) *rem = r;
-  return q;
+  return (int64_t)(0 - q);
 }
 
 char *tern_fmt_u64(char out[TERN_FMT_U64_LEN], uint64_t v, int hex) {

@@ -31,12 +31,14 @@ int main(void) {
     div_ok += tern_div_u64(n, d, &r) == n / d && r == n % d;
     int64_t sn = (int64_t)n, q = tern_div_floor(sn, d, &r);
     int64_t want = sn / (int64_t)d - (sn % (int64_t)d < 0);
-    floor_ok += q == want && (int64_t)r == sn - want * (int64_t)d;
+    /* n = q * d + r, in unsigned arithmetic (q * d may not fit an int64) */
+    floor_ok += q == want && r < d && (uint64_t)sn == (uint64_t)want * d + r;
   }
   CHECK_EQ(div_ok, 4000);
   CHECK_EQ(floor_ok, 4000);
   uint32_t rem;
   CHECK(tern_div_floor(-1, 10, &rem) == -1 && rem == 9);
+  CHECK(tern_div_floor(INT64_MIN, 1, &rem) == INT64_MIN && rem == 0);
   CHECK(tern_div_floor(INT64_MIN, 1000000, &rem) == -9223372036855 && rem == 224192);
   /* clock offsets: microseconds as "%+.6f" would print the seconds */
   char us[TERN_FMT_US_LEN];
