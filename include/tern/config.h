@@ -174,6 +174,17 @@
           (8 bytes each, allocated on the first QoS 2 message) */
 #endif
 
+/* Acknowledged messages the client keeps for reuse, so a device publishing
+ * in a steady stream allocates nothing per message (each kept one holds
+ * up to TERN_MQTT_MSG_CACHE_ROOM bytes of topic, payload and properties;
+ * larger messages are freed). */
+#ifndef TERN_MQTT_MSG_CACHE
+#define TERN_MQTT_MSG_CACHE 4
+#endif
+#ifndef TERN_MQTT_MSG_CACHE_ROOM
+#define TERN_MQTT_MSG_CACHE_ROOM 512
+#endif
+
 #ifndef TERN_MQTT_QUEUE_MAX
 #define TERN_MQTT_QUEUE_MAX 100000 /* messages queued per session */
 #endif

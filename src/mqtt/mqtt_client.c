@@ -31,6 +31,7 @@ struct omsg {
   uint8_t qos, retain, state;
   uint16_t topic_len;
   uint16_t props_len; /* MQTT 5 properties, encoded, after the payload */
+  uint32_t room;      /* bytes allocated for data[] */
 #if TERN_ENABLE_MQTT5
   uint64_t expires_us; /* its Message Expiry as a deadline (tern_loop_micros); 0: none */
 #endif
@@ -81,8 +82,10 @@ struct tern_mqtt {
   uint32_t backoff_ms;
   struct tern_timer reconnect_timer, tick_timer;
   uint32_t last_tx, last_rx, ping_sent_at;
-  int awaiting_connack;     /* CONNECT sent on this connection, no answer yet */
-  struct omsg *head, *tail; /* every message not yet acknowledged, in order */
+  int awaiting_connack;                    /* CONNECT sent on this connection, no answer yet */
+  struct omsg *head, *tail;                /* every message not yet acknowledged, in order */
+  struct omsg *cache[TERN_MQTT_MSG_CACHE]; /* acknowledged ones, for reuse */
+  int ncache;
   size_t count, inflight;
   uint64_t next_id;
   uint16_t next_packet_id;
@@ -115,10 +118,26 @@ static void fail(struct tern_mqtt *m, int err, const char *why) {
 
 /* ---- store ---- */
 
+/* A message with room for need bytes: one kept from before that is large
+ * enough, else a new one (rounded up to 32 bytes, so the next reading of a
+ * sensor, a digit longer, fits it again). */
 static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen,
                              const void *payload, size_t len, const void *props, size_t plen) {
-  struct omsg *om = tern_alloc(tern_loop_alloc(m->loop), sizeof(*om) + tlen + len + plen);
-  if (!om) return NULL;
+  size_t need = tlen + len + plen;
+  struct omsg *om = NULL;
+  for (int i = 0; i < m->ncache && !om; i++)
+    if (m->cache[i]->room >= need) {
+      om = m->cache[i];
+      m->cache[i] = m->cache[--m->ncache];
+      uint32_t room = om->room;
+      memset(om, 0, sizeof(*om));
+      om->room = room;
+    }
+  if (!om) {
+    size_t room = (need + 31) & ~(size_t)31;
+    if (!(om = tern_alloc(tern_loop_alloc(m->loop), sizeof(*om) + room))) return NULL;
+    om->room = (uint32_t)room;
+  }
   om->topic_len = (uint16_t)tlen;
   om->len = len;
   om->props_len = (uint16_t)plen;
@@ -136,6 +155,12 @@ static struct omsg *omsg_new(struct tern_mqtt *m, const char *topic, size_t tlen
   }
 #endif
   return om;
+}
+
+static void omsg_free(struct tern_mqtt *m, struct omsg *om) {
+  if (m->ncache < TERN_MQTT_MSG_CACHE && om->room <= TERN_MQTT_MSG_CACHE_ROOM)
+    m->cache[m->ncache++] = om;
+  else tern_free(tern_loop_alloc(m->loop), om);
 }
 
 static void queue_push(struct tern_mqtt *m, struct omsg *om) {
@@ -175,7 +200,7 @@ static void on_store_record(void *arg, uint8_t type, const uint8_t *d, size_t le
       *pp = om->next;
       if (m->tail == om) m->tail = prev;
       m->count--;
-      tern_free(tern_loop_alloc(m->loop), om);
+      omsg_free(m, om);
       break;
     }
   }
@@ -344,7 +369,7 @@ static void acked(struct tern_mqtt *m, struct omsg *om) {
   if (om->state != OM_QUEUED && om->qos) m->inflight--;
   uint64_t id = om->id;
   m->last_acked = id;
-  tern_free(tern_loop_alloc(m->loop), om);
+  omsg_free(m, om);
   emit(m, TERN_MQTT_EV_ACKED, &id);
 }
 
@@ -1150,6 +1175,7 @@ void tern_mqtt_free(struct tern_mqtt *m) {
     tern_free(tern_loop_alloc(m->loop), m->head);
     m->head = n;
   }
+  while (m->ncache) tern_free(tern_loop_alloc(m->loop), m->cache[--m->ncache]);
   while (m->subs) {
     struct msub *n = m->subs->next;
     tern_free(tern_loop_alloc(m->loop), m->subs->props);
