@@ -102,6 +102,25 @@ write("fuzz_sim_broker", "will_retain", connect_will + pkt(0x31, s("r/x") + b"ke
 write("fuzz_sim_broker", "second_connect", connect + connect)
 write("fuzz_sim_broker", "bad_length", connect + b"\x30\xff\xff\xff\xff\x7f")
 
+# the client's state machine: the first byte its options (1 persistent, 2
+# MQTT 5.0, 4 fall back to 3.1.1, 8 bridge), then what a broker answers
+write("fuzz_sim_mqtt_client", "v311_session", b"\x01" + pkt(0x20, b"\x00\x00")
+      + pkt(0x90, b"\x00\x01\x01") + pkt(0x40, b"\x00\x02") + pkt(0x50, b"\x00\x03")
+      + pkt(0x70, b"\x00\x03") + pkt(0x32, s("a/x") + b"\x00\x07" + b"hi")
+      + pkt(0x34, s("a/y") + b"\x00\x08" + b"two") + pkt(0x62, b"\x00\x08") + pkt(0xd0, b""))
+write("fuzz_sim_mqtt_client", "v5_session", b"\x03"
+      + pkt(0x20, b"\x00\x00" + prop_block(b"\x21\x00\x02\x22\x00\x03\x12" + s("auto-1")
+                                             + b"\x13\x00\x05"))
+      + pkt(0x90, b"\x00\x01" + prop_block(b"") + b"\x01")
+      + pkt(0x32, s("a/x") + b"\x00\x07" + prop_block(b"\x23\x00\x01\x02\x00\x00\x00\x05") + b"hi")
+      + pkt(0x30, s("") + prop_block(b"\x23\x00\x01") + b"again")
+      + pkt(0x40, b"\x00\x02\x10" + prop_block(b"")) + pkt(0x50, b"\x00\x03\x97")
+      + pkt(0xe0, b"\x8b" + prop_block(b"\x1f" + s("shutting down"))))
+write("fuzz_sim_mqtt_client", "v5_refused_as_311", b"\x06" + pkt(0x20, b"\x00\x01")
+      + pkt(0x20, b"\x00\x01") + pkt(0x20, b"\x00\x00") + pkt(0x90, b"\x00\x01\x01"))
+write("fuzz_sim_mqtt_client", "bridge_refused", b"\x09" + pkt(0x20, b"\x00\x01")
+      + pkt(0x20, b"\x01\x00") + pkt(0x40, b"\x00\x02"))
+
 # ---- HTTP: requests from curl and the browser, responses the client reads ----
 write("fuzz_http", "get", "GET /?LED=ON HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/7.88.1\r\n"
       "Accept: */*\r\n\r\n")
