@@ -768,10 +768,11 @@ static void send_connect(struct tern_mqtt *m) {
 
 /* The broker closed (or never answered) our CONNECT. Brokers that cannot
  * parse a 5.0 CONNECT, or a bridge's protocol level 0x84 (RabbitMQ 3.x),
- * close without a CONNACK: with fallback_311 3.1.1 is tried at once, and
- * a bridge then tries as a plain client. A guess holds for the connection it leads
- * to; when that ends, or the guesses run out, the next round starts again
- * from what was asked for (a broker restarting mid-CONNECT looks the same). */
+ * close without a CONNACK: with fallback_311 3.1.1 is tried at once, and a
+ * bridge then tries as a plain client. A guess holds for the connection it
+ * leads to; when that ends, or the guesses run out, the next round starts
+ * again from what was asked for (a broker restarting mid-CONNECT looks the
+ * same). */
 static void connect_unanswered(struct tern_mqtt *m) {
   if (V5_OPTS(m) && m->o.fallback_311) {
     TERN_INFO(m->loop, "mqtt: no answer to an MQTT 5.0 CONNECT: trying 3.1.1");
