@@ -345,10 +345,8 @@ static int send_publish(struct bconn *bc, const struct bmsg *m, uint8_t qos, uin
       p.props.nsub_ids = 1;
     }
     if (m->expires_us) { /* what is left of its lifetime, in whole seconds */
-      uint64_t now = tern_loop_micros(b->loop);
       TERN_MQTT_SET(&p.props, TERN_MQTT_PROP_MESSAGE_EXPIRY);
-      p.props.message_expiry =
-          m->expires_us > now ? (uint32_t)((m->expires_us - now + 999999u) / 1000000u) : 0;
+      p.props.message_expiry = tern_mqtt_expiry_left(m->expires_us, tern_loop_micros(b->loop));
     }
     if (bc->max_packet && tern_mqtt_encoded_size(&p) > bc->max_packet) {
       b->st.msgs_dropped++;

@@ -107,7 +107,7 @@ static int64_t publish_up(struct bbridge *br, const struct bmsg *m, const char *
     uint64_t now = tern_loop_micros(br->broker->loop);
     if (m->expires_us <= now) return 0; /* expired on its way: never delivered */
     TERN_MQTT_SET(&pr, TERN_MQTT_PROP_MESSAGE_EXPIRY);
-    pr.message_expiry = (uint32_t)((m->expires_us - now + 999999) / 1000000);
+    pr.message_expiry = tern_mqtt_expiry_left(m->expires_us, now);
   }
   return tern_mqtt_publish_props(br->client, topic, m->payload, m->payload_len, qos, retain, &pr);
 }

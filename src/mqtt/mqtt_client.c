@@ -285,8 +285,7 @@ static int send_publish(struct tern_mqtt *m, struct omsg *om, int dup) {
 #if TERN_ENABLE_MQTT5
     if (om->expires_us) { /* the time it waited here is counted down */
       uint8_t *v = tern_mqtt_props_find(block, om->props_len, TERN_MQTT_PROP_MESSAGE_EXPIRY);
-      uint64_t now = tern_loop_micros(m->loop);
-      uint64_t left = now < om->expires_us ? (om->expires_us - now + 999999) / 1000000 : 0;
+      uint32_t left = tern_mqtt_expiry_left(om->expires_us, tern_loop_micros(m->loop));
       for (int i = 0; v && i < 4; i++) v[i] = (uint8_t)(left >> (24 - 8 * i));
     }
 #endif

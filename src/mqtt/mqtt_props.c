@@ -6,6 +6,7 @@
 #include <string.h>
 #include "mqtt_props.h"
 #include "tern/error.h"
+#include "tern/fmt.h"
 
 enum { P_BYTE = 1, P_U16, P_U32, P_VBI, P_UTF8, P_BIN, P_PAIR };
 
@@ -244,6 +245,12 @@ uint8_t *tern_mqtt_props_find(uint8_t *block, size_t n, uint8_t id) {
     off += (size_t)k + (size_t)used;
   }
   return NULL;
+}
+
+uint32_t tern_mqtt_expiry_left(uint64_t expires_us, uint64_t now_us) {
+  if (expires_us <= now_us) return 0;
+  uint64_t s = tern_div_u64(expires_us - now_us + 999999, 1000000, NULL);
+  return s > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)s;
 }
 
 /* ---- user properties ---- */

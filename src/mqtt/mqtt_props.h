@@ -29,6 +29,10 @@ uint8_t *tern_mqtt_props_write_body(uint8_t *w, const struct tern_mqtt_props *pr
  * walked, not checked), or NULL when it has none. */
 uint8_t *tern_mqtt_props_find(uint8_t *block, size_t n, uint8_t id);
 
+/* A Message Expiry Interval from its deadline: the whole seconds left,
+ * rounded up (0: passed), in 32-bit divisions (tern_div_u64). */
+uint32_t tern_mqtt_expiry_left(uint64_t expires_us, uint64_t now_us);
+
 /* A sender's Topic Aliases: table[1..max] holds each alias's topic (copies
  * from al). The alias for topic: *known 1 when the receiver already has it
  * (the topic may go empty), else a free one now set (0: none free). */
